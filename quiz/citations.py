@@ -1,0 +1,655 @@
+"""Locating a card's quotes in its source files.
+
+A quote is *exact* when it occurs verbatim, *normalized* when it occurs once both sides are folded
+(Unicode compatibility forms, curly quotes, dashes, whitespace runs, case) or when an ellipsis in the
+quote joins pieces that occur in order, and *missing* otherwise (then we explain: the closest passage in
+the cited file, its similarity score and a word diff, and any other source file that does contain it).
+A source path that leaves the sources folder, is missing, is not a regular file or is not UTF-8 is an
+*error*; such a file is never opened.
+
+Every position reported points into the ORIGINAL source text: normalization keeps an offset map from
+normalized index to original index, so `text[start:end]` of an exact or normalized result normalizes
+to the normalized quote.
+
+Sources are never "corrected": a quote that fixes a typo in the source ("earlier" for "earklier") is
+missing, because the citation must reproduce the source.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import stat
+import unicodedata
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Iterable
+
+from quiz.errors import QuizError
+
+# The kinds of difference a normalized match may have, in the order they are reported.
+KINDS = ("unicode", "quotes", "dashes", "whitespace", "case")
+
+# Typographic quotes (and primes and guillemets, which sources use as quotes) fold to ASCII ' and ".
+_SINGLE_QUOTES = "\u2018\u2019\u201a\u201b\u2032\u2035\u02bc\u02bb\u00b4\u2039\u203a\uff07"
+_DOUBLE_QUOTES = "\u201c\u201d\u201e\u201f\u2033\u2036\u00ab\u00bb\u301d\u301e\u301f\uff02"
+_QUOTE_FOLD = {**{c: "'" for c in _SINGLE_QUOTES}, **{c: '"' for c in _DOUBLE_QUOTES}}
+_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2e3a\u2e3b\ufe58\ufe63\uff0d"
+_DASH_FOLD = {c: "-" for c in _DASHES}
+# Invisible characters that web-scraped text is full of: soft hyphen, zero-width (non-)joiners, BOM.
+_INVISIBLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
+
+# Everything the fast normalizer cannot copy through as lower-cased ASCII: runs of two or more
+# whitespace/invisible characters, a single non-space whitespace character, any non-ASCII character.
+_SPECIAL = re.compile(r"[\s\u00ad\u200b-\u200d\u2060\ufeff]{2,}|[^\S ]|[^\x00-\x7f]")
+_WS_OR_INVISIBLE = re.compile(r"[\s\u00ad\u200b-\u200d\u2060\ufeff]+")
+_HAS_WS = re.compile(r"\s")
+
+# An ellipsis in a quote marks left-out text: `...`, `…`, and the bracketed forms `(…)`, `[...]`.
+_ELLIPSIS = re.compile(r"\s*(?:[(\[]\s*(?:\.\s?\.\s?\.|\u2026)\s*[)\]]|\.{3,}|\u2026)\s*")
+
+MAX_SOURCE_BYTES = 20 * 1024 * 1024
+
+
+class SourceError(QuizError):
+    """A citation's source cannot be used: outside the sources folder, missing, not a file, not UTF-8."""
+
+    def __init__(self, source: str, reason: str, message: str):
+        self.source = source
+        self.reason = reason  # "escape" | "missing" | "not-a-file" | "not-utf8" | "unreadable" | "too-large"
+        super().__init__(message)
+
+
+def _fold_char(c: str, skip: frozenset[str] = frozenset()) -> str:
+    """The normalized form of one non-whitespace character, leaving the kinds in `skip` unfolded."""
+    if c in _QUOTE_FOLD and "quotes" not in skip:
+        return _QUOTE_FOLD[c]
+    if c in _DASH_FOLD and "dashes" not in skip:
+        return _DASH_FOLD[c]
+    if "unicode" not in skip:
+        if c in _INVISIBLE:
+            return ""
+        # NFKD rather than NFKC, applied per character: equal under NFKC iff equal under NFKD, and
+        # decomposing lets a precomposed "é" match "e" + combining accent without looking ahead.
+        c = unicodedata.normalize("NFKD", c)
+    return c if "case" in skip else c.casefold()
+
+
+def fold(text: str, skip: Iterable[str] = ()) -> str:
+    """Normalize a short string (no offset map); `skip` names kinds of difference NOT to fold."""
+    skip = frozenset(skip)
+    if "whitespace" in skip:
+        return "".join(c if c.isspace() else _fold_char(c, skip) for c in text)
+    out = []
+    for m in re.finditer(r"([\s\u00ad\u200b-\u200d\u2060\ufeff]+)|(.)", text, re.DOTALL):
+        if m.group(1) is not None:
+            run = m.group(1)
+            if _HAS_WS.search(run):
+                out.append(" ")
+            elif "unicode" in skip:
+                out.append(run)
+        else:
+            out.append(_fold_char(m.group(2), skip))
+    return "".join(out).strip(" ")
+
+
+class NormText:
+    """A text in normalized form with a map back to the original.
+
+    The normalized text is a concatenation of pieces. A *linear* piece copies original characters one
+    for one (ASCII lower-cased, a lone newline turned into a space), so any index inside it maps back;
+    an *atomic* piece (a whitespace run collapsed to one space, a character that NFKD expands) maps
+    back only at its boundaries, so a match may not start or end inside it.
+    """
+
+    __slots__ = ("text", "_ns", "_os", "_nl", "_ol", "_linear", "_orig_len")
+
+    def __init__(self, original: str):
+        ns: list[int] = []
+        os_: list[int] = []
+        nl: list[int] = []
+        ol: list[int] = []
+        linear: list[bool] = []
+        parts: list[str] = []
+        n = 0
+
+        def add(norm: str, o_start: int, o_len: int, is_linear: bool) -> None:
+            nonlocal n
+            if not norm:
+                return
+            if is_linear and linear and linear[-1] and ns[-1] + nl[-1] == n and os_[-1] + ol[-1] == o_start:
+                nl[-1] += len(norm)
+                ol[-1] += o_len
+            else:
+                ns.append(n)
+                os_.append(o_start)
+                nl.append(len(norm))
+                ol.append(o_len)
+                linear.append(is_linear)
+            parts.append(norm)
+            n += len(norm)
+
+        pos = 0
+        for m in _SPECIAL.finditer(original):
+            s = m.start()
+            if s > pos:
+                add(original[pos:s].lower(), pos, s - pos, True)
+            chunk = m.group()
+            if len(chunk) > 1 or chunk.isspace() or chunk in _INVISIBLE:
+                # A run of whitespace and invisible characters (or a single one).
+                norm = " " if _HAS_WS.search(chunk) else ""
+                add(norm, s, len(chunk), len(chunk) == 1 and norm == " ")
+            else:
+                norm = _fold_char(chunk)
+                add(norm, s, 1, len(norm) == 1)
+            pos = m.end()
+        if pos < len(original):
+            add(original[pos:].lower(), pos, len(original) - pos, True)
+        self.text = "".join(parts)
+        self._ns, self._os, self._nl, self._ol, self._linear = ns, os_, nl, ol, linear
+        self._orig_len = len(original)
+
+    def orig_start(self, p: int, snap: bool = False) -> int | None:
+        """Original index of normalized index `p` as a span start (None if it splits a piece)."""
+        if p >= len(self.text):
+            return self._orig_len
+        i = bisect_right(self._ns, p) - 1
+        if self._linear[i]:
+            return self._os[i] + p - self._ns[i]
+        return self._os[i] if (p == self._ns[i] or snap) else None
+
+    def orig_end(self, e: int, snap: bool = False) -> int | None:
+        """Original index just past normalized index `e - 1` as a span end (None if it splits a piece)."""
+        if e <= 0:
+            return 0
+        i = bisect_right(self._ns, e - 1) - 1
+        if self._linear[i]:
+            return self._os[i] + e - self._ns[i]
+        return self._os[i] + self._ol[i] if (e == self._ns[i] + self._nl[i] or snap) else None
+
+    def find(self, needle: str, start: int = 0) -> tuple[int, int] | None:
+        """The first occurrence of normalized `needle` at or after normalized index `start`, as an
+        ORIGINAL (start, end) span; occurrences that would split a piece are skipped."""
+        hay = self.text
+        p = hay.find(needle, start)
+        while p >= 0:
+            a = self.orig_start(p)
+            b = self.orig_end(p + len(needle))
+            if a is not None and b is not None:
+                return a, b
+            p = hay.find(needle, p + 1)
+        return None
+
+    def norm_index(self, orig: int) -> int:
+        """The normalized index of the first piece starting at or after original index `orig`."""
+        i = bisect_right(self._os, orig) - 1
+        if i < 0:
+            return 0
+        if self._linear[i] and orig < self._os[i] + self._ol[i]:
+            return self._ns[i] + orig - self._os[i]
+        if orig == self._os[i]:
+            return self._ns[i]
+        return self._ns[i] + self._nl[i]
+
+
+def normalize(text: str) -> str:
+    """The normalized form used for matching (what `NormText(text).text` is, without the map)."""
+    return NormText(text).text
+
+
+@dataclass
+class SourceText:
+    """One source file's text, read once; its normalized form and line index are built on demand."""
+
+    name: str  # relative POSIX path inside the sources folder
+    path: Path
+    text: str
+    _norm: NormText | None = field(default=None, repr=False)
+    _lines: list[int] | None = field(default=None, repr=False)
+
+    @property
+    def norm(self) -> NormText:
+        if self._norm is None:
+            self._norm = NormText(self.text)
+        return self._norm
+
+    def line_col(self, index: int) -> tuple[int, int]:
+        """1-based line and column (in characters) of an index into the original text."""
+        if self._lines is None:
+            self._lines = [m.end() for m in re.finditer("\n", self.text)]
+        line = bisect_right(self._lines, index)
+        start = self._lines[line - 1] if line else 0
+        return line + 1, index - start + 1
+
+
+def _display(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+
+
+class Sources:
+    """A per-run cache over one sources folder: resolves citation paths safely and reads each file once.
+
+    `Sources(deck)` (a `quiz.deck.Deck`) or `Sources(folder)`.
+    """
+
+    def __init__(self, folder: object):
+        folder = getattr(folder, "sources", folder)
+        self.folder = Path(folder)  # type: ignore[arg-type]
+        self.root = self.folder.resolve()
+        self._texts: dict[str, SourceText | SourceError] = {}
+        self._files: tuple[str, ...] | None = None
+        self._corpus: tuple[str, list[int], list[str]] | None = None
+
+    @property
+    def display(self) -> str:
+        """The folder as shown in messages (relative to the working directory when possible)."""
+        return _display(self.root)
+
+    def resolve(self, source: str) -> Path:
+        """The absolute path of `source`, checked to be a regular file inside the folder, else SourceError.
+
+        Nothing is opened: containment is decided on the resolved path (symlinks followed) first, then
+        the file type by `stat`, so a FIFO or device is refused without blocking on it.
+        """
+        where = f"the sources folder {self.display}"
+        if not source or "\x00" in source:
+            raise SourceError(source, "missing", f"source {source!r} is not a file name")
+        if PurePosixPath(source).is_absolute() or re.match(r"[A-Za-z]:[\\/]|\\\\", source):
+            raise SourceError(
+                source, "escape", f"source {source!r} is an absolute path; cite a file inside {where}"
+            )
+        if not self.root.is_dir():
+            raise SourceError(
+                source, "missing", f"sources folder {self.display} does not exist (set `sources:` in the deck)"
+            )
+        candidate = self.root / source
+        try:
+            resolved = candidate.resolve()
+        except (OSError, RuntimeError) as e:  # symlink loop
+            raise SourceError(source, "unreadable", f"source {source!r} cannot be resolved: {e}") from None
+        if not resolved.is_relative_to(self.root):
+            how = "goes up with '..'" if ".." in PurePosixPath(source.replace("\\", "/")).parts else (
+                "is a symlink to a file outside it"
+            )
+            raise SourceError(
+                source,
+                "escape",
+                f"source {source!r} leaves {where} ({how}); cite a file inside it",
+            )
+        try:
+            st = resolved.stat()
+        except FileNotFoundError:
+            hint = difflib.get_close_matches(source, self.files(), n=1, cutoff=0.6)
+            did_you_mean = f" (did you mean {hint[0]!r}?)" if hint else ""
+            raise SourceError(
+                source, "missing", f"source file {source!r} not found in {where}{did_you_mean}"
+            ) from None
+        except OSError as e:
+            raise SourceError(source, "unreadable", f"source {source!r} cannot be read: {e.strerror}") from None
+        if stat.S_ISDIR(st.st_mode):
+            raise SourceError(source, "not-a-file", f"source {source!r} is a directory, not a file")
+        if not stat.S_ISREG(st.st_mode):
+            raise SourceError(source, "not-a-file", f"source {source!r} is not a regular file")
+        if st.st_size > MAX_SOURCE_BYTES:
+            raise SourceError(
+                source, "too-large", f"source {source!r} is larger than {MAX_SOURCE_BYTES // 2**20} MB"
+            )
+        return resolved
+
+    def get(self, source: str) -> SourceText:
+        """The source's text, read (as UTF-8) once per run; raises SourceError (also cached)."""
+        cached = self._texts.get(source)
+        if cached is None:
+            cached = self._read(source)
+            self._texts[source] = cached
+        if isinstance(cached, SourceError):
+            raise cached
+        return cached
+
+    def _read(self, source: str) -> SourceText | SourceError:
+        try:
+            path = self.resolve(source)
+        except SourceError as e:
+            return e
+        name = path.relative_to(self.root).as_posix()
+        if name != source and name in self._texts:  # "./a.txt" and "a.txt" share one read
+            return self._texts[name]
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            return SourceError(source, "unreadable", f"source {source!r} cannot be read: {e.strerror}")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            head = data[: e.start].decode("utf-8", errors="replace")
+            line = head.count("\n") + 1
+            col = len(head) - (head.rfind("\n") + 1) + 1
+            return SourceError(
+                source,
+                "not-utf8",
+                f"source {source!r} is not valid UTF-8 (first bad byte at line {line}, col {col}); "
+                "save it as UTF-8",
+            )
+        result = SourceText(name=name, path=path, text=text)
+        self._texts[name] = result
+        return result
+
+    def name(self, source: str) -> str:
+        """The canonical name of a source (its POSIX path relative to the folder), or `source` itself."""
+        try:
+            return self.get(source).name
+        except SourceError:
+            return source
+
+    def files(self) -> tuple[str, ...]:
+        """Every `*.txt` and `*.md` file in the folder (recursively, sorted), as relative POSIX paths.
+
+        Hidden entries and symlinks that resolve outside the folder are left out.
+        """
+        if self._files is None:
+            found = []
+            if self.root.is_dir():
+                for dirpath, dirnames, filenames in os.walk(self.root):
+                    dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                    for f in filenames:
+                        if f.startswith(".") or not f.lower().endswith((".txt", ".md")):
+                            continue
+                        p = Path(dirpath) / f
+                        try:
+                            real = p.resolve()
+                            if not real.is_relative_to(self.root) or not stat.S_ISREG(real.stat().st_mode):
+                                continue
+                        except (OSError, RuntimeError):
+                            continue
+                        found.append(p.relative_to(self.root).as_posix())
+            self._files = tuple(sorted(found))
+        return self._files
+
+    def corpus(self) -> tuple[str, list[int], list[str]]:
+        """All readable source files' normalized texts joined by NUL, with each one's start and name.
+
+        One `str.find` over this answers "which other file contains this quote?" for every file at once.
+        """
+        if self._corpus is None:
+            parts, starts, names = [], [], []
+            n = 0
+            for f in self.files():
+                try:
+                    st = self.get(f)
+                except SourceError:
+                    continue
+                starts.append(n)
+                names.append(st.name)
+                parts.append(st.norm.text)
+                n += len(st.norm.text) + 1
+            self._corpus = ("\x00".join(parts), starts, names)
+        return self._corpus
+
+
+@dataclass(frozen=True)
+class Span:
+    """A located piece of a quote: original offsets, 1-based line:col, the original text there."""
+
+    start: int
+    end: int
+    line: int
+    col: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Closest:
+    """The passage of the cited file most similar to a missing quote."""
+
+    start: int
+    end: int
+    line: int
+    col: int
+    text: str  # the original text of the passage
+    score: int  # 0..100, rapidfuzz ratio of the normalized quote and passage
+    diff: str  # word diff from the quote to the passage: [-only in quote-]{+only in source+}
+
+
+@dataclass(frozen=True)
+class Found:
+    """Another source file where a missing quote does occur."""
+
+    source: str
+    line: int
+    col: int
+    status: str  # "exact" | "normalized"
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a citation's quote is in its source, or why it is not there."""
+
+    status: str  # "exact" | "normalized" | "missing" | "error"
+    source: str
+    line: int = 0
+    col: int = 0
+    start: int = -1
+    end: int = -1
+    text: str = ""  # the matched original text (exact/normalized; for an ellipsis, first to last piece)
+    differences: tuple[str, ...] = ()  # for "normalized": which of KINDS (and "ellipsis") differed
+    score: int | None = None  # 100 when found; the closest passage's score when missing
+    closest: Closest | None = None
+    found_in: tuple[Found, ...] = ()
+    message: str = ""
+    pieces: tuple[Span, ...] = ()  # for an ellipsis quote: each piece's own span
+    reason: str = ""  # for "error": SourceError.reason
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("exact", "normalized")
+
+
+def differences(quote: str, matched: str) -> tuple[str, ...]:
+    """Which kinds of normalization make `quote` and `matched` equal (each one that, left out, doesn't)."""
+    found = tuple(k for k in KINDS if fold(quote, {k}) != fold(matched, {k}))
+    return found or (("unicode",) if quote != matched else ())
+
+
+def split_ellipsis(quote: str) -> list[str]:
+    """The pieces of a quote around its ellipses (empty pieces dropped); [quote] when it has none."""
+    return [p for p in _ELLIPSIS.split(quote) if p.strip()]
+
+
+def _match(src: SourceText, quote: str) -> tuple[str, tuple[Span, ...], tuple[str, ...]] | None:
+    """Exact, normalized or ellipsis match of `quote` in `src` (no explanation when not found)."""
+    text = src.text
+    p = text.find(quote) if quote else -1
+    if p >= 0:
+        line, col = src.line_col(p)
+        return "exact", (Span(p, p + len(quote), line, col, quote),), ()
+    nq = normalize(quote).strip(" ")
+    if not nq:
+        return None
+    span = src.norm.find(nq)
+    if span is not None:
+        a, b = span
+        line, col = src.line_col(a)
+        return "normalized", (Span(a, b, line, col, text[a:b]),), differences(quote, text[a:b])
+    pieces = split_ellipsis(quote)
+    if len(pieces) < 2 and not _ELLIPSIS.search(quote):
+        return None
+    spans: list[Span] = []
+    kinds: set[str] = {"ellipsis"}
+    norm_pos = 0
+    for piece in pieces:
+        npiece = normalize(piece).strip(" ")
+        found = src.norm.find(npiece, norm_pos) if npiece else None
+        if found is None:
+            return None
+        a, b = found
+        line, col = src.line_col(a)
+        spans.append(Span(a, b, line, col, text[a:b]))
+        kinds.update(differences(piece.strip(), text[a:b]))
+        norm_pos = src.norm.norm_index(b)
+    order = {k: i for i, k in enumerate(KINDS + ("ellipsis",))}
+    return "normalized", tuple(spans), tuple(sorted(kinds, key=order.__getitem__))
+
+
+def locate(sources: Sources, citation: object, *, explain: bool = True) -> Location:
+    """Find `citation.quote` in `citation.source` (see the module docstring for the statuses).
+
+    With `explain` (the default) a missing quote gets its closest passage and the other files that
+    contain it; the study session may pass `explain=False` to skip that work.
+    """
+    return locate_quote(sources, citation.source, citation.quote, explain=explain)  # type: ignore[attr-defined]
+
+
+def locate_quote(sources: Sources, source: str, quote: str, *, explain: bool = True) -> Location:
+    try:
+        src = sources.get(source)
+    except SourceError as e:
+        return Location(status="error", source=source, message=str(e), reason=e.reason)
+    hit = _match(src, quote)
+    if hit is not None:
+        status, spans, kinds = hit
+        first, last = spans[0], spans[-1]
+        return Location(
+            status=status,
+            source=src.name,
+            line=first.line,
+            col=first.col,
+            start=first.start,
+            end=last.end,
+            text=src.text[first.start : last.end],
+            differences=kinds,
+            score=100,
+            pieces=spans if len(spans) > 1 else (),
+        )
+    if not explain:
+        return Location(status="missing", source=src.name, message=f"quote not found in {src.name}")
+    closest = closest_passage(src, quote)
+    found_in = tuple(_found_elsewhere(sources, src.name, quote))
+    message = f"quote not found in {src.name}"
+    if found_in:
+        f = found_in[0]
+        message += f" (found in {f.source}:{f.line}:{f.col}: wrong file cited?)"
+    return Location(
+        status="missing",
+        source=src.name,
+        score=closest.score if closest else 0,
+        closest=closest,
+        found_in=found_in,
+        message=message,
+    )
+
+
+def _found_elsewhere(sources: Sources, cited: str, quote: str) -> Iterable[Found]:
+    """Other files of the folder where `quote` occurs (exact or normalized, ellipsis allowed)."""
+    pieces = split_ellipsis(quote) or [quote]
+    needle = max((normalize(p).strip(" ") for p in pieces), key=len)
+    if not needle:
+        return
+    corpus, starts, names = sources.corpus()
+    candidates: list[str] = []
+    p = corpus.find(needle)
+    while p >= 0:
+        i = bisect_right(starts, p) - 1
+        if names[i] != cited and names[i] not in candidates:
+            candidates.append(names[i])
+        # Skip to the next file: one hit per file is enough to make it a candidate.
+        nxt = starts[i + 1] if i + 1 < len(starts) else len(corpus)
+        p = corpus.find(needle, max(p + 1, nxt))
+    for name in candidates:
+        src = sources.get(name)
+        hit = _match(src, quote)
+        if hit is not None:
+            status, spans, _ = hit
+            yield Found(source=name, line=spans[0].line, col=spans[0].col, status=status)
+
+
+_WORD = re.compile(r"\S+")
+
+
+def word_diff(old: str, new: str) -> str:
+    """A word diff in `git diff --word-diff=plain` notation: [-removed-]{+added+} (words split on space)."""
+    a, b = old.split(), new.split()
+    # Compare words normalized so that a curly/straight quote difference alone doesn't show as a change.
+    sm = difflib.SequenceMatcher(None, [normalize(w) for w in a], [normalize(w) for w in b], autojunk=False)
+    out: list[str] = []
+    for op, i1, i2, j1, j2 in sm.get_opcodes():
+        if op == "equal":
+            out.extend(b[j1:j2])
+            continue
+        change = ""
+        if i2 > i1:
+            change += "[-" + " ".join(a[i1:i2]) + "-]"
+        if j2 > j1:
+            change += "{+" + " ".join(b[j1:j2]) + "+}"
+        out.append(change)
+    return " ".join(out)
+
+
+# Bound on fuzzy work per missing quote: beyond this many candidate windows, first narrow the search
+# to the region rapidfuzz's partial alignment points at.
+_MAX_WINDOWS = 20000
+
+
+def closest_passage(src: SourceText, quote: str) -> Closest | None:
+    """The passage of `src` most similar to `quote` (rapidfuzz ratio on normalized text)."""
+    from rapidfuzz import fuzz, process
+
+    pieces = split_ellipsis(quote)
+    if len(pieces) > 1:
+        # Explain the first piece that is not in the file at all (else the whole quote, joined).
+        norm_text = src.norm.text
+        bad = [p for p in pieces if normalize(p).strip(" ") not in norm_text]
+        quote = bad[0] if bad else " ".join(pieces)
+    q = normalize(quote).strip(" ")
+    hay = src.norm.text
+    if not q or not hay:
+        return None
+    # Candidate windows start at a word start and span about as many words as the quote.
+    word_starts = [m.start() for m in _WORD.finditer(hay)]
+    word_ends = [m.end() for m in _WORD.finditer(hay)]
+    nwords = max(1, len(q.split()))
+    lo_w, hi_w = 0, len(word_starts)
+    spread = max(1, nwords // 4)
+    if len(word_starts) * (2 * spread + 1) > _MAX_WINDOWS:
+        al = fuzz.partial_ratio_alignment(q, hay)
+        if al is not None:
+            lo_w = max(0, bisect_right(word_starts, al.dest_start) - 1 - nwords)
+            hi_w = min(len(word_starts), bisect_right(word_starts, al.dest_end) + nwords)
+    windows: list[tuple[int, int]] = []
+    for i in range(lo_w, hi_w):
+        for k in range(max(1, nwords - spread), nwords + spread + 1):
+            j = i + k - 1
+            if j >= len(word_ends):
+                break
+            windows.append((word_starts[i], word_ends[j]))
+    if not windows:
+        return None
+    best = process.extractOne(q, [hay[a:b] for a, b in windows], scorer=fuzz.ratio)
+    a, b = windows[best[2]]
+    score = best[1]
+    # Word windows keep punctuation glued to words ("said,"), which the quote may leave out: try
+    # trimming up to three non-alphanumeric characters at either edge.
+    best_a, best_b = a, b
+    for da in range(4):
+        if da and (a + da >= b or hay[a + da - 1].isalnum()):
+            break
+        for db in range(4):
+            if db and (b - db <= a + da or hay[b - db].isalnum()):
+                break
+            if da or db:
+                s = fuzz.ratio(q, hay[a + da : b - db])
+                if s > score:
+                    score, best_a, best_b = s, a + da, b - db
+    a, b = best_a, best_b
+    oa = src.norm.orig_start(a, snap=True)
+    ob = src.norm.orig_end(b, snap=True)
+    assert oa is not None and ob is not None
+    text = src.text[oa:ob]
+    line, col = src.line_col(oa)
+    return Closest(
+        start=oa, end=ob, line=line, col=col, text=text, score=int(score), diff=word_diff(quote, text)
+    )
