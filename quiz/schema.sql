@@ -1,0 +1,106 @@
+-- quiz history database, current schema (version 2). One SQLite file holds every profile's history.
+--
+-- Conventions: every instant is INTEGER milliseconds since the Unix epoch, UTC. Item states are spelled
+-- out in columns (state, step, stability, difficulty, due, last_review, reps, lapses) so that the log can
+-- be read, rebuilt and used to train FSRS parameters without this program. `state` is quiz.scheduler.State
+-- (0 new, 1 learning, 2 review, 3 relearning). A review item is (profile, deck, card, gap); gap 0 for
+-- ordinary cards, 1..n for the gaps of a cloze card. Keys are ids only, so editing a card's wording keeps
+-- its history, and removing a card from its deck keeps it too (an "orphan").
+--
+-- quiz.store runs this file in one transaction on an empty database. Files with an older schema are
+-- upgraded by the migrate_v<N-1>_to_v<N>.sql scripts instead, which must end with the same tables.
+
+CREATE TABLE profiles (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE CHECK (name <> '')
+) STRICT;
+
+-- The current state of every item that was ever answered, suspended, buried or reset.
+-- An item that is not here is NEW with no flags.
+CREATE TABLE items (
+    profile_id INTEGER NOT NULL REFERENCES profiles (id),
+    deck TEXT NOT NULL,
+    card TEXT NOT NULL,
+    gap INTEGER NOT NULL CHECK (gap >= 0),
+    state INTEGER NOT NULL CHECK (state BETWEEN 0 AND 3),
+    step INTEGER,
+    stability REAL,
+    difficulty REAL,
+    due INTEGER,
+    last_review INTEGER,
+    reps INTEGER NOT NULL CHECK (reps >= 0),
+    lapses INTEGER NOT NULL CHECK (lapses >= 0),
+    suspended INTEGER NOT NULL DEFAULT 0 CHECK (suspended IN (0, 1)),
+    buried_until INTEGER,  -- buried while now < buried_until
+    PRIMARY KEY (profile_id, deck, card, gap)
+) STRICT, WITHOUT ROWID;
+
+-- The study queue: due items of one deck in due order.
+CREATE INDEX items_by_due ON items (profile_id, deck, due);
+
+-- The append-only answer log. Rows are only ever inserted, except that `undo` deletes the newest one.
+-- practice = 1: an answer that did not change the schedule (after equals before, interval 0).
+-- override = 1: the student chose a better rating than the grade verdict suggested.
+CREATE TABLE reviews (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused, also after undo: log order
+    profile_id INTEGER NOT NULL REFERENCES profiles (id),
+    deck TEXT NOT NULL,
+    card TEXT NOT NULL,
+    gap INTEGER NOT NULL CHECK (gap >= 0),
+    reviewed_at INTEGER NOT NULL,
+    rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 4),
+    verdict TEXT NOT NULL CHECK (verdict IN ('correct', 'almost', 'wrong', 'self')),
+    answer TEXT NOT NULL,
+    duration_ms INTEGER NOT NULL CHECK (duration_ms >= 0),
+    interval_days REAL NOT NULL,
+    practice INTEGER NOT NULL DEFAULT 0 CHECK (practice IN (0, 1)),
+    override INTEGER NOT NULL DEFAULT 0 CHECK (override IN (0, 1)),
+    before_state INTEGER NOT NULL CHECK (before_state BETWEEN 0 AND 3),
+    before_step INTEGER,
+    before_stability REAL,
+    before_difficulty REAL,
+    before_due INTEGER,
+    before_last_review INTEGER,
+    before_reps INTEGER NOT NULL,
+    before_lapses INTEGER NOT NULL,
+    after_state INTEGER NOT NULL CHECK (after_state BETWEEN 0 AND 3),
+    after_step INTEGER,
+    after_stability REAL,
+    after_difficulty REAL,
+    after_due INTEGER,
+    after_last_review INTEGER,
+    after_reps INTEGER NOT NULL,
+    after_lapses INTEGER NOT NULL
+) STRICT;
+
+-- Daily limits (answered_since) and per-deck history in time order.
+CREATE INDEX reviews_by_deck_time ON reviews (profile_id, deck, reviewed_at);
+-- History of all decks in time order; also finds the profile's newest row for undo.
+CREATE INDEX reviews_by_time ON reviews (profile_id, reviewed_at);
+
+-- Resets ("forget": back to NEW, history kept) are events too, logged here rather than in `reviews`
+-- because they have no rating. `log_position` is the id of the newest `reviews` row when the reset
+-- happened: replaying `reviews` in id order and applying each reset right after the row it names
+-- rebuilds every item's state. `before_*` is the state the reset discarded.
+CREATE TABLE resets (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    profile_id INTEGER NOT NULL REFERENCES profiles (id),
+    deck TEXT NOT NULL,
+    card TEXT NOT NULL,
+    gap INTEGER NOT NULL CHECK (gap >= 0),
+    reset_at INTEGER NOT NULL,
+    log_position INTEGER NOT NULL,
+    before_state INTEGER NOT NULL CHECK (before_state BETWEEN 0 AND 3),
+    before_step INTEGER,
+    before_stability REAL,
+    before_difficulty REAL,
+    before_due INTEGER,
+    before_last_review INTEGER,
+    before_reps INTEGER NOT NULL,
+    before_lapses INTEGER NOT NULL
+) STRICT;
+
+CREATE INDEX resets_by_item ON resets (profile_id, deck, card, gap, log_position);
+
+PRAGMA application_id = 1364543834;  -- 'QUIZ': tells a quiz database from any other SQLite file
+PRAGMA user_version = 2;

@@ -1,0 +1,781 @@
+"""The review history: one SQLite file that never loses an answer. The only module that speaks SQL.
+
+Layout and conventions are documented in `quiz/schema.sql`. In short:
+
+* One file holds every profile's history; a profile only ever sees its own rows.
+* A review item is (profile, deck id, card id, cloze gap), gap 0 for ordinary cards. Keys are ids only:
+  editing a card's wording keeps its history, removing a card keeps its history (see `orphans`).
+* `items` holds each item's current `ItemState` plus its suspended/buried flags. An item that is not
+  stored is NEW with no flags.
+* `reviews` is the append-only answer log (only `undo` deletes from it, and only the newest row).
+* Resets ("forget", back to NEW) are logged in their own table `resets` because they carry no rating;
+  replaying `reviews` in id order, with each reset applied right after the review row named by its
+  `log_position`, rebuilds every item's state (see `Store.resets`).
+* Every instant is stored as integer milliseconds since the epoch, UTC, so datetimes come back truncated
+  to the millisecond; `record` returns the review exactly as stored so callers can keep using it.
+
+Durability: WAL journal, `synchronous=FULL`, a busy timeout so that concurrent writers wait for each other,
+and every write is its own `BEGIN IMMEDIATE` transaction committed before the method returns.
+Every sqlite3 failure the user can act on (corrupt or foreign file, too new a schema, read-only file or
+folder, locked beyond the busy timeout, disk full) becomes a `StoreError` naming the file; nothing is ever
+silently reset or overwritten.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
+from importlib.resources import files
+from pathlib import Path
+
+from quiz.errors import StoreError, UsageError
+from quiz.scheduler import ItemState, State
+
+SCHEMA_VERSION = 2
+APPLICATION_ID = int.from_bytes(b"QUIZ", "big")  # PRAGMA application_id of every quiz database
+DEFAULT_PROFILE = "default"
+DEFAULT_BUSY_TIMEOUT = 10.0  # seconds a writer waits for another one before giving up
+VERDICTS = ("correct", "almost", "wrong", "self")
+# The script that upgrades a database from version N-1 to version N, for each N > 1.
+MIGRATIONS = {2: "migrate_v1_to_v2.sql"}
+MIN_SQLITE = (3, 37, 0)  # STRICT tables
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MS = timedelta(milliseconds=1)
+
+
+@dataclass(frozen=True)
+class ItemRecord:
+    """One stored review item of this profile."""
+
+    deck: str
+    card: str
+    gap: int
+    state: ItemState
+    suspended: bool = False
+    buried_until: datetime | None = None  # UTC; buried while now < buried_until
+
+    def is_buried(self, now: datetime) -> bool:
+        return self.buried_until is not None and now < self.buried_until
+
+
+@dataclass(frozen=True)
+class Review:
+    """One row of the append-only answer log."""
+
+    deck: str
+    card: str
+    gap: int
+    reviewed_at: datetime  # UTC (stored as integer ms)
+    rating: int  # 1..4
+    verdict: str  # "correct" | "almost" | "wrong" | "self"
+    answer: str  # what the student typed/chose ("" for flip)
+    duration_ms: int
+    before: ItemState
+    after: ItemState  # for practice answers: equal to before
+    interval_days: float  # (after.due - reviewed_at) in days; 0 for practice
+    practice: bool = False
+    override: bool = False
+    id: int | None = None  # assigned by the store
+    profile: str = ""  # filled by the store
+
+
+@dataclass(frozen=True)
+class ResetEvent:
+    """One logged reset of an item back to NEW (history kept)."""
+
+    deck: str
+    card: str
+    gap: int
+    reset_at: datetime
+    log_position: int  # id of the newest review row when the reset happened: replay it after that row
+    before: ItemState  # the state the reset discarded
+    id: int | None = None
+    profile: str = ""
+
+
+def default_db_path() -> Path:
+    """`$QUIZ_DB` if set, else `quiz.db` in the user data folder (e.g. ~/.local/share/quiz/quiz.db)."""
+    env = os.environ.get("QUIZ_DB", "").strip()
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return platformdirs.user_data_path("quiz") / "quiz.db"
+
+
+def default_profile() -> str:
+    """`$QUIZ_PROFILE` if set, else "default"."""
+    return os.environ.get("QUIZ_PROFILE", "").strip() or DEFAULT_PROFILE
+
+
+# --- value conversion -------------------------------------------------------------------------------
+
+
+def _to_ms(value: datetime | None) -> int | None:
+    if value is None:
+        return None
+    if value.tzinfo is None or value.utcoffset() is None:
+        # A naive datetime is a programming error: the store cannot guess its time zone.
+        raise ValueError(f"naive datetime {value!r}: the store needs timezone-aware UTC datetimes")
+    return (value - _EPOCH) // _MS
+
+
+def _from_ms(value: int | None) -> datetime | None:
+    return None if value is None else _EPOCH + value * _MS
+
+
+def _float(value: float | None) -> float | None:
+    return None if value is None else float(value)
+
+
+_STATE_FIELDS = ("state", "step", "stability", "difficulty", "due", "last_review", "reps", "lapses")
+
+
+def _state_values(s: ItemState) -> tuple:
+    return (
+        int(s.state),
+        s.step,
+        _float(s.stability),
+        _float(s.difficulty),
+        _to_ms(s.due),
+        _to_ms(s.last_review),
+        int(s.reps),
+        int(s.lapses),
+    )
+
+
+def _state_from(row: tuple | list, at: int = 0) -> ItemState:
+    state, step, stability, difficulty, due, last_review, reps, lapses = row[at : at + 8]
+    return ItemState(
+        state=State(state),
+        step=step,
+        stability=stability,
+        difficulty=difficulty,
+        due=_from_ms(due),
+        last_review=_from_ms(last_review),
+        reps=reps,
+        lapses=lapses,
+    )
+
+
+def _stored(s: ItemState) -> ItemState:
+    """`s` exactly as it reads back from the store (UTC, millisecond precision, plain types)."""
+    return _state_from(_state_values(s))
+
+
+def _cols(prefix: str) -> str:
+    return ", ".join(prefix + f for f in _STATE_FIELDS)
+
+
+_ITEM_COLS = f"card, gap, {_cols('')}, suspended, buried_until"
+_REVIEW_COLS = (
+    "id, deck, card, gap, reviewed_at, rating, verdict, answer, duration_ms, interval_days, practice, "
+    f"override, {_cols('before_')}, {_cols('after_')}"
+)
+_INSERT_REVIEW = (
+    f"INSERT INTO reviews (profile_id, deck, card, gap, reviewed_at, rating, verdict, answer, duration_ms, "
+    f"interval_days, practice, override, {_cols('before_')}, {_cols('after_')}) "
+    f"VALUES ({', '.join('?' * 28)})"
+)
+# Sets an item's schedule, keeping its suspended/buried flags.
+_UPSERT_STATE = (
+    f"INSERT INTO items (profile_id, deck, card, gap, {_cols('')}) VALUES ({', '.join('?' * 12)}) "
+    "ON CONFLICT (profile_id, deck, card, gap) DO UPDATE SET "
+    + ", ".join(f"{f} = excluded.{f}" for f in _STATE_FIELDS)
+)
+_NEW_STATE = _state_values(ItemState())
+
+
+def _review_from_row(row: tuple, profile: str) -> Review:
+    rid, deck, card, gap, at, rating, verdict, answer, duration, interval, practice, override = row[:12]
+    return Review(
+        deck=deck,
+        card=card,
+        gap=gap,
+        reviewed_at=_from_ms(at),
+        rating=rating,
+        verdict=verdict,
+        answer=answer,
+        duration_ms=duration,
+        before=_state_from(row, 12),
+        after=_state_from(row, 20),
+        interval_days=interval,
+        practice=bool(practice),
+        override=bool(override),
+        id=rid,
+        profile=profile,
+    )
+
+
+def _item_from_row(deck: str, row: tuple) -> ItemRecord:
+    return ItemRecord(
+        deck=deck,
+        card=row[0],
+        gap=row[1],
+        state=_state_from(row, 2),
+        suspended=bool(row[10]),
+        buried_until=_from_ms(row[11]),
+    )
+
+
+def _script(name: str) -> str:
+    return files("quiz").joinpath(name).read_text(encoding="utf-8")
+
+
+def _statements(script: str) -> Iterator[str]:
+    """Split an SQL script into statements, so they can run inside our own transaction
+    (`executescript` would commit it first)."""
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            yield buffer.strip()
+            buffer = ""
+    rest = "\n".join(ln for ln in buffer.splitlines() if not ln.strip().startswith("--")).strip()
+    if rest:
+        raise ValueError(f"unterminated SQL statement: {rest[:60]!r}")
+
+
+# --- the store ----------------------------------------------------------------------------------------
+
+
+class Store:
+    """The history database of one profile. Open it, use it, close it (or use `with`)."""
+
+    def __init__(
+        self,
+        path: Path | str,
+        profile: str = DEFAULT_PROFILE,
+        *,
+        busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+    ) -> None:
+        if not isinstance(profile, str) or not profile.strip():
+            raise UsageError("the profile name must not be empty (use --profile NAME)")
+        self.path = Path(path).expanduser()
+        self.profile = profile
+        self.busy_timeout = busy_timeout
+        self._profile_id: int | None = None
+        self._conn: sqlite3.Connection | None = None
+        if sqlite3.sqlite_version_info < MIN_SQLITE:
+            raise StoreError(
+                f"cannot open {self.path}: quiz needs SQLite {'.'.join(map(str, MIN_SQLITE))} or newer "
+                f"(this Python has {sqlite3.sqlite_version})"
+            )
+        self._conn = self._open()
+
+    # -- opening, creating, migrating
+
+    def _open(self) -> sqlite3.Connection:
+        if self.path.is_dir():
+            raise StoreError(f"cannot open {self.path}: it is a folder, not a database file")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise StoreError(
+                f"cannot create the folder {self.path.parent} for {self.path}: {e.strerror or e}"
+            ) from e
+        try:
+            conn = sqlite3.connect(str(self.path), timeout=self.busy_timeout, isolation_level=None)
+        except sqlite3.Error as e:
+            raise self._error(e, "open") from e
+        try:
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA trusted_schema = OFF")
+            # Only reads until the file is known to be ours and not too new: a foreign, corrupt or newer
+            # file must stay byte-identical.
+            version = self._check_header(conn)
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise StoreError(
+                    f"cannot open {self.path}: SQLite refused write-ahead logging (journal mode {mode}); "
+                    "is the file on a network or read-only file system?"
+                )
+            conn.execute("PRAGMA synchronous = FULL")
+            if version < SCHEMA_VERSION:
+                self._upgrade(conn)
+            else:
+                # Fail now, not at the first answer, when the file or its folder is not writable.
+                conn.execute("BEGIN IMMEDIATE")
+                conn.execute("ROLLBACK")
+        except sqlite3.Error as e:
+            conn.close()
+            raise self._error(e, "open") from e
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _check_header(self, conn: sqlite3.Connection) -> int:
+        """The file's schema version; StoreError unless it is empty or a quiz database we can read."""
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()[0]
+        if app_id not in (0, APPLICATION_ID) or (app_id == 0 and (version or tables)):
+            raise StoreError(
+                f"{self.path} is not a quiz database or is corrupt: it is an SQLite database of another "
+                "program; choose another file with --db"
+            )
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} was written by a newer version of quiz (schema {version}, this quiz knows "
+                f"{SCHEMA_VERSION}); upgrade quiz"
+            )
+        if app_id == APPLICATION_ID and version == 0:
+            raise StoreError(f"{self.path} is not a quiz database or is corrupt: it has no schema version")
+        return version
+
+    def _upgrade(self, conn: sqlite3.Connection) -> None:
+        """Create the schema in an empty file, or migrate an older one after backing it up.
+
+        All in one BEGIN IMMEDIATE transaction: another process opening the same old file at the same
+        time waits, then finds the work done. A failure leaves the file exactly as it was."""
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = self._check_header(conn)  # again, now that we hold the write lock
+            if version == 0:
+                for statement in _statements(_script("schema.sql")):
+                    conn.execute(statement)
+            elif version < SCHEMA_VERSION:
+                self._backup(conn, self.path.with_name(f"{self.path.name}.bak-v{version}"))
+                for target in range(version + 1, SCHEMA_VERSION + 1):
+                    for statement in _statements(_script(MIGRATIONS[target])):
+                        conn.execute(statement)
+            found = conn.execute("PRAGMA user_version").fetchone()[0]
+            if found != SCHEMA_VERSION:
+                raise StoreError(f"cannot upgrade {self.path}: the schema scripts left version {found}")
+            broken = conn.execute("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise StoreError(f"cannot upgrade {self.path}: {len(broken)} rows lost their profile")
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    def _backup(self, conn: sqlite3.Connection, target: Path) -> None:
+        """Copy the database (consistently: we hold the write lock) to `target`, atomically."""
+        partial = target.with_name(target.name + ".partial")
+        try:
+            partial.unlink(missing_ok=True)
+            copy = sqlite3.connect(str(partial), isolation_level=None)
+            try:
+                conn.backup(copy)
+            finally:
+                copy.close()
+            os.replace(partial, target)
+        except (OSError, sqlite3.Error) as e:
+            try:
+                partial.unlink(missing_ok=True)
+            except OSError:
+                pass
+            reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+            raise StoreError(
+                f"cannot upgrade {self.path}: the backup copy {target} could not be written ({reason}); "
+                "nothing was changed"
+            ) from e
+
+    def _error(self, e: sqlite3.Error, doing: str) -> StoreError:
+        """The StoreError a user can act on for a failed sqlite3 call."""
+        name = getattr(e, "sqlite_errorname", "") or ""  # Python >= 3.11
+        text = str(e)
+        low = text.lower()
+        where = self.path
+        if name in ("SQLITE_NOTADB", "SQLITE_CORRUPT") or "not a database" in low or "malformed" in low:
+            return StoreError(f"{where} is not a quiz database or is corrupt: {text}")
+        if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "is locked" in low:
+            return StoreError(
+                f"{where} is locked by another program (waited {self.busy_timeout:g} s): {text}; "
+                "finish or close the other quiz session and try again"
+            )
+        if name.startswith("SQLITE_FULL") or "disk is full" in low:
+            return StoreError(
+                f"cannot write {where}: the disk is full; free some space and try again "
+                "(answers saved before are safe)"
+            )
+        if name.startswith("SQLITE_READONLY") or "readonly" in low or "read-only" in low:
+            return StoreError(
+                f"cannot write {where}: the file or its folder is read-only ({text}); "
+                "make it writable or choose another file with --db"
+            )
+        if name.startswith("SQLITE_CANTOPEN") or "unable to open" in low:
+            return StoreError(
+                f"cannot open {where}: {text} (is the file or its folder read-only or missing?); "
+                "make it writable or choose another file with --db"
+            )
+        if name.startswith("SQLITE_IOERR") or "i/o error" in low:
+            return StoreError(f"cannot {doing} {where}: the disk reported an error ({text})")
+        return StoreError(f"cannot {doing} {where}: {text}")
+
+    # -- plumbing
+
+    def close(self) -> None:
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            try:
+                conn.execute("PRAGMA optimize")
+            except sqlite3.Error:
+                pass  # only a planner hint; never a reason to fail closing
+            conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.path)!r}, profile={self.profile!r})"
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise ValueError("the store is closed")
+        return self._conn
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One BEGIN IMMEDIATE transaction, committed (durably) when the block ends without error."""
+        conn = self._db
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException as e:
+            if conn.in_transaction:
+                try:
+                    conn.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass  # SQLite may already have rolled back (e.g. after SQLITE_FULL)
+            if isinstance(e, sqlite3.Error):
+                raise self._error(e, "write") from e
+            raise
+
+    def _read(self, sql: str, params: tuple = ()) -> list[tuple]:
+        try:
+            return self._db.execute(sql, params).fetchall()
+        except sqlite3.Error as e:
+            raise self._error(e, "read") from e
+
+    def _pid(self) -> int | None:
+        """This profile's id, or None while it has nothing stored."""
+        if self._profile_id is None:
+            rows = self._read("SELECT id FROM profiles WHERE name = ?", (self.profile,))
+            if rows:
+                self._profile_id = rows[0][0]
+        return self._profile_id
+
+    def _ensure_pid(self, conn: sqlite3.Connection) -> int:
+        """This profile's id, created if needed (inside a write transaction)."""
+        if self._profile_id is None:
+            conn.execute("INSERT OR IGNORE INTO profiles (name) VALUES (?)", (self.profile,))
+            self._profile_id = conn.execute(
+                "SELECT id FROM profiles WHERE name = ?", (self.profile,)
+            ).fetchone()[0]
+        return self._profile_id
+
+    # -- reading
+
+    def items(self, deck: str) -> dict[tuple[str, int], ItemRecord]:
+        """Every stored item of the deck for this profile, by (card, gap)."""
+        pid = self._pid()
+        if pid is None:
+            return {}
+        rows = self._read(f"SELECT {_ITEM_COLS} FROM items WHERE profile_id = ? AND deck = ?", (pid, deck))
+        return {(r[0], r[1]): _item_from_row(deck, r) for r in rows}
+
+    def due_items(
+        self, deck: str, now: datetime, until: datetime | None = None, limit: int | None = None
+    ) -> list[ItemRecord]:
+        """Items of the deck that are not NEW and due at or before `until` (default `now`), neither
+        suspended nor buried at `now`, in due order (then card, gap)."""
+        pid = self._pid()
+        if pid is None:
+            return []
+        now_ms = _to_ms(now)
+        until_ms = now_ms if until is None else _to_ms(until)
+        rows = self._read(
+            f"SELECT {_ITEM_COLS} FROM items WHERE profile_id = ? AND deck = ? AND due <= ? "
+            "AND state != 0 AND suspended = 0 AND (buried_until IS NULL OR buried_until <= ?) "
+            "ORDER BY due, card, gap LIMIT ?",
+            (pid, deck, until_ms, now_ms, -1 if limit is None else limit),
+        )
+        return [_item_from_row(deck, r) for r in rows]
+
+    def reviews(self, deck: str | None = None, since: datetime | None = None) -> Iterator[Review]:
+        """This profile's answers (of one deck, or all), at or after `since` if given, in time order."""
+        pid = self._pid()
+        if pid is None:
+            return
+        sql = f"SELECT {_REVIEW_COLS} FROM reviews WHERE profile_id = ?"
+        params: list = [pid]
+        if deck is not None:
+            sql += " AND deck = ?"
+            params.append(deck)
+        if since is not None:
+            sql += " AND reviewed_at >= ?"
+            params.append(_to_ms(since))
+        sql += " ORDER BY reviewed_at, id"
+        try:
+            cursor = self._db.execute(sql, params)
+            while True:
+                rows = cursor.fetchmany(1000)
+                if not rows:
+                    return
+                for row in rows:
+                    yield _review_from_row(row, self.profile)
+        except sqlite3.Error as e:
+            raise self._error(e, "read") from e
+
+    def resets(self, deck: str | None = None) -> list[ResetEvent]:
+        """This profile's logged resets (of one deck, or all), in the order they happened."""
+        pid = self._pid()
+        if pid is None:
+            return []
+        sql = (
+            f"SELECT id, deck, card, gap, reset_at, log_position, {_cols('before_')} FROM resets "
+            "WHERE profile_id = ?"
+        )
+        params: tuple = (pid,)
+        if deck is not None:
+            sql += " AND deck = ?"
+            params += (deck,)
+        rows = self._read(sql + " ORDER BY id", params)
+        return [
+            ResetEvent(
+                deck=r[1],
+                card=r[2],
+                gap=r[3],
+                reset_at=_from_ms(r[4]),
+                log_position=r[5],
+                before=_state_from(r, 6),
+                id=r[0],
+                profile=self.profile,
+            )
+            for r in rows
+        ]
+
+    def answered_since(self, deck: str, since: datetime) -> tuple[int, int]:
+        """(new items introduced, review answers) of this profile in the deck at or after `since`,
+        practice answers excluded. For Anki-style daily limits: an answer counts as "new" when the item
+        was NEW before it, and as a "review" when the item was in the REVIEW state before it; answers
+        to (re)learning steps count in neither, as in Anki."""
+        pid = self._pid()
+        if pid is None:
+            return (0, 0)
+        rows = self._read(
+            "SELECT coalesce(sum(before_state = 0), 0), coalesce(sum(before_state = 2), 0) FROM reviews "
+            "WHERE profile_id = ? AND deck = ? AND reviewed_at >= ? AND practice = 0",
+            (pid, deck, _to_ms(since)),
+        )
+        return (rows[0][0], rows[0][1])
+
+    def orphans(self, deck: str, known: set[tuple[str, int]]) -> list[ItemRecord]:
+        """Stored items of the deck whose (card, gap) is not in `known` (cards removed from the deck,
+        cloze gaps that no longer exist), sorted by card and gap."""
+        items = self.items(deck)
+        return [items[key] for key in sorted(items) if key not in known]
+
+    def profiles(self) -> list[str]:
+        """Names of the profiles that have anything stored in this file, sorted."""
+        return [r[0] for r in self._read("SELECT name FROM profiles ORDER BY name")]
+
+    # -- writing
+
+    def record(self, review: Review) -> Review:
+        """Append one answer to the log and, unless it is a practice answer, set the item's state to
+        `review.after`; one transaction, committed before this returns. Returns the review as stored:
+        with its id, this store's profile, and datetimes at millisecond precision."""
+        _check_review(review)
+        stored = replace(
+            review,
+            reviewed_at=_from_ms(_to_ms(review.reviewed_at)),
+            rating=int(review.rating),
+            duration_ms=int(review.duration_ms),
+            interval_days=float(review.interval_days),
+            before=_stored(review.before),
+            after=_stored(review.after),
+            practice=bool(review.practice),
+            override=bool(review.override),
+            profile=self.profile,
+            id=None,
+        )
+        with self._write() as conn:
+            pid = self._ensure_pid(conn)
+            key = (pid, stored.deck, stored.card, stored.gap)
+            cursor = conn.execute(
+                _INSERT_REVIEW,
+                key
+                + (
+                    _to_ms(stored.reviewed_at),
+                    stored.rating,
+                    stored.verdict,
+                    stored.answer,
+                    stored.duration_ms,
+                    stored.interval_days,
+                    int(stored.practice),
+                    int(stored.override),
+                )
+                + _state_values(stored.before)
+                + _state_values(stored.after),
+            )
+            review_id = cursor.lastrowid
+            if not stored.practice:
+                conn.execute(_UPSERT_STATE, key + _state_values(stored.after))
+        return replace(stored, id=review_id)
+
+    def undo(self, deck: str | None = None) -> Review | None:
+        """Delete this profile's newest answer (within `deck` if given) from the log and put its item
+        back to the state before it. Returns the removed answer, or None if there is none.
+
+        If the item was reset after that answer, it stays reset (as a rebuild from the log would
+        have it); a practice answer never changed the item, so only its log row goes."""
+        with self._write() as conn:
+            pid = self._pid()
+            if pid is None:
+                return None
+            # `+profile_id` keeps the planner on the rowid: the newest rows are read first.
+            sql = f"SELECT {_REVIEW_COLS} FROM reviews WHERE +profile_id = ?"
+            params: tuple = (pid,)
+            if deck is not None:
+                sql += " AND +deck = ?"
+                params += (deck,)
+            row = conn.execute(sql + " ORDER BY id DESC LIMIT 1", params).fetchone()
+            if row is None:
+                return None
+            review = _review_from_row(row, self.profile)
+            conn.execute("DELETE FROM reviews WHERE id = ?", (review.id,))
+            if not review.practice:
+                key = (pid, review.deck, review.card, review.gap)
+                reset_later = conn.execute(
+                    "SELECT 1 FROM resets WHERE profile_id = ? AND deck = ? AND card = ? AND gap = ? "
+                    "AND log_position >= ? LIMIT 1",
+                    key + (review.id,),
+                ).fetchone()
+                if not reset_later:
+                    conn.execute(_UPSERT_STATE, key + _state_values(review.before))
+                    self._forget_if_pristine(conn, key)
+        return review
+
+    def set_suspended(
+        self, deck: str, card: str, suspended: bool, gaps: Iterable[int] | None = None
+    ) -> None:
+        """Suspend (or unsuspend) the card: every stored gap of it, or exactly `gaps` if given.
+
+        A card that was never answered has no stored items: pass its `Card.items` as `gaps` (gap 0 is
+        assumed otherwise), and they are stored as NEW items with the flag."""
+        with self._write() as conn:
+            pid = self._ensure_pid(conn)
+            for gap in self._targets(conn, pid, deck, card, gaps, create=suspended):
+                key = (pid, deck, card, gap)
+                conn.execute(
+                    "UPDATE items SET suspended = ? WHERE profile_id = ? AND deck = ? AND card = ? AND gap = ?",
+                    (int(suspended),) + key,
+                )
+                self._forget_if_pristine(conn, key)
+
+    def bury(
+        self, deck: str, card: str, until: datetime | None, gaps: Iterable[int] | None = None
+    ) -> None:
+        """Hide the card until `until` (None unburies): every stored gap of it, or exactly `gaps` if
+        given (e.g. a cloze card's siblings of the gap just answered; unstored gaps are stored as NEW)."""
+        until_ms = _to_ms(until)
+        with self._write() as conn:
+            pid = self._ensure_pid(conn)
+            for gap in self._targets(conn, pid, deck, card, gaps, create=until is not None):
+                key = (pid, deck, card, gap)
+                conn.execute(
+                    "UPDATE items SET buried_until = ? "
+                    "WHERE profile_id = ? AND deck = ? AND card = ? AND gap = ?",
+                    (until_ms,) + key,
+                )
+                self._forget_if_pristine(conn, key)
+
+    def reset(self, deck: str, card: str, now: datetime, gaps: Iterable[int] | None = None) -> None:
+        """Put the card (every stored gap, or exactly `gaps`) back to NEW, as if never studied; its
+        answers stay in the log and the reset itself is logged (see `resets`). The suspended flag is
+        kept (it is the student's separate choice); a burial is lifted."""
+        now_ms = _to_ms(now)
+        with self._write() as conn:
+            pid = self._ensure_pid(conn)
+            position = conn.execute(
+                "SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'reviews'"
+            ).fetchone()[0]
+            for gap in self._targets(conn, pid, deck, card, gaps, create=False):
+                key = (pid, deck, card, gap)
+                row = conn.execute(
+                    f"SELECT {_cols('')} FROM items WHERE profile_id = ? AND deck = ? AND card = ? AND gap = ?",
+                    key,
+                ).fetchone()
+                if row is None:
+                    continue  # never stored: it is NEW already
+                if tuple(row) != _NEW_STATE:
+                    conn.execute(
+                        "INSERT INTO resets (profile_id, deck, card, gap, reset_at, log_position, "
+                        f"{_cols('before_')}) VALUES ({', '.join('?' * 14)})",
+                        key + (now_ms, position) + tuple(row),
+                    )
+                conn.execute(_UPSERT_STATE, key + _NEW_STATE)
+                conn.execute(
+                    "UPDATE items SET buried_until = NULL "
+                    "WHERE profile_id = ? AND deck = ? AND card = ? AND gap = ?",
+                    key,
+                )
+                self._forget_if_pristine(conn, key)
+
+    def _targets(
+        self,
+        conn: sqlite3.Connection,
+        pid: int,
+        deck: str,
+        card: str,
+        gaps: Iterable[int] | None,
+        create: bool,
+    ) -> list[int]:
+        """The gaps a card-level operation applies to; with `create`, unstored ones are stored as NEW."""
+        stored = [
+            r[0]
+            for r in conn.execute(
+                "SELECT gap FROM items WHERE profile_id = ? AND deck = ? AND card = ? ORDER BY gap",
+                (pid, deck, card),
+            )
+        ]
+        if gaps is None:
+            targets = stored or [0]
+        else:
+            targets = sorted({int(g) for g in gaps})
+            if any(g < 0 for g in targets):
+                raise ValueError(f"cloze gaps are numbered from 1 (0 for ordinary cards): {targets}")
+        if create:
+            for gap in targets:
+                if gap not in stored:
+                    conn.execute(_UPSERT_STATE, (pid, deck, card, gap) + _NEW_STATE)
+        return targets
+
+    @staticmethod
+    def _forget_if_pristine(conn: sqlite3.Connection, key: tuple) -> None:
+        """Drop an item row that says nothing (NEW, no flags): not stored means exactly that."""
+        conn.execute(
+            "DELETE FROM items WHERE profile_id = ? AND deck = ? AND card = ? AND gap = ? "
+            "AND state = 0 AND step IS NULL AND stability IS NULL AND difficulty IS NULL AND due IS NULL "
+            "AND last_review IS NULL AND reps = 0 AND lapses = 0 AND suspended = 0 AND buried_until IS NULL",
+            key,
+        )
+
+
+def _check_review(review: Review) -> None:
+    """Reject what the schema would reject, with a clear message (these are programming errors)."""
+    if not 1 <= int(review.rating) <= 4:
+        raise ValueError(f"rating must be 1..4, not {review.rating!r}")
+    if review.verdict not in VERDICTS:
+        raise ValueError(f"verdict must be one of {', '.join(VERDICTS)}, not {review.verdict!r}")
+    if review.gap < 0:
+        raise ValueError(f"gap must be >= 0, not {review.gap}")
+    if review.duration_ms < 0:
+        raise ValueError(f"duration_ms must be >= 0, not {review.duration_ms}")
+    if not review.deck or not review.card:
+        raise ValueError("a review needs a deck id and a card id")
