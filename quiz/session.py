@@ -1,0 +1,718 @@
+"""The study loop: what to ask next, grading -> suggested rating, recording, undo. UI-agnostic.
+
+A `Session` talks to a front end through the small `Frontend` protocol below (the questionary one in
+`quiz.ui.prompts`, the plain line one in `quiz.ui.plain`, scripted fakes in tests). It never touches SQL
+(everything goes through `quiz.store.Store`) and never reads the wall clock (`clock.now()` is injected).
+
+Queue rules (Anki's, per profile, deck and study day; a study day starts at `start_hour` local time):
+  1. learning / relearning items that are due now, earliest first;
+  2. review items due today, most overdue relative to their interval first, at most `review_limit`
+     per deck and day (answers already given today count);
+  3. new items in deck order (cloze gaps in gap order), at most `new_limit` per deck and day;
+  4. when nothing else is left, learning items due within `learn_ahead` (20 min) are asked early.
+Cloze siblings: once one gap of a card is answered, its other new/review gaps wait for the next study day,
+and only one new/review gap per card is queued on a day (so a card's new gaps count once). Learning
+items are never buried. The queue is rebuilt from the store before every card, so undo, suspend and bury
+(and a second process studying the same deck) are always reflected.
+
+`practice=True` walks the chosen items in a seeded shuffle without touching the schedule: answers are
+logged with practice=True and after == before; items rated Again come back at the end of the round.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta, tzinfo
+from enum import Enum
+from pathlib import PurePath
+from typing import TYPE_CHECKING, Callable, Protocol, Sequence, Union
+
+from quiz.deck import Card, CardType, Citation, Deck
+from quiz.scheduler import Clock, ItemState, Rating, State
+
+if TYPE_CHECKING:  # imported lazily at run time: grading pulls rapidfuzz, the scheduler pulls fsrs
+    from quiz.grading import Grade
+    from quiz.scheduler import Scheduler
+    from quiz.store import Review, Store
+
+
+# --------------------------------------------------------------------------------------------------
+# What the session hands to a front end, and what it gets back
+
+
+class Command(str, Enum):
+    """Non-rating answers to the rating prompt."""
+
+    UNDO = "undo"
+    SUSPEND = "suspend"
+    BURY = "bury"
+    QUIT = "quit"
+
+
+class EndSession(Exception):
+    """Raised by a front end when the student ends the session normally (Ctrl-D, end of input, quit)."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    position: int  # 1-based number of the card on screen within this session
+    total: int  # position - 1 + cards still queued (grows when learning items come back)
+    new: int
+    learning: int
+    review: int
+
+
+@dataclass(frozen=True)
+class CardView:
+    """Everything a front end needs to ask one review item."""
+
+    deck_title: str
+    deck_id: str
+    card: Card
+    gap: int  # 0, or the 1-based cloze gap
+    kind: CardType
+    prompt: str  # the question, or the cloze text with the gap shown as [...]
+    choices: tuple[str, ...]  # choice cards: shuffled options; truefalse: ("True", "False")
+    progress: Progress
+    state: State  # NEW / LEARNING / REVIEW / RELEARNING (front ends may label new cards)
+    practice: bool = False
+
+
+@dataclass(frozen=True)
+class Response:
+    """The student's answer: the typed text or chosen option ("" for flip); `value` for true/false."""
+
+    text: str
+    value: bool | None = None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One citation as shown after answering: where the quote is and where the answer sits inside it."""
+
+    source: str
+    quote: str  # the matched text from the source (or the deck's quote when it was not found)
+    found: bool
+    line: int | None = None
+    col: int | None = None
+    highlights: tuple[tuple[int, int], ...] = ()  # [start, end) spans of `quote` to emphasise
+    message: str = ""  # for citations not found: "citation not found in 003_x.txt"
+
+
+@dataclass(frozen=True)
+class Feedback:
+    view: CardView
+    response: Response
+    grade: "Grade"
+    evidence: tuple[Evidence, ...]
+
+
+@dataclass(frozen=True)
+class RatingChoice:
+    rating: Rating
+    label: str  # "Again", "Hard", "Good", "Easy"
+    interval: str  # "10m", "3d"; "" in practice mode (nothing is scheduled)
+
+
+Action = Union[Rating, Command]
+
+
+@dataclass
+class Summary:
+    now: datetime  # when the session ended (front ends format `next_due` relative to it)
+    practice: bool = False
+    answers: int = 0  # confirmed answers in this session
+    cards: int = 0  # distinct cards answered
+    correct: int = 0
+    almost: int = 0
+    wrong: int = 0
+    self_rated: int = 0  # flip cards
+    seconds: float = 0.0  # wall time of the session
+    next_due: datetime | None = None  # earliest scheduled item not available now (None: nothing scheduled)
+    new_left_today: int = 0  # new cards that could still be introduced today within the limit
+    new_limit_reached: bool = False  # new cards are waiting but today's limit is used up
+    review_limit_reached: bool = False  # due reviews are waiting but today's limit is used up
+    due_now: int = 0  # items still waiting now (the session was ended early)
+    nothing_due: bool = False  # the session had nothing to ask from the start
+    interrupted: bool = False  # ended by Ctrl-C
+    tz: tzinfo | None = None  # the study time zone (None: local), for showing `next_due`
+
+
+class Frontend(Protocol):
+    def ask(self, view: CardView) -> Response:
+        """Show the card and return the answer. Raise EndSession to end, KeyboardInterrupt on Ctrl-C."""
+
+    def show_feedback(self, feedback: Feedback) -> None:
+        """Show the verdict, the expected answer and the evidence."""
+
+    def ask_rating(self, choices: Sequence[RatingChoice], default: Rating) -> Action:
+        """Return the chosen rating (default on Enter) or a Command."""
+
+    def notify(self, message: str) -> None:
+        """A one-line status message ("Suspended ...", "Nothing to undo", ...)."""
+
+    def show_summary(self, summary: Summary) -> None:
+        """The end-of-session summary (also shown after Ctrl-C)."""
+
+
+# --------------------------------------------------------------------------------------------------
+# Options
+
+
+@dataclass(frozen=True)
+class StudyOptions:
+    new_limit: int = 20
+    review_limit: int = 200
+    tags: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()  # cited file names (a path's last part is compared)
+    practice: bool = False
+    retention: float | None = None  # overrides each deck's `retention`
+    tz: tzinfo | None = None  # None: the machine's local time zone
+    start_hour: int = 4
+    learn_ahead: timedelta = timedelta(minutes=20)
+    # Anki caps an answer's recorded time at 60 s by default, so a student who walks away does not
+    # skew time statistics; we do the same.
+    max_answer_time: timedelta = timedelta(seconds=60)
+
+
+RATING_LABELS = {Rating.AGAIN: "Again", Rating.HARD: "Hard", Rating.GOOD: "Good", Rating.EASY: "Easy"}
+
+
+def select_cards(deck: Deck, tags: Sequence[str] = (), sources: Sequence[str] = ()) -> list[Card]:
+    """The deck's cards having any of `tags` (if given) and citing any of `sources` (if given)."""
+    wanted_tags = {t.casefold() for t in tags}
+    wanted_sources = {PurePath(s).name for s in sources}
+    chosen = []
+    for card in deck.cards:
+        if wanted_tags and not wanted_tags.intersection(t.casefold() for t in card.tags):
+            continue
+        if wanted_sources and not any(PurePath(c.source).name in wanted_sources for c in card.cite):
+            continue
+        chosen.append(card)
+    return chosen
+
+
+# --------------------------------------------------------------------------------------------------
+# The queue
+
+
+@dataclass(frozen=True)
+class _Item:
+    deck: Deck
+    card: Card
+    gap: int
+    state: ItemState
+
+    @property
+    def key(self) -> tuple[str, str, int]:
+        return (self.deck.id, self.card.id, self.gap)
+
+
+@dataclass
+class _Plan:
+    """The queue at one instant, rebuilt from the store before each card."""
+
+    learning: list[_Item] = field(default_factory=list)  # due now, earliest first
+    reviews: list[_Item] = field(default_factory=list)
+    new: list[_Item] = field(default_factory=list)
+    ahead: list[_Item] = field(default_factory=list)  # learning due within the learn-ahead window
+    next_due: datetime | None = None
+    new_left: int = 0
+    new_limit_reached: bool = False
+    review_limit_reached: bool = False
+
+    def first(self) -> _Item | None:
+        for part in (self.learning, self.reviews, self.new, self.ahead):
+            if part:
+                return part[0]
+        return None
+
+    def size(self) -> int:
+        return len(self.learning) + len(self.reviews) + len(self.new) + len(self.ahead)
+
+
+@dataclass
+class _Answered:
+    review: "Review"
+    item: _Item
+    verdict: str
+    practice_queue: list[_Item] | None  # practice: the queue before this answer, restored by undo
+
+
+_LEARNING = (State.LEARNING, State.RELEARNING)
+
+
+class Session:
+    def __init__(
+        self,
+        decks: Sequence[Deck],
+        store: "Store",
+        clock: Clock,
+        frontend: Frontend,
+        options: StudyOptions = StudyOptions(),
+        scheduler_for: Callable[[Deck], "Scheduler"] | None = None,
+        locate: Callable[[Deck, Citation], object] | None = None,
+    ) -> None:
+        """`scheduler_for(deck)` and `locate(deck, citation) -> quiz.citations.Location` default to the
+        real ones (imported lazily); tests may pass their own."""
+        self.decks = list(decks)
+        self.store = store
+        self.clock = clock
+        self.frontend = frontend
+        self.options = options
+        self._cards = {d.id: select_cards(d, options.tags, options.sources) for d in self.decks}
+        self._scheduler_for = scheduler_for or self._default_scheduler
+        self._schedulers: dict[str, Scheduler] = {}
+        self._locate = locate or self._default_locate
+        self._sources: dict[str, object] = {}
+        self._answered: list[_Answered] = []
+        self._forced: tuple[str, str, int] | None = None  # the item undo brought back, asked next
+        self._practice_queue: list[_Item] | None = None
+
+    # ---- public
+
+    def run(self) -> Summary:
+        started = self.clock.now()
+        interrupted = False
+        nothing_due = False
+        try:
+            nothing_due = self._loop()
+        except EndSession:
+            pass
+        except KeyboardInterrupt:
+            interrupted = True
+        summary = self.summary(started, interrupted=interrupted, nothing_due=nothing_due)
+        try:
+            self.frontend.show_summary(summary)
+        except KeyboardInterrupt:  # a second Ctrl-C while the summary prints: nothing left to save
+            summary.interrupted = True
+        return summary
+
+    def summary(self, started: datetime, *, interrupted: bool = False, nothing_due: bool = False) -> Summary:
+        now = self.clock.now()
+        s = Summary(now=now, practice=self.options.practice, interrupted=interrupted, nothing_due=nothing_due,
+                    tz=self.options.tz)
+        s.seconds = max(0.0, (now - started).total_seconds())
+        s.answers = len(self._answered)
+        s.cards = len({(a.item.deck.id, a.item.card.id) for a in self._answered})
+        for a in self._answered:
+            if a.verdict == "correct":
+                s.correct += 1
+            elif a.verdict == "almost":
+                s.almost += 1
+            elif a.verdict == "wrong":
+                s.wrong += 1
+            else:
+                s.self_rated += 1
+        plan = self._plan(now, learn_ahead=timedelta(0))
+        s.next_due = plan.next_due
+        s.new_left_today = plan.new_left
+        s.new_limit_reached = plan.new_limit_reached
+        s.review_limit_reached = plan.review_limit_reached
+        s.due_now = len(self._practice_queue) if self._practice_queue is not None else plan.size()
+        return s
+
+    # ---- the loop
+
+    def _loop(self) -> bool:
+        """Ask until nothing is left; return True if there was nothing to ask at all."""
+        first = True
+        if self.options.practice:
+            self._practice_queue = self._practice_items()
+        while True:
+            now = self.clock.now()
+            item, progress = self._next(now)
+            if item is None:
+                return first
+            first = False
+            self._ask(item, progress)
+
+    def _next(self, now: datetime) -> tuple[_Item | None, Progress]:
+        done = len(self._answered)
+        if self._practice_queue is not None:
+            queue = self._practice_queue
+            if self._forced is not None:
+                for i, it in enumerate(queue):
+                    if it.key == self._forced:
+                        queue.insert(0, queue.pop(i))
+                        break
+                self._forced = None
+            counts = Progress(done + 1, done + len(queue), 0, 0, 0)
+            counts = replace(
+                counts,
+                new=sum(it.state.state is State.NEW for it in queue),
+                learning=sum(it.state.state in _LEARNING for it in queue),
+                review=sum(it.state.state is State.REVIEW for it in queue),
+            )
+            return (queue[0] if queue else None), counts
+        plan = self._plan(now, learn_ahead=self.options.learn_ahead)
+        item = plan.first()
+        if self._forced is not None:
+            forced = self._find(self._forced, now)
+            self._forced = None
+            if forced is not None:
+                item = forced
+        size = plan.size()
+        if item is not None and not any(it.key == item.key for it in self._plan_items(plan)):
+            size += 1  # an undone item outside today's queue (e.g. now buried as a sibling)
+        progress = Progress(done + 1, done + size, len(plan.new), len(plan.learning) + len(plan.ahead),
+                            len(plan.reviews))
+        return item, progress
+
+    @staticmethod
+    def _plan_items(plan: _Plan) -> list[_Item]:
+        return plan.learning + plan.reviews + plan.new + plan.ahead
+
+    def _ask(self, item: _Item, progress: Progress) -> None:
+        view = self._view(item, progress)
+        shown_at = self.clock.now()
+        response = self.frontend.ask(view)
+        grade = self._grade(item, response)
+        self.frontend.show_feedback(Feedback(view, response, grade, self._evidence(item, grade, response)))
+        suggested = _suggested_rating(grade.verdict.value)
+        reveal = self.clock.now()  # preview and review use the same instant, so the label is what applies
+        scheduler = None if self.options.practice else self._scheduler(item.deck)
+        seed = self._seed(item)
+        previews = scheduler.preview(item.state, reveal, seed) if scheduler else {}
+        choices = [
+            RatingChoice(r, RATING_LABELS[r], _format_interval(previews[r].due - reveal) if previews else "")
+            for r in Rating
+        ]
+        while True:
+            action = self.frontend.ask_rating(choices, suggested)
+            if isinstance(action, Rating):
+                self._record(item, response, grade, Rating(action), suggested, shown_at, reveal, scheduler, seed)
+                return
+            if action is Command.UNDO:
+                if self._undo():
+                    return
+                self.frontend.notify("Nothing to undo yet in this session.")
+                continue
+            if action is Command.SUSPEND:
+                self.store.set_suspended(item.deck.id, item.card.id, True, gaps=item.card.items)
+                self._drop_card(item)
+                self.frontend.notify(f"Suspended {item.card.id} (quiz unsuspend brings it back).")
+                return
+            if action is Command.BURY:
+                until = self._day_start(reveal, days=1)
+                self.store.bury(item.deck.id, item.card.id, until, gaps=item.card.items)
+                self._drop_card(item)
+                self.frontend.notify(f"Buried {item.card.id} until tomorrow.")
+                return
+            raise EndSession  # Command.QUIT
+
+    def _record(self, item: _Item, response: Response, grade: "Grade", rating: Rating, suggested: Rating,
+                shown_at: datetime, reveal: datetime, scheduler: "Scheduler | None", seed: int) -> None:
+        from quiz.store import Review
+
+        answered_at = self.clock.now()
+        duration = min(max(answered_at - shown_at, timedelta(0)), self.options.max_answer_time)
+        if scheduler is None:
+            after, interval = item.state, 0.0
+        else:
+            after = scheduler.review(item.state, rating, reveal, seed)
+            interval = (after.due - reveal).total_seconds() / 86400 if after.due else 0.0
+        # Override: the student overrules the grader with a better rating than its verdict suggests.
+        override = grade.verdict.value in ("wrong", "almost") and rating > suggested
+        review = self.store.record(Review(
+            deck=item.deck.id, card=item.card.id, gap=item.gap, reviewed_at=reveal, rating=int(rating),
+            verdict=grade.verdict.value, answer=response.text, duration_ms=int(duration / timedelta(milliseconds=1)),
+            before=item.state, after=after, interval_days=interval, practice=self.options.practice,
+            override=override,
+        ))
+        snapshot = None
+        if self._practice_queue is not None:
+            snapshot = list(self._practice_queue)
+            self._practice_queue.pop(0)
+            if rating is Rating.AGAIN:
+                self._practice_queue.append(item)
+        self._answered.append(_Answered(review, item, grade.verdict.value, snapshot))
+
+    def _undo(self) -> bool:
+        """Revert this session's last confirmed answer and ask that item next."""
+        if not self._answered:
+            return False
+        last = self._answered[-1]
+        undone = self.store.undo(last.item.deck.id)
+        if undone is None:
+            return False
+        self._answered.pop()
+        if last.practice_queue is not None:
+            self._practice_queue = last.practice_queue
+        self._forced = last.item.key
+        self.frontend.notify(f"Undid the answer to {last.item.card.id}; asking it again.")
+        return True
+
+    def _drop_card(self, item: _Item) -> None:
+        if self._practice_queue is not None:
+            self._practice_queue = [
+                it for it in self._practice_queue if (it.deck.id, it.card.id) != (item.deck.id, item.card.id)
+            ]
+
+    # ---- building the queue
+
+    def _day_start(self, now: datetime, days: int = 0) -> datetime:
+        from quiz.scheduler import study_day, study_day_start
+
+        day = study_day(now, self.options.tz, self.options.start_hour)
+        return study_day_start(day + timedelta(days=days), self.options.tz, self.options.start_hour)
+
+    def _today(self, now: datetime) -> date:
+        from quiz.scheduler import study_day
+
+        return study_day(now, self.options.tz, self.options.start_hour)
+
+    def _plan(self, now: datetime, learn_ahead: timedelta) -> _Plan:
+        from quiz.scheduler import study_day
+
+        opts = self.options
+        tz, hour = opts.tz, opts.start_hour
+        today = study_day(now, tz, hour)
+        day_start = self._day_start(now)
+        plan = _Plan()
+        next_due: list[datetime] = []
+        reviews: list[tuple[float, int, _Item]] = []
+        for deck_index, deck in enumerate(self.decks):
+            records = self.store.items(deck.id)
+            new_done, reviews_done = self.store.answered_since(deck.id, day_start)
+            touched = self._touched_today(deck.id, day_start)
+            new_cap = max(0, opts.new_limit - new_done)
+            review_cap = max(0, opts.review_limit - reviews_done)
+            deck_reviews: list[tuple[float, int, _Item]] = []
+            deck_new: list[_Item] = []
+            taken: set[str] = set()  # cards with a learning item due today: their siblings wait
+            candidates: list[_Item] = []
+            for card in self._cards[deck.id]:
+                for gap in card.items:
+                    rec = records.get((card.id, gap))
+                    state = rec.state if rec is not None else ItemState()
+                    if rec is not None and (rec.suspended or (rec.buried_until is not None and now < rec.buried_until)):
+                        continue
+                    item = _Item(deck, card, gap, state)
+                    if state.state in _LEARNING and state.due is not None:
+                        if state.due <= now:
+                            plan.learning.append(item)
+                            taken.add(card.id)
+                        elif state.due <= now + learn_ahead:
+                            plan.ahead.append(item)
+                            taken.add(card.id)
+                        else:
+                            next_due.append(state.due)
+                            if study_day(state.due, tz, hour) <= today:
+                                taken.add(card.id)
+                    else:
+                        candidates.append(item)
+            for order, item in enumerate(candidates):
+                state = item.state
+                sibling_answered = touched.get(item.card.id, set()) - {item.gap}
+                if state.state is State.REVIEW and state.due is not None:
+                    if study_day(state.due, tz, hour) > today:
+                        next_due.append(state.due)
+                        continue
+                    if sibling_answered or item.card.id in taken:
+                        continue
+                    interval = (state.due - state.last_review) if state.last_review else timedelta(days=1)
+                    overdue = (now - state.due) / max(interval, timedelta(days=1))
+                    deck_reviews.append((-overdue, order, item))
+                elif state.state is State.NEW:
+                    if not sibling_answered:
+                        deck_new.append(item)
+            deck_reviews.sort(key=lambda t: (t[0], t[1]))
+            seen_review_cards: set[str] = set()
+            picked: list[tuple[float, int, _Item]] = []
+            for entry in deck_reviews:
+                if entry[2].card.id in seen_review_cards:
+                    continue  # a second due gap of the same card waits for another day
+                seen_review_cards.add(entry[2].card.id)
+                picked.append(entry)
+            if len(picked) > review_cap:
+                plan.review_limit_reached = True
+            for overdue, order, item in picked[:review_cap]:
+                reviews.append((overdue, deck_index * 1_000_000 + order, item))
+            new_cards: list[_Item] = []
+            seen_new_cards = set(seen_review_cards) | taken
+            for item in deck_new:
+                if item.card.id in seen_new_cards:
+                    continue  # new siblings count once
+                seen_new_cards.add(item.card.id)
+                new_cards.append(item)
+            if len(new_cards) > new_cap:
+                plan.new_limit_reached = True
+            plan.new.extend(new_cards[:new_cap])
+            plan.new_left += min(new_cap, len(new_cards))
+        reviews.sort(key=lambda t: (t[0], t[1]))
+        plan.reviews = [t[2] for t in reviews]
+        plan.learning.sort(key=lambda it: it.state.due)
+        plan.ahead.sort(key=lambda it: it.state.due)
+        later = [d for d in next_due if d > now]
+        plan.next_due = min(later) if later else None
+        if plan.review_limit_reached or plan.new_limit_reached:
+            tomorrow = self._day_start(now, days=1)
+            plan.next_due = min(plan.next_due, tomorrow) if plan.next_due else tomorrow
+        return plan
+
+    def _touched_today(self, deck_id: str, day_start: datetime) -> dict[str, set[int]]:
+        """Gaps of each card answered (not in practice) since the study day began: their siblings wait."""
+        touched: dict[str, set[int]] = {}
+        for review in self.store.reviews(deck_id, since=day_start):
+            if not review.practice:
+                touched.setdefault(review.card, set()).add(review.gap)
+        return touched
+
+    def _find(self, key: tuple[str, str, int], now: datetime) -> _Item | None:
+        deck_id, card_id, gap = key
+        for deck in self.decks:
+            if deck.id == deck_id and card_id in deck.by_id:
+                rec = self.store.items(deck_id).get((card_id, gap))
+                return _Item(deck, deck.by_id[card_id], gap, rec.state if rec else ItemState())
+        return None
+
+    def _practice_items(self) -> list[_Item]:
+        items = []
+        for deck in self.decks:
+            records = self.store.items(deck.id)
+            for card in self._cards[deck.id]:
+                for gap in card.items:
+                    rec = records.get((card.id, gap))
+                    if rec is not None and rec.suspended:
+                        continue
+                    items.append(_Item(deck, card, gap, rec.state if rec else ItemState()))
+        # Seeded from the clock: a fresh order each session, reproducible in tests with a fixed clock.
+        random.Random(int(self.clock.now().timestamp())).shuffle(items)
+        return items
+
+    # ---- one card
+
+    def _seed(self, item: _Item) -> int:
+        from quiz.scheduler import item_seed
+
+        return item_seed(item.deck.id, item.card.id, item.gap, item.state.reps)
+
+    def _view(self, item: _Item, progress: Progress) -> CardView:
+        card = item.card
+        if card.type is CardType.CLOZE:
+            prompt = card.cloze_prompt(item.gap)
+        else:
+            prompt = card.question
+        choices: tuple[str, ...] = ()
+        if card.type is CardType.CHOICE:
+            options = list(card.choices)
+            # Seeded by the item and its review count: a new order on each review, the same after undo.
+            random.Random(self._seed(item)).shuffle(options)
+            choices = tuple(options)
+        elif card.type is CardType.TRUEFALSE:
+            choices = ("True", "False")
+        return CardView(
+            deck_title=item.deck.title, deck_id=item.deck.id, card=card, gap=item.gap, kind=card.type,
+            prompt=prompt, choices=choices, progress=progress, state=item.state.state,
+            practice=self.options.practice,
+        )
+
+    def _grade(self, item: _Item, response: Response) -> "Grade":
+        from quiz import grading
+
+        card = item.card
+        expected = card.expected(item.gap)
+        if card.type is CardType.FLIP:
+            return grading.Grade(grading.Verdict.SELF, expected)
+        if card.type is CardType.CHOICE:
+            return grading.grade_choice(response.text, expected)
+        if card.type is CardType.TRUEFALSE:
+            value = response.value
+            if value is None:
+                value = response.text.strip().casefold() in ("t", "true", "yes", "y")
+            return grading.grade_truefalse(value, expected)
+        accept = card.accept if card.type is CardType.TYPED else ()
+        return grading.grade(response.text, expected, accept)
+
+    def _evidence(self, item: _Item, grade: "Grade", response: Response) -> tuple[Evidence, ...]:
+        card = item.card
+        expected = card.expected(item.gap)
+        wanted = [expected, grade.expected, *card.accept]
+        if card.type in (CardType.TRUEFALSE,):
+            wanted = []
+        elif grade.verdict.value == "correct" and response.text:
+            wanted.append(response.text)
+        shown = []
+        for citation in card.cite:
+            try:
+                loc = self._locate(item.deck, citation)
+            except Exception as error:  # a broken source must never stop a study session
+                shown.append(Evidence(citation.source, citation.quote, False,
+                                      message=f"citation not checked in {citation.source}: {error}"))
+                continue
+            status = getattr(loc, "status", "error")
+            if status in ("exact", "normalized"):
+                text = getattr(loc, "text", None) or citation.quote
+                shown.append(Evidence(
+                    source=getattr(loc, "source", None) or citation.source, quote=text, found=True,
+                    line=getattr(loc, "line", None), col=getattr(loc, "col", None),
+                    highlights=highlight_spans(text, wanted),
+                ))
+            else:
+                shown.append(Evidence(
+                    source=citation.source, quote=citation.quote, found=False,
+                    highlights=highlight_spans(citation.quote, wanted),
+                    message=f"citation not found in {PurePath(citation.source).name}",
+                ))
+        return tuple(shown)
+
+    # ---- dependencies, lazily
+
+    def _scheduler(self, deck: Deck) -> "Scheduler":
+        if deck.id not in self._schedulers:
+            self._schedulers[deck.id] = self._scheduler_for(deck)
+        return self._schedulers[deck.id]
+
+    def _default_scheduler(self, deck: Deck) -> "Scheduler":
+        from quiz.scheduler import Scheduler, SchedulerConfig
+
+        retention = self.options.retention or deck.retention or 0.9
+        return Scheduler(SchedulerConfig(desired_retention=retention))
+
+    def _default_locate(self, deck: Deck, citation: Citation) -> object:
+        from quiz.citations import Sources, locate
+
+        sources = self._sources.get(deck.id)
+        if sources is None:
+            sources = self._sources[deck.id] = Sources(deck)
+        return locate(sources, citation)
+
+
+def _suggested_rating(verdict: str) -> Rating:
+    return {"wrong": Rating.AGAIN, "almost": Rating.HARD}.get(verdict, Rating.GOOD)
+
+
+def _format_interval(delta: timedelta) -> str:
+    from quiz.scheduler import format_interval
+
+    return format_interval(delta)
+
+
+_WORD = re.compile(r"\w+")
+
+
+def highlight_spans(text: str, candidates: Sequence[str]) -> tuple[tuple[int, int], ...]:
+    """Where the first candidate that occurs in `text` sits, ignoring case and any run of
+    spaces/punctuation between its words (so "after 2024" matches "after 2024,"). For a
+    person's name that does not occur whole, its last word (the surname) is tried too."""
+    tried: list[str] = []
+    for cand in candidates:
+        words = _WORD.findall(cand or "")
+        if not words:
+            continue
+        tried.append(r"\W+".join(re.escape(w) for w in words))
+    for cand in candidates:
+        words = _WORD.findall(cand or "")
+        if len(words) >= 2 and all(w[:1].isupper() for w in words):
+            tried.append(re.escape(words[-1]))
+    for pattern in tried:
+        spans = tuple(
+            (m.start(), m.end())
+            for m in re.finditer(r"(?<!\w)" + pattern + r"(?!\w)", text, re.IGNORECASE)
+        )
+        if spans:
+            return spans
+    return ()

@@ -1,0 +1,143 @@
+"""Terminal front ends of the study session, and the wording they share.
+
+`quiz.ui.prompts.PromptFrontend` (questionary + rich) and `quiz.ui.plain.PlainFrontend` (numbered lines,
+one answer per input line) implement `quiz.session.Frontend`. The functions here turn session data into
+the words both show, so the two modes say the same things. No SQL, no scheduling in this package.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING, Sequence
+
+if TYPE_CHECKING:
+    from quiz.session import CardView, Evidence, RatingChoice, Summary
+
+VERDICT_WORDS = {"correct": "Correct", "almost": "Almost", "wrong": "Wrong", "self": "Answer"}
+COMMAND_KEYS = (("u", "undo"), ("s", "suspend"), ("b", "bury"), ("q", "quit"))
+
+
+def header_text(view: "CardView") -> str:
+    """`Russia and the ISS · 3/24 · new 5 · learning 2 · review 17` (practice: `· practice`)."""
+    p = view.progress
+    parts = [view.deck_title, f"{p.position}/{p.total}"]
+    if view.practice:
+        parts.append("practice")
+    else:
+        parts += [f"new {p.new}", f"learning {p.learning}", f"review {p.review}"]
+    return " · ".join(parts)
+
+
+def kind_hint(view: "CardView") -> str:
+    """A short label for what kind of answer is wanted, shown before the question."""
+    from quiz.deck import CardType
+
+    if view.kind is CardType.CLOZE:
+        return "Fill the gap"
+    if view.kind is CardType.TRUEFALSE:
+        return "True or false?"
+    if view.kind is CardType.FLIP:
+        return "Recall the answer"
+    return ""
+
+
+def rating_text(choice: "RatingChoice") -> str:
+    """`Good · 3d`, or just `Good` in practice mode."""
+    return f"{choice.label} · {choice.interval}" if choice.interval else choice.label
+
+
+def verdict_text(verdict: str, expected: str, note: str, diff: str, answer: str) -> str:
+    """The verdict line: `Correct`, `Almost — Boris[-s-]ov (spelling: 1 letter off)`, `Wrong`."""
+    head = VERDICT_WORDS.get(verdict, verdict.capitalize())
+    if verdict == "self":
+        return f"{head}: {expected}"
+    detail = [d for d in (diff, f"({note})" if note else "") if d]
+    line = head + (" — " + " ".join(detail) if detail else "")
+    return line
+
+
+def evidence_location(ev: "Evidence") -> str:
+    """`003_21e2480842a6230d.txt:11` (line known) or just the file name."""
+    return f"{ev.source}:{ev.line}" if ev.line else ev.source
+
+
+def marked_quote(text: str, spans: Sequence[tuple[int, int]], left: str = "«", right: str = "»") -> str:
+    """The quote with each highlighted span wrapped in `left`/`right` (plain and NO_COLOR output)."""
+    out, pos = [], 0
+    for start, end in spans:
+        out += [text[pos:start], left, text[start:end], right]
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def one_line(text: str) -> str:
+    """Quotes may span lines in the source; evidence is shown on one line (the terminal wraps it)."""
+    return " ".join(text.split())
+
+
+def when_text(due: datetime, now: datetime, tz: tzinfo | None) -> str:
+    """`in 8m (20:15)`, `in 2d (Mon 23 Nov 09:12)` — relative, then local clock time."""
+    from quiz.scheduler import format_interval
+
+    local = due.astimezone(tz) if tz is not None else due.astimezone()
+    local_now = now.astimezone(tz) if tz is not None else now.astimezone()
+    when = local.strftime("%H:%M") if local.date() == local_now.date() else local.strftime("%a %d %b %H:%M")
+    delta = max(due - now, timedelta(0))
+    return f"in {format_interval(delta)} ({when})"
+
+
+def duration_text(seconds: float) -> str:
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m {seconds:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes:02d}m"
+
+
+def summary_lines(s: "Summary") -> list[str]:
+    """The end-of-session text, one sentence a line."""
+    lines = []
+    if s.nothing_due and not s.answers:
+        if s.practice:
+            lines.append("No cards to practise (check --tag / --source, or unsuspend cards).")
+            return lines
+        if s.next_due is not None:
+            lines.append(f"Nothing to study now. The next card is due {when_text(s.next_due, s.now, s.tz)}.")
+        else:
+            lines.append("Nothing to study now.")
+        lines += _limit_lines(s)
+        lines.append("Run `quiz study --practice` to study anyway (your schedule is not changed).")
+        return lines
+    head = "Interrupted" if s.interrupted else ("Practice over" if s.practice else "Session over")
+    counts = [f"{s.correct} correct", f"{s.almost} almost", f"{s.wrong} wrong"]
+    if s.self_rated:
+        counts.append(f"{s.self_rated} self-rated")
+    cards = "card" if s.cards == 1 else "cards"
+    answers = "answer" if s.answers == 1 else "answers"
+    lines.append(f"{head}: {s.cards} {cards} studied ({s.answers} {answers}: {', '.join(counts)}) "
+                 f"in {duration_text(s.seconds)}.")
+    if s.practice:
+        lines.append("Practice answers are logged but do not change your schedule.")
+        return lines
+    if s.due_now:
+        lines.append(f"{s.due_now} more due now.")
+    if s.next_due is not None:
+        lines.append(f"Next card due {when_text(s.next_due, s.now, s.tz)}.")
+    lines += _limit_lines(s)
+    return lines
+
+
+def _limit_lines(s: "Summary") -> list[str]:
+    lines = []
+    new = "new card" if s.new_left_today == 1 else "new cards"
+    if s.new_left_today:
+        lines.append(f"{s.new_left_today} {new} left today.")
+    elif s.new_limit_reached:
+        lines.append("Today's new-card limit is reached (--new N raises it).")
+    if s.review_limit_reached:
+        lines.append("Today's review limit is reached (--reviews N raises it).")
+    return lines

@@ -1,0 +1,163 @@
+"""The interactive front end: questionary prompts for answers and ratings, rich for everything printed.
+
+Colours come from rich and prompt_toolkit, both of which honour NO_COLOR. Nothing is drawn in boxes:
+every line wraps to the terminal's width, so 40 columns work. Ctrl-C propagates as KeyboardInterrupt
+(questionary's `unsafe_ask`), Ctrl-D becomes `EndSession`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Sequence
+
+from quiz.deck import CardType
+from quiz.scheduler import Rating
+from quiz.session import CardView, Command, EndSession, Feedback, RatingChoice, Response, Summary
+from quiz.ui import (
+    evidence_location,
+    header_text,
+    kind_hint,
+    one_line,
+    rating_text,
+    summary_lines,
+    verdict_text,
+)
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+VERDICT_STYLES = {"correct": "bold green", "almost": "bold yellow", "wrong": "bold red", "self": "bold"}
+COMMAND_TITLES = (
+    (Command.UNDO, "Undo last answer", "u"),
+    (Command.SUSPEND, "Suspend this card", "s"),
+    (Command.BURY, "Bury until tomorrow", "b"),
+    (Command.QUIT, "Quit", "q"),
+)
+
+
+def _ask(question: Any) -> Any:
+    """Run a questionary question: Ctrl-C -> KeyboardInterrupt, Ctrl-D -> EndSession."""
+    try:
+        return question.unsafe_ask()
+    except EOFError:
+        raise EndSession from None
+
+
+def _bind_eof(question: Any) -> Any:
+    """questionary's select ignores Ctrl-D; make it end the session like it does in a text prompt."""
+    bindings = question.application.key_bindings
+
+    @bindings.add("c-d", eager=True)
+    def _(event: Any) -> None:
+        event.app.exit(exception=EOFError)
+
+    return question
+
+
+class PromptFrontend:
+    def __init__(self, console: "Console | None" = None) -> None:
+        self._console = console
+
+    @property
+    def console(self) -> "Console":
+        # rich is imported on first use, i.e. after the first prompt was already on screen
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(highlight=False, emoji=False)
+        return self._console
+
+    def _header(self, view: CardView) -> None:
+        """The progress line, printed through prompt_toolkit so the first card needs no rich import."""
+        from prompt_toolkit import print_formatted_text
+        from prompt_toolkit.formatted_text import FormattedText
+
+        if self._console is not None and not _is_stdout(self._console):
+            self.console.print(header_text(view), style="dim", markup=False)
+            return
+        print_formatted_text(FormattedText([("", "\n"), ("fg:ansibrightblack", header_text(view))]))
+
+    # ---- the Frontend protocol
+
+    def ask(self, view: CardView) -> Response:
+        import questionary
+
+        self._header(view)
+        hint = kind_hint(view)
+        message = f"{hint}: {view.prompt}" if hint else view.prompt
+        if view.kind is CardType.CHOICE:
+            choices = [questionary.Choice(title=option, value=option) for option in view.choices]
+            question = questionary.select(message, choices=choices, use_shortcuts=True, use_jk_keys=False)
+            return Response(_ask(_bind_eof(question)))
+        if view.kind is CardType.TRUEFALSE:
+            choices = [
+                questionary.Choice(title="True", value=True, shortcut_key="t"),
+                questionary.Choice(title="False", value=False, shortcut_key="f"),
+            ]
+            question = questionary.select(message, choices=choices, use_shortcuts=True, use_jk_keys=False,
+                                          instruction="(t / f, or arrow keys)")
+            value = _ask(_bind_eof(question))
+            return Response("true" if value else "false", bool(value))
+        if view.kind is CardType.FLIP:
+            question = questionary.text(message, instruction="(Enter shows the answer)")
+            return Response((_ask(question) or "").strip())
+        return Response((_ask(questionary.text(message)) or "").strip())
+
+    def show_feedback(self, feedback: Feedback) -> None:
+        from rich.text import Text
+
+        g = feedback.grade
+        verdict = g.verdict.value
+        line = Text(verdict_text(verdict, g.expected, g.note, g.diff, feedback.response.text),
+                    style=VERDICT_STYLES.get(verdict, "bold"))
+        self.console.print(line)
+        if verdict != "self":
+            answer = Text("Answer: ")
+            answer.append(feedback.view.card.expected(feedback.view.gap), style="bold")
+            self.console.print(answer)
+        for ev in feedback.evidence:
+            text = Text("  ")
+            if ev.found:
+                text.append(evidence_location(ev), style="cyan")
+                text.append("  “")
+                quote = Text(one_line_keep(ev.quote))
+                for start, end in ev.highlights:
+                    quote.stylize("bold underline", start, end)
+                text.append_text(quote)
+                text.append("”")
+            else:
+                text.append(f"⚠ {ev.message}: ", style="yellow")
+                text.append(f"“{one_line(ev.quote)}”")
+            self.console.print(text)
+
+    def ask_rating(self, choices: Sequence[RatingChoice], default: Rating) -> Rating | Command:
+        import questionary
+
+        items: list[Any] = [questionary.Choice(title=rating_text(c), value=c.rating) for c in choices]
+        items.append(questionary.Separator())
+        items += [questionary.Choice(title=title, value=command, shortcut_key=key)
+                  for command, title, key in COMMAND_TITLES]
+        default_choice = next(item for item in items if getattr(item, "value", None) == default)
+        question = questionary.select(
+            "Rate your answer", choices=items, default=default_choice, use_shortcuts=True, use_jk_keys=False,
+            instruction="(Enter accepts; 1-4, u s b q)",
+        )
+        return _ask(_bind_eof(question))
+
+    def notify(self, message: str) -> None:
+        self.console.print(message, style="italic", markup=False)
+
+    def show_summary(self, summary: Summary) -> None:
+        self.console.print()
+        for number, line in enumerate(summary_lines(summary)):
+            self.console.print(line, style="bold" if number == 0 else None, markup=False)
+
+
+def one_line_keep(text: str) -> str:
+    """Line breaks to spaces, keeping every offset (highlight spans index the original quote)."""
+    return text.replace("\r", " ").replace("\n", " ").replace("\t", " ")
+
+
+def _is_stdout(console: "Console") -> bool:
+    import sys
+
+    return getattr(console, "file", None) is sys.stdout
