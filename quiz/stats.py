@@ -1,0 +1,834 @@
+"""Progress numbers for `quiz stats` and the item table of `quiz list`; pure, plus their renderers.
+
+The computations take what the store returned (item records and the review log), the decks, `now` and a
+time zone, and return frozen dataclasses of numbers; nothing here reads the wall clock or the database.
+`render_stats` / `render_list` turn those numbers into text with rich (imported inside them).
+
+Conventions (what the numbers mean):
+- Counts are per review item, as in Anki: an ordinary card is one item, each gap of a cloze card is one.
+  A suspended item counts as suspended only, whatever its scheduling state; learning includes relearning.
+- Days are study days: a day starts at `start_hour` (04:00) local time, as in Anki and `quiz study`.
+- Due today = studied, unsuspended items whose due study day is today or earlier (overdue included; a
+  learning step due later today counts too); an item buried until a later day counts on that day.
+  New items are new, never due. The 30-day forecast starts with today (== due today).
+- Activity (heatmap, answers and minutes per day, streak) counts every answer in the log of the chosen
+  decks, practice answers and answers of cards since removed from the deck included. Time per answer is
+  capped at 60 s like Anki's default "maximum answer seconds", so a card left open does not count as study.
+- True retention (last 30 days) = share of non-practice answers to items that were in the review state
+  (`before.state == REVIEW`) rated Hard or better — Anki's "true retention".
+- Per-source mastery: an answer is correct when graded correct, or self-rated Good/Easy (flip cards);
+  practice answers are left out (they do not show what was remembered after a gap). Recall is the mean
+  current FSRS retrievability of the studied items of the cards that cite the source.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from quiz.deck import Card, CardType, Deck
+from quiz.scheduler import ItemState, Rating, State
+
+MAX_ANSWER_SECONDS = 60.0
+FORECAST_DAYS = 30
+HEATMAP_WEEKS = 12
+RECENT_DAYS = 30
+HARDEST_LIMIT = 10
+
+Retrievability = Callable[[ItemState, datetime], float]
+
+
+def study_day(moment: datetime, tz: tzinfo | None, start_hour: int) -> date:
+    """The study day `moment` belongs to (the scheduler's definition)."""
+    from quiz.scheduler import study_day as scheduler_study_day
+
+    return scheduler_study_day(moment, tz, start_hour)
+
+
+def item_label(card_id: str, gap: int) -> str:
+    """How an item is named to the user: the card id, or `card#2` for gap 2 of a cloze card."""
+    return f"{card_id}#{gap}" if gap else card_id
+
+
+def card_text(card: Card, gap: int = 0) -> str:
+    """One line of text that identifies the card: its question, or the cloze text with this gap hidden."""
+    text = card.cloze_prompt(gap) if card.type is CardType.CLOZE and gap else (card.question or card.text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _state_name(state: State) -> str:
+    return state.name.lower()
+
+
+def is_correct(review: Any) -> bool:
+    """Graded correct, or self-rated (flip) Good or Easy."""
+    if review.verdict == "self":
+        return review.rating >= Rating.GOOD
+    return review.verdict == "correct"
+
+
+# ----------------------------------------------------------------------------------------------- stats
+
+
+@dataclass(frozen=True)
+class DeckSummary:
+    id: str
+    title: str
+    path: str
+    cards: int
+    items: int
+    orphan_items: int  # stored items whose card (or cloze gap) is no longer in the deck
+    orphan_answers: int  # logged answers of those items
+
+
+@dataclass(frozen=True)
+class DayActivity:
+    day: date
+    answers: int
+    seconds: float  # capped per answer at MAX_ANSWER_SECONDS
+
+
+@dataclass(frozen=True)
+class HardItem:
+    deck: str
+    card: str
+    gap: int
+    label: str
+    text: str
+    state: str
+    lapses: int
+    reps: int
+    retrievability: float
+    suspended: bool
+
+
+@dataclass(frozen=True)
+class SourceMastery:
+    source: str  # as cited in the deck
+    path: str  # resolved file path (identity across decks sharing a sources folder)
+    cards: int  # cards citing it
+    items: int  # their review items
+    studied_items: int
+    answers: int  # non-practice answers to those cards
+    correct: int
+    retrievability: float | None  # mean over studied items; None = not studied
+
+    @property
+    def correct_share(self) -> float | None:
+        return self.correct / self.answers if self.answers else None
+
+
+@dataclass(frozen=True)
+class Stats:
+    now: datetime
+    today: date
+    decks: tuple[DeckSummary, ...]
+    new: int
+    learning: int
+    review: int
+    suspended: int
+    due_today: int
+    due_tomorrow: int
+    forecast: tuple[int, ...]  # due per day, index 0 = today (including overdue)
+    heatmap_start: date  # a Monday; `days` runs from it to today
+    days: tuple[DayActivity, ...]
+    recent_answers: int  # last RECENT_DAYS study days, today included
+    recent_seconds: float
+    recent_days_studied: int
+    retention_answers: int  # review-state, non-practice answers in the last RECENT_DAYS days
+    retention_passed: int  # ... rated Hard or better
+    today_answers: int
+    today_seconds: float
+    streak: int
+    longest_streak: int
+    hardest: tuple[HardItem, ...]
+    sources: tuple[SourceMastery, ...]
+    orphan_items: int
+    orphan_answers: int
+
+    @property
+    def total(self) -> int:
+        return self.new + self.learning + self.review + self.suspended
+
+    @property
+    def retention(self) -> float | None:
+        return self.retention_passed / self.retention_answers if self.retention_answers else None
+
+    @property
+    def answers_per_day(self) -> float:
+        return self.recent_answers / RECENT_DAYS
+
+    @property
+    def minutes_per_day(self) -> float:
+        return self.recent_seconds / 60 / RECENT_DAYS
+
+    @property
+    def weakest_source(self) -> SourceMastery | None:
+        """The studied source with the lowest recall: the article to re-read first."""
+        studied = [s for s in self.sources if s.retrievability is not None]
+        return min(studied, key=lambda s: (s.retrievability, s.source)) if studied else None
+
+
+@dataclass(frozen=True)
+class DeckData:
+    """What the store holds for one deck: `items` keyed by (card id, gap), and the orphaned records."""
+
+    deck: Deck
+    items: Mapping[tuple[str, int], Any]  # ItemRecord-like: .state, .suspended, .buried_until
+    orphans: Sequence[Any] = ()
+
+
+def _effective_day(record: Any, state: ItemState, now: datetime, tz: tzinfo | None, start_hour: int) -> date:
+    """The study day an item comes up: its due day, or later when it is buried until then."""
+    assert state.due is not None
+    day = study_day(state.due, tz, start_hour)
+    buried = getattr(record, "buried_until", None)
+    if buried is not None and buried > now:
+        day = max(day, study_day(buried, tz, start_hour))
+    return day
+
+
+def _streaks(studied: set[date], today: date) -> tuple[int, int]:
+    """(current, longest) runs of consecutive study days; today not yet studied doesn't break the run."""
+    current = 0
+    day = today if today in studied else today - timedelta(days=1)
+    while day in studied:
+        current += 1
+        day -= timedelta(days=1)
+    longest = run = 0
+    previous: date | None = None
+    for day in sorted(studied):
+        run = run + 1 if previous is not None and (day - previous).days == 1 else 1
+        longest = max(longest, run)
+        previous = day
+    return current, longest
+
+
+def compute_stats(
+    decks: Sequence[DeckData],
+    reviews: Iterable[Any],
+    now: datetime,
+    tz: tzinfo | None,
+    retrievability: Retrievability,
+    *,
+    start_hour: int = 4,
+    hardest_limit: int = HARDEST_LIMIT,
+) -> Stats:
+    """Every number of `quiz stats` for the given decks and their review log (Review-like objects)."""
+    today = study_day(now, tz, start_hour)
+    counts = {"new": 0, "learning": 0, "review": 0, "suspended": 0}
+    forecast = [0] * FORECAST_DAYS
+    due_tomorrow = 0
+    hardest: list[HardItem] = []
+    summaries: list[DeckSummary] = []
+    known: dict[tuple[str, str, int], Card] = {}
+    # per source file: display name, cards, items, retrievabilities of studied items
+    source_cards: dict[str, tuple[str, set[tuple[str, str]], list[float], list[int]]] = {}
+    card_sources: dict[tuple[str, str], list[str]] = {}
+    orphan_keys: set[tuple[str, str, int]] = set()
+
+    for data in decks:
+        deck = data.deck
+        n_items = 0
+        for card in deck.cards:
+            paths = []
+            for citation in card.cite:
+                path = str((deck.sources / citation.source).resolve())
+                if path not in paths:
+                    paths.append(path)
+                    source_cards.setdefault(path, (citation.source, set(), [], [0]))[1].add((deck.id, card.id))
+            card_sources[(deck.id, card.id)] = paths
+            for gap in card.items:
+                n_items += 1
+                known[(deck.id, card.id, gap)] = card
+                record = data.items.get((card.id, gap))
+                state = record.state if record is not None else ItemState()
+                suspended = bool(record is not None and record.suspended)
+                for path in paths:
+                    source_cards[path][3][0] += 1
+                if suspended:
+                    counts["suspended"] += 1
+                elif state.state is State.NEW:
+                    counts["new"] += 1
+                elif state.state is State.REVIEW:
+                    counts["review"] += 1
+                else:
+                    counts["learning"] += 1
+                if state.state is State.NEW:
+                    continue
+                recall = retrievability(state, now)
+                for path in paths:
+                    source_cards[path][2].append(recall)
+                hardest.append(
+                    HardItem(
+                        deck=deck.id,
+                        card=card.id,
+                        gap=gap,
+                        label=item_label(card.id, gap),
+                        text=card_text(card, gap),
+                        state=_state_name(state.state),
+                        lapses=state.lapses,
+                        reps=state.reps,
+                        retrievability=recall,
+                        suspended=suspended,
+                    )
+                )
+                if suspended or state.due is None:
+                    continue
+                offset = (_effective_day(record, state, now, tz, start_hour) - today).days
+                if offset < FORECAST_DAYS:
+                    forecast[max(offset, 0)] += 1
+                if offset == 1:
+                    due_tomorrow += 1
+        for record in data.orphans:
+            orphan_keys.add((deck.id, record.card, record.gap))
+        summaries.append(
+            DeckSummary(
+                id=deck.id,
+                title=deck.title,
+                path=str(deck.path),
+                cards=len(deck.cards),
+                items=n_items,
+                orphan_items=len(data.orphans),
+                orphan_answers=0,
+            )
+        )
+
+    heatmap_start = today - timedelta(days=today.weekday(), weeks=HEATMAP_WEEKS - 1)
+    recent_start = today - timedelta(days=RECENT_DAYS - 1)
+    per_day: dict[date, list[float]] = {}
+    studied: set[date] = set()
+    retention_answers = retention_passed = 0
+    answers_by_source: dict[str, list[int]] = {}
+    orphan_answers: dict[str, int] = {}
+    for review in reviews:
+        day = study_day(review.reviewed_at, tz, start_hour)
+        if day > today:
+            continue  # logged "in the future" (clock moved back): not part of any past day
+        studied.add(day)
+        if day >= heatmap_start:
+            bucket = per_day.setdefault(day, [0, 0.0])
+            bucket[0] += 1
+            bucket[1] += min(max(review.duration_ms, 0) / 1000, MAX_ANSWER_SECONDS)
+        if day >= recent_start and not review.practice and review.before.state is State.REVIEW:
+            retention_answers += 1
+            retention_passed += review.rating >= Rating.HARD
+        key = (review.deck, review.card, review.gap)
+        if key not in known:
+            # an orphan answer: its card (or gap) is gone from the deck; a stored item or not, count it
+            orphan_answers[review.deck] = orphan_answers.get(review.deck, 0) + 1
+            continue
+        if review.practice:
+            continue
+        for path in card_sources[(review.deck, review.card)]:
+            tally = answers_by_source.setdefault(path, [0, 0])
+            tally[0] += 1
+            tally[1] += is_correct(review)
+
+    days = []
+    day = heatmap_start
+    while day <= today:
+        answers, seconds = per_day.get(day, (0, 0.0))
+        days.append(DayActivity(day, int(answers), float(seconds)))
+        day += timedelta(days=1)
+    recent = [d for d in days if d.day >= recent_start]
+    if len(recent) < RECENT_DAYS:  # the heatmap always spans >= 78 days, so this never triggers
+        raise AssertionError("heatmap shorter than the recent window")
+    current_streak, longest_streak = _streaks(studied, today)
+
+    sources = []
+    for path, (name, cards, recalls, n_items) in source_cards.items():
+        answers, correct = answers_by_source.get(path, (0, 0))
+        sources.append(
+            SourceMastery(
+                source=name,
+                path=path,
+                cards=len(cards),
+                items=n_items[0],
+                studied_items=len(recalls),
+                answers=answers,
+                correct=correct,
+                retrievability=sum(recalls) / len(recalls) if recalls else None,
+            )
+        )
+    sources.sort(key=lambda s: (s.source, s.path))
+    hardest.sort(key=lambda h: (-h.lapses, h.retrievability, h.deck, h.card, h.gap))
+    summaries = [
+        DeckSummary(**{**s.__dict__, "orphan_answers": orphan_answers.get(s.id, 0)}) for s in summaries
+    ]
+
+    return Stats(
+        now=now,
+        today=today,
+        decks=tuple(summaries),
+        new=counts["new"],
+        learning=counts["learning"],
+        review=counts["review"],
+        suspended=counts["suspended"],
+        due_today=forecast[0],
+        due_tomorrow=due_tomorrow,
+        forecast=tuple(forecast),
+        heatmap_start=heatmap_start,
+        days=tuple(days),
+        recent_answers=sum(d.answers for d in recent),
+        recent_seconds=sum(d.seconds for d in recent),
+        recent_days_studied=sum(1 for d in recent if d.answers),
+        retention_answers=retention_answers,
+        retention_passed=retention_passed,
+        today_answers=days[-1].answers,
+        today_seconds=days[-1].seconds,
+        streak=current_streak,
+        longest_streak=longest_streak,
+        hardest=tuple(hardest[:hardest_limit]),
+        sources=tuple(sources),
+        orphan_items=sum(s.orphan_items for s in summaries),
+        orphan_answers=sum(s.orphan_answers for s in summaries),
+    )
+
+
+def _ratio(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def stats_to_json(stats: Stats) -> dict[str, Any]:
+    """The numbers of `quiz stats --json` (ratios rounded to 4 places, minutes to 2)."""
+    return {
+        "now": stats.now.isoformat(),
+        "today": stats.today.isoformat(),
+        "decks": [
+            {
+                "id": d.id,
+                "title": d.title,
+                "path": d.path,
+                "cards": d.cards,
+                "items": d.items,
+                "orphaned_items": d.orphan_items,
+                "orphaned_answers": d.orphan_answers,
+            }
+            for d in stats.decks
+        ],
+        "counts": {
+            "new": stats.new,
+            "learning": stats.learning,
+            "review": stats.review,
+            "suspended": stats.suspended,
+            "total": stats.total,
+        },
+        "due": {"today": stats.due_today, "tomorrow": stats.due_tomorrow},
+        "forecast": [
+            {"date": (stats.today + timedelta(days=i)).isoformat(), "due": n} for i, n in enumerate(stats.forecast)
+        ],
+        "activity": [
+            {"date": d.day.isoformat(), "answers": d.answers, "minutes": round(d.seconds / 60, 2)}
+            for d in stats.days
+        ],
+        "last_30_days": {
+            "answers": stats.recent_answers,
+            "minutes": round(stats.recent_seconds / 60, 2),
+            "days_studied": stats.recent_days_studied,
+            "answers_per_day": round(stats.answers_per_day, 2),
+            "minutes_per_day": round(stats.minutes_per_day, 2),
+            "review_answers": stats.retention_answers,
+            "review_answers_passed": stats.retention_passed,
+            "true_retention": _ratio(stats.retention),
+        },
+        "today_answers": stats.today_answers,
+        "today_minutes": round(stats.today_seconds / 60, 2),
+        "streak": stats.streak,
+        "longest_streak": stats.longest_streak,
+        "hardest": [
+            {
+                "deck": h.deck,
+                "id": h.label,
+                "card": h.card,
+                "gap": h.gap,
+                "text": h.text,
+                "state": h.state,
+                "lapses": h.lapses,
+                "reviews": h.reps,
+                "retrievability": _ratio(h.retrievability),
+                "suspended": h.suspended,
+            }
+            for h in stats.hardest
+        ],
+        "sources": [
+            {
+                "source": s.source,
+                "path": s.path,
+                "cards": s.cards,
+                "items": s.items,
+                "studied_items": s.studied_items,
+                "answers": s.answers,
+                "correct": s.correct,
+                "correct_share": _ratio(s.correct_share),
+                "retrievability": _ratio(s.retrievability),
+            }
+            for s in stats.sources
+        ],
+        "orphaned": {"items": stats.orphan_items, "answers": stats.orphan_answers},
+    }
+
+
+# ------------------------------------------------------------------------------------------------ list
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    """One line of `quiz list`: a review item of the deck with its stored scheduling state."""
+
+    label: str
+    card: str
+    gap: int
+    type: str
+    text: str
+    state: str  # new | learning | review | relearning
+    due: datetime | None
+    due_label: str  # "new", "now", a local date, or a local date and time for a (re)learning step
+    stability: float | None
+    difficulty: float | None
+    reps: int
+    lapses: int
+    suspended: bool
+    buried: bool
+    orphan: bool = False
+
+
+def _due_label(state: ItemState, now: datetime, tz: tzinfo | None, start_hour: int) -> str:
+    from quiz.scheduler import is_due
+
+    if state.state is State.NEW or state.due is None:
+        return "new"
+    if is_due(state, now, tz, start_hour):
+        return "now"
+    if state.state is State.REVIEW:
+        return study_day(state.due, tz, start_hour).isoformat()
+    # a (re)learning step: the local time it comes up, with the date unless it is today
+    local = state.due.astimezone(tz)
+    if local.date() == now.astimezone(tz).date():
+        return local.strftime("%H:%M")
+    return local.strftime("%Y-%m-%d %H:%M")
+
+
+def _row(label, card_id, gap, kind, text, record, now, tz, start_hour, orphan=False) -> ItemRow:
+    state = record.state if record is not None else ItemState()
+    buried_until = getattr(record, "buried_until", None)
+    return ItemRow(
+        label=label,
+        card=card_id,
+        gap=gap,
+        type=kind,
+        text=text,
+        state=_state_name(state.state),
+        due=state.due,
+        due_label=_due_label(state, now, tz, start_hour),
+        stability=state.stability,
+        difficulty=state.difficulty,
+        reps=state.reps,
+        lapses=state.lapses,
+        suspended=bool(record is not None and record.suspended),
+        buried=buried_until is not None and buried_until > now,
+        orphan=orphan,
+    )
+
+
+def list_items(
+    data: DeckData, now: datetime, tz: tzinfo | None, *, start_hour: int = 4
+) -> tuple[list[ItemRow], list[ItemRow]]:
+    """(rows of the deck's items in deck order, rows of orphaned stored items)."""
+    rows = [
+        _row(item_label(card.id, gap), card.id, gap, card.type.value, card_text(card, gap),
+             data.items.get((card.id, gap)), now, tz, start_hour)
+        for card in data.deck.cards
+        for gap in card.items
+    ]
+    orphans = [
+        _row(item_label(r.card, r.gap), r.card, r.gap, "", "", r, now, tz, start_hour, orphan=True)
+        for r in sorted(data.orphans, key=lambda r: (r.card, r.gap))
+    ]
+    return rows, orphans
+
+
+def row_to_json(row: ItemRow) -> dict[str, Any]:
+    return {
+        "id": row.label,
+        "card": row.card,
+        "gap": row.gap,
+        "type": row.type,
+        "text": row.text,
+        "state": row.state,
+        "due": row.due.isoformat() if row.due else None,
+        "due_label": row.due_label,
+        "stability": row.stability,
+        "difficulty": row.difficulty,
+        "reviews": row.reps,
+        "lapses": row.lapses,
+        "suspended": row.suspended,
+        "buried": row.buried,
+    }
+
+
+# ------------------------------------------------------------------------------------------- rendering
+
+HEAT_CHARS = "·░▒▓█"  # no-colour heatmap shades, level 0..4
+HEAT_STYLES = ("#3a3f47", "#0e4429", "#006d32", "#26a641", "#39d353")  # GitHub's dark-theme greens
+BAR_EIGHTHS = " ▁▂▃▄▅▆▇█"
+
+
+def _uses_color(console: Any) -> bool:
+    return console.color_system is not None and not console.no_color
+
+
+def _percent(value: float | None, missing: str = "-") -> str:
+    return missing if value is None else f"{value * 100:.0f}%"
+
+
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (plural or word + 's')}"
+
+
+def heat_level(count: int, peak: int) -> int:
+    """0 for no answers, else 1..4 by the share of the busiest day (quarters, rounded up)."""
+    if count <= 0 or peak <= 0:
+        return 0
+    return max(1, min(4, -(-4 * count // peak)))
+
+
+def forecast_chart(forecast: Sequence[int], height: int = 4, column: int = 2) -> list[str]:
+    """A vertical bar chart of due counts, one column per day, drawn with eighth blocks."""
+    peak = max(forecast, default=0)
+    if peak == 0:
+        return []
+    label_width = len(str(peak))
+    lines = []
+    for row in range(height, 0, -1):
+        cells = []
+        for n in forecast:
+            eighths = round(n * height * 8 / peak)
+            fill = min(8, max(0, eighths - (row - 1) * 8))
+            if n and row == 1 and fill == 0:
+                fill = 1  # a day with any cards due is always visible
+            cells.append(BAR_EIGHTHS[fill] * (column - 1 if column > 1 else 1) + " " * (column > 1))
+        label = str(peak) if row == height else ""
+        lines.append(f"{label:>{label_width}} │{''.join(cells).rstrip()}")
+    lines.append(f"{'0':>{label_width}} └{'─' * (len(forecast) * column)}")
+    axis = [" "] * (len(forecast) * column)
+    for day, text in ((0, "today"), (10, "+10d"), (20, "+20d")):
+        start = day * column
+        if start + len(text) <= len(axis):
+            axis[start : start + len(text)] = list(text)
+    lines.append(" " * (label_width + 2) + "".join(axis).rstrip())
+    return lines
+
+
+def render_stats(stats: Stats, console: Any) -> None:
+    """Print `stats` with rich: summary lines, the forecast chart, the heatmap, tables."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    color = _uses_color(console)
+    narrow = console.width < 70
+
+    def line(label: str, text: str) -> None:
+        out = Text()
+        out.append(f"{label:<14}", style="bold")
+        out.append(text)
+        console.print(out)
+
+    def heading(text: str) -> None:
+        console.print()
+        console.print(Text(text, style="bold"))
+
+    if len(stats.decks) == 1:
+        deck = stats.decks[0]
+        console.print(Text(f"{deck.title} ({deck.id})", style="bold"))
+    else:
+        console.print(Text(f"{len(stats.decks)} decks: " + ", ".join(d.id for d in stats.decks), style="bold"))
+    cards = sum(d.cards for d in stats.decks)
+    line("Cards", f"{_plural(cards, 'card')}, {_plural(stats.total, 'item')} (each cloze gap is an item)")
+    line(
+        "Items",
+        f"new {stats.new} · learning {stats.learning} · review {stats.review} · suspended {stats.suspended}",
+    )
+    line("Due", f"today {stats.due_today} · tomorrow {stats.due_tomorrow}")
+
+    heading("Due forecast, next 30 days")
+    chart = forecast_chart(stats.forecast, column=1 if narrow else 2)
+    if chart:
+        for text in chart:
+            console.print(Text(text))
+    else:
+        console.print("Nothing due in the next 30 days.")
+
+    heading(f"Answers, last {HEATMAP_WEEKS} weeks")
+    peak = max((d.answers for d in stats.days), default=0)
+    weeks = HEATMAP_WEEKS
+    months = [" "] * (weeks * 2)
+    for week in range(weeks):
+        monday = stats.heatmap_start + timedelta(weeks=week)
+        # label the column of a month's first Monday (the first column too, if most of it is that month)
+        if monday.day <= 7 or (week == 0 and monday.day <= 21):
+            months[week * 2 : week * 2 + 3] = list(monday.strftime("%b"))
+    console.print(Text("     " + "".join(months).rstrip()))
+    by_day = {d.day: d.answers for d in stats.days}
+    for weekday, name in enumerate(("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")):
+        row = Text(f"{name}  ")
+        for week in range(weeks):
+            day = stats.heatmap_start + timedelta(weeks=week, days=weekday)
+            if day > stats.today:
+                row.append("  ")
+                continue
+            level = heat_level(by_day.get(day, 0), peak)
+            if color:
+                row.append("■", style=HEAT_STYLES[level])
+            else:
+                row.append(HEAT_CHARS[level])
+            row.append(" ")
+        row.rstrip()
+        console.print(row)
+    legend = Text("     less ")
+    for level in range(5):
+        legend.append("■" if color else HEAT_CHARS[level], style=HEAT_STYLES[level] if color else "")
+        legend.append(" ")
+    legend.append("more")
+    if peak:
+        busiest = max(stats.days, key=lambda d: (d.answers, d.day))
+        legend.append(f"  (busiest: {busiest.answers} on {busiest.day.isoformat()})")
+    console.print(legend)
+
+    console.print()
+    if stats.retention is None:
+        retention = "true retention - (no review answers yet)"
+    else:
+        retention = (
+            f"true retention {stats.retention * 100:.1f}% "
+            f"({stats.retention_passed} of {stats.retention_answers} review answers passed)"
+        )
+    line("Last 30 days", retention)
+    line(
+        "",
+        f"{stats.answers_per_day:.1f} answers/day · {stats.minutes_per_day:.1f} min/day · "
+        f"studied {stats.recent_days_studied} of {RECENT_DAYS} days",
+    )
+    line(
+        "Today",
+        f"{_plural(stats.today_answers, 'answer')} · {stats.today_seconds / 60:.1f} min · "
+        f"streak {_plural(stats.streak, 'day')} (longest {stats.longest_streak})",
+    )
+
+    table_box = box.SIMPLE_HEAD if console.is_terminal else None
+    several = len(stats.decks) > 1
+    heading("Hardest cards")
+    if stats.hardest:
+        table = Table(box=table_box, show_edge=False, pad_edge=False, expand=False)
+        table.add_column("id", no_wrap=True, overflow="ellipsis", max_width=28)
+        table.add_column("lapses", justify="right")
+        table.add_column("recall", justify="right")
+        table.add_column("question", no_wrap=True, overflow="ellipsis", ratio=1)
+        for item in stats.hardest:
+            label = f"{item.deck}:{item.label}" if several else item.label
+            if item.suspended:
+                label += " (s)"
+            table.add_row(Text(label), str(item.lapses), _percent(item.retrievability), Text(item.text))
+        console.print(table)
+    else:
+        console.print("No studied cards yet.")
+
+    heading("Mastery by source")
+    table = Table(box=table_box, show_edge=False, pad_edge=False, expand=False)
+    table.add_column("source", no_wrap=True, overflow="ellipsis", max_width=32)
+    table.add_column("cards", justify="right")
+    table.add_column("answers", justify="right")
+    table.add_column("correct", justify="right")
+    table.add_column("recall", justify="right")
+    for source in stats.sources:
+        table.add_row(
+            Text(source.source),
+            str(source.cards),
+            str(source.answers),
+            _percent(source.correct_share),
+            _percent(source.retrievability, "not studied"),
+        )
+    console.print(table)
+    weakest = stats.weakest_source
+    if weakest is not None and len(stats.sources) > 1:
+        console.print(Text(f"Re-read first: {weakest.source} (recall {_percent(weakest.retrievability)})"))
+
+    console.print()
+    if stats.orphan_items or stats.orphan_answers:
+        where = ", ".join(d.id for d in stats.decks if d.orphan_items or d.orphan_answers)
+        line(
+            "Orphaned",
+            f"{_plural(stats.orphan_items, 'item')} with {_plural(stats.orphan_answers, 'answer')} in the "
+            f"history of cards no longer in {where} (not in the counts above; answers count as activity)",
+        )
+    else:
+        line("Orphaned", "none (every stored item is in its deck)")
+
+
+def _number(value: float | None, digits: int = 1) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def render_list(rows: Sequence[ItemRow], orphans: Sequence[ItemRow], console: Any) -> None:
+    """The item table of `quiz list`: a rich table on a terminal, plain aligned columns otherwise.
+
+    A suspended or buried item shows that in the state column (like Anki's browser shows it in place of
+    the due date); `--json` has both the scheduling state and the flags."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    header = ("id", "type", "state", "due", "stability", "difficulty", "reviews", "lapses", "text")
+
+    def cells(row: ItemRow) -> tuple[str, ...]:
+        state = "suspended" if row.suspended else "buried" if row.buried else row.state
+        return (
+            row.label,
+            row.type,
+            state,
+            row.due_label,
+            "-" if row.stability is None else f"{row.stability:.1f}d",
+            _number(row.difficulty),
+            str(row.reps),
+            str(row.lapses),
+            row.text,
+        )
+
+    all_cells = [cells(row) for row in rows]
+    if console.is_terminal:
+        # every column but the text keeps its full width; the text is shown when there is room for it
+        widths = [max([len(name)] + [len(c[i]) for c in all_cells]) for i, name in enumerate(header)]
+        fixed = sum(widths[:-1]) + 2 * (len(header) - 1)
+        show_text = console.width - fixed >= 20
+        table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0))
+        for i, name in enumerate(header if show_text else header[:-1]):
+            numeric = name in ("stability", "difficulty", "reviews", "lapses")
+            table.add_column(
+                name,
+                justify="right" if numeric else "left",
+                no_wrap=True,
+                overflow="ellipsis",
+                min_width=None if name in ("id", "text") else widths[i],
+            )
+        for row, row_cells in zip(rows, all_cells):
+            shown = row_cells if show_text else row_cells[:-1]
+            table.add_row(*(Text(c) for c in shown), style="dim" if row.suspended else "")
+        console.print(table)
+    else:
+        # plain: columns aligned with spaces, nothing truncated (scripts should prefer --json)
+        table_rows = [header] + all_cells
+        widths = [max(len(r[i]) for r in table_rows) for i in range(len(header) - 1)]
+        for r in table_rows:
+            text = "  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1]
+            console.print(Text(text.rstrip()), soft_wrap=True)
+    if orphans:
+        console.print(
+            Text(
+                f"Orphaned history: {_plural(len(orphans), 'item')} whose card is no longer in the deck: "
+                + ", ".join(o.label for o in orphans)
+            ),
+            soft_wrap=not console.is_terminal,
+        )

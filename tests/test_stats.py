@@ -1,0 +1,273 @@
+"""`quiz stats` numbers (pure, over hand-built items and reviews) and the command end to end."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from quiz.deck import Card, CardType, Citation, Deck, Mark
+from quiz.scheduler import ItemState, State
+from quiz.stats import (
+    DeckData,
+    compute_stats,
+    forecast_chart,
+    heat_level,
+    list_items,
+    stats_to_json,
+    _streaks,
+)
+
+UTC = timezone.utc
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)  # a Saturday
+M = Mark(1, 1)
+
+
+def cite(source: str) -> Citation:
+    return Citation(source=source, quote="q", mark=M, quote_mark=M)
+
+
+def make_deck(sources: Path) -> Deck:
+    cards = (
+        Card(id="a", type=CardType.TYPED, cite=(cite("s1.txt"),), mark=M, question="Question  A?", answer="x"),
+        Card(id="b", type=CardType.FLIP, cite=(cite("s1.txt"), cite("s2.txt")), mark=M, question="B?", answer="y"),
+        Card(id="c", type=CardType.CLOZE, cite=(cite("s2.txt"), cite("s2.txt")), mark=M,
+             text="One {{two}} three {{four::num}}."),
+        Card(id="d", type=CardType.TYPED, cite=(cite("s3.txt"),), mark=M, question="D?", answer="z"),
+        Card(id="e", type=CardType.CHOICE, cite=(cite("s1.txt"),), mark=M, question="E?", answer="1",
+             choices=("1", "2")),
+    )
+    return Deck(id="demo", title="Demo deck", path=Path("decks/demo.yaml"), sources=sources, cards=cards)
+
+
+@dataclass(frozen=True)
+class Record:
+    card: str
+    gap: int
+    state: ItemState
+    suspended: bool = False
+    buried_until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    deck: str
+    card: str
+    gap: int
+    reviewed_at: datetime
+    rating: int
+    verdict: str
+    duration_ms: int
+    before: ItemState
+    practice: bool = False
+
+
+def review_state(due: datetime, stability: float, lapses: int = 0, state: State = State.REVIEW) -> ItemState:
+    return ItemState(state=state, stability=stability, difficulty=5.0, due=due,
+                     last_review=due - timedelta(days=3), reps=3 + lapses, lapses=lapses)
+
+
+def at(day: int, hour: int, minute: int = 0, month: int = 11) -> datetime:
+    return datetime(2026, month, day, hour, minute, tzinfo=UTC)
+
+
+REVIEW = ItemState(state=State.REVIEW, stability=4, difficulty=5, due=at(1, 12), reps=2)
+LEARNING = ItemState(state=State.LEARNING, step=0, stability=1, difficulty=5, due=at(1, 12), reps=1)
+
+
+def fixture_data(tmp_path: Path) -> tuple[DeckData, list[Answer]]:
+    deck = make_deck(tmp_path)
+    items = {
+        # due 03:30 tomorrow (UTC) is still today's study day (days start at 04:00)
+        ("a", 0): Record("a", 0, review_state(at(22, 3, 30), 3, lapses=2)),
+        ("b", 0): Record("b", 0, review_state(at(1, 9, month=12), 9)),  # due in 10 days
+        ("c", 1): Record("c", 1, review_state(NOW + timedelta(minutes=10), 1, state=State.LEARNING)),
+        # overdue, but buried until tomorrow's study day: counts tomorrow
+        ("c", 2): Record("c", 2, review_state(at(21, 8), 5, lapses=1), buried_until=at(22, 4)),
+        ("e", 0): Record("e", 0, review_state(at(20, 9), 2), suspended=True),
+    }
+    orphans = [Record("gone", 0, review_state(at(25, 9), 7))]
+    answers = [
+        Answer("demo", "a", 0, at(1, 10, month=10), 1, "wrong", 40_000, REVIEW),  # outside 30 days
+        Answer("demo", "gone", 0, at(16, 10), 3, "correct", 5_000, REVIEW),  # orphan
+        Answer("demo", "a", 0, at(18, 10), 2, "almost", 15_000, LEARNING),
+        Answer("demo", "c", 1, at(19, 10), 1, "wrong", 30_000, REVIEW),
+        Answer("demo", "c", 1, at(19, 10, 5), 3, "correct", 10_000, LEARNING, practice=True),
+        Answer("demo", "c", 2, at(20, 9), 4, "correct", 12_000, REVIEW),
+        Answer("demo", "b", 0, at(21, 2), 2, "self", 90_000, REVIEW),  # 02:00 belongs to the 20th; capped 60 s
+        Answer("demo", "a", 0, at(21, 9), 3, "correct", 20_000, REVIEW),
+        Answer("demo", "a", 0, at(22, 5), 3, "correct", 20_000, REVIEW),  # after `now`: ignored
+    ]
+    return DeckData(deck, items, orphans), answers
+
+
+def fake_recall(state: ItemState, now: datetime) -> float:
+    return state.stability / 10
+
+
+@pytest.fixture
+def stats(tmp_path):
+    data, answers = fixture_data(tmp_path)
+    return compute_stats([data], answers, NOW, UTC, fake_recall)
+
+
+def test_counts_by_state_and_due(stats):
+    assert (stats.new, stats.learning, stats.review, stats.suspended, stats.total) == (1, 1, 3, 1, 6)
+    assert stats.today == date(2026, 11, 21)
+    assert stats.due_today == 2  # a (03:30 tomorrow = today's study day) and the learning step c#1
+    assert stats.due_tomorrow == 1  # c#2, buried until tomorrow
+    expected = [0] * 30
+    expected[0], expected[1], expected[10] = 2, 1, 1
+    assert list(stats.forecast) == expected
+
+
+def test_activity_retention_and_streak(stats):
+    assert stats.heatmap_start == date(2026, 8, 31)  # the Monday 11 weeks before this week's Monday
+    assert stats.days[0].day == date(2026, 8, 31) and stats.days[-1].day == stats.today
+    assert len(stats.days) == 83
+    by_day = {d.day: (d.answers, d.seconds) for d in stats.days if d.answers}
+    assert by_day == {
+        date(2026, 10, 1): (1, 40.0),
+        date(2026, 11, 16): (1, 5.0),
+        date(2026, 11, 18): (1, 15.0),
+        date(2026, 11, 19): (2, 40.0),
+        date(2026, 11, 20): (2, 72.0),
+        date(2026, 11, 21): (1, 20.0),
+    }
+    assert (stats.recent_answers, stats.recent_seconds, stats.recent_days_studied) == (7, 152.0, 5)
+    assert stats.answers_per_day == pytest.approx(7 / 30)
+    assert stats.minutes_per_day == pytest.approx(152 / 60 / 30)
+    # review-state, non-practice answers since Oct 23: gone(3) c#1(1) c#2(4) b(2) a(3)
+    assert (stats.retention_answers, stats.retention_passed) == (5, 4)
+    assert stats.retention == pytest.approx(0.8)
+    assert (stats.today_answers, stats.today_seconds) == (1, 20.0)
+    assert (stats.streak, stats.longest_streak) == (4, 4)
+
+
+def test_hardest_cards(stats):
+    assert [(h.label, h.lapses, h.retrievability) for h in stats.hardest] == [
+        ("a", 2, 0.3),
+        ("c#2", 1, 0.5),
+        ("c#1", 0, 0.1),
+        ("e", 0, 0.2),
+        ("b", 0, 0.9),
+    ]
+    assert stats.hardest[0].text == "Question A?"
+    assert stats.hardest[1].text == "One two three [num]."  # cloze: the text with this gap hidden
+    assert stats.hardest[3].suspended
+
+
+def test_mastery_by_source(stats, tmp_path):
+    rows = {s.source: (s.cards, s.items, s.studied_items, s.answers, s.correct) for s in stats.sources}
+    assert rows == {
+        "s1.txt": (3, 3, 3, 4, 1),  # a, b, e; answers a x3 (1 correct), b self-rated Hard
+        "s2.txt": (2, 3, 3, 3, 1),  # b, c (cited twice, counted once); practice answer left out
+        "s3.txt": (1, 1, 0, 0, 0),
+    }
+    s1, s2, s3 = stats.sources
+    assert s1.retrievability == pytest.approx((0.3 + 0.9 + 0.2) / 3)
+    assert s2.retrievability == pytest.approx((0.9 + 0.1 + 0.5) / 3)
+    assert s3.retrievability is None and s3.correct_share is None
+    assert s1.correct_share == 0.25
+    assert s1.path == str(tmp_path / "s1.txt")
+    assert stats.weakest_source is s1
+
+
+def test_orphans_counted(stats):
+    assert (stats.orphan_items, stats.orphan_answers) == (1, 1)
+    assert (stats.decks[0].orphan_items, stats.decks[0].orphan_answers) == (1, 1)
+    assert (stats.decks[0].cards, stats.decks[0].items) == (5, 6)
+
+
+def test_self_rated_good_is_correct(tmp_path):
+    data, _ = fixture_data(tmp_path)
+    answers = [Answer("demo", "b", 0, at(20, 9), 3, "self", 1000, REVIEW)]
+    stats = compute_stats([data], answers, NOW, UTC, fake_recall)
+    assert {s.source: s.correct for s in stats.sources} == {"s1.txt": 1, "s2.txt": 1, "s3.txt": 0}
+
+
+def test_empty_history(tmp_path):
+    deck = make_deck(tmp_path)
+    stats = compute_stats([DeckData(deck, {})], [], NOW, UTC, fake_recall)
+    assert (stats.new, stats.learning, stats.review, stats.suspended) == (6, 0, 0, 0)
+    assert stats.due_today == stats.due_tomorrow == 0 and sum(stats.forecast) == 0
+    assert stats.retention is None and stats.streak == 0 and stats.hardest == ()
+    assert all(s.retrievability is None for s in stats.sources)
+
+
+def test_two_decks_sharing_a_source_folder(tmp_path):
+    data, answers = fixture_data(tmp_path)
+    other = Deck(id="other", title="Other", path=Path("decks/other.yaml"), sources=tmp_path,
+                 cards=(Card(id="a", type=CardType.TYPED, cite=(cite("s3.txt"),), mark=M, question="?", answer="x"),))
+    stats = compute_stats([data, DeckData(other, {})], answers, NOW, UTC, fake_recall)
+    assert stats.new == 2 and [d.id for d in stats.decks] == ["demo", "other"]
+    assert {s.source: s.cards for s in stats.sources}["s3.txt"] == 2
+
+
+def test_streak_rules():
+    today = date(2026, 11, 21)
+    days = {today - timedelta(days=n) for n in (1, 2, 3, 7, 8)}
+    assert _streaks(days, today) == (3, 3)  # today not studied yet: yesterday's run still counts
+    assert _streaks(days | {today}, today) == (4, 4)
+    assert _streaks({today - timedelta(days=2)}, today) == (0, 1)  # a missed day breaks it
+
+
+def test_heat_levels():
+    assert [heat_level(n, 8) for n in (0, 1, 2, 3, 4, 5, 8)] == [0, 1, 1, 2, 2, 3, 4]
+    assert heat_level(0, 0) == 0
+
+
+def test_forecast_chart():
+    assert forecast_chart([0] * 30) == []
+    lines = forecast_chart([4, 2, 0, 1] + [0] * 26, height=2, column=2)
+    assert lines == [
+        "4 │█",
+        "  │█ █   ▄",
+        "0 └" + "─" * 60,
+        "   today" + " " * 15 + "+10d" + " " * 16 + "+20d",
+    ]
+
+
+def test_json_shape(stats):
+    data = stats_to_json(stats)
+    assert set(data) == {
+        "now", "today", "decks", "counts", "due", "forecast", "activity", "last_30_days", "today_answers",
+        "today_minutes", "streak", "longest_streak", "hardest", "sources", "orphaned",
+    }
+    assert data["counts"] == {"new": 1, "learning": 1, "review": 3, "suspended": 1, "total": 6}
+    assert data["due"] == {"today": 2, "tomorrow": 1}
+    assert data["forecast"][:2] == [{"date": "2026-11-21", "due": 2}, {"date": "2026-11-22", "due": 1}]
+    assert data["last_30_days"] == {
+        "answers": 7, "minutes": 2.53, "days_studied": 5, "answers_per_day": 0.23, "minutes_per_day": 0.08,
+        "review_answers": 5, "review_answers_passed": 4, "true_retention": 0.8,
+    }
+    assert data["activity"][-1] == {"date": "2026-11-21", "answers": 1, "minutes": 0.33}
+    assert data["hardest"][1] == {
+        "deck": "demo", "id": "c#2", "card": "c", "gap": 2, "text": "One two three [num].", "state": "review",
+        "lapses": 1, "reviews": 4, "retrievability": 0.5, "suspended": False,
+    }
+    assert data["sources"][2] == {
+        "source": "s3.txt", "path": str(tmp_path_of(stats) / "s3.txt"), "cards": 1, "items": 1,
+        "studied_items": 0, "answers": 0, "correct": 0, "correct_share": None, "retrievability": None,
+    }
+    assert data["orphaned"] == {"items": 1, "answers": 1}
+
+
+def tmp_path_of(stats) -> Path:
+    return Path(stats.sources[0].path).parent
+
+
+def test_list_rows(tmp_path):
+    data, _ = fixture_data(tmp_path)
+    rows, orphans = list_items(data, NOW, UTC)
+    assert [(r.label, r.state, r.due_label, r.suspended, r.buried) for r in rows] == [
+        ("a", "review", "now", False, False),
+        ("b", "review", "2026-12-01", False, False),
+        ("c#1", "learning", "12:10", False, False),
+        ("c#2", "review", "now", False, True),
+        ("d", "new", "new", False, False),
+        ("e", "review", "now", True, False),
+    ]
+    assert [(o.label, o.orphan) for o in orphans] == [("gone", True)]
