@@ -95,6 +95,43 @@ def schema() -> None:
 
 
 @app.command()
+def check(
+    paths: Optional[List[Path]] = typer.Argument(
+        None, metavar="[PATH]...", help="Deck files or folders of decks (default: ./decks).", show_default=False
+    ),
+    json_output: bool = typer.Option(False, "--json", help="Print the full report as JSON on stdout."),
+    strict: bool = typer.Option(False, "--strict", help="Treat warnings (unsupported answers) as failures."),
+    fix: bool = typer.Option(
+        False, "--fix", help="Rewrite near-verbatim quotes (score >= 90) to the source's exact text."
+    ),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Also list normalized citations and coverage."),
+) -> None:
+    """Prove every citation: each quote must occur in its source file (exact or normalized).
+
+    Exit 0 all verified; 1 a citation failed (or a warning with --strict); 2 an invalid deck or bad usage.
+    """
+    from quiz import check as checking
+
+    try:
+        report = checking.build(paths or [], fix=fix, strict=strict)
+    except QuizError as error:
+        raise fail(error)
+    for deck_report in report.decks:
+        for problem in deck_report.problems:
+            typer.echo(str(problem), err=True)
+    if json_output:
+        import json
+
+        sys.stdout.write(json.dumps(checking.to_json(report), indent=2, ensure_ascii=False) + "\n")
+    else:
+        from rich.console import Console
+
+        console = Console(file=sys.stdout, highlight=False, markup=False, emoji=False, soft_wrap=True)
+        checking.render_text(report, console, verbose=verbose)
+    raise typer.Exit(report.exit_code)
+
+
+@app.command()
 def study(
     decks: List[Path] = typer.Argument(..., metavar="DECK", help="Deck files (YAML) to study.", show_default=False),
     new: int = typer.Option(20, "--new", min=0, help="New cards per deck and study day."),
@@ -159,6 +196,238 @@ def study(
         store.close()
     if summary.interrupted:
         raise typer.Exit(130)
+
+
+# --- progress and card management: stats, list, suspend, unsuspend, reset, undo --------------------
+
+_PROFILE_OPTION = typer.Option(None, "--profile", envvar="QUIZ_PROFILE", help="History profile (default: default).")
+_DB_OPTION = typer.Option(None, "--db", envvar="QUIZ_DB", help="History database file.")
+
+
+def _load_decks(paths: List[Path]) -> list:
+    """Load the decks (every problem of every deck reported at once); refuse two decks with one id."""
+    from quiz.deck import load_deck
+
+    loaded, problems = [], []
+    for path in paths:
+        try:
+            loaded.append(load_deck(path))
+        except DeckError as error:
+            problems.extend(error.problems)
+    if problems:
+        raise fail(DeckError(problems))
+    seen: dict = {}
+    for deck in loaded:
+        if deck.id in seen:
+            raise fail(UsageError(f"{deck.path} and {seen[deck.id]} have the same deck id {deck.id!r}; "
+                                  "give one of them another `id:`"))
+        seen[deck.id] = deck.path
+    return loaded
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(file=sys.stdout, highlight=False, markup=False, emoji=False)
+
+
+def _print_json(data: object) -> None:
+    import json
+
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+@app.command()
+def stats(
+    decks: Optional[List[Path]] = typer.Argument(
+        None, metavar="[DECK]...", help="Deck files (default: every *.yaml in ./decks).", show_default=False
+    ),
+    json_output: bool = typer.Option(False, "--json", help="Print the numbers as JSON."),
+    profile: Optional[str] = _PROFILE_OPTION,
+    db: Optional[Path] = _DB_OPTION,
+) -> None:
+    """Progress: what is due, activity, retention, hardest cards, mastery per source.
+
+    Cards by state, due today and tomorrow, a 30-day due forecast, a 12-week heatmap, true retention,
+    answers and minutes per day, streak, hardest cards, and per cited article the share of answers
+    correct and the current recall (which article to re-read). Orphaned history is counted.
+
+    Without DECK: every *.yaml / *.yml file in ./decks. Counts are per review item (each cloze gap is one).
+    """
+    from quiz.scheduler import Scheduler
+    from quiz.stats import DeckData, compute_stats, render_stats, stats_to_json
+
+    if not decks:
+        decks = sorted([*Path("decks").glob("*.yaml"), *Path("decks").glob("*.yml")])
+        if not decks:
+            raise fail(UsageError("no DECK given and no decks/*.yaml here; name one, e.g. quiz stats decks/iss.yaml"))
+    loaded = _load_decks(decks)
+    now = make_clock().now()
+    store = open_store(db, profile)
+    try:
+        data = []
+        for deck in loaded:
+            items = store.items(deck.id)
+            known = {(card.id, gap) for card in deck.cards for gap in card.items}
+            data.append(DeckData(deck, items, [r for key, r in sorted(items.items()) if key not in known]))
+        reviews = (review for deck in loaded for review in store.reviews(deck.id))
+        numbers = compute_stats(data, reviews, now, None, Scheduler().retrievability)
+    except QuizError as error:
+        raise fail(error)
+    finally:
+        store.close()
+    if json_output:
+        _print_json(stats_to_json(numbers))
+    else:
+        render_stats(numbers, _console())
+
+
+@app.command("list")
+def list_cards(
+    deck: Path = typer.Argument(..., metavar="DECK", help="Deck file.", show_default=False),
+    json_output: bool = typer.Option(False, "--json", help="Print every item's full state as JSON."),
+    profile: Optional[str] = _PROFILE_OPTION,
+    db: Optional[Path] = _DB_OPTION,
+) -> None:
+    """Each card's state: type, due date, stability, difficulty, reviews, lapses; cloze gaps as card#N."""
+    from quiz.stats import DeckData, list_items, render_list, row_to_json
+
+    (loaded,) = _load_decks([deck])
+    now = make_clock().now()
+    store = open_store(db, profile)
+    try:
+        items = store.items(loaded.id)
+    except QuizError as error:
+        raise fail(error)
+    finally:
+        store.close()
+    known = {(card.id, gap) for card in loaded.cards for gap in card.items}
+    orphans = [r for key, r in sorted(items.items()) if key not in known]
+    rows, orphan_rows = list_items(DeckData(loaded, items, orphans), now, None)
+    if json_output:
+        _print_json({
+            "deck": loaded.id,
+            "title": loaded.title,
+            "now": now.isoformat(),
+            "items": [row_to_json(r) for r in rows],
+            "orphaned": [row_to_json(r) for r in orphan_rows],
+        })
+    else:
+        render_list(rows, orphan_rows, _console())
+
+
+def _manage(deck_path: Path, ids: List[str], profile: Optional[str], db: Optional[Path], action: str) -> None:
+    """suspend / unsuspend / reset: check every id first, then change each card and confirm it."""
+    from quiz.scheduler import State
+    from quiz.stats import resolve_targets, short_text
+
+    (deck,) = _load_decks([deck_path])
+    try:
+        targets = resolve_targets(deck, ids)
+    except QuizError as error:
+        raise fail(error)
+    now = make_clock().now()
+    store = open_store(db, profile)
+    try:
+        items = store.items(deck.id)
+        for target in targets:
+            records = [items.get((target.card.id, gap)) for gap in target.gaps]
+            suspended = all(r is not None and r.suspended for r in records)
+            text = short_text(target.card, target.gaps[0] if len(target.gaps) == 1 else 0)
+            name = target.label + (f" ({len(target.gaps)} gaps)" if len(target.gaps) > 1 else "")
+            if action == "suspend":
+                store.set_suspended(deck.id, target.card.id, True, gaps=target.gaps)
+                line = f"{name} was already suspended" if suspended else f"Suspended {name}"
+            elif action == "unsuspend":
+                was = any(r is not None and r.suspended for r in records)
+                store.set_suspended(deck.id, target.card.id, False, gaps=target.gaps)
+                line = f"Unsuspended {name}" if was else f"{name} was not suspended"
+            else:
+                fresh = all(r is None or r.state.state is State.NEW for r in records)
+                store.reset(deck.id, target.card.id, now, gaps=target.gaps)
+                if fresh:
+                    line = f"{name} is new already"
+                else:
+                    line = f"Reset {name} to new (its answers stay in the history)"
+                if any(r is not None and r.suspended for r in records):
+                    line += "; still suspended"
+            typer.echo(f"{line}: {text}")
+    except QuizError as error:
+        raise fail(error)
+    finally:
+        store.close()
+
+
+_IDS_ARGUMENT = typer.Argument(..., metavar="ID...", help="Card ids; card#N for one gap of a cloze card.",
+                               show_default=False)
+_DECK_ARGUMENT = typer.Argument(..., metavar="DECK", help="Deck file.", show_default=False)
+
+
+@app.command()
+def suspend(
+    deck: Path = _DECK_ARGUMENT,
+    ids: List[str] = _IDS_ARGUMENT,
+    profile: Optional[str] = _PROFILE_OPTION,
+    db: Optional[Path] = _DB_OPTION,
+) -> None:
+    """Stop asking these cards (their schedule and history are kept) until `quiz unsuspend`."""
+    _manage(deck, ids, profile, db, "suspend")
+
+
+@app.command()
+def unsuspend(
+    deck: Path = _DECK_ARGUMENT,
+    ids: List[str] = _IDS_ARGUMENT,
+    profile: Optional[str] = _PROFILE_OPTION,
+    db: Optional[Path] = _DB_OPTION,
+) -> None:
+    """Ask suspended cards again, on the schedule they had."""
+    _manage(deck, ids, profile, db, "unsuspend")
+
+
+@app.command()
+def reset(
+    deck: Path = _DECK_ARGUMENT,
+    ids: List[str] = _IDS_ARGUMENT,
+    profile: Optional[str] = _PROFILE_OPTION,
+    db: Optional[Path] = _DB_OPTION,
+) -> None:
+    """Make cards new again, as if never studied; their answers stay in the history (and in stats)."""
+    _manage(deck, ids, profile, db, "reset")
+
+
+@app.command()
+def undo(
+    deck: Optional[str] = typer.Option(None, "--deck", help="Only this deck's answers (a deck file or a deck id)."),
+    profile: Optional[str] = _PROFILE_OPTION,
+    db: Optional[Path] = _DB_OPTION,
+) -> None:
+    """Take back the last answer of the profile: the card goes back to how it was before it."""
+    from quiz.scheduler import Rating
+    from quiz.stats import describe_state, item_label
+
+    deck_id = deck
+    if deck is not None and (deck.endswith((".yaml", ".yml")) or Path(deck).is_file()):
+        (loaded,) = _load_decks([Path(deck)])
+        deck_id = loaded.id
+    now = make_clock().now()
+    store = open_store(db, profile)
+    try:
+        review = store.undo(deck_id)
+    except QuizError as error:
+        raise fail(error)
+    finally:
+        store.close()
+    if review is None:
+        typer.echo("Nothing to undo" + (f" in deck {deck_id}." if deck_id else f" for profile {store.profile}."))
+        return
+    when = review.reviewed_at.astimezone().strftime("%Y-%m-%d %H:%M")
+    rating = Rating(review.rating).name.capitalize()
+    kind = "practice answer" if review.practice else "answer"
+    effect = ("the schedule was not changed by it" if review.practice
+              else f"the card is back to {describe_state(review.before, now, None)}")
+    typer.echo(f"Undid the {kind} to {review.deck}:{item_label(review.card, review.gap)} "
+               f"({rating}, {review.verdict}) from {when}; {effect}.")
 
 
 def main() -> None:

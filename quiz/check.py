@@ -1,0 +1,642 @@
+"""`quiz check`: prove every citation of one or more decks, and say precisely what is wrong.
+
+For each deck: load it (an invalid deck is reported with the loader's problems and skipped), locate every
+citation in its source (`quiz.citations`), check that each typed/choice/cloze answer is *supported* by one
+of its card's quotes, and count which source files the cards cite (coverage). `--fix` rewrites missing
+quotes that are near-verbatim (closest passage scoring >= FIX_THRESHOLD) to the source's exact text,
+editing only those scalars in the deck file.
+
+Nothing here prints or exits: `build`/`run` return a `Report`; `render_text` and `to_json` present it.
+rich and rapidfuzz are imported lazily (rendering, explaining a miss) to keep `quiz check` quick.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from quiz.citations import KINDS, Location, Sources, fold, locate, split_ellipsis
+from quiz.deck import Card, CardType, Citation, Deck, load_deck
+from quiz.errors import DeckError, Problem, UsageError
+
+FIX_THRESHOLD = 90
+DECK_SUFFIXES = (".yaml", ".yml")
+JSON_VERSION = 1
+
+
+@dataclass(frozen=True)
+class CitationResult:
+    card: Card
+    index: int  # position of the citation in card.cite
+    citation: Citation
+    location: Location
+
+    @property
+    def failed(self) -> bool:
+        return not self.location.ok
+
+
+@dataclass(frozen=True)
+class SupportIssue:
+    """A typed/choice/cloze answer that none of the card's quotes contains."""
+
+    card: Card
+    gap: int  # 0 for the card's answer, else the cloze gap number
+    answer: str
+
+    @property
+    def message(self) -> str:
+        what = f"gap {self.gap} answer" if self.gap else "answer"
+        also = " (nor any accept entry)" if self.card.accept else ""
+        return (
+            f"card {self.card.id}: {what} {self.answer!r}{also} is not in any of its quotes; "
+            "cite a passage that contains it"
+        )
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A missing quote rewritten to the source's exact text by --fix."""
+
+    card: str
+    line: int  # the quote scalar's position in the deck file
+    col: int
+    source: str
+    old: str
+    new: str
+    score: int
+
+
+@dataclass
+class DeckReport:
+    path: Path  # as the user named it (or as found under a folder)
+    deck: Deck | None = None
+    problems: list[Problem] = field(default_factory=list)  # loader problems: the deck is invalid
+    sources: Sources | None = None
+    citations: list[CitationResult] = field(default_factory=list)
+    support_checked: int = 0  # cards whose answers must appear in a quote
+    support: list[SupportIssue] = field(default_factory=list)
+    coverage: dict[str, int] = field(default_factory=dict)  # source -> number of cards citing it
+    uncited: list[str] = field(default_factory=list)  # *.txt/*.md in the sources folder nobody cites
+    source_files: int = 0
+    fixes: list[Fix] = field(default_factory=list)
+    fix_diff: str = ""
+    fix_notes: list[str] = field(default_factory=list)  # why a fix was not written
+
+    @property
+    def valid(self) -> bool:
+        return self.deck is not None
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.citations if r.location.status == status)
+
+    @property
+    def failures(self) -> list[CitationResult]:
+        return [r for r in self.citations if r.failed]
+
+
+@dataclass
+class Report:
+    decks: list[DeckReport]
+    strict: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        if any(not d.valid for d in self.decks):
+            return 2
+        if any(d.failures for d in self.decks):
+            return 1
+        if self.strict and any(d.support for d in self.decks):
+            return 1
+        return 0
+
+
+def find_decks(paths: Sequence[str | Path]) -> list[Path]:
+    """The deck files named by `paths` (files as given, folders searched recursively, sorted).
+
+    No paths means the `decks` folder of the working directory. Raises UsageError for a path that does
+    not exist or when no deck is found.
+    """
+    if not paths:
+        default = Path("decks")
+        if not default.is_dir():
+            raise UsageError("no decks found: there is no ./decks folder; name a deck file or folder")
+        paths = [default]
+    found: list[Path] = []
+    seen: set[Path] = set()
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            in_folder = sorted(
+                p
+                for p in path.rglob("*")
+                if p.suffix.lower() in DECK_SUFFIXES
+                and p.is_file()
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+            if not in_folder:
+                raise UsageError(f"no decks found in {raw} (looked for *.yaml files)")
+            candidates = in_folder
+        elif path.exists() or path.is_symlink():
+            candidates = [path]  # the loader reports what is wrong with it (directory, FIFO, ...)
+        else:
+            raise UsageError(f"{raw}: no such file or folder")
+        for p in candidates:
+            key = p.resolve()
+            if key not in seen:
+                seen.add(key)
+                found.append(p)
+    return found
+
+
+def _supported(card: Card, quotes: list[str]) -> Iterable[SupportIssue]:
+    if card.type in (CardType.TRUEFALSE, CardType.FLIP):
+        return
+    accept = [fold(a) for a in card.accept]
+    answers = list(enumerate(card.gaps, 1)) if card.type is CardType.CLOZE else [(0, card.answer)]
+    for gap, answer in answers:
+        options = [fold(answer)] + accept
+        if not any(opt and opt in q for opt in options for q in quotes):
+            yield SupportIssue(card=card, gap=gap, answer=answer)
+
+
+def _check_loaded(report: DeckReport, deck: Deck, sources: Sources) -> None:
+    report.deck = deck
+    report.sources = sources
+    report.citations = [
+        CitationResult(card=card, index=i, citation=c, location=locate(sources, c))
+        for card in deck.cards
+        for i, c in enumerate(card.cite)
+    ]
+    report.support = []
+    report.support_checked = 0
+    cited: dict[str, set[str]] = {}
+    for card in deck.cards:
+        if card.type not in (CardType.TRUEFALSE, CardType.FLIP):
+            report.support_checked += 1
+            report.support.extend(_supported(card, [fold(c.quote) for c in card.cite]))
+    for r in report.citations:
+        name = r.location.source if r.location.status != "error" else r.citation.source
+        cited.setdefault(name, set()).add(r.card.id)
+    files = sources.files()
+    report.source_files = len(files)
+    report.coverage = {name: len(cited.get(name, ())) for name in sorted(set(files) | set(cited))}
+    report.uncited = [f for f in files if f not in cited]
+
+
+def build(
+    paths: Sequence[str | Path], *, fix: bool = False, strict: bool = False
+) -> Report:
+    """Check every deck named by `paths` (see `find_decks`); with `fix`, rewrite near-miss quotes first."""
+    deck_paths = find_decks(paths)
+    caches: dict[Path, Sources] = {}
+    reports = []
+    for path in deck_paths:
+        report = DeckReport(path=path)
+        reports.append(report)
+        try:
+            deck = load_deck(path)
+        except DeckError as e:
+            report.problems = e.problems or [Problem(str(path), 1, 1, str(e))]
+            continue
+        sources = caches.get(deck.sources)
+        if sources is None:
+            sources = caches[deck.sources] = Sources(deck.sources)
+        _check_loaded(report, deck, sources)
+        if fix and report.failures:
+            _fix(report)
+            if report.fixes:
+                try:
+                    _check_loaded(report, load_deck(path), sources)
+                except DeckError as e:  # cannot happen: the fix was verified by loading it
+                    report.deck = None
+                    report.problems = e.problems
+    return Report(decks=reports, strict=strict)
+
+
+# ---------------------------------------------------------------------------------------------- --fix
+
+_YAML_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")  # what libyaml counts as a line break
+
+
+def _yaml_double_quoted(text: str) -> str:
+    out = ['"']
+    for c in text:
+        if c == "\\":
+            out.append("\\\\")
+        elif c == '"':
+            out.append('\\"')
+        elif c == "\n":
+            out.append("\\n")
+        elif c == "\t":
+            out.append("\\t")
+        elif c == "\r":
+            out.append("\\r")
+        elif ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F or c in "\u2028\u2029\ufeff":
+            out.append(f"\\u{ord(c):04x}")
+        else:
+            out.append(c)
+    out.append('"')
+    return "".join(out)
+
+
+def yaml_scalar(text: str, style: str | None) -> str:
+    """`text` as a YAML flow scalar: single-quoted if the old one was and can be, else double-quoted."""
+    if style == "'" and not re.search(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]", text):
+        return "'" + text.replace("'", "''") + "'"
+    return _yaml_double_quoted(text)
+
+
+def _scalar_spans(text: str) -> dict[tuple[int, int], tuple[int, int, str | None]]:
+    """Every scalar of a YAML text: (line, col) 1-based of its start -> (start, end, style) offsets."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    starts = [0] + [m.end() for m in _YAML_BREAK.finditer(text)]
+    spans = {}
+    for event in yaml.parse(text, Loader=loader):
+        if isinstance(event, yaml.ScalarEvent):
+            s, e = event.start_mark, event.end_mark
+            spans[(s.line + 1, s.column + 1)] = (
+                starts[s.line] + s.column,
+                starts[e.line] + e.column,
+                event.style,
+            )
+    return spans
+
+
+def _fix(report: DeckReport) -> None:
+    """Rewrite each near-miss quote of the (valid) deck to its source's text; verify, then replace."""
+    path = report.path
+    candidates = []
+    for r in report.failures:
+        loc, c = r.location, r.citation
+        if loc.status != "missing" or loc.closest is None or loc.closest.score < FIX_THRESHOLD:
+            continue
+        where = f"{path}:{c.quote_mark.line}:{c.quote_mark.col}: card {r.card.id}"
+        if loc.found_in:
+            report.fix_notes.append(f"{where}: not fixed: the quote is in {loc.found_in[0].source}; cite that file")
+            continue
+        if len(split_ellipsis(c.quote)) != 1 or split_ellipsis(c.quote)[0] != c.quote:
+            report.fix_notes.append(f"{where}: not fixed: quotes with an ellipsis are fixed by hand")
+            continue
+        candidates.append(r)
+    if not candidates:
+        return
+    raw = path.read_bytes()
+    bom = raw.startswith(b"\xef\xbb\xbf")
+    text = raw[3 if bom else 0 :].decode("utf-8")
+    spans = _scalar_spans(text)
+    edits = []
+    fixes = []
+    for r in candidates:
+        c, closest = r.citation, r.location.closest
+        assert closest is not None
+        span = spans.get((c.quote_mark.line, c.quote_mark.col))
+        if span is None:
+            report.fix_notes.append(
+                f"{path}:{c.quote_mark.line}:{c.quote_mark.col}: card {r.card.id}: not fixed: quote scalar not found"
+            )
+            continue
+        start, end, style = span
+        old = text[start:end]
+        tail = ""
+        if style in ("|", ">"):  # a block scalar's span ends after its line break(s): keep them
+            tail = old[len(old.rstrip()) :]
+            if not _YAML_BREAK.search(tail):
+                tail = ""
+        edits.append((start, end, yaml_scalar(closest.text, style) + tail))
+        fixes.append(
+            Fix(
+                card=r.card.id,
+                line=c.quote_mark.line,
+                col=c.quote_mark.col,
+                source=r.location.source,
+                old=c.quote,
+                new=closest.text,
+                score=closest.score,
+            )
+        )
+    if not edits:
+        return
+    new_text = text
+    for start, end, replacement in sorted(edits, reverse=True):
+        new_text = new_text[:start] + replacement + new_text[end:]
+    data = (b"\xef\xbb\xbf" if bom else b"") + new_text.encode("utf-8")
+    # The rewritten deck goes to a private folder beside the deck, under the deck's own file name (so a
+    # default deck id stays the same), is loaded back and compared, and only then replaces the deck.
+    tmp_dir = tempfile.mkdtemp(prefix=".quiz-fix-", dir=path.parent)
+    tmp = os.path.join(tmp_dir, path.name)
+    try:
+        with open(tmp, "xb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, path.stat().st_mode & 0o7777)
+        if not _verify(report.deck, _load_or_none(tmp), {(f.card, f.old): f.new for f in fixes}):
+            report.fix_notes.append(f"{path}: not fixed: the rewritten deck did not load back identically")
+            return
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        os.rmdir(tmp_dir)
+    report.fixes = fixes
+    report.fix_diff = "".join(
+        difflib.unified_diff(
+            text.splitlines(keepends=True),
+            new_text.splitlines(keepends=True),
+            fromfile=f"{path}",
+            tofile=f"{path} (fixed)",
+        )
+    )
+
+
+def _load_or_none(path: str) -> Deck | None:
+    """Load the rewritten temp file (None if it no longer loads)."""
+    try:
+        return load_deck(path)
+    except DeckError:
+        return None
+
+
+def _verify(before: Deck | None, after: Deck | None, changed: dict[tuple[str, str], str]) -> bool:
+    """The rewritten deck has the same cards with the same citations, except the intended quotes."""
+    if before is None or after is None or len(before.cards) != len(after.cards):
+        return False
+    for a, b in zip(before.cards, after.cards):
+        if a.id != b.id or len(a.cite) != len(b.cite):
+            return False
+        for ca, cb in zip(a.cite, b.cite):
+            want = changed.get((a.id, ca.quote), ca.quote)
+            if ca.source != cb.source or cb.quote != want:
+                return False
+        if (a.question, a.answer, a.accept, a.choices, a.text, a.tags) != (
+            b.question,
+            b.answer,
+            b.accept,
+            b.choices,
+            b.text,
+            b.tags,
+        ):
+            return False
+    return True
+
+
+# ------------------------------------------------------------------------------------------ rendering
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def summary_line(d: DeckReport) -> str:
+    """One line per deck, e.g. `decks/iss.yaml: 74 citations — 70 exact, 4 normalized · ...`."""
+    if not d.valid:
+        return f"{d.path}: invalid deck ({_plural(len(d.problems), 'problem')}, listed on stderr)"
+    counts = [
+        f"{n} {label}"
+        for label, n in (
+            ("exact", d.count("exact")),
+            ("normalized", d.count("normalized")),
+            ("missing", d.count("missing")),
+            ("errors" if d.count("error") != 1 else "error", d.count("error")),
+        )
+        if n
+    ]
+    parts = [f"{_plural(len(d.citations), 'citation')} — {', '.join(counts)}"]
+    if d.support_checked:
+        ok = d.support_checked - len({s.card.id for s in d.support})
+        if ok == d.support_checked:
+            parts.append(f"{_plural(ok, 'card')} supported")
+        else:
+            parts.append(f"{ok} of {_plural(d.support_checked, 'card')} supported")
+    if d.source_files:
+        cited = d.source_files - len(d.uncited)
+        if cited == d.source_files:
+            parts.append(f"all {_plural(d.source_files, 'source')} cited")
+        else:
+            parts.append(f"{cited} of {_plural(d.source_files, 'source')} cited")
+    return f"{d.path}: " + " · ".join(parts)
+
+
+def _at(d: DeckReport, r: CitationResult) -> str:
+    mark = r.citation.quote_mark if r.location.status == "missing" else r.citation.mark
+    return f"{d.path}:{mark.line}:{mark.col}"
+
+
+def render_text(report: Report, console: Any, *, verbose: bool = False) -> None:
+    """Print the human report on a rich Console (markup off: quotes may contain [brackets])."""
+    from rich.text import Text
+
+    for d in report.decks:
+        line = Text(summary_line(d))
+        style = "red" if not d.valid or d.failures else ("yellow" if d.support else "green")
+        line.stylize(f"bold {style}", 0, len(str(d.path)) + 1)
+        console.print(line)
+        if not d.valid:
+            continue
+        for f in d.fixes:
+            console.print(
+                Text(f"{d.path}:{f.line}:{f.col}: card {f.card}: fixed quote to the text of {f.source} "
+                     f"(score {f.score})", style="cyan")
+            )
+        if d.fix_diff:
+            for diff_line in d.fix_diff.splitlines():
+                style = "green" if diff_line.startswith("+") else "red" if diff_line.startswith("-") else ""
+                console.print(Text(diff_line, style=style))
+        for note in d.fix_notes:
+            console.print(Text(note, style="yellow"))
+        for r in d.citations:
+            loc = r.location
+            if loc.ok:
+                if verbose and loc.status == "normalized":
+                    console.print(
+                        Text(
+                            f"{_at(d, r)}: card {r.card.id}: normalized ({', '.join(loc.differences)}) "
+                            f"at {loc.source}:{loc.line}:{loc.col}",
+                            style="dim",
+                        )
+                    )
+                continue
+            head = Text(f"{_at(d, r)}: ")
+            head.append(f"card {r.card.id}: ", style="bold")
+            head.append(loc.message, style="red")
+            console.print(head)
+            if loc.status != "missing":
+                continue
+            console.print(Text("  quote:   ") + Text(r.citation.quote))
+            if loc.closest is not None and not loc.found_in:
+                c = loc.closest
+                console.print(
+                    Text(f"  closest: {loc.source}:{c.line}:{c.col} (score {c.score}): ") + Text(c.text)
+                )
+                console.print(Text("  diff:    ") + _diff_text(c.diff))
+        for s in d.support:
+            card = s.card
+            line = Text(f"{d.path}:{card.mark.line}:{card.mark.col}: ")
+            line.append("error" if report.strict else "warning", style="bold red" if report.strict else "bold yellow")
+            line.append(f": {s.message}")
+            console.print(line)
+        if verbose or d.uncited:
+            shown = " · ".join(f"{name} {n}" for name, n in d.coverage.items() if n)
+            folder = d.sources.display if d.sources else ""
+            console.print(Text(f"  cards per source ({folder}): {shown or 'none'}", style="dim"))
+            if d.uncited:
+                console.print(Text(f"  not cited: {', '.join(d.uncited)}", style="dim"))
+    if len(report.decks) > 1:
+        valid = [d for d in report.decks if d.valid]
+        total = sum(len(d.citations) for d in valid)
+        failed = sum(len(d.failures) for d in valid)
+        warnings = sum(len(d.support) for d in valid)
+        invalid = len(report.decks) - len(valid)
+        parts = [_plural(len(report.decks), "deck"), f"{_plural(total, 'citation')}, {failed} failed"]
+        if warnings:
+            parts.append(_plural(warnings, "warning"))
+        if invalid:
+            parts.append(f"{invalid} invalid")
+        console.print(Text("total: " + " · ".join(parts), style="bold"))
+
+
+_DIFF_TOKEN = re.compile(r"\[-(.*?)-\]|\{\+(.*?)\+\}", re.DOTALL)
+
+
+def _diff_text(diff: str) -> Any:
+    """A word diff with removals red and additions green (the [-..-]{+..+} markers stay for NO_COLOR)."""
+    from rich.text import Text
+
+    out = Text()
+    pos = 0
+    for m in _DIFF_TOKEN.finditer(diff):
+        out.append(diff[pos : m.start()])
+        out.append(m.group(), style="red" if m.group(1) is not None else "green")
+        pos = m.end()
+    out.append(diff[pos:])
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ JSON
+
+
+def _location_json(loc: Location) -> dict[str, Any]:
+    found = loc.ok
+    return {
+        "status": loc.status,
+        "source": loc.source,
+        "line": loc.line if found else None,
+        "col": loc.col if found else None,
+        "start": loc.start if found else None,
+        "end": loc.end if found else None,
+        "text": loc.text if found else None,
+        "differences": list(loc.differences),
+        "pieces": [
+            {"line": p.line, "col": p.col, "start": p.start, "end": p.end, "text": p.text} for p in loc.pieces
+        ],
+        "score": loc.score,
+        "closest": None
+        if loc.closest is None
+        else {
+            "line": loc.closest.line,
+            "col": loc.closest.col,
+            "start": loc.closest.start,
+            "end": loc.closest.end,
+            "text": loc.closest.text,
+            "score": loc.closest.score,
+            "diff": loc.closest.diff,
+        },
+        "found_in": [
+            {"source": f.source, "line": f.line, "col": f.col, "status": f.status} for f in loc.found_in
+        ],
+        "message": loc.message,
+    }
+
+
+def to_json(report: Report) -> dict[str, Any]:
+    """The whole report as plain data with stable keys (see the README for the shape)."""
+    decks = []
+    for d in report.decks:
+        entry: dict[str, Any] = {"path": str(d.path), "valid": d.valid}
+        if not d.valid:
+            entry["problems"] = [{"line": p.line, "col": p.col, "message": p.message} for p in d.problems]
+            decks.append(entry)
+            continue
+        assert d.deck is not None and d.sources is not None
+        entry.update(
+            {
+                "id": d.deck.id,
+                "sources": str(d.sources.root),
+                "counts": {
+                    "citations": len(d.citations),
+                    **{s: d.count(s) for s in ("exact", "normalized", "missing", "error")},
+                    "warnings": len(d.support),
+                },
+                "citations": [
+                    {
+                        "card": r.card.id,
+                        "index": r.index,
+                        "deck_line": r.citation.mark.line,
+                        "deck_col": r.citation.mark.col,
+                        "quote_line": r.citation.quote_mark.line,
+                        "quote_col": r.citation.quote_mark.col,
+                        "quote": r.citation.quote,
+                        "cited_source": r.citation.source,
+                        **_location_json(r.location),
+                    }
+                    for r in d.citations
+                ],
+                "support": {
+                    "checked": d.support_checked,
+                    "supported": d.support_checked - len({s.card.id for s in d.support}),
+                    "warnings": [
+                        {
+                            "card": s.card.id,
+                            "line": s.card.mark.line,
+                            "col": s.card.mark.col,
+                            "gap": s.gap,
+                            "answer": s.answer,
+                            "accept": list(s.card.accept),
+                            "message": s.message,
+                        }
+                        for s in d.support
+                    ],
+                },
+                "coverage": {"cards_per_source": d.coverage, "uncited": d.uncited, "files": d.source_files},
+                "fixes": [
+                    {
+                        "card": f.card,
+                        "line": f.line,
+                        "col": f.col,
+                        "source": f.source,
+                        "old": f.old,
+                        "new": f.new,
+                        "score": f.score,
+                    }
+                    for f in d.fixes
+                ],
+                "fix_diff": d.fix_diff,
+                "fix_notes": d.fix_notes,
+            }
+        )
+        decks.append(entry)
+    valid = [d for d in report.decks if d.valid]
+    return {
+        "version": JSON_VERSION,
+        "exit_code": report.exit_code,
+        "strict": report.strict,
+        "counts": {
+            "decks": len(report.decks),
+            "invalid_decks": len(report.decks) - len(valid),
+            "citations": sum(len(d.citations) for d in valid),
+            **{s: sum(d.count(s) for d in valid) for s in ("exact", "normalized", "missing", "error")},
+            "warnings": sum(len(d.support) for d in valid),
+        },
+        "decks": decks,
+    }
+
+
+__all__ = ["KINDS", "Report", "DeckReport", "build", "find_decks", "render_text", "to_json", "summary_line"]

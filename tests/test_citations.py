@@ -1,0 +1,354 @@
+"""quiz.citations: locating quotes exactly, after normalization, across ellipses; explaining misses;
+refusing sources outside the sources folder without opening them."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from quiz.citations import (
+    NormText,
+    SourceError,
+    Sources,
+    fold,
+    locate,
+    locate_quote,
+    normalize,
+    word_diff,
+)
+from quiz.deck import Citation, Mark
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+S000 = "000_56db16ce61149816.txt"
+S001 = "001_47f2f9f2b89161a3.txt"
+S003 = "003_21e2480842a6230d.txt"
+
+
+@pytest.fixture
+def seeds(tmp_path: Path) -> Sources:
+    folder = tmp_path / "seeds"
+    shutil.copytree(SEEDS, folder)
+    return Sources(folder)
+
+
+def cite(source: str, quote: str) -> Citation:
+    return Citation(source=source, quote=quote, mark=Mark(1, 1), quote_mark=Mark(1, 1))
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    p = folder / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+# ------------------------------------------------------------------------------------------ exact
+
+
+def test_exact_reports_line_and_col_in_the_original_file(seeds: Sources) -> None:
+    loc = locate(seeds, cite(S003, "Yuri Borissov replaced Dmitri Rogozin"))
+    assert (loc.status, loc.source, loc.line, loc.col) == ("exact", S003, 11, 42)
+    text = (SEEDS / S003).read_text(encoding="utf-8")
+    assert text[loc.start : loc.end] == "Yuri Borissov replaced Dmitri Rogozin"
+    assert loc.text == "Yuri Borissov replaced Dmitri Rogozin"
+    assert loc.differences == () and loc.score == 100 and loc.ok
+
+
+def test_exact_col_counts_characters_not_bytes(tmp_path: Path) -> None:
+    write(tmp_path, "a.txt", "first line\n“Größe” matters — here\n")
+    loc = locate_quote(Sources(tmp_path), "a.txt", "here")
+    assert (loc.status, loc.line, loc.col) == ("exact", 2, 19)
+
+
+def test_source_typos_are_quoted_as_they_are(seeds: Sources) -> None:
+    loc = locate(seeds, cite(S001, "Russia invaded Ukraine earklier this year"))
+    assert loc.status == "exact"
+    loc = locate(seeds, cite(S001, "while Rocosmos seeks"))
+    assert loc.status == "exact"
+
+
+# ------------------------------------------------------------------------------------- normalized
+
+
+@pytest.mark.parametrize(
+    ("source_text", "quote", "kinds"),
+    [
+        ("He said: “we will leave” today.", 'He said: "we will leave" today.', ("quotes",)),
+        ("Moscow’s space corporation", "Moscow's space corporation", ("quotes",)),
+        ("the 1998–2024 period", "the 1998-2024 period", ("dashes",)),
+        ("a station — its own — soon", "a station - its own - soon", ("dashes",)),
+        ("temperature −5 degrees", "temperature -5 degrees", ("dashes",)),
+        ("the\ninternational   space\tstation", "the international space station", ("whitespace",)),
+        ("The International Space Station", "the international space station", ("case",)),
+        ("the ﬁnal pact", "the final pact", ("unicode",)),
+        ("caf\u00e9 society", "cafe\u0301 society", ("unicode",)),
+        ("zero\u200bwidth", "zerowidth", ("unicode",)),
+        ("“Of course,”  Borisov  SAID", '"of course," borisov said', ("quotes", "whitespace", "case")),
+    ],
+)
+def test_each_normalization_is_named(tmp_path: Path, source_text: str, quote: str, kinds: tuple) -> None:
+    write(tmp_path, "s.txt", "intro line\n" + source_text + "\n")
+    loc = locate_quote(Sources(tmp_path), "s.txt", quote)
+    assert loc.status == "normalized", loc
+    assert loc.differences == kinds
+    assert (loc.line, loc.col) == (2, 1)
+    original = (tmp_path / "s.txt").read_text(encoding="utf-8")
+    assert original[loc.start : loc.end] == loc.text == source_text
+    assert normalize(loc.text).strip() == normalize(quote).strip()
+
+
+def test_normalized_match_in_a_seed(seeds: Sources) -> None:
+    loc = locate(seeds, cite(S000, "head of Moscow's space corporation ROSCOSMOS"))
+    assert (loc.status, loc.line, loc.col) == ("normalized", 2, 59)
+    assert loc.text == "head of Moscow’s space corporation Roscosmos"
+    assert loc.differences == ("quotes", "case")
+
+
+def test_match_never_splits_an_expanded_character(tmp_path: Path) -> None:
+    # "ﬁ" normalizes to "fi"; a quote starting at its "i" is not in the text.
+    write(tmp_path, "s.txt", "the ﬁnal word")
+    assert locate_quote(Sources(tmp_path), "s.txt", "inal word", explain=False).status == "missing"
+
+
+# ---------------------------------------------------------------------------------------- ellipsis
+
+
+@pytest.mark.parametrize("gap", ["...", "…", " (…) ", " [...] ", " … "])
+def test_ellipsis_joins_pieces_in_order(seeds: Sources, gap: str) -> None:
+    quote = f"Yuri Borisov, who was appointed{gap}the head of Moscow’s space corporation Roscosmos"
+    loc = locate(seeds, cite(S000, quote))
+    assert loc.status == "normalized"
+    assert loc.differences == ("ellipsis",)
+    assert (loc.line, loc.col) == (2, 1)
+    assert [(p.line, p.col) for p in loc.pieces] == [(2, 1), (2, 55)]
+    assert loc.text.startswith("Yuri Borisov, who was appointed earlier this month as the head")
+    text = (SEEDS / S000).read_text(encoding="utf-8")
+    for piece in loc.pieces:
+        assert text[piece.start : piece.end] == piece.text
+
+
+def test_ellipsis_pieces_out_of_order_are_missing(seeds: Sources) -> None:
+    quote = "the head of Moscow’s space corporation ... Yuri Borisov, who was appointed"
+    assert locate(seeds, cite(S000, quote)).status == "missing"
+
+
+def test_ellipsis_in_the_source_itself_is_exact(tmp_path: Path) -> None:
+    write(tmp_path, "s.txt", "and then... nothing")
+    assert locate_quote(Sources(tmp_path), "s.txt", "then... nothing").status == "exact"
+
+
+def test_ellipsis_piece_differences_are_reported(tmp_path: Path) -> None:
+    write(tmp_path, "s.txt", "Borisov said “we will go” and, later, The Station would close")
+    loc = locate_quote(Sources(tmp_path), "s.txt", 'said "we will go" ... the station would close')
+    assert loc.status == "normalized"
+    assert loc.differences == ("quotes", "case", "ellipsis")
+
+
+# -------------------------------------------------------------------------------- offsets property
+
+_pieces = st.sampled_from(
+    ["word", "Space", "ISS", "2024", "“", "”", "‘", "’", '"', "'", "–", "—", "-", "−", " ", "  ", "\n", "\t ",
+     "\r\n", "ﬁ", "é", "e\u0301", "\u00a0", "…", "ß", ".", ","]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    before=st.lists(_pieces, max_size=12),
+    middle=st.lists(_pieces, min_size=1, max_size=12),
+    after=st.lists(_pieces, max_size=12),
+    data=st.data(),
+)
+def test_reported_span_normalizes_to_the_quote(before, middle, after, data) -> None:
+    source = "".join(before + middle + after)
+    norm = NormText(source)
+    quote = "".join(middle)
+    # Rewrite the quote with random alternative spellings of the same normalized text.
+    swaps = {"“": '"', "”": '"', "’": "'", "–": "-", "—": "-", "\n": " ", "  ": " ", "ISS": "iss", "ﬁ": "fi"}
+    if data.draw(st.booleans()):
+        for k, v in swaps.items():
+            quote = quote.replace(k, v)
+    nq = normalize(quote).strip(" ")
+    span = norm.find(nq)
+    if not nq:
+        return
+    assert span is not None  # the quote's own text is in the source
+    a, b = span
+    assert normalize(source[a:b]).strip(" ") == nq
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=60))
+def test_offset_map_round_trips_every_linear_index(text: str) -> None:
+    norm = NormText(text)
+    assert norm.text == normalize(text)
+    assert fold(text) == norm.text.strip(" ")
+    # The whole normalized text maps back to the whole original (bar stripped invisibles at the edges).
+    if norm.text:
+        a, b = norm.orig_start(0), norm.orig_end(len(norm.text))
+        assert normalize(text[a:b]) == norm.text
+
+
+# ------------------------------------------------------------------------------------------ missing
+
+
+def test_typo_fixed_quote_is_missing_with_closest_passage(seeds: Sources) -> None:
+    loc = locate(seeds, cite(S001, "Russia invaded Ukraine earlier this year"))
+    assert loc.status == "missing" and not loc.ok
+    assert loc.message == f"quote not found in {S001}"
+    c = loc.closest
+    assert c is not None
+    assert (c.line, c.col, c.text) == (12, 121, "Russia invaded Ukraine earklier this year")
+    assert c.score == loc.score == 98
+    assert c.diff == "Russia invaded Ukraine [-earlier-]{+earklier+} this year"
+    assert loc.found_in == ()
+
+
+def test_single_corrected_word_scores_in_the_nineties(seeds: Sources) -> None:
+    loc = locate(seeds, cite(S001, "invaded Ukraine earlier"))
+    assert loc.status == "missing"
+    assert loc.closest is not None and 90 <= loc.closest.score < 100
+    assert loc.closest.text == "invaded Ukraine earklier"
+
+
+def test_never_corrects_the_source_even_normalized(tmp_path: Path) -> None:
+    write(tmp_path, "s.txt", "Meanwhle, Russia's flight director")
+    loc = locate_quote(Sources(tmp_path), "s.txt", "Meanwhile, Russia's flight director")
+    assert loc.status == "missing"
+    assert loc.closest is not None and loc.closest.text == "Meanwhle, Russia's flight director"
+    assert loc.closest.diff == "[-Meanwhile,-]{+Meanwhle,+} Russia's flight director"
+
+
+def test_closest_passage_trims_trailing_punctuation(tmp_path: Path) -> None:
+    write(tmp_path, "s.txt", "Line one.\nThe station, he said, will close soon.\n")
+    loc = locate_quote(Sources(tmp_path), "s.txt", "he sayd")
+    assert loc.closest is not None
+    assert (loc.closest.line, loc.closest.col, loc.closest.text) == (2, 14, "he said")
+
+
+def test_wrong_file_is_detected(seeds: Sources) -> None:
+    loc = locate(seeds, cite(S000, "Yuri Borissov replaced Dmitri Rogozin"))
+    assert loc.status == "missing"
+    assert [(f.source, f.line, f.col, f.status) for f in loc.found_in] == [(S003, 11, 42, "exact")]
+    assert loc.message == f"quote not found in {S000} (found in {S003}:11:42: wrong file cited?)"
+
+
+def test_wrong_file_detected_after_normalization(seeds: Sources) -> None:
+    loc = locate(seeds, cite(S000, "YURI BORISSOV replaced Dmitri Rogozin"))
+    assert [(f.source, f.status) for f in loc.found_in] == [(S003, "normalized")]
+
+
+def test_word_diff_notation() -> None:
+    assert word_diff("a b c", "a x c") == "a [-b-]{+x+} c"
+    assert word_diff("a b", "a b c") == "a b {+c+}"
+    assert word_diff("a b c", "a c") == "a [-b-] c"
+
+
+# ---------------------------------------------------------------------------- refused source paths
+
+
+def test_parent_path_is_refused(tmp_path: Path) -> None:
+    write(tmp_path, "secret.txt", "the quote")
+    sources = Sources(tmp_path / "seeds")
+    (tmp_path / "seeds").mkdir()
+    loc = locate_quote(sources, "../secret.txt", "the quote")
+    assert loc.status == "error" and loc.reason == "escape"
+    assert loc.message == (
+        f"source '../secret.txt' leaves the sources folder {os.path.relpath(tmp_path / 'seeds')} "
+        "(goes up with '..'); cite a file inside it"
+    )
+
+
+def test_absolute_path_is_refused_even_inside(tmp_path: Path) -> None:
+    p = write(tmp_path / "seeds", "a.txt", "the quote")
+    loc = locate_quote(Sources(tmp_path / "seeds"), str(p), "the quote")
+    assert loc.status == "error" and loc.reason == "escape"
+    assert "is an absolute path" in loc.message
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads chmod 000 files")
+def test_unreadable_outside_file_is_never_opened(tmp_path: Path) -> None:
+    secret = write(tmp_path, "secret.txt", "the quote")
+    secret.chmod(0)
+    (tmp_path / "seeds").mkdir()
+    (tmp_path / "seeds" / "link.txt").symlink_to(secret)
+    loc = locate_quote(Sources(tmp_path / "seeds"), "link.txt", "the quote")
+    assert loc.reason == "escape"
+
+
+def test_symlink_escape_is_refused_without_opening(tmp_path: Path) -> None:
+    # A FIFO outside the folder: opening it for reading would block this test forever.
+    fifo = tmp_path / "outside.fifo"
+    os.mkfifo(fifo)
+    (tmp_path / "seeds").mkdir()
+    (tmp_path / "seeds" / "link.txt").symlink_to(fifo)
+    loc = locate_quote(Sources(tmp_path / "seeds"), "link.txt", "anything")
+    assert loc.status == "error" and loc.reason == "escape"
+    assert "is a symlink to a file outside it" in loc.message
+
+
+def test_fifo_inside_is_refused_without_opening(tmp_path: Path) -> None:
+    (tmp_path / "seeds").mkdir()
+    os.mkfifo(tmp_path / "seeds" / "pipe.txt")
+    loc = locate_quote(Sources(tmp_path / "seeds"), "pipe.txt", "anything")
+    assert (loc.status, loc.reason, loc.message) == (
+        "error",
+        "not-a-file",
+        "source 'pipe.txt' is not a regular file",
+    )
+
+
+def test_directory_source_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "seeds" / "sub").mkdir(parents=True)
+    loc = locate_quote(Sources(tmp_path / "seeds"), "sub", "anything")
+    assert (loc.reason, loc.message) == ("not-a-file", "source 'sub' is a directory, not a file")
+
+
+def test_missing_source_suggests_a_close_name(tmp_path: Path) -> None:
+    write(tmp_path / "seeds", "003_report.txt", "text")
+    sources = Sources(tmp_path / "seeds")
+    loc = locate_quote(sources, "003_reprot.txt", "text")
+    assert loc.reason == "missing"
+    assert loc.message.endswith("(did you mean '003_report.txt'?)")
+    with pytest.raises(SourceError):
+        sources.resolve("003_reprot.txt")
+
+
+def test_non_utf8_source_is_an_error_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "seeds").mkdir()
+    (tmp_path / "seeds" / "latin1.txt").write_bytes(b"ok line\ncaf\xe9\n")
+    loc = locate_quote(Sources(tmp_path / "seeds"), "latin1.txt", "caf")
+    assert (loc.status, loc.reason) == ("error", "not-utf8")
+    assert loc.message == (
+        "source 'latin1.txt' is not valid UTF-8 (first bad byte at line 2, col 4); save it as UTF-8"
+    )
+
+
+def test_subfolder_paths_inside_are_fine(tmp_path: Path) -> None:
+    write(tmp_path / "seeds" / "sub", "a.txt", "deep quote")
+    sources = Sources(tmp_path / "seeds")
+    loc = locate_quote(sources, "sub/../sub/a.txt", "deep quote")
+    assert (loc.status, loc.source) == ("exact", "sub/a.txt")
+    assert sources.files() == ("sub/a.txt",)
+
+
+def test_each_source_is_read_once(tmp_path: Path) -> None:
+    p = write(tmp_path / "seeds", "a.txt", "one two three")
+    sources = Sources(tmp_path / "seeds")
+    assert locate_quote(sources, "a.txt", "one").status == "exact"
+    p.write_text("changed", encoding="utf-8")
+    assert locate_quote(sources, "a.txt", "two").status == "exact"  # served from the cache
+
+
+def test_sources_accepts_a_deck_like_object(tmp_path: Path) -> None:
+    write(tmp_path / "seeds", "a.txt", "x")
+
+    class FakeDeck:
+        sources = tmp_path / "seeds"
+
+    assert Sources(FakeDeck()).root == (tmp_path / "seeds").resolve()
