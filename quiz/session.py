@@ -652,10 +652,13 @@ class Session:
                     highlights=highlight_spans(text, wanted),
                 ))
             else:
+                if status == "missing":
+                    message = f"citation not found in {PurePath(citation.source).name}"
+                else:  # the source itself is unusable (missing file, outside the sources folder, ...)
+                    message = getattr(loc, "message", "") or f"cannot read {citation.source}"
                 shown.append(Evidence(
                     source=citation.source, quote=citation.quote, found=False,
-                    highlights=highlight_spans(citation.quote, wanted),
-                    message=f"citation not found in {PurePath(citation.source).name}",
+                    highlights=highlight_spans(citation.quote, wanted), message=message,
                 ))
         return tuple(shown)
 
@@ -678,7 +681,8 @@ class Session:
         sources = self._sources.get(deck.id)
         if sources is None:
             sources = self._sources[deck.id] = Sources(deck)
-        return locate(sources, citation)
+        # explain=False: the closest-passage search is `quiz check`'s job; here a flag is enough.
+        return locate(sources, citation, explain=False)
 
 
 def _suggested_rating(verdict: str) -> Rating:

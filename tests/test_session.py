@@ -1,0 +1,522 @@
+"""The study session driven by a scripted front end and a hand-moved clock (no terminal, no wall clock)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from quiz.deck import Card, CardType, Citation, Deck, Mark
+from quiz.scheduler import ItemState, Rating, State
+from quiz.session import (
+    CardView,
+    Command,
+    EndSession,
+    Feedback,
+    RatingChoice,
+    Response,
+    Session,
+    StudyOptions,
+    Summary,
+    highlight_spans,
+)
+from quiz.store import Review, Store
+
+UTC = timezone.utc
+START = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)  # a Saturday, 10:00 UTC; study days start 04:00 UTC
+SOURCE_TEXT = (
+    "Moscow. Russia will stop operating on the ISS after 2024, Roscosmos said.\n"
+    "Appointed in mid-July, Yuri Borissov replaced Dmitri Rogozin at Roscosmos.\n"
+    "The station would cost $6 billion according to Interfax.\n"
+)
+
+
+class Clock:
+    def __init__(self, start: datetime = START) -> None:
+        self.t = start
+
+    def now(self) -> datetime:
+        return self.t
+
+    def advance(self, **kw: float) -> None:
+        self.t += timedelta(**kw)
+
+
+M = Mark(1, 1)
+
+
+def cite(quote: str = "Yuri Borissov replaced Dmitri Rogozin", source: str = "a.txt") -> tuple[Citation, ...]:
+    return (Citation(source, quote, M, M),)
+
+
+def typed(cid: str, answer: str = "Yuri Borisov", accept: tuple[str, ...] = (), tags: tuple[str, ...] = (),
+          quote: str = "Yuri Borissov replaced Dmitri Rogozin", source: str = "a.txt") -> Card:
+    return Card(id=cid, type=CardType.TYPED, cite=cite(quote, source), mark=M, question=f"Question {cid}?",
+                answer=answer, accept=accept, tags=tags)
+
+
+def cloze(cid: str, text: str = "Russia leaves the ISS {{after 2024}}, said {{Roscosmos}} of {{Moscow}}.") -> Card:
+    return Card(id=cid, type=CardType.CLOZE, cite=cite("Russia will stop operating on the ISS after 2024"),
+                mark=M, text=text)
+
+
+def make_deck(tmp_path: Path, cards: list[Card], deck_id: str = "iss", title: str = "Russia and the ISS") -> Deck:
+    src = tmp_path / "src"
+    src.mkdir(exist_ok=True)
+    (src / "a.txt").write_text(SOURCE_TEXT, encoding="utf-8")
+    return Deck(id=deck_id, title=title, path=tmp_path / f"{deck_id}.yaml", sources=src, cards=tuple(cards))
+
+
+RIGHT = object()  # answer each card correctly
+WRONG = object()  # answer each card wrongly
+
+
+@dataclass
+class Answer:
+    text: Any = RIGHT
+    seconds: float = 5.0  # time the student takes
+
+
+class Script:
+    """A front end that plays a list of events: `Answer(...)` for each question, then a Rating, a Command
+    or None (accept the suggested rating) for each rating prompt. Runs out -> EndSession (Ctrl-D)."""
+
+    def __init__(self, clock: Clock, events: list[Any] | None = None,
+                 policy: Callable[[CardView], list[Any]] | None = None) -> None:
+        self.clock = clock
+        self.events = list(events or [])
+        self.policy = policy
+        self.views: list[CardView] = []
+        self.feedback: list[Feedback] = []
+        self.ratings: list[tuple[list[RatingChoice], Rating]] = []
+        self.notes: list[str] = []
+        self.summary: Summary | None = None
+
+    def _next(self, view: CardView | None) -> Any:
+        if not self.events and self.policy is not None and view is not None:
+            self.events = list(self.policy(view))
+        if not self.events:
+            raise EndSession
+        event = self.events.pop(0)
+        if isinstance(event, BaseException) or (isinstance(event, type) and issubclass(event, BaseException)):
+            raise event
+        return event
+
+    def ask(self, view: CardView) -> Response:
+        self.views.append(view)
+        event = self._next(view)
+        assert isinstance(event, Answer), f"expected an answer for {view.card.id}, script has {event!r}"
+        self.clock.advance(seconds=event.seconds)
+        return respond(view, event.text)
+
+    def show_feedback(self, feedback: Feedback) -> None:
+        self.feedback.append(feedback)
+
+    def ask_rating(self, choices, default):
+        self.ratings.append((list(choices), default))
+        event = self._next(None)
+        assert not isinstance(event, Answer), f"expected a rating, script has {event!r}"
+        return default if event is None else event
+
+    def notify(self, message: str) -> None:
+        self.notes.append(message)
+
+    def show_summary(self, summary: Summary) -> None:
+        self.summary = summary
+
+    @property
+    def asked(self) -> list[str]:
+        return [f"{v.card.id}/{v.gap}" if v.gap else v.card.id for v in self.views]
+
+
+def respond(view: CardView, what: Any) -> Response:
+    card = view.card
+    expected = card.expected(view.gap)
+    if card.type is CardType.TRUEFALSE:
+        value = (expected == "true") == (what is RIGHT)
+        return Response("true" if value else "false", value)
+    if card.type is CardType.CHOICE:
+        if what is RIGHT:
+            return Response(expected)
+        if what is WRONG:
+            return Response(next(c for c in view.choices if c != expected))
+        return Response(what)
+    if card.type is CardType.FLIP:
+        return Response("")
+    if what is RIGHT:
+        return Response(expected)
+    if what is WRONG:
+        return Response("zzzz qqqq")
+    return Response(what)
+
+
+def steps(n: int, answer: Any = RIGHT, rating: Any = None) -> list[Any]:
+    out: list[Any] = []
+    for _ in range(n):
+        out += [Answer(answer), rating]
+    return out
+
+
+OPTS = StudyOptions(tz=UTC)
+
+
+def run(deck: Deck | list[Deck], store: Store, clock: Clock, events: list[Any] | None = None,
+        options: StudyOptions = OPTS, policy=None) -> tuple[Script, Summary]:
+    ui = Script(clock, events, policy)
+    decks = deck if isinstance(deck, list) else [deck]
+    summary = Session(decks, store, clock, ui, options).run()
+    assert ui.summary is summary
+    return ui, summary
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    with Store(tmp_path / "quiz.db") as s:
+        yield s
+
+
+def seed_state(store: Store, deck: str, card: str, state: ItemState, gap: int = 0,
+               at: datetime = START - timedelta(days=30)) -> None:
+    """Put an item into `state` through the public API (a logged answer, as if studied long ago)."""
+    store.record(Review(deck=deck, card=card, gap=gap, reviewed_at=at, rating=3, verdict="correct",
+                        answer="", duration_ms=1000, before=ItemState(), after=state, interval_days=1.0))
+
+
+def review_state(due: datetime, interval_days: float, stability: float = 10.0) -> ItemState:
+    return ItemState(state=State.REVIEW, step=None, stability=stability, difficulty=5.0, due=due,
+                     last_review=due - timedelta(days=interval_days), reps=3, lapses=0)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Queue order and limits
+
+
+def test_queue_order_learning_then_most_overdue_reviews_then_new_in_deck_order(tmp_path, store):
+    cards = [typed("new-1"), cloze("new-cloze"), typed("new-2"), typed("rev-a"), typed("rev-b"),
+             typed("rev-c"), typed("learn"), typed("rev-tomorrow")]
+    deck = make_deck(tmp_path, cards)
+    # rev-a: 2 days overdue on a 20-day interval (0.1); rev-b: 2 days on 4 days (0.5); rev-c: due an hour ago
+    seed_state(store, "iss", "rev-a", review_state(START - timedelta(days=2), 20))
+    seed_state(store, "iss", "rev-b", review_state(START - timedelta(days=2), 4))
+    seed_state(store, "iss", "rev-c", review_state(START - timedelta(hours=1), 10))
+    seed_state(store, "iss", "rev-tomorrow", review_state(START + timedelta(days=1), 10))
+    seed_state(store, "iss", "learn", ItemState(state=State.LEARNING, step=1, stability=1.0, difficulty=5.0,
+                                                due=START - timedelta(minutes=3), last_review=START - timedelta(minutes=13),
+                                                reps=1))
+    clock = Clock()
+    # Burying every card shows the queue order without changing any schedule.
+    ui, summary = run(deck, store, clock, steps(20, RIGHT, Command.BURY))
+    assert ui.asked == ["learn", "rev-b", "rev-a", "rev-c", "new-1", "new-cloze/1", "new-2"]
+    first = ui.views[0].progress
+    assert (first.position, first.total, first.new, first.learning, first.review) == (1, 7, 3, 1, 3)
+    assert summary.answers == 0 and store.answered_since("iss", START - timedelta(hours=6)) == (0, 0)
+
+
+def test_new_and_review_limits_over_simulated_days(tmp_path, store):
+    deck = make_deck(tmp_path, [typed(f"c{i:02d}") for i in range(30)])
+    clock = Clock()
+    opts = StudyOptions(tz=UTC, new_limit=20, review_limit=3)
+    # Easy graduates a new card at once, so every answer is one new card introduced.
+    ui, summary = run(deck, store, clock, options=opts, policy=lambda v: [Answer(), Rating.EASY])
+    assert ui.asked == [f"c{i:02d}" for i in range(20)]
+    assert summary.answers == 20 and summary.new_left_today == 0 and summary.new_limit_reached
+    assert store.answered_since("iss", START - timedelta(hours=6)) == (20, 0)
+
+    clock.advance(hours=3)  # later the same study day: the limit holds across sessions
+    ui, summary = run(deck, store, clock, options=opts, policy=lambda v: [Answer(), Rating.EASY])
+    assert ui.asked == [] and summary.nothing_due and summary.new_limit_reached
+
+    clock.advance(hours=15)  # 04:00 the next day: a new study day (START was 10:00)
+    ui, summary = run(deck, store, clock, options=opts, policy=lambda v: [Answer(), Rating.EASY])
+    assert ui.asked == [f"c{i:02d}" for i in range(20, 30)]
+
+    # Long after: all 30 are due reviews; only 3 per day, most overdue first.
+    clock.advance(days=400)
+    ui, summary = run(deck, store, clock, options=opts, policy=lambda v: [Answer(), Rating.GOOD])
+    assert len(ui.asked) == 3 and summary.review_limit_reached
+    assert {v.state for v in ui.views} == {State.REVIEW}
+    ui, summary = run(deck, store, clock, options=opts, policy=lambda v: [Answer(), Rating.GOOD])
+    assert ui.asked == [] and summary.review_limit_reached
+
+
+def test_learning_item_is_asked_again_within_the_learn_ahead_window(tmp_path, store):
+    deck = make_deck(tmp_path, [typed("only")])
+    clock = Clock()
+    ui, summary = run(deck, store, clock, [Answer(), Rating.GOOD, Answer(), Rating.GOOD, Answer(), Rating.GOOD])
+    # new -> Good: 10-minute step, shown early (nothing else left, within 20 min) -> Good graduates
+    assert ui.asked[:2] == ["only", "only"]
+    assert [c.interval for c in ui.ratings[0][0]][:3] == ["1m", "6m", "10m"]
+    item = store.items("iss")[("only", 0)].state
+    assert item.state is State.REVIEW and len(ui.asked) == 2
+    assert summary.answers == 2 and summary.cards == 1
+
+
+def test_learning_item_due_beyond_the_window_waits_and_is_the_next_due(tmp_path, store):
+    deck = make_deck(tmp_path, [typed("later")])
+    due = START + timedelta(minutes=30)
+    seed_state(store, "iss", "later", ItemState(state=State.RELEARNING, step=0, stability=2.0, difficulty=6.0,
+                                                due=due, last_review=START - timedelta(minutes=1), reps=4, lapses=1))
+    ui, summary = run(deck, store, Clock(), [Answer(), None])
+    assert ui.asked == [] and summary.nothing_due and summary.next_due == due
+
+
+def test_learning_item_comes_back_when_due_between_other_cards(tmp_path, store):
+    deck = make_deck(tmp_path, [typed(f"n{i}") for i in range(4)])
+    clock = Clock()
+    # Again -> 1 minute step; each answer takes 40 s, so it is due again after the second next card.
+    events = [Answer(WRONG, 40), None] + steps(6, RIGHT, Rating.EASY)
+    for i in range(len(events)):
+        if isinstance(events[i], Answer):
+            events[i].seconds = 40
+    ui, _ = run(deck, store, clock, events)
+    assert ui.asked[:4] == ["n0", "n1", "n2", "n0"]
+
+
+def test_cloze_siblings_wait_for_the_next_study_day_and_count_once(tmp_path, store):
+    deck = make_deck(tmp_path, [cloze("gaps"), typed("plain")])
+    clock = Clock()
+    ui, _ = run(deck, store, clock, policy=lambda v: [Answer(), Rating.EASY])
+    assert ui.asked == ["gaps/1", "plain"]
+    assert ui.views[0].progress.new == 2  # the cloze card's three new gaps count once
+    assert ui.views[0].prompt == "Russia leaves the ISS [...], said Roscosmos of Moscow."
+    clock.advance(days=1)
+    ui, _ = run(deck, store, clock, policy=lambda v: [Answer(), Rating.EASY])
+    assert ui.asked == ["gaps/2"]
+    clock.advance(days=1)
+    ui, _ = run(deck, store, clock, policy=lambda v: [Answer(), Rating.EASY])
+    assert ui.asked == ["gaps/3"]
+
+
+def test_learning_gap_returns_the_same_day_but_its_siblings_do_not(tmp_path, store):
+    deck = make_deck(tmp_path, [cloze("gaps")])
+    ui, _ = run(deck, store, Clock(), [Answer(), Rating.GOOD, Answer(), Rating.GOOD, Answer(), None])
+    assert ui.asked == ["gaps/1", "gaps/1"]
+
+
+def test_tag_and_source_filters(tmp_path, store):
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "b.txt").write_text("Borissov, 65, held the portfolio.\n", encoding="utf-8")
+    cards = [typed("people", tags=("people",)), typed("other"),
+             typed("from-b", quote="Borissov, 65", source="b.txt", answer="65")]
+    deck = make_deck(tmp_path, cards)
+    ui, _ = run(deck, store, Clock(), steps(5, RIGHT, Command.BURY), StudyOptions(tz=UTC, tags=("People",)))
+    assert ui.asked == ["people"]
+    ui, _ = run(deck, store, Clock(), steps(5, RIGHT, Command.BURY), StudyOptions(tz=UTC, sources=("src/b.txt",)))
+    assert ui.asked == ["from-b"]
+
+
+# ----------------------------------------------------------------------------------------------------
+# Ratings, verdicts, overrides
+
+
+def test_suggested_rating_follows_the_verdict_and_overrides_are_logged(tmp_path, store):
+    cards = [typed("right"), typed("typo"), typed("wrong"), typed("overruled"),
+             Card(id="flip", type=CardType.FLIP, cite=cite(), mark=M, question="Who?", answer="Borisov")]
+    deck = make_deck(tmp_path, cards)
+    events = [Answer(RIGHT), None, Answer("Yuri Borosov"), None, Answer(WRONG), None,
+              Answer(WRONG), Rating.GOOD, Answer(RIGHT), None]
+    ui, summary = run(deck, store, Clock(), events)
+    # "wrong" (Again: a 1-minute step) comes back early once nothing else is left; the script ends there
+    assert ui.asked == ["right", "typo", "wrong", "overruled", "flip", "wrong"]
+    assert [d for _, d in ui.ratings] == [Rating.GOOD, Rating.HARD, Rating.AGAIN, Rating.AGAIN, Rating.GOOD]
+    log = {r.card: r for r in store.reviews("iss")}
+    assert [(log[c].verdict, log[c].rating, log[c].override) for c in ("right", "typo", "wrong", "overruled", "flip")] == [
+        ("correct", 3, False), ("almost", 2, False), ("wrong", 1, False), ("wrong", 3, True), ("self", 3, False)]
+    assert log["typo"].answer == "Yuri Borosov"
+    assert (summary.correct, summary.almost, summary.wrong, summary.self_rated) == (1, 1, 2, 1)
+
+
+def test_rating_choices_show_the_interval_each_rating_would_give(tmp_path, store):
+    deck = make_deck(tmp_path, [typed("one")])
+    seed_state(store, "iss", "one", review_state(START - timedelta(days=1), 10, stability=10.0))
+    ui, _ = run(deck, store, Clock(), [Answer(), Rating.GOOD])
+    choices = ui.ratings[0][0]
+    assert [c.label for c in choices] == ["Again", "Hard", "Good", "Easy"]
+    assert all(c.interval for c in choices)
+    after = store.items("iss")[("one", 0)].state
+    good = next(c for c in choices if c.rating is Rating.GOOD)
+    from quiz.scheduler import format_interval
+
+    review = next(r for r in store.reviews("iss") if r.answer)
+    assert good.interval == format_interval(after.due - review.reviewed_at)
+
+
+def test_every_answer_is_recorded_with_its_duration_before_the_next_card(tmp_path, store):
+    deck = make_deck(tmp_path, [typed("a"), typed("b")])
+    clock = Clock()
+    seen_counts = []
+
+    class Counting(Script):
+        def ask(self, view):
+            seen_counts.append(len(list(store.reviews("iss"))))
+            return super().ask(view)
+
+    ui = Counting(clock, [Answer(RIGHT, 7), Rating.EASY, Answer(RIGHT, 300), Rating.EASY])
+    Session([deck], store, clock, ui, OPTS).run()
+    assert seen_counts == [0, 1]
+    assert [r.duration_ms for r in store.reviews("iss")] == [7000, 60000]  # capped at 60 s like Anki
+
+
+# ----------------------------------------------------------------------------------------------------
+# Undo, suspend, bury, quit, Ctrl-C
+
+
+def test_undo_reverts_exactly_the_last_answer_and_asks_that_item_again(tmp_path, store):
+    deck = make_deck(tmp_path, [typed("a"), typed("b"), typed("c")])
+    clock = Clock()
+    events = [Answer(RIGHT), Rating.EASY,       # a
+              Answer(WRONG), Command.UNDO,      # at b's rating: undo a's answer
+              Answer(WRONG), Rating.AGAIN,      # a again, now wrong
+              Answer(RIGHT), Rating.EASY,       # b
+              Answer(RIGHT), Command.QUIT]      # c: quit without rating
+    ui, summary = run(deck, store, clock, events)
+    assert ui.asked == ["a", "b", "a", "b", "c"]
+    log = list(store.reviews("iss"))
+    assert [(r.card, r.rating) for r in log] == [("a", 1), ("b", 4)]
+    assert store.items("iss")[("a", 0)].state.state is State.LEARNING
+    assert ("c", 0) not in store.items("iss")
+    assert any("Undid the answer to a" in n for n in ui.notes)
+    assert summary.answers == 2 and (summary.correct, summary.wrong) == (1, 1)
+
+
+def test_undo_with_nothing_answered_says_so_and_asks_for_a_rating_again(tmp_path, store):
+    deck = make_deck(tmp_path, [typed("a")])
+    ui, _ = run(deck, store, Clock(), [Answer(), Command.UNDO, Rating.EASY])
+    assert ui.notes == ["Nothing to undo yet in this session."]
+    assert [r.card for r in store.reviews("iss")] == ["a"]
+
+
+def test_undo_in_practice_restores_the_practice_queue(tmp_path, store):
+    deck = make_deck(tmp_path, [typed("a"), typed("b")])
+    clock = Clock()
+    ui, _ = run(deck, store, clock, [Answer(), Rating.GOOD, Answer(), Command.UNDO, Answer(), Rating.GOOD,
+                                     Answer(), Rating.GOOD], StudyOptions(tz=UTC, practice=True))
+    first, second = ui.asked[0], ui.asked[1]
+    assert ui.asked == [first, second, first, second]
+    assert len(list(store.reviews("iss"))) == 2
+
+
+def test_suspend_and_bury_record_nothing_and_hide_the_card(tmp_path, store):
+    deck = make_deck(tmp_path, [typed("s"), cloze("b"), typed("x")])
+    clock = Clock()
+    ui, _ = run(deck, store, clock, [Answer(), Command.SUSPEND, Answer(), Command.BURY, Answer(), Rating.EASY])
+    assert ui.asked == ["s", "b/1", "x"]
+    assert [r.card for r in store.reviews("iss")] == ["x"]
+    items = store.items("iss")
+    assert items[("s", 0)].suspended
+    assert all(items[("b", g)].buried_until == datetime(2026, 11, 22, 4, 0, tzinfo=UTC) for g in (1, 2, 3))
+    clock.advance(hours=1)
+    ui, _ = run(deck, store, clock, steps(5))
+    assert ui.asked == []
+    clock.advance(hours=17)  # 04:00 tomorrow (local time = UTC here)
+    ui, _ = run(deck, store, clock, steps(5, RIGHT, Rating.EASY))
+    assert ui.asked == ["b/1"]
+
+
+def test_ctrl_c_ends_the_session_with_a_summary_and_keeps_confirmed_answers(tmp_path, store):
+    deck = make_deck(tmp_path, [typed("a"), typed("b"), typed("c")])
+    ui, summary = run(deck, store, Clock(), [Answer(), Rating.EASY, Answer(), KeyboardInterrupt])
+    assert summary.interrupted and summary.answers == 1
+    assert [r.card for r in store.reviews("iss")] == ["a"]
+    assert summary.due_now == 2
+
+
+def test_end_of_input_at_a_question_ends_normally(tmp_path, store):
+    deck = make_deck(tmp_path, [typed("a"), typed("b")])
+    ui, summary = run(deck, store, Clock(), [Answer(), Rating.EASY])
+    assert not summary.interrupted and ui.asked == ["a", "b"] and summary.answers == 1
+
+
+# ----------------------------------------------------------------------------------------------------
+# Practice
+
+
+def test_practice_walks_everything_without_changing_the_schedule(tmp_path, store):
+    cards = [typed("a"), typed("b"), typed("c"), typed("d")]
+    deck = make_deck(tmp_path, cards)
+    seed_state(store, "iss", "a", review_state(START + timedelta(days=5), 10))
+    before = store.items("iss")
+    clock = Clock()
+    events = [Answer(WRONG), None] + steps(10, RIGHT, None)  # the first one wrong: it comes back at the end
+    ui, summary = run(deck, store, clock, events, StudyOptions(tz=UTC, practice=True))
+    assert sorted(ui.asked[:4]) == ["a", "b", "c", "d"] and ui.asked[4] == ui.asked[0] and len(ui.asked) == 5
+    assert store.items("iss") == before
+    practice = [r for r in store.reviews("iss") if r.practice]
+    assert len(practice) == 5 and all(r.after == r.before and r.interval_days == 0 for r in practice)
+    assert store.answered_since("iss", START - timedelta(hours=6)) == (0, 0)
+    assert all(c.interval == "" for choices, _ in ui.ratings for c in choices)
+    assert summary.practice and summary.answers == 5
+    # the same clock gives the same order (seeded), a different one another order (most likely)
+    ui2, _ = run(deck, store, Clock(), steps(4, RIGHT, None), StudyOptions(tz=UTC, practice=True))
+    assert ui2.asked == ui.asked[:4]
+
+
+def test_nothing_due_summary_names_the_next_card(tmp_path, store):
+    deck = make_deck(tmp_path, [typed("a")])
+    due = START + timedelta(days=2, hours=3)
+    seed_state(store, "iss", "a", review_state(due, 10))
+    ui, summary = run(deck, store, Clock(), steps(1))
+    assert summary.nothing_due and summary.next_due == due and summary.new_left_today == 0
+    from quiz.ui import summary_lines
+
+    assert summary_lines(summary) == [
+        "Nothing to study now. The next card is due in 2d (Mon 23 Nov 13:00).",
+        "Run `quiz study --practice` to study anyway (your schedule is not changed).",
+    ]
+
+
+def test_summary_numbers(tmp_path, store):
+    deck = make_deck(tmp_path, [typed(f"c{i}") for i in range(5)])
+    clock = Clock()
+    ui, summary = run(deck, store, clock, [Answer(RIGHT, 10), Rating.EASY, Answer("Yuri Borosov", 10), Rating.EASY,
+                                           Answer(WRONG, 10), Rating.EASY])
+    assert (summary.answers, summary.cards, summary.correct, summary.almost, summary.wrong) == (3, 3, 1, 1, 1)
+    assert summary.seconds == 30 and summary.new_left_today == 2 and summary.due_now == 2
+    assert summary.next_due is not None and summary.next_due > clock.now() + timedelta(days=1)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Card views and evidence
+
+
+def test_choice_and_truefalse_views(tmp_path, store):
+    choice = Card(id="cost", type=CardType.CHOICE, cite=cite("$6 billion"), mark=M, question="Cost?",
+                  answer="$6 billion", choices=("$6 billion", "$1 billion", "$16 billion", "$600 million"))
+    tf = Card(id="tf", type=CardType.TRUEFALSE, cite=cite(), mark=M, question="Rogozin stayed.", answer="false")
+    deck = make_deck(tmp_path, [choice, tf])
+    ui, _ = run(deck, store, Clock(), [Answer(), Rating.EASY, Answer(WRONG), None])
+    assert sorted(ui.views[0].choices) == sorted(choice.choices)
+    assert ui.views[1].choices == ("True", "False")
+    assert [f.grade.verdict.value for f in ui.feedback] == ["correct", "wrong"]
+    # the shuffle is seeded by the item: the same state shows the same order
+    ui2, _ = run(make_deck(tmp_path, [choice], deck_id="iss2"), store, Clock(), [Answer(), Command.QUIT])
+    ui3, _ = run(make_deck(tmp_path, [choice], deck_id="iss2"), store, Clock(), [Answer(), Command.QUIT])
+    assert ui2.views[0].choices == ui3.views[0].choices
+
+
+def test_evidence_locates_quotes_highlights_the_answer_and_flags_missing_citations(tmp_path, store):
+    card = Card(id="who", type=CardType.TYPED, mark=M, question="Who replaced Rogozin?", answer="Yuri Borisov",
+                accept=("Yuri Borissov",),
+                cite=(Citation("a.txt", "Yuri Borissov replaced Dmitri Rogozin", M, M),
+                      Citation("a.txt", "this sentence is not in the file", M, M),
+                      Citation("../escape.txt", "anything", M, M)))
+    deck = make_deck(tmp_path, [card])
+    ui, _ = run(deck, store, Clock(), [Answer(), Rating.EASY])
+    found, missing, escape = ui.feedback[0].evidence
+    assert (found.found, found.source, found.line, found.quote) == (True, "a.txt", 2,
+                                                                   "Yuri Borissov replaced Dmitri Rogozin")
+    assert found.highlights == ((0, 13),)
+    assert (missing.found, missing.message) == (False, "citation not found in a.txt")
+    assert not escape.found and escape.message
+
+
+def test_highlight_spans():
+    assert highlight_spans("stop operating after 2024,” the head", ["after 2024"]) == ((15, 25),)
+    assert highlight_spans("Yuri Borissov replaced", ["Yuri Borisov", "Borissov"]) == ((5, 13),)
+    assert highlight_spans("Yuri Borissov replaced", ["Yury Borissov"]) == ((5, 13),)  # the surname
+    assert highlight_spans("AFTER   2024", ["after 2024"]) == ((0, 12),)
+    assert highlight_spans("no match here", ["after 2024"]) == ()
+    assert highlight_spans("a cat and a category", ["cat"]) == ((2, 5),)
