@@ -124,9 +124,20 @@ def check(
 
         sys.stdout.write(json.dumps(checking.to_json(report), indent=2, ensure_ascii=False) + "\n")
     else:
+        import os
+
         from rich.console import Console
 
-        console = Console(file=sys.stdout, highlight=False, markup=False, emoji=False, soft_wrap=True)
+        # rich drops colours for NO_COLOR but keeps bold/dim; no colour system means no escape codes at all.
+        plain = bool(os.environ.get("NO_COLOR"))
+        console = Console(
+            file=sys.stdout,
+            highlight=False,
+            markup=False,
+            emoji=False,
+            soft_wrap=True,
+            color_system=None if plain else "auto",
+        )
         checking.render_text(report, console, verbose=verbose)
     raise typer.Exit(report.exit_code)
 
