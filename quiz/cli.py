@@ -237,9 +237,15 @@ def _load_decks(paths: List[Path]) -> list:
 
 
 def _console():
+    import os
+
     from rich.console import Console
 
-    return Console(file=sys.stdout, highlight=False, markup=False, emoji=False)
+    # NO_COLOR: no escape codes at all (rich alone would drop colours but keep bold); the heatmap then
+    # shades with characters.
+    plain = bool(os.environ.get("NO_COLOR"))
+    return Console(file=sys.stdout, highlight=False, markup=False, emoji=False,
+                   color_system=None if plain else "auto")
 
 
 def _print_json(data: object) -> None:

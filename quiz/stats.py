@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from quiz.deck import Card, CardType, Deck
+from quiz.deck import CLOZE_GAP, Card, CardType, Deck
 from quiz.scheduler import ItemState, Rating, State
 
 MAX_ANSWER_SECONDS = 60.0
@@ -54,7 +54,10 @@ def item_label(card_id: str, gap: int) -> str:
 
 def card_text(card: Card, gap: int = 0) -> str:
     """One line of text that identifies the card: its question, or the cloze text with this gap hidden."""
-    text = card.cloze_prompt(gap) if card.type is CardType.CLOZE and gap else (card.question or card.text)
+    if card.type is CardType.CLOZE:
+        text = card.cloze_prompt(gap) if gap else CLOZE_GAP.sub(lambda m: m.group(1), card.text)
+    else:
+        text = card.question
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -511,6 +514,13 @@ def _due_label(state: ItemState, now: datetime, tz: tzinfo | None, start_hour: i
     return local.strftime("%Y-%m-%d %H:%M")
 
 
+def describe_state(state: ItemState, now: datetime, tz: tzinfo | None, *, start_hour: int = 4) -> str:
+    """A short phrase for messages: "new", "review, due now", "learning, due 14:05"."""
+    if state.state is State.NEW:
+        return "new"
+    return f"{_state_name(state.state)}, due {_due_label(state, now, tz, start_hour)}"
+
+
 def _row(label, card_id, gap, kind, text, record, now, tz, start_hour, orphan=False) -> ItemRow:
     state = record.state if record is not None else ItemState()
     buried_until = getattr(record, "buried_until", None)
@@ -622,6 +632,34 @@ def forecast_chart(forecast: Sequence[int], height: int = 4, column: int = 2) ->
     return lines
 
 
+def _fitted_table(console: Any, columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[str]],
+                  flexible: int, min_flexible: int = 8) -> Any:
+    """A rich table in which every column keeps the width of its longest cell except column `flexible`,
+    which gets the rest of the console width (cut with an ellipsis). rich's own shrinking would drop
+    narrow columns instead. A rule under the header on a terminal, plain spaces otherwise."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    gap = 2
+    widths = [max([len(name)] + [len(row[i]) for row in rows]) for i, (name, _) in enumerate(columns)]
+    rest = console.width - sum(w for i, w in enumerate(widths) if i != flexible) - gap * (len(columns) - 1)
+    widths[flexible] = max(min_flexible, min(widths[flexible], rest))
+    terminal = console.is_terminal
+    table = Table(
+        box=box.SIMPLE_HEAD if terminal else None,
+        show_edge=False,
+        pad_edge=False,
+        padding=(0, gap - 1 if terminal else gap, 0, 0),
+        header_style="bold" if terminal else "",
+    )
+    for (name, justify), width in zip(columns, widths):
+        table.add_column(name, justify=justify, no_wrap=True, overflow="ellipsis", width=width)
+    for row in rows:
+        table.add_row(*(Text(cell) for cell in row))
+    return table
+
+
 def render_stats(stats: Stats, console: Any) -> None:
     """Print `stats` with rich: summary lines, the forecast chart, the heatmap, tables."""
     from rich import box
@@ -718,40 +756,36 @@ def render_stats(stats: Stats, console: Any) -> None:
         f"streak {_plural(stats.streak, 'day')} (longest {stats.longest_streak})",
     )
 
-    table_box = box.SIMPLE_HEAD if console.is_terminal else None
     several = len(stats.decks) > 1
     heading("Hardest cards")
     if stats.hardest:
-        table = Table(box=table_box, show_edge=False, pad_edge=False, expand=False)
-        table.add_column("id", no_wrap=True, overflow="ellipsis", max_width=28)
-        table.add_column("lapses", justify="right")
-        table.add_column("recall", justify="right")
-        table.add_column("question", no_wrap=True, overflow="ellipsis", ratio=1)
-        for item in stats.hardest:
-            label = f"{item.deck}:{item.label}" if several else item.label
-            if item.suspended:
-                label += " (s)"
-            table.add_row(Text(label), str(item.lapses), _percent(item.retrievability), Text(item.text))
-        console.print(table)
+        rows = [
+            (
+                (f"{item.deck}:{item.label}" if several else item.label) + (" (suspended)" if item.suspended else ""),
+                str(item.lapses),
+                _percent(item.retrievability),
+                item.text,
+            )
+            for item in stats.hardest
+        ]
+        columns = (("id", "left"), ("lapses", "right"), ("recall", "right"), ("question", "left"))
+        console.print(_fitted_table(console, columns, rows, flexible=3))
     else:
         console.print("No studied cards yet.")
 
     heading("Mastery by source")
-    table = Table(box=table_box, show_edge=False, pad_edge=False, expand=False)
-    table.add_column("source", no_wrap=True, overflow="ellipsis", max_width=32)
-    table.add_column("cards", justify="right")
-    table.add_column("answers", justify="right")
-    table.add_column("correct", justify="right")
-    table.add_column("recall", justify="right")
-    for source in stats.sources:
-        table.add_row(
-            Text(source.source),
+    rows = [
+        (
+            source.source,
             str(source.cards),
             str(source.answers),
             _percent(source.correct_share),
             _percent(source.retrievability, "not studied"),
         )
-    console.print(table)
+        for source in stats.sources
+    ]
+    columns = (("source", "left"), ("cards", "right"), ("answers", "right"), ("correct", "right"), ("recall", "right"))
+    console.print(_fitted_table(console, columns, rows, flexible=0))
     weakest = stats.weakest_source
     if weakest is not None and len(stats.sources) > 1:
         console.print(Text(f"Re-read first: {weakest.source} (recall {_percent(weakest.retrievability)})"))
@@ -761,8 +795,8 @@ def render_stats(stats: Stats, console: Any) -> None:
         where = ", ".join(d.id for d in stats.decks if d.orphan_items or d.orphan_answers)
         line(
             "Orphaned",
-            f"{_plural(stats.orphan_items, 'item')} with {_plural(stats.orphan_answers, 'answer')} in the "
-            f"history of cards no longer in {where} (not in the counts above; answers count as activity)",
+            f"{_plural(stats.orphan_items, 'item')}, {_plural(stats.orphan_answers, 'answer')} of cards "
+            f"no longer in {where} (kept; only their answers count above)",
         )
     else:
         line("Orphaned", "none (every stored item is in its deck)")
@@ -832,3 +866,59 @@ def render_list(rows: Sequence[ItemRow], orphans: Sequence[ItemRow], console: An
             ),
             soft_wrap=not console.is_terminal,
         )
+
+
+# ------------------------------------------------------------------------------------- card management
+
+
+@dataclass(frozen=True)
+class Target:
+    """A card named on the command line, and which of its review items the command applies to."""
+
+    card: Card
+    gaps: tuple[int, ...]  # (0,) for an ordinary card; every gap, or the one named as `card#N`, for cloze
+    label: str  # as the user named it
+
+
+def resolve_targets(deck: Deck, ids: Sequence[str]) -> list[Target]:
+    """Map `card` / `card#N` ids to the deck's cards; every unknown id in one UsageError, so a command
+    can check all of them before changing anything."""
+    import difflib
+
+    from quiz.errors import UsageError
+
+    targets: list[Target] = []
+    problems: list[str] = []
+    seen: set[tuple[str, tuple[int, ...]]] = set()
+    for raw in ids:
+        name, _, gap_text = raw.strip().partition("#")
+        card = deck.by_id.get(name)
+        if card is None:
+            hint = difflib.get_close_matches(name, list(deck.by_id), n=1)
+            problems.append(f"{raw!r}" + (f" (did you mean {hint[0]!r}?)" if hint else ""))
+            continue
+        if gap_text:
+            if card.type is not CardType.CLOZE:
+                problems.append(f"{raw!r} ({name!r} is not a cloze card: name it {name!r})")
+                continue
+            if not gap_text.isdigit() or int(gap_text) not in card.items:
+                problems.append(f"{raw!r} (cloze card {name!r} has gaps 1 to {len(card.items)})")
+                continue
+            gaps: tuple[int, ...] = (int(gap_text),)
+        else:
+            gaps = card.items
+        if (card.id, gaps) not in seen:
+            seen.add((card.id, gaps))
+            targets.append(Target(card, gaps, item_label(card.id, gaps[0]) if gap_text else card.id))
+    if problems:
+        noun = "card id" if len(problems) == 1 else "card ids"
+        raise UsageError(
+            f"unknown {noun} in {deck.path}: {', '.join(problems)}; nothing was changed "
+            f"(`quiz list {deck.path}` shows the ids)"
+        )
+    return targets
+
+
+def short_text(card: Card, gap: int = 0, limit: int = 70) -> str:
+    text = card_text(card, gap)
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
