@@ -1,0 +1,453 @@
+"""`quiz check` end to end: exit codes, exact messages, --json, --strict, --fix, NO_COLOR."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from quiz.cli import app
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO / "seeds"
+S000 = "000_56db16ce61149816.txt"
+S001 = "001_47f2f9f2b89161a3.txt"
+S003 = "003_21e2480842a6230d.txt"
+
+HEAD = """\
+title: Test deck
+sources: ../seeds
+cards:
+"""
+
+GOOD_CARD = """\
+  - id: successor
+    question: Who replaced Dmitry Rogozin as head of Roscosmos?
+    answer: Yuri Borisov
+    accept: [Yuri Borissov]
+    cite:
+      - source: 003_21e2480842a6230d.txt
+        quote: Yuri Borissov replaced Dmitri Rogozin
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    shutil.copytree(SEEDS, tmp_path / "seeds")
+    (tmp_path / "decks").mkdir()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    return tmp_path
+
+
+def deck(project: Path, body: str, name: str = "t.yaml") -> Path:
+    path = project / "decks" / name
+    path.write_text(HEAD + body, encoding="utf-8")
+    return path
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, ["check", *args])
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+# ---------------------------------------------------------------------------------- the real decks
+
+
+@pytest.mark.skipif(not (REPO / "decks" / "iss.yaml").exists(), reason="decks/iss.yaml not written yet")
+def test_repo_decks_pass_strict(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    code, out, err = run("--strict")
+    assert (code, err) == (0, ""), out
+    assert out.startswith("decks/iss.yaml: ")
+    assert "missing" not in out and "warning" not in out
+
+
+# ---------------------------------------------------------------------------------------- all good
+
+
+def test_all_good_is_one_line(project: Path) -> None:
+    deck(project, GOOD_CARD)
+    code, out, err = run()
+    assert code == 0 and err == ""
+    assert out == "decks/t.yaml: 1 citation — 1 exact · 1 card supported · 1 of 5 sources cited\n" + (
+        "  cards per source (seeds): 003_21e2480842a6230d.txt 1\n"
+        "  not cited: 000_56db16ce61149816.txt, 001_47f2f9f2b89161a3.txt, 002_b5d5ee54d9a87101.txt, "
+        "004_04ab37866c9a9a74.txt\n"
+    )
+
+
+def test_normalized_counts_as_verified(project: Path) -> None:
+    deck(
+        project,
+        GOOD_CARD
+        + """\
+  - id: chief
+    type: flip
+    question: Which post did Borisov get?
+    answer: head of Roscosmos
+    cite:
+      - source: 000_56db16ce61149816.txt
+        quote: "head of Moscow's space corporation ROSCOSMOS"
+""",
+    )
+    code, out, _ = run("-v")
+    assert code == 0
+    assert out.splitlines()[:2] == [
+        "decks/t.yaml: 2 citations — 1 exact, 1 normalized · 1 card supported · 2 of 5 sources cited",
+        f"decks/t.yaml:16:9: card chief: normalized (quotes, case) at {S000}:2:59",
+    ]
+
+
+# ------------------------------------------------------------------------------------------ failures
+
+WRONG_QUOTE = """\
+  - id: invasion
+    question: When did Russia invade Ukraine, per the report?
+    answer: earlier this year
+    cite:
+      - source: 001_47f2f9f2b89161a3.txt
+        quote: "Russia invaded Ukraine earlier this year"   # keep this comment
+"""
+
+
+def test_wrong_quote_shows_closest_passage_score_and_diff(project: Path) -> None:
+    deck(project, WRONG_QUOTE)
+    code, out, err = run("decks/t.yaml")
+    assert (code, err) == (1, "")
+    assert out.splitlines()[:5] == [
+        "decks/t.yaml: 1 citation — 1 missing · 1 card supported · 1 of 5 sources cited",
+        f"decks/t.yaml:9:16: card invasion: quote not found in {S001}",
+        "  quote:   Russia invaded Ukraine earlier this year",
+        f"  closest: {S001}:12:121 (score 98): Russia invaded Ukraine earklier this year",
+        "  diff:    Russia invaded Ukraine [-earlier-]{+earklier+} this year",
+    ]
+
+
+def test_wrong_file_is_named(project: Path) -> None:
+    deck(
+        project,
+        """\
+  - id: successor
+    question: Who replaced Dmitry Rogozin as head of Roscosmos?
+    answer: Yuri Borissov
+    cite:
+      - {source: 000_56db16ce61149816.txt, quote: Yuri Borissov replaced Dmitri Rogozin}
+""",
+    )
+    code, out, _ = run()
+    assert code == 1
+    assert out.splitlines()[1:3] == [
+        f"decks/t.yaml:8:51: card successor: quote not found in {S000} "
+        f"(found in {S003}:11:42: wrong file cited?)",
+        "  quote:   Yuri Borissov replaced Dmitri Rogozin",
+    ]
+
+
+def test_missing_source_file(project: Path) -> None:
+    deck(
+        project,
+        """\
+  - id: successor
+    type: flip
+    question: Who?
+    answer: Borisov
+    cite:
+      - source: 003_21e2480842a6230d.text
+        quote: Yuri Borissov replaced Dmitri Rogozin
+""",
+    )
+    code, out, _ = run()
+    assert code == 1
+    assert out.splitlines()[1] == (
+        "decks/t.yaml:9:9: card successor: source file '003_21e2480842a6230d.text' not found in the sources "
+        "folder seeds (did you mean '003_21e2480842a6230d.txt'?)"
+    )
+
+
+def test_parent_path_is_refused(project: Path) -> None:
+    (project / "secret.txt").write_text("Yuri Borissov replaced Dmitri Rogozin", encoding="utf-8")
+    deck(
+        project,
+        """\
+  - id: successor
+    type: flip
+    question: Who?
+    answer: Borisov
+    cite:
+      - source: ../secret.txt
+        quote: Yuri Borissov replaced Dmitri Rogozin
+""",
+    )
+    code, out, err = run()
+    # The loader already refuses a lexical escape (invalid deck); check would refuse it otherwise.
+    assert code in (1, 2)
+    assert "../secret.txt" in (err if code == 2 else out)
+    assert "exact" not in out
+
+
+def test_symlink_escape_is_refused(project: Path) -> None:
+    (project / "secret.txt").write_text("Yuri Borissov replaced Dmitri Rogozin", encoding="utf-8")
+    (project / "seeds" / "link.txt").symlink_to(project / "secret.txt")
+    deck(
+        project,
+        """\
+  - id: successor
+    type: flip
+    question: Who?
+    answer: Borisov
+    cite:
+      - source: link.txt
+        quote: Yuri Borissov replaced Dmitri Rogozin
+""",
+    )
+    code, out, _ = run()
+    assert code == 1
+    assert out.splitlines()[1] == (
+        "decks/t.yaml:9:9: card successor: source 'link.txt' leaves the sources folder seeds "
+        "(is a symlink to a file outside it); cite a file inside it"
+    )
+
+
+def test_invalid_deck_exits_2_but_the_others_are_checked(project: Path) -> None:
+    deck(project, GOOD_CARD, name="a.yaml")
+    (project / "decks" / "b.yaml").write_text("title: [unclosed\n", encoding="utf-8")
+    deck(project, WRONG_QUOTE, name="c.yaml")
+    code, out, err = run()
+    assert code == 2
+    assert err.startswith("decks/b.yaml:")
+    lines = out.splitlines()
+    summaries = [line for line in lines if re.match(r"decks/\w+\.yaml: ", line)]
+    assert summaries[0].startswith("decks/a.yaml: 1 citation — 1 exact")
+    assert summaries[1] == "decks/b.yaml: invalid deck (1 problem, listed on stderr)"
+    assert summaries[2].startswith("decks/c.yaml: 1 citation — 1 missing")
+    assert any(line.startswith("decks/c.yaml:9:16: card invasion: quote not found") for line in lines)
+    assert lines[-1] == "total: 3 decks · 2 citations, 1 failed · 1 invalid"
+
+
+def test_usage_errors_exit_2(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    code, _, err = run("nowhere.yaml")
+    assert (code, err) == (2, "Error: nowhere.yaml: no such file or folder\n")
+    code, _, err = run()
+    assert (code, err) == (2, "Error: no decks found in decks (looked for *.yaml files)\n")
+    monkeypatch.chdir(project / "seeds")
+    code, _, err = run()
+    assert (code, err) == (2, "Error: no decks found: there is no ./decks folder; name a deck file or folder\n")
+
+
+# ------------------------------------------------------------------------------------------- support
+
+UNSUPPORTED = """\
+  - id: successor
+    question: Who replaced Dmitry Rogozin as head of Roscosmos?
+    answer: Yury Borisov
+    cite:
+      - source: 003_21e2480842a6230d.txt
+        quote: replaced Dmitri Rogozin
+  - id: gaps
+    type: cloze
+    text: "{{Yuri Borissov}} replaced {{Dmitry Rogozin}}"
+    cite:
+      - source: 003_21e2480842a6230d.txt
+        quote: Yuri Borissov replaced Dmitri Rogozin
+"""
+
+
+def test_support_warns_and_strict_fails(project: Path) -> None:
+    deck(project, UNSUPPORTED)
+    code, out, _ = run()
+    assert code == 0
+    assert out.splitlines()[:3] == [
+        "decks/t.yaml: 2 citations — 2 exact · 0 of 2 cards supported · 1 of 5 sources cited",
+        "decks/t.yaml:4:5: warning: card successor: answer 'Yury Borisov' is not in any of its quotes; "
+        "cite a passage that contains it",
+        "decks/t.yaml:10:5: warning: card gaps: gap 2 answer 'Dmitry Rogozin' is not in any of its quotes; "
+        "cite a passage that contains it",
+    ]
+    code, out, _ = run("--strict")
+    assert code == 1
+    assert "error: card successor" in out
+
+
+def test_accept_entry_gives_support(project: Path) -> None:
+    deck(project, GOOD_CARD.replace("answer: Yuri Borisov", "answer: Y. Borisov"))
+    code, out, _ = run("--strict")
+    assert code == 0 and "1 card supported" in out
+
+
+# ---------------------------------------------------------------------------------------------- JSON
+
+
+def test_json_report_shape(project: Path) -> None:
+    deck(project, GOOD_CARD + WRONG_QUOTE)
+    code, out, err = run("--json")
+    assert code == 1 and err == ""
+    data = json.loads(out)
+    assert list(data) == ["version", "exit_code", "strict", "counts", "decks"]
+    assert data["counts"] == {
+        "decks": 1,
+        "invalid_decks": 0,
+        "citations": 2,
+        "exact": 1,
+        "normalized": 0,
+        "missing": 1,
+        "error": 0,
+        "warnings": 0,
+    }
+    d = data["decks"][0]
+    assert list(d) == [
+        "path", "valid", "id", "sources", "counts", "citations", "support", "coverage", "fixes", "fix_diff",
+        "fix_notes",
+    ]
+    ok, bad = d["citations"]
+    assert list(ok) == [
+        "card", "index", "deck_line", "deck_col", "quote_line", "quote_col", "quote", "cited_source",
+        "status", "source", "line", "col", "start", "end", "text", "differences", "pieces", "score",
+        "closest", "found_in", "message",
+    ]
+    assert (ok["status"], ok["line"], ok["col"], ok["text"]) == (
+        "exact", 11, 42, "Yuri Borissov replaced Dmitri Rogozin",
+    )
+    seed = (SEEDS / S003).read_text(encoding="utf-8")
+    assert seed[ok["start"] : ok["end"]] == ok["text"]
+    assert bad["status"] == "missing" and bad["line"] is None
+    assert bad["closest"]["score"] == 98 and bad["closest"]["line"] == 12
+    assert bad["closest"]["diff"] == "Russia invaded Ukraine [-earlier-]{+earklier+} this year"
+    assert d["support"] == {"checked": 2, "supported": 2, "warnings": []}
+    assert d["coverage"]["cards_per_source"][S003] == 1
+    assert d["coverage"]["uncited"] == ["000_56db16ce61149816.txt", "002_b5d5ee54d9a87101.txt",
+                                        "004_04ab37866c9a9a74.txt"]
+
+
+def test_json_invalid_deck(project: Path) -> None:
+    (project / "decks" / "b.yaml").write_text("title: [unclosed\n", encoding="utf-8")
+    code, out, err = run("--json")
+    assert code == 2 and err
+    d = json.loads(out)["decks"][0]
+    assert d["valid"] is False and d["problems"][0]["line"] >= 1
+
+
+# ----------------------------------------------------------------------------------------------- fix
+
+
+def test_fix_rewrites_only_the_scalar_and_prints_the_diff(project: Path) -> None:
+    path = deck(project, GOOD_CARD + WRONG_QUOTE)
+    before = path.read_bytes()
+    code, out, _ = run("--fix")
+    assert code == 0, out
+    after = path.read_bytes()
+    assert after == before.replace(
+        b'"Russia invaded Ukraine earlier this year"', b'"Russia invaded Ukraine earklier this year"'
+    )
+    assert "-        quote: \"Russia invaded Ukraine earlier this year\"   # keep this comment" in out
+    assert "+        quote: \"Russia invaded Ukraine earklier this year\"   # keep this comment" in out
+    assert f"decks/t.yaml:16:16: card invasion: fixed quote to the text of {S001} (score 98)" in out
+    assert out.splitlines()[0] == (
+        "decks/t.yaml: 2 citations — 2 exact · 1 of 2 cards supported · 2 of 5 sources cited"
+    )
+    assert sorted(p.name for p in (project / "decks").iterdir()) == ["t.yaml"]  # no temp files left
+
+
+@pytest.mark.parametrize(
+    ("written", "fixed"),
+    [
+        ("'Russia invaded Ukraine earlier this year'", "'Russia invaded Ukraine earklier this year'"),
+        ("Russia invaded Ukraine earlier this year", '"Russia invaded Ukraine earklier this year"'),
+        ("|\n          Russia invaded Ukraine earlier this year\n", '"Russia invaded Ukraine earklier this year"\n'),
+    ],
+)
+def test_fix_keeps_every_other_byte(project: Path, written: str, fixed: str) -> None:
+    body = f"""\
+  - id: invasion   # a comment
+    question: When did Russia invade Ukraine?
+    answer: this year
+    cite:
+      - source: 001_47f2f9f2b89161a3.txt
+        quote: {written}
+      - source: 001_47f2f9f2b89161a3.txt
+        quote: Meanwhle, Russia's ISS flight director
+"""
+    path = project / "decks" / "t.yaml"
+    raw = ("\ufeff" + HEAD + body).replace("\n", "\r\n").encode("utf-8")
+    path.write_bytes(raw)
+    code, out, _ = run("--fix")
+    assert code == 0, out
+    expect = ("\ufeff" + HEAD + body.replace(written, fixed)).replace("\n", "\r\n").encode("utf-8")
+    assert path.read_bytes() == expect
+
+
+def test_fix_leaves_low_scores_and_wrong_files_alone(project: Path) -> None:
+    path = deck(
+        project,
+        """\
+  - id: far
+    type: flip
+    question: q
+    answer: a
+    cite:
+      - source: 001_47f2f9f2b89161a3.txt
+        quote: Something the article never said at all
+      - source: 000_56db16ce61149816.txt
+        quote: Yuri Borissov replaced Dmitri Rogozin
+""",
+    )
+    before = path.read_bytes()
+    code, out, _ = run("--fix")
+    assert code == 1
+    assert path.read_bytes() == before
+    assert "fixed quote" not in out
+
+
+def test_fix_never_touches_an_invalid_deck(project: Path) -> None:
+    path = project / "decks" / "t.yaml"
+    path.write_text(HEAD + WRONG_QUOTE + "  - id: invasion\n", encoding="utf-8")
+    before = path.read_bytes()
+    code, _, err = run("--fix")
+    assert code == 2 and err
+    assert path.read_bytes() == before
+
+
+# ------------------------------------------------------------------------------------ output hygiene
+
+
+def _subprocess(project: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    full = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")} | env
+    return subprocess.run(
+        [sys.executable, "-m", "quiz", "check", *args], cwd=project, env=full, capture_output=True, text=True
+    )
+
+
+def test_no_color_means_no_escape_codes(project: Path) -> None:
+    deck(project, GOOD_CARD + WRONG_QUOTE)
+    forced = _subprocess(project, {"FORCE_COLOR": "1"})
+    assert "\x1b[" in forced.stdout  # the control: a terminal gets colour
+    plain = _subprocess(project, {"FORCE_COLOR": "1", "NO_COLOR": "1"})
+    assert plain.returncode == 1
+    assert "\x1b" not in plain.stdout and "quote not found" in plain.stdout
+    piped = _subprocess(project, {})
+    assert "\x1b" not in piped.stdout
+
+
+def test_check_imports_no_prompt_or_scheduler_library(project: Path) -> None:
+    deck(project, GOOD_CARD)
+    probe = (
+        "import sys, runpy\n"
+        "sys.argv = ['quiz', 'check']\n"
+        "try:\n"
+        "    runpy.run_module('quiz', run_name='__main__')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted(m for m in ('questionary', 'fsrs', 'rapidfuzz', 'genanki') if m in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=project, capture_output=True, text=True)
+    assert result.stdout.splitlines()[-1] == "[]", result.stderr
