@@ -432,7 +432,10 @@ class Scheduler:
         for rating in Rating:
             updated, _log = self._fsrs.review_card(card, fsrs.Rating(int(rating)), now)
             stability = min(max(float(updated.stability), _STABILITY_MIN), _STABILITY_MAX)
-            difficulty = float(updated.difficulty)
+            # Kept at the precision Anki stores (card data JSON: 4 decimals for stability, 3 for
+            # difficulty), so a history scheduled here continues exactly as Anki would continue it.
+            stability = _round(stability * 10_000) / 10_000
+            difficulty = _round(float(updated.difficulty) * 1_000) / 1_000
             memories[rating] = _Memory(stability, difficulty, self._raw_interval(stability))
         return memories
 
