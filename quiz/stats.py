@@ -660,6 +660,19 @@ def _fitted_table(console: Any, columns: Sequence[tuple[str, str]], rows: Sequen
     return table
 
 
+def _print_table(console: Any, table: Any) -> None:
+    """Print a table; off a terminal without the trailing blanks rich pads the last column with."""
+    from rich.text import Text
+
+    if console.is_terminal:
+        console.print(table)
+        return
+    with console.capture() as captured:
+        console.print(table)
+    for line in captured.get().splitlines():
+        console.print(Text(line.rstrip()), soft_wrap=True)
+
+
 def render_stats(stats: Stats, console: Any) -> None:
     """Print `stats` with rich: summary lines, the forecast chart, the heatmap, tables."""
     from rich import box
@@ -673,7 +686,7 @@ def render_stats(stats: Stats, console: Any) -> None:
         out = Text()
         out.append(f"{label:<14}", style="bold")
         out.append(text)
-        console.print(out)
+        console.print(out, soft_wrap=not console.is_terminal)  # off a terminal: one line per fact
 
     def heading(text: str) -> None:
         console.print()
@@ -769,7 +782,7 @@ def render_stats(stats: Stats, console: Any) -> None:
             for item in stats.hardest
         ]
         columns = (("id", "left"), ("lapses", "right"), ("recall", "right"), ("question", "left"))
-        console.print(_fitted_table(console, columns, rows, flexible=3))
+        _print_table(console, _fitted_table(console, columns, rows, flexible=3))
     else:
         console.print("No studied cards yet.")
 
@@ -785,7 +798,7 @@ def render_stats(stats: Stats, console: Any) -> None:
         for source in stats.sources
     ]
     columns = (("source", "left"), ("cards", "right"), ("answers", "right"), ("correct", "right"), ("recall", "right"))
-    console.print(_fitted_table(console, columns, rows, flexible=0))
+    _print_table(console, _fitted_table(console, columns, rows, flexible=0))
     weakest = stats.weakest_source
     if weakest is not None and len(stats.sources) > 1:
         console.print(Text(f"Re-read first: {weakest.source} (recall {_percent(weakest.retrievability)})"))
@@ -795,8 +808,8 @@ def render_stats(stats: Stats, console: Any) -> None:
         where = ", ".join(d.id for d in stats.decks if d.orphan_items or d.orphan_answers)
         line(
             "Orphaned",
-            f"{_plural(stats.orphan_items, 'item')}, {_plural(stats.orphan_answers, 'answer')} of cards "
-            f"no longer in {where} (kept; only their answers count above)",
+            f"{_plural(stats.orphan_items, 'item')} with {_plural(stats.orphan_answers, 'answer')}, "
+            f"from cards no longer in {where} (history kept)",
         )
     else:
         line("Orphaned", "none (every stored item is in its deck)")

@@ -271,3 +271,232 @@ def test_list_rows(tmp_path):
         ("e", "review", "now", True, False),
     ]
     assert [(o.label, o.orphan) for o in orphans] == [("gone", True)]
+
+
+# --------------------------------------------------------------------------- the command, end to end
+
+import json
+import os
+import time as time_module
+
+from typer.testing import CliRunner
+
+from quiz.cli import app
+from quiz.scheduler import Scheduler
+from quiz.store import Review, Store
+
+CLI_NOW = "2026-11-21T12:00:00+00:00"
+DECK_YAML = """\
+id: demo
+title: Demo deck
+sources: .
+cards:
+  - id: alpha
+    question: What is alpha?
+    answer: a
+    cite:
+      - source: one.txt
+        quote: alpha is a
+  - id: beta
+    type: flip
+    question: Beta?
+    answer: b
+    cite:
+      - source: one.txt
+        quote: b
+      - source: two.txt
+        quote: b
+  - id: gamma
+    type: cloze
+    text: The {{first}} and the {{second}}.
+    cite:
+      - source: two.txt
+        quote: first and second
+  - id: delta
+    question: Delta?
+    answer: d
+    cite:
+      - source: three.txt
+        quote: d
+"""
+
+
+@pytest.fixture
+def utc_local_time():
+    """The CLI uses the machine's zone for study days: pin it to UTC for exact dates."""
+    old = os.environ.get("TZ")
+    os.environ["TZ"] = "UTC"
+    time_module.tzset()
+    yield
+    if old is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = old
+    time_module.tzset()
+
+
+def state(kind: State, due: datetime, stability: float, last: datetime, reps: int, lapses: int = 0,
+          step: int | None = None) -> ItemState:
+    return ItemState(state=kind, step=step, stability=stability, difficulty=5.0, due=due, last_review=last,
+                     reps=reps, lapses=lapses)
+
+
+def answer(card: str, gap: int, when: datetime, rating: int, verdict: str, before: ItemState, after: ItemState,
+           duration_ms: int = 10_000, practice: bool = False) -> Review:
+    interval = 0.0 if practice else (after.due - when).total_seconds() / 86400
+    return Review("demo", card, gap, when, rating, verdict, "x", duration_ms, before, after, interval,
+                  practice=practice)
+
+
+def build_history(tmp_path: Path) -> tuple[Path, Path]:
+    """A small history through the Store API: 4 cards (one cloze with 2 gaps) over several days, a lapse,
+    a practice answer, a suspended card and an orphan (a card since removed from the deck)."""
+    deck_path = tmp_path / "decks" / "demo.yaml"
+    deck_path.parent.mkdir()
+    deck_path.write_text(DECK_YAML, encoding="utf-8")
+    db = tmp_path / "quiz.db"
+    new = ItemState()
+    a1 = state(State.LEARNING, at(10, 10, 10), 1.0, at(10, 10), 1, step=1)
+    a2 = state(State.REVIEW, at(13, 10), 3.0, at(10, 10, 10), 2)
+    a3 = state(State.RELEARNING, at(15, 10, 10), 1.5, at(15, 10), 3, 1, step=0)
+    a4 = state(State.REVIEW, at(21, 9), 2.0, at(15, 10, 10), 4, 1)
+    b1 = state(State.REVIEW, at(22, 9), 4.0, at(19, 9), 1)
+    g1 = state(State.LEARNING, at(21, 12, 30), 0.5, at(20, 9), 1, step=0)
+    o0 = state(State.REVIEW, at(16, 9), 5.0, at(10, 9), 2)
+    o1 = state(State.REVIEW, at(5, 9, month=12), 12.0, at(18, 9), 3)
+    with Store(db, "default") as store:
+        store.record(answer("alpha", 0, at(10, 10), 3, "correct", new, a1))
+        store.record(answer("alpha", 0, at(10, 10, 10), 3, "correct", a1, a2))
+        store.record(answer("alpha", 0, at(15, 10), 1, "wrong", a2, a3, duration_ms=120_000))  # capped at 60 s
+        store.record(answer("alpha", 0, at(15, 10, 10), 3, "correct", a3, a4))
+        store.record(answer("old", 0, at(18, 9), 3, "correct", o0, o1))  # "old" is no longer in the deck
+        store.record(answer("beta", 0, at(19, 9), 4, "self", new, b1))
+        store.record(answer("beta", 0, at(20, 8), 3, "self", b1, b1, practice=True))
+        store.record(answer("gamma", 1, at(20, 9), 2, "almost", new, g1))
+        store.set_suspended("demo", "delta", True)
+        # another profile's history stays out of these numbers
+        with Store(db, "other") as other:
+            other.record(answer("alpha", 0, at(21, 9), 3, "correct", new, a1))
+    return deck_path, db
+
+
+def run(args: list[str], db: Path, **env: str):
+    result = CliRunner().invoke(app, [*args, "--db", str(db)], env={"QUIZ_NOW": CLI_NOW, **env})
+    return result
+
+
+def test_stats_command_text(tmp_path, utc_local_time, monkeypatch):
+    deck_path, db = build_history(tmp_path)
+    result = run(["stats", str(deck_path)], db)
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "\x1b" not in out
+    lines = out.splitlines()
+    assert lines[:4] == [
+        "Demo deck (demo)",
+        "Cards         4 cards, 5 items (each cloze gap is an item)",
+        "Items         new 1 · learning 1 · review 2 · suspended 1",
+        "Due           today 2 · tomorrow 1",
+    ]
+    assert "2 │█" in lines and "1 │█ █" not in lines  # today's 2 due, tomorrow's 1: half a bar
+    heat = lines[lines.index("Answers, last 12 weeks") + 2 :][:8]
+    assert heat == [
+        "Mon  · · · · · · · · · · · ·",
+        "Tue  · · · · · · · · · · █ ·",
+        "Wed  · · · · · · · · · · · ▒",
+        "Thu  · · · · · · · · · · · ▒",
+        "Fri  · · · · · · · · · · · █",
+        "Sat  · · · · · · · · · · · ·",
+        "Sun  · · · · · · · · · · █",
+        "     less · ░ ▒ ▓ █ more  (busiest: 2 on 2026-11-20)",
+    ]
+    assert "Last 30 days  true retention 50.0% (1 of 2 review answers passed)" in lines
+    assert "              0.3 answers/day · 0.1 min/day · studied 5 of 30 days" in lines
+    assert "Today         0 answers · 0.0 min · streak 3 days (longest 3)" in lines
+    recall = Scheduler().retrievability
+    now = datetime.fromisoformat(CLI_NOW)
+    with Store(db, "default") as store:
+        items = store.items("demo")
+    r = {key: recall(rec.state, now) for key, rec in items.items() if rec.state.state is not State.NEW}
+    hardest = lines[lines.index("Hardest cards") + 1 :][:4]
+    second, third = sorted([("beta", r[("beta", 0)]), ("gamma#1", r[("gamma", 1)])], key=lambda x: x[1])
+    text = {"beta": "Beta?", "gamma#1": "The [...] and the second."}
+    assert hardest == [
+        "id       lapses  recall  question",
+        f"alpha         1  {r[('alpha', 0)] * 100:>5.0f}%  What is alpha?",
+        f"{second[0]:<7}       0  {second[1] * 100:>5.0f}%  {text[second[0]]}",
+        f"{third[0]:<7}       0  {third[1] * 100:>5.0f}%  {text[third[0]]}",
+    ]
+    mastery = lines[lines.index("Mastery by source") + 1 :][:5]
+    one = (r[("alpha", 0)] + r[("beta", 0)]) / 2
+    two = (r[("beta", 0)] + r[("gamma", 1)]) / 2
+    assert mastery == [
+        "source     cards  answers  correct       recall",
+        f"one.txt        2        5      80%  {one * 100:>10.0f}%",
+        "three.txt      1        0        -  not studied",
+        f"two.txt        2        2      50%  {two * 100:>10.0f}%",
+        f"Re-read first: {'one.txt' if one < two else 'two.txt'} (recall {min(one, two) * 100:.0f}%)",
+    ]
+    assert lines[-1] == "Orphaned      1 item with 1 answer, from cards no longer in demo (history kept)"
+
+
+def test_stats_no_color_has_no_escape_codes(tmp_path, utc_local_time):
+    deck_path, db = build_history(tmp_path)
+    result = run(["stats", str(deck_path)], db, NO_COLOR="1")
+    assert result.exit_code == 0 and "\x1b" not in result.output and "Fri  · · ·" in result.output
+
+
+def test_stats_json(tmp_path, utc_local_time):
+    deck_path, db = build_history(tmp_path)
+    result = run(["stats", str(deck_path), "--json"], db)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["today"] == "2026-11-21"
+    assert data["decks"] == [{"id": "demo", "title": "Demo deck", "path": str(deck_path), "cards": 4, "items": 5,
+                              "orphaned_items": 1, "orphaned_answers": 1}]
+    assert data["counts"] == {"new": 1, "learning": 1, "review": 2, "suspended": 1, "total": 5}
+    assert data["due"] == {"today": 2, "tomorrow": 1}
+    assert [f["due"] for f in data["forecast"]] == [2, 1] + [0] * 28
+    assert len(data["activity"]) == 83 and data["activity"][0]["date"] == "2026-08-31"
+    assert {d["date"]: d["answers"] for d in data["activity"] if d["answers"]} == {
+        "2026-11-10": 2, "2026-11-15": 2, "2026-11-18": 1, "2026-11-19": 1, "2026-11-20": 2,
+    }
+    assert data["last_30_days"] == {
+        "answers": 8, "minutes": 2.17, "days_studied": 5, "answers_per_day": 0.27, "minutes_per_day": 0.07,
+        "review_answers": 2, "review_answers_passed": 1, "true_retention": 0.5,
+    }
+    assert (data["today_answers"], data["today_minutes"], data["streak"], data["longest_streak"]) == (0, 0, 3, 3)
+    assert [(h["id"], h["lapses"], h["reviews"], h["state"]) for h in data["hardest"]][0] == ("alpha", 1, 4, "review")
+    assert {h["id"] for h in data["hardest"]} == {"alpha", "beta", "gamma#1"}
+    assert [(s["source"], s["cards"], s["answers"], s["correct"], s["correct_share"], s["studied_items"])
+            for s in data["sources"]] == [
+        ("one.txt", 2, 5, 4, 0.8, 2), ("three.txt", 1, 0, 0, None, 0), ("two.txt", 2, 2, 1, 0.5, 2),
+    ]
+    assert data["sources"][1]["retrievability"] is None
+    assert data["orphaned"] == {"items": 1, "answers": 1}
+
+
+def test_stats_profiles_kept_apart(tmp_path, utc_local_time):
+    deck_path, db = build_history(tmp_path)
+    data = json.loads(run(["stats", str(deck_path), "--json", "--profile", "other"], db).output)
+    assert data["counts"] == {"new": 4, "learning": 1, "review": 0, "suspended": 0, "total": 5}
+    assert data["today_answers"] == 1 and data["streak"] == 1 and data["orphaned"]["items"] == 0
+
+
+def test_stats_defaults_to_decks_folder(tmp_path, utc_local_time, monkeypatch):
+    deck_path, db = build_history(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    data = json.loads(run(["stats", "--json"], db).output)
+    assert [d["id"] for d in data["decks"]] == ["demo"]
+    monkeypatch.chdir(tmp_path / "decks")
+    result = run(["stats"], db)
+    assert result.exit_code == 2
+    assert "no DECK given and no decks/*.yaml here" in result.output
+
+
+def test_stats_bad_deck_exits_2(tmp_path, utc_local_time):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("title: x\ncards: []\n", encoding="utf-8")
+    result = run(["stats", str(bad)], tmp_path / "quiz.db")
+    assert result.exit_code == 2 and result.output.startswith(f"{bad}:")
+    assert not (tmp_path / "quiz.db").exists()
