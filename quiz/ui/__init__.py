@@ -28,6 +28,17 @@ def header_text(view: "CardView") -> str:
     return " · ".join(parts)
 
 
+def fit_parts(text: str, width: int, sep: str = " · ") -> str:
+    """Break a `a · b · c` line between its parts (never inside one) so no line exceeds `width`."""
+    lines: list[str] = []
+    for part in text.split(sep):
+        if lines and len(lines[-1]) + len(sep) + len(part) <= width:
+            lines[-1] += sep + part
+        else:
+            lines.append(part)
+    return "\n".join(lines)
+
+
 def kind_hint(view: "CardView") -> str:
     """A short label for what kind of answer is wanted, shown before the question."""
     from quiz.deck import CardType
@@ -41,6 +52,16 @@ def kind_hint(view: "CardView") -> str:
     return ""
 
 
+def answer_text(view: "CardView") -> str:
+    """The expected answer as shown after answering (`True`/`False` for true/false cards)."""
+    from quiz.deck import CardType
+
+    expected = view.card.expected(view.gap)
+    if view.kind is CardType.TRUEFALSE:
+        return "True" if expected.strip().casefold() == "true" else "False"
+    return expected
+
+
 def rating_text(choice: "RatingChoice") -> str:
     """`Good · 3d`, or just `Good` in practice mode."""
     return f"{choice.label} · {choice.interval}" if choice.interval else choice.label
@@ -51,9 +72,8 @@ def verdict_text(verdict: str, expected: str, note: str, diff: str, answer: str)
     head = VERDICT_WORDS.get(verdict, verdict.capitalize())
     if verdict == "self":
         return f"{head}: {expected}"
-    detail = [d for d in (diff, f"({note})" if note else "") if d]
-    line = head + (" — " + " ".join(detail) if detail else "")
-    return line
+    line = head + (f" — {diff}" if diff else "")
+    return line + (f" ({note})" if note else "")
 
 
 def evidence_location(ev: "Evidence") -> str:
@@ -124,8 +144,8 @@ def summary_lines(s: "Summary") -> list[str]:
         lines.append("Practice answers are logged but do not change your schedule.")
         return lines
     if s.due_now:
-        lines.append(f"{s.due_now} more due now.")
-    if s.next_due is not None:
+        lines.append(f"{s.due_now} more {'card is' if s.due_now == 1 else 'cards are'} waiting for today.")
+    elif s.next_due is not None:
         lines.append(f"Next card due {when_text(s.next_due, s.now, s.tz)}.")
     lines += _limit_lines(s)
     return lines

@@ -15,6 +15,7 @@ from quiz.deck import CardType
 from quiz.scheduler import Rating
 from quiz.session import CardView, Command, EndSession, Feedback, RatingChoice, Response, Summary
 from quiz.ui import (
+    answer_text,
     COMMAND_KEYS,
     evidence_location,
     header_text,
@@ -113,7 +114,7 @@ class PlainFrontend:
         g = feedback.grade
         self._say(verdict_text(g.verdict.value, g.expected, g.note, g.diff, feedback.response.text))
         if g.verdict.value != "self":
-            self._say(f"Answer: {feedback.view.card.expected(feedback.view.gap)}")
+            self._say(f"Answer: {answer_text(feedback.view)}")
         for ev in feedback.evidence:
             quote = one_line(marked_quote(ev.quote, ev.highlights))
             if ev.found:

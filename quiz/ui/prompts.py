@@ -13,7 +13,9 @@ from quiz.deck import CardType
 from quiz.scheduler import Rating
 from quiz.session import CardView, Command, EndSession, Feedback, RatingChoice, Response, Summary
 from quiz.ui import (
+    answer_text,
     evidence_location,
+    fit_parts,
     header_text,
     kind_hint,
     one_line,
@@ -72,9 +74,10 @@ class PromptFrontend:
         from prompt_toolkit.formatted_text import FormattedText
 
         if self._console is not None and not _is_stdout(self._console):
-            self.console.print(header_text(view), style="dim", markup=False)
+            self.console.print()
+            self.console.print(fit_parts(header_text(view), self.console.width), style="dim", markup=False)
             return
-        print_formatted_text(FormattedText([("", "\n"), ("fg:ansibrightblack", header_text(view))]))
+        print_formatted_text(FormattedText([("", "\n"), ("fg:ansibrightblack", fit_parts(header_text(view), _columns()))]))
 
     # ---- the Frontend protocol
 
@@ -83,7 +86,8 @@ class PromptFrontend:
 
         self._header(view)
         hint = kind_hint(view)
-        message = f"{hint}: {view.prompt}" if hint else view.prompt
+        # Wrapped at word boundaries here: prompt_toolkit would break lines in the middle of words.
+        message = _wrap(f"{hint}: {view.prompt}" if hint else view.prompt, 2)
         if view.kind is CardType.CHOICE:
             choices = [questionary.Choice(title=option, value=option) for option in view.choices]
             question = questionary.select(message, choices=choices, use_shortcuts=True, use_jk_keys=False)
@@ -112,7 +116,7 @@ class PromptFrontend:
         self.console.print(line)
         if verdict != "self":
             answer = Text("Answer: ")
-            answer.append(feedback.view.card.expected(feedback.view.gap), style="bold")
+            answer.append(answer_text(feedback.view), style="bold")
             self.console.print(answer)
         for ev in feedback.evidence:
             text = Text("  ")
@@ -150,6 +154,23 @@ class PromptFrontend:
         self.console.print()
         for number, line in enumerate(summary_lines(summary)):
             self.console.print(line, style="bold" if number == 0 else None, markup=False)
+
+
+def _columns() -> int:
+    import shutil
+
+    return max(20, shutil.get_terminal_size((80, 24)).columns - 1)
+
+
+def _wrap(text: str, indent: int) -> str:
+    """Wrap to the terminal's width; continuation lines indented to sit under the text after `? `."""
+    import textwrap
+
+    width = _columns()
+    lines = []
+    for paragraph in text.splitlines() or [""]:
+        lines += textwrap.wrap(paragraph, width=width - indent, break_on_hyphens=False) or [""]
+    return ("\n" + " " * indent).join(lines)
 
 
 def one_line_keep(text: str) -> str:
