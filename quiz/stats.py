@@ -582,7 +582,9 @@ def row_to_json(row: ItemRow) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------------- rendering
 
 HEAT_CHARS = "·░▒▓█"  # no-colour heatmap shades, level 0..4
-HEAT_STYLES = ("#3a3f47", "#0e4429", "#006d32", "#26a641", "#39d353")  # GitHub's dark-theme greens
+# With colour the same shades are drawn green (level 0 dim): the characters keep the levels apart even
+# on a 16-colour terminal, where GitHub's five greens would collapse into two.
+HEAT_STYLES = ("bright_black", "green", "green", "bright_green", "bright_green")
 BAR_EIGHTHS = " ▁▂▃▄▅▆▇█"
 
 
@@ -732,16 +734,13 @@ def render_stats(stats: Stats, console: Any) -> None:
                 row.append("  ")
                 continue
             level = heat_level(by_day.get(day, 0), peak)
-            if color:
-                row.append("■", style=HEAT_STYLES[level])
-            else:
-                row.append(HEAT_CHARS[level])
+            row.append(HEAT_CHARS[level], style=HEAT_STYLES[level] if color else "")
             row.append(" ")
         row.rstrip()
         console.print(row)
     legend = Text("     less ")
     for level in range(5):
-        legend.append("■" if color else HEAT_CHARS[level], style=HEAT_STYLES[level] if color else "")
+        legend.append(HEAT_CHARS[level], style=HEAT_STYLES[level] if color else "")
         legend.append(" ")
     legend.append("more")
     if peak:
