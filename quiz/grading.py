@@ -1,0 +1,636 @@
+"""Typed-answer grading policy. Pure: no I/O, no clock, never raises on any answer text.
+
+How an answer is judged against the expected answer (and each `accept` entry; the best result wins):
+
+1. Both sides are normalized (`normalize`): NFKC, case folded, accents removed from Latin/Greek/Cyrillic
+   letters (ł, ø, æ, ... folded too), digits of any script made ASCII, "%" read as "percent" and "&" as
+   "and", other punctuation and symbols turned into spaces (currency symbols are kept as their own word,
+   a "." between digits is a decimal point, a "," before a group of three digits is a thousands
+   separator), leading articles (a/an/the) dropped, spaces collapsed. Equal normalized text is CORRECT.
+
+2. Numbers and dates are strict. When either side contains a number (digits or number words, "six" ..
+   "twenty", tens, hundred, thousand, million, billion, trillion, and the suffixes k/mn/bn/tn) the
+   numbers are compared by value, in order: a different, extra or missing number is WRONG, never a
+   typo ("2028" for "2024"). "6 billion", "six billion", "6bn" and "6,000,000,000" are the same value.
+   Dates: month names and their abbreviations (next to a number) are equal ("Dec 1993" = "December
+   1993"); "12/1993" is December 1993; "1993-12-26" is ISO; "26/12/1993" and "12/26/1993" are read as
+   day/month or month/day only when one part is above 12 (otherwise the date stays three plain numbers,
+   so it only matches the same digits). With the numbers right, the words around them decide:
+   the same words are CORRECT ("in", "on", "of", "year" and articles are ignored); a missing day or
+   month is ALMOST ("less precise"), as are up to two missing words or a missing qualifier ("2024" for
+   "after 2024") and an added qualifier ("about 6 billion" for "6 billion"); otherwise a small spelling
+   slip in the words is ALMOST ("Decmber 1993") and anything else is WRONG.
+   Currency: "$6 billion", "6 billion dollars" and "6 billion USD" are equal; a currency in the answer
+   that the expected answer does not name is ignored; two different currencies are WRONG.
+
+3. Person names (an expected answer of 2-4 capitalized words, no digits, none of them a common
+   institution/place word such as "Station" or "Agency"): a transliteration fold is applied to each
+   word (y -> i, ks -> x, a final "ij" -> "i", doubled letters single), so Yury/Yuri, Borissov/Borisov,
+   Dmitriy/Dmitry/Dmitri are equal. The surname alone, the name in either order and initials with
+   the surname ("Y. Borisov") are CORRECT; the first name alone is WRONG.
+
+4. Otherwise a Damerau-Levenshtein distance (transpositions count as one edit) of at most
+   0 edits up to 3 characters, 1 up to 7, 2 up to 14 and 3 beyond (length of the normalized expected
+   answer; for answers with numbers, of the words only) is ALMOST, with a character diff
+   (`[-x-]` typed but not expected, `{+x+}` expected but missing). Everything else is WRONG.
+   Partial-match scorers are deliberately not used: they give full marks to half an answer.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from enum import Enum
+from typing import Sequence
+
+
+class Verdict(str, Enum):
+    CORRECT = "correct"
+    ALMOST = "almost"
+    WRONG = "wrong"
+    SELF = "self"  # flip cards: the student rates themselves
+
+
+@dataclass(frozen=True)
+class Grade:
+    verdict: Verdict
+    expected: str  # the answer, or the accept entry the answer was closest to
+    note: str = ""  # why, for the student
+    diff: str = ""  # character diff for ALMOST spelling slips: "boris[-s-]ov", "bori{+s+}ov"
+
+
+# --------------------------------------------------------------------------------------------------
+# Normalization
+
+_ARTICLES = frozenset({"a", "an", "the"})
+# Letters that do not decompose under NFKD but that a student typing on an English keyboard writes plainly.
+_LETTER_FOLD = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ı": "i", "æ": "ae", "œ": "oe",
+                              "þ": "th", "ð": "d", "ŧ": "t", "ŀ": "l"})
+_THOUSANDS_COMMA = re.compile(r"(?<=[0-9]),(?=[0-9]{3}(?![0-9]))")
+
+
+def _accentable(ch: str) -> bool:
+    """Letters whose combining marks are accents a student may leave out: Latin, Greek and Cyrillic.
+
+    Marks in other scripts (Devanagari vowel signs, Arabic harakat, ...) change the word, so they stay.
+    """
+    code = ord(ch)
+    return ch.isalpha() and (code < 0x0530 or 0x1E00 <= code < 0x2000)
+
+
+def _normalize_once(text: str) -> str:
+    s = unicodedata.normalize("NFKC", text).casefold().translate(_LETTER_FOLD)
+    chars: list[str] = []
+    strip_marks = False
+    for ch in unicodedata.normalize("NFKD", s):
+        if unicodedata.category(ch) == "Mn":
+            if strip_marks:
+                continue
+        else:
+            strip_marks = _accentable(ch)
+            if unicodedata.category(ch) == "Nd":
+                ch = str(unicodedata.decimal(ch))
+        chars.append(ch)
+    s = unicodedata.normalize("NFC", "".join(chars))
+    s = _THOUSANDS_COMMA.sub("", s)
+    out: list[str] = []
+    last = len(s) - 1
+    for i, ch in enumerate(s):
+        cat = unicodedata.category(ch)
+        if cat[0] in "LNM":
+            out.append(ch)
+        elif ch == "." and 0 < i < last and s[i - 1] in "0123456789" and s[i + 1] in "0123456789":
+            out.append(ch)  # a decimal point: "6.5" is not "6 5"
+        elif ch == "%":
+            out.append(" percent ")
+        elif ch == "&":
+            out.append(" and ")
+        elif cat == "Sc":
+            out.append(f" {ch} ")  # "$6" -> "$ 6": the currency stays, as its own word
+        else:
+            out.append(" ")
+    words = "".join(out).split()
+    # Only leading articles, and never the whole answer: "The Russian Orbital Station", but "A" stays "a".
+    while len(words) > 1 and words[0] in _ARTICLES:
+        words.pop(0)
+    return " ".join(words)
+
+
+def normalize(text: str) -> str:
+    """Comparable form of an answer (see the module docstring). Idempotent."""
+    s = text
+    # Case folding and NFKC can each expose something the other changes (e.g. a folded letter that
+    # composes differently), so repeat the single pass until nothing changes; two passes suffice in practice.
+    for _ in range(5):
+        t = _normalize_once(s)
+        if t == s:
+            break
+        s = t
+    return s
+
+
+# --------------------------------------------------------------------------------------------------
+# Dates written with digits, rewritten to words before normalization (which would lose the separators)
+
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
+           "october", "november", "december")
+_MONTH_WORDS = {name: i + 1 for i, name in enumerate(_MONTHS)}
+_MONTH_WORDS.update({"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
+                     "sept": 9, "oct": 10, "nov": 11, "dec": 12})
+
+_ISO_DATE = re.compile(r"(?<![\d/.-])(\d{4})-(\d{1,2})-(\d{1,2})(?![\d/-])")
+_NUMERIC_DATE = re.compile(r"(?<![\d/.-])(\d{1,2})([/.-])(\d{1,2})\2(\d{4})(?![\d/-])")
+_MONTH_YEAR = re.compile(r"(?<![\d/.-])(\d{1,2})/(\d{4})(?![\d/-])")
+
+
+def _date_words(day: int, month: int, year: str) -> str | None:
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    return f"{day} {_MONTHS[month - 1]} {year}"
+
+
+def _rewrite_dates(text: str) -> str:
+    def iso(m: re.Match[str]) -> str:
+        return _date_words(int(m.group(3)), int(m.group(2)), m.group(1)) or m.group(0)
+
+    def numeric(m: re.Match[str]) -> str:
+        a, b, year = int(m.group(1)), int(m.group(3)), m.group(4)
+        if a > 12 or a == b:
+            words = _date_words(a, b, year)  # day/month (or both readings agree)
+        elif b > 12:
+            words = _date_words(b, a, year)  # month/day
+        else:
+            words = None  # 05/06/2022 could be either: leave the digits to be compared as they are
+        return words or m.group(0)
+
+    def month_year(m: re.Match[str]) -> str:
+        month = int(m.group(1))
+        return f"{_MONTHS[month - 1]} {m.group(2)}" if 1 <= month <= 12 else m.group(0)
+
+    text = _ISO_DATE.sub(iso, text)
+    text = _NUMERIC_DATE.sub(numeric, text)
+    return _MONTH_YEAR.sub(month_year, text)
+
+
+def _prepare(text: str) -> str:
+    return normalize(_rewrite_dates(unicodedata.normalize("NFKC", text)))
+
+
+# --------------------------------------------------------------------------------------------------
+# Tokens: numbers (by value), months, days, currencies and plain words
+
+_UNITS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen".split())}
+_TENS = {w: 10 * (i + 2) for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split())}
+# Ordinal words end a number: "twenty-first" is 21 like "21st". ("second" is left out: it is also a unit.)
+_ORDINALS = {w: i + 1 for i, w in enumerate(
+    "first - third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth fourteenth "
+    "fifteenth sixteenth seventeenth eighteenth nineteenth".split()) if w != "-"}
+_ORDINALS.update({w: 10 * (i + 2) for i, w in enumerate(
+    "twentieth thirtieth fortieth fiftieth sixtieth seventieth eightieth ninetieth".split())})
+_SCALE_WORDS = {"hundred": 2, "thousand": 3, "million": 6, "billion": 9, "trillion": 12}
+# Written right after digits ("6bn", "5k") or as their own word ("6 bn"). A bare "m" is left out:
+# "6m" is as often metres as millions.
+_SCALE_SUFFIXES = {"k": 3, "mn": 6, "mln": 6, "bn": 9, "bln": 9, "tn": 12}
+_ORDINAL_SUFFIXES = frozenset({"st", "nd", "rd", "th"})
+_CURRENCIES = {
+    "$": "USD", "usd": "USD", "dollar": "USD", "dollars": "USD",
+    "€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR",
+    "£": "GBP", "gbp": "GBP", "pound": "GBP", "pounds": "GBP", "sterling": "GBP",
+    "₽": "RUB", "rub": "RUB", "ruble": "RUB", "rubles": "RUB", "rouble": "RUB", "roubles": "RUB",
+    "¥": "JPY", "yen": "JPY", "jpy": "JPY", "yuan": "CNY", "cny": "CNY", "rmb": "CNY",
+    "₹": "INR", "inr": "INR", "rupee": "INR", "rupees": "INR",
+}
+# Ignored next to numbers: "in 2028" is "2028", "the year 2030" is "2030".
+_FILLER = frozenset({"in", "on", "at", "of", "the", "a", "an", "and", "year", "years"})
+# Words that qualify a number without changing it; missing or added, they make an answer ALMOST.
+_QUALIFIERS = frozenset({
+    "after", "before", "by", "until", "till", "since", "from", "to", "about", "around", "approximately",
+    "approx", "roughly", "nearly", "almost", "over", "under", "above", "below", "more", "less", "than",
+    "least", "most", "up", "early", "mid", "late", "end", "beginning", "circa", "ca", "c", "some",
+    "just", "only", "exactly", "precisely", "estimated", "est", "percent", "per", "cent", "beyond",
+})
+
+_NUM, _DAY, _MONTH, _UNIT, _WORD = "num", "day", "month", "unit", "word"
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str
+    key: str  # canonical value: a number's digits, a month's full name, a currency code, the word
+    surface: str  # as the student wrote it (normalized), for notes
+
+
+def _canonical_number(digits: str, exp: int) -> str:
+    """Exact decimal string of `digits` (ASCII, maybe with '.') times 10**exp, no float, no int()."""
+    groups = digits.split(".")
+    if len(groups) > 2:
+        if all(len(g) == 3 for g in groups[1:]):  # 1.000.000: European thousands separators
+            groups = ["".join(groups)]
+        else:  # 1.2.3: a version or a list, compared literally
+            return "v" + digits + (f"e{exp}" if exp else "")
+    int_part = groups[0]
+    frac = groups[1] if len(groups) == 2 else ""
+    all_digits, point = int_part + frac, len(int_part) + exp
+    if point >= len(all_digits):
+        whole, fraction = all_digits + "0" * (point - len(all_digits)), ""
+    else:
+        whole, fraction = all_digits[:point], all_digits[point:]
+    whole, fraction = whole.lstrip("0") or "0", fraction.rstrip("0")
+    return whole + ("." + fraction if fraction else "")
+
+
+_PIECES = re.compile(r"[0-9]+(?:\.[0-9]+)*|[^0-9]+")
+
+
+def _pieces(norm: str) -> list[tuple[str, str]]:
+    """Split normalized words into ("d", digits) and ("w", word) pieces; "6bn" -> 6, bn; "21st" -> 21."""
+    pieces: list[tuple[str, str]] = []
+    for word in norm.split():
+        parts = _PIECES.findall(word)
+        for i, part in enumerate(parts):
+            if part[0] in "0123456789":
+                pieces.append(("d", part))
+            elif i > 0 and part in _ORDINAL_SUFFIXES and parts[i - 1][0] in "0123456789":
+                continue  # 21st is 21
+            else:
+                pieces.append(("w", part))
+    return pieces
+
+
+def _word_number(pieces: list[tuple[str, str]], i: int) -> tuple[int, int] | None:
+    """Parse number words starting at pieces[i]: (value, index after) or None if no number word there."""
+    total = current = 0
+    last: str | None = None
+    last_scale = 10**20
+    j = i
+    while j < len(pieces) and pieces[j][0] == "w":
+        w = pieces[j][1]
+        if w in _ORDINALS:
+            v = _ORDINALS[w]
+            teen_or_tens = 10 <= v < 20 or v % 10 == 0
+            allowed = (None, "hundred", "scale") if teen_or_tens else (None, "tens", "hundred", "scale")
+            if last not in allowed:
+                break
+            current += v
+            j += 1
+            break
+        if w in _UNITS:
+            v = _UNITS[w]
+            kind = "unit" if v < 10 else "teen"
+            if v == 0 and last is not None:
+                break
+            if kind == "unit" and last not in (None, "tens", "hundred", "scale"):
+                break
+            if kind == "teen" and last not in (None, "hundred", "scale"):
+                break
+            current += v
+            last = "zero" if v == 0 else kind
+        elif w in _TENS:
+            if last not in (None, "hundred", "scale"):
+                break
+            current += _TENS[w]
+            last = "tens"
+        elif w == "hundred":
+            if last not in (None, "unit", "teen") or current >= 100:
+                break
+            current = (current or 1) * 100
+            last = "hundred"
+        elif w in _SCALE_WORDS:
+            scale = 10 ** _SCALE_WORDS[w]
+            if last in ("zero", "scale") or scale >= last_scale or (last is None and total):
+                break
+            total += (current or 1) * scale
+            current, last, last_scale = 0, "scale", scale
+        elif (w == "and" and last in ("hundred", "scale") and j + 1 < len(pieces)
+              and pieces[j + 1][0] == "w" and (pieces[j + 1][1] in _UNITS or pieces[j + 1][1] in _TENS)):
+            pass  # "one hundred and five"
+        else:
+            break
+        j += 1
+    if j == i:
+        return None
+    return total + current, j
+
+
+def _tokens(norm: str) -> list[_Token]:
+    pieces = _pieces(norm)
+    tokens: list[_Token] = []
+    i = 0
+    while i < len(pieces):
+        kind, text = pieces[i]
+        if kind == "d":
+            exp, j = 0, i + 1
+            while j < len(pieces) and pieces[j][0] == "w" and (
+                    pieces[j][1] in _SCALE_WORDS or pieces[j][1] in _SCALE_SUFFIXES):
+                exp += _SCALE_WORDS.get(pieces[j][1]) or _SCALE_SUFFIXES[pieces[j][1]]
+                j += 1
+            surface = " ".join(p[1] for p in pieces[i:j])
+            tokens.append(_Token(_NUM, _canonical_number(text, exp), surface))
+            i = j
+            continue
+        parsed = _word_number(pieces, i)
+        if parsed is not None:
+            value, j = parsed
+            tokens.append(_Token(_NUM, str(value), " ".join(p[1] for p in pieces[i:j])))
+            i = j
+            continue
+        if text in _CURRENCIES:
+            if tokens and tokens[-1].kind == _WORD and tokens[-1].key == "us" and _CURRENCIES[text] == "USD":
+                tokens.pop()  # "US$"
+            tokens.append(_Token(_UNIT, _CURRENCIES[text], text))
+        else:
+            tokens.append(_Token(_WORD, text, text))
+        i += 1
+    # Months count as dates only next to a number: "may 2024" is a date, "they may" is not.
+    for i, t in enumerate(tokens):
+        if t.kind == _WORD and t.key in _MONTH_WORDS:
+            near = [tokens[k] for k in (i - 1, i + 1) if 0 <= k < len(tokens)]
+            if any(n.kind == _NUM for n in near):
+                tokens[i] = _Token(_MONTH, _MONTHS[_MONTH_WORDS[t.key] - 1], t.surface)
+    for i, t in enumerate(tokens):
+        if t.kind == _NUM and t.key.isdigit() and len(t.key) <= 2 and 1 <= int(t.key) <= 31:
+            near = [tokens[k] for k in (i - 1, i + 1) if 0 <= k < len(tokens)]
+            if any(n.kind == _MONTH for n in near):
+                tokens[i] = _Token(_DAY, t.key, t.surface)
+    return tokens
+
+
+# --------------------------------------------------------------------------------------------------
+# Person names
+
+_PARTICLES = frozenset({"van", "von", "de", "da", "di", "du", "del", "della", "der", "den", "le", "la",
+                        "bin", "ibn", "al", "el", "ter", "ten", "dos", "das", "zu", "y"})
+# Capitalized words that make a phrase an organization, place, title or thing rather than a person.
+_NOT_NAME_WORDS = frozenset("""
+    the of and for in on at to a an
+    station space international agency orbital state states united national federal corporation company
+    inc ltd llc university college institute school academy department ministry office council committee
+    union republic kingdom empire federation organization organisation association society party program
+    programme project mission module laboratory lab center centre house hall church cathedral bridge
+    river lake mountain mount mountains island islands ocean sea bay gulf valley desert city town street
+    road avenue square park north south east west northern southern eastern western new great old war
+    day age era revolution act treaty agreement accord prize award cup games olympics world global
+    general director president minister prime deputy secretary chief head chairman governor king queen
+    prince princess emperor pope senator times news post daily herald journal press network agency
+    russian american european chinese soviet british french german japanese canadian indian italian
+    spanish ukrainian english
+    airlines airport bank group museum library hospital court army navy force forces air rocket rockets
+""".split())
+
+
+def _is_name_like(text: str) -> bool:
+    words = unicodedata.normalize("NFKC", text).split()
+    if not 2 <= len(words) <= 4 or any(ch.isdigit() for ch in text):
+        return False
+    capitalized = 0
+    for i, word in enumerate(words):
+        core = word.strip(".,;:'’\"-()")
+        if not core or not any(ch.isalpha() for ch in core):
+            return False
+        if core.casefold() in _NOT_NAME_WORDS:
+            return False
+        if core[0].isupper():
+            if len(core) > 1 and core.isupper():
+                return False  # an acronym: ISS, NASA
+            capitalized += 1
+        elif core.casefold() in _PARTICLES and 0 < i < len(words) - 1:
+            continue
+        else:
+            return False
+    return capitalized >= 2
+
+
+_FINAL_IJ = re.compile(r"ij\b")
+_DOUBLED = re.compile(r"(.)\1+")
+
+
+def _translit(word: str) -> str:
+    """Fold common transliteration variants of (mostly Russian) names to one spelling."""
+    w = word.replace("ks", "x").replace("y", "i")
+    w = _FINAL_IJ.sub("i", w)
+    return _DOUBLED.sub(r"\1", w)
+
+
+# --------------------------------------------------------------------------------------------------
+# Edit distance and diff
+
+def _allowed_edits(length: int) -> int:
+    if length <= 3:
+        return 0
+    if length <= 7:
+        return 1
+    if length <= 14:
+        return 2
+    return 3
+
+
+def _distance(a: str, b: str, cutoff: int) -> int:
+    """Damerau-Levenshtein distance (transpositions are one edit), or cutoff + 1 if larger."""
+    if abs(len(a) - len(b)) > cutoff:
+        return cutoff + 1
+    from rapidfuzz.distance import DamerauLevenshtein
+
+    return DamerauLevenshtein.distance(a, b, score_cutoff=cutoff)
+
+
+def _diff(answer: str, expected: str) -> str:
+    """Character diff from the answer to the expected text: [-typed-]{+expected+}."""
+    from rapidfuzz.distance import Levenshtein
+
+    out: list[str] = []
+    for op in Levenshtein.opcodes(answer, expected):
+        typed, wanted = answer[op.src_start:op.src_end], expected[op.dest_start:op.dest_end]
+        if op.tag == "equal":
+            out.append(typed)
+        else:
+            if typed:
+                out.append(f"[-{typed}-]")
+            if wanted:
+                out.append(f"{{+{wanted}+}}")
+    return "".join(out)
+
+
+def _spelling_note(edits: int) -> str:
+    return f"spelling: {edits} letter{'s' if edits != 1 else ''} off"
+
+
+# --------------------------------------------------------------------------------------------------
+# Grading
+
+
+def _quoted(words: Sequence[str]) -> str:
+    return "'" + " ".join(words) + "'"
+
+
+def _grade_numbers(a_tokens: list[_Token], e_tokens: list[_Token], a_norm: str, e_norm: str,
+                   target: str) -> Grade:
+    a_nums = [t for t in a_tokens if t.kind in (_NUM, _DAY)]
+    e_nums = [t for t in e_tokens if t.kind in (_NUM, _DAY)]
+    pool = Counter(t.key for t in e_nums)
+    extra: list[_Token] = []
+    for t in a_nums:
+        if pool[t.key] > 0:
+            pool[t.key] -= 1
+        else:
+            extra.append(t)
+    missing: list[_Token] = []
+    for t in reversed(e_nums):  # the last occurrences are the unmatched ones, so order checks stay simple
+        if pool[t.key] > 0:
+            pool[t.key] -= 1
+            missing.append(t)
+    missing.reverse()
+    if extra:
+        if missing:
+            return Grade(Verdict.WRONG, target, f"different number: {extra[0].surface} vs {missing[0].surface}")
+        if e_nums:
+            return Grade(Verdict.WRONG, target, f"the answer has no {extra[0].surface}")
+        return Grade(Verdict.WRONG, target, "the answer has no number")
+    if any(t.kind != _DAY for t in missing):
+        first = next(t for t in missing if t.kind != _DAY)
+        return Grade(Verdict.WRONG, target, f"missing number: {first.surface}")
+    kept = list(e_nums)
+    for t in missing:
+        kept.remove(t)
+    if [t.key for t in a_nums] != [t.key for t in kept]:
+        return Grade(Verdict.WRONG, target, "the numbers are in a different order")
+
+    e_months = {t.key for t in e_tokens if t.kind == _MONTH}
+    wrong_month = next((t for t in a_tokens if t.kind == _MONTH and t.key not in e_months), None)
+    if wrong_month is not None:
+        if e_months:
+            return Grade(Verdict.WRONG, target, f"different month: {wrong_month.key} vs {min(e_months)}")
+        return Grade(Verdict.WRONG, target, f"the answer has no month ({wrong_month.key})")
+
+    a_units = {t.key for t in a_tokens if t.kind == _UNIT}
+    e_units = {t.key for t in e_tokens if t.kind == _UNIT}
+    if a_units and e_units and a_units != e_units:
+        return Grade(Verdict.WRONG, target,
+                     f"different currency: {', '.join(sorted(a_units))} vs {', '.join(sorted(e_units))}")
+
+    def words(tokens: list[_Token]) -> list[str]:
+        return [t.key for t in tokens if t.kind in (_WORD, _MONTH) and t.key not in _FILLER]
+
+    a_words, e_words = words(a_tokens), words(e_tokens)
+    lost_day = bool(missing)
+    less_precise = f"less precise than '{target}'"
+    if Counter(a_words) == Counter(e_words):
+        if lost_day:
+            return Grade(Verdict.ALMOST, target, less_precise)
+        return Grade(Verdict.CORRECT, target)
+    missing_words = Counter(e_words) - Counter(a_words)
+    extra_words = Counter(a_words) - Counter(e_words)
+    if missing_words and not extra_words:
+        gone: list[str] = []  # the missing words in the expected answer's order
+        for w in e_words:
+            if missing_words[w] > 0:
+                missing_words[w] -= 1
+                gone.append(w)
+        months = [w for w in gone if w in e_months]
+        others = [w for w in gone if w not in e_months]
+        if a_units and not e_units and others:
+            return Grade(Verdict.WRONG, target, f"missing {_quoted(others)}")
+        if len(others) <= 2 or all(w in _QUALIFIERS for w in others):
+            notes = []
+            if others:
+                kind = "qualifier " if all(w in _QUALIFIERS for w in others) else ""
+                notes.append(f"missing {kind}{_quoted(others)}")
+            if months or lost_day:
+                notes.append(less_precise)
+            return Grade(Verdict.ALMOST, target, "; ".join(notes))
+        return Grade(Verdict.WRONG, target, f"incomplete: missing {_quoted(others)}")
+    if extra_words and not missing_words and not lost_day and all(w in _QUALIFIERS for w in extra_words):
+        added = [w for w in a_words if w in extra_words]
+        return Grade(Verdict.ALMOST, target, f"{_quoted(added)} is not in the answer")
+    a_text, e_text = " ".join(a_words), " ".join(e_words)
+    allowed = _allowed_edits(len(e_text))
+    edits = _distance(a_text, e_text, allowed)
+    if edits <= allowed and not lost_day:
+        return Grade(Verdict.ALMOST, target, _spelling_note(edits), _diff(a_norm, e_norm))
+    return Grade(Verdict.WRONG, target)
+
+
+def _grade_name(a_norm: str, e_norm: str, target: str) -> Grade | None:
+    a = [_translit(w) for w in a_norm.split()]
+    e = [_translit(w) for w in e_norm.split()]
+    if a == e:
+        return Grade(Verdict.CORRECT, target, "" if a_norm == e_norm else "spelling variant")
+    if sorted(a) == sorted(e):
+        return Grade(Verdict.CORRECT, target, "name order")
+    if any(a == e[k:] for k in range(1, len(e))):
+        return Grade(Verdict.CORRECT, target, "surname only")
+    if len(a) == len(e) and a[-1] == e[-1] and all(
+            x == y or (len(x) == 1 and y.startswith(x)) for x, y in zip(a[:-1], e[:-1])):
+        return Grade(Verdict.CORRECT, target, "initials")
+    if any(a == e[:k] for k in range(1, len(e))):
+        return Grade(Verdict.WRONG, target, f"only part of the name; the surname is needed: {target}")
+    # Spelling slips, measured on the folded spelling, against the full name and the surname alone.
+    folded_answer = " ".join(a)
+    best: tuple[int, str] | None = None
+    for candidate_norm in (e_norm, e_norm.split()[-1]):
+        candidate = " ".join(_translit(w) for w in candidate_norm.split())
+        allowed = _allowed_edits(len(candidate_norm))
+        edits = _distance(folded_answer, candidate, allowed)
+        if edits <= allowed and (best is None or edits < best[0]):
+            best = (edits, candidate_norm)
+    if best is None:
+        return None
+    return Grade(Verdict.ALMOST, target, _spelling_note(best[0]), _diff(a_norm, best[1]))
+
+
+def _grade_one(answer: str, a_norm: str, a_tokens: list[_Token], target: str) -> Grade:
+    e_norm = _prepare(target)
+    if not e_norm:  # an expected answer made only of punctuation or symbols: compare it as written
+        same = answer.strip() == target.strip()
+        return Grade(Verdict.CORRECT if same else Verdict.WRONG, target)
+    e_tokens = _tokens(e_norm)
+    if any(t.kind in (_NUM, _DAY, _MONTH) for t in (*a_tokens, *e_tokens)):
+        return _grade_numbers(a_tokens, e_tokens, a_norm, e_norm, target)
+    if a_norm == e_norm:
+        return Grade(Verdict.CORRECT, target)
+    if _is_name_like(target):
+        named = _grade_name(a_norm, e_norm, target)
+        if named is not None:
+            return named
+    allowed = _allowed_edits(len(e_norm))
+    edits = _distance(a_norm, e_norm, allowed)
+    if edits <= allowed:
+        return Grade(Verdict.ALMOST, target, _spelling_note(edits), _diff(a_norm, e_norm))
+    return Grade(Verdict.WRONG, target)
+
+
+def grade(answer: str, expected: str, accept: Sequence[str] = ()) -> Grade:
+    """Grade a typed answer against the expected answer and its accepted alternatives."""
+    a_norm = _prepare(answer)
+    if not a_norm:
+        return Grade(Verdict.WRONG, expected, "no answer")
+    a_tokens = _tokens(a_norm)
+    results = []
+    for target in (expected, *accept):
+        result = _grade_one(answer, a_norm, a_tokens, target)
+        if result.verdict is Verdict.CORRECT:
+            return result
+        results.append(result)
+    # The first ALMOST (the expected answer before accept entries); when all are wrong, explain against
+    # the expected answer itself rather than an alternative the student may never have seen.
+    return next((r for r in results if r.verdict is Verdict.ALMOST), results[0])
+
+
+def grade_choice(chosen: str, expected: str) -> Grade:
+    """A multiple-choice pick: the option itself, so only the exact option is right."""
+    if chosen.strip() == expected.strip():
+        return Grade(Verdict.CORRECT, expected)
+    return Grade(Verdict.WRONG, expected)
+
+
+def grade_truefalse(chosen: bool, expected: str) -> Grade:
+    """`expected` is the card's answer, "true" or "false" (any case)."""
+    folded = expected.strip().casefold()
+    if folded not in ("true", "false"):
+        raise ValueError(f"a true/false answer must be 'true' or 'false', not {expected!r}")
+    right = folded == "true"
+    shown = "true" if right else "false"
+    return Grade(Verdict.CORRECT if chosen == right else Verdict.WRONG, shown)
