@@ -699,24 +699,43 @@ _WORD = re.compile(r"\w+")
 
 
 def highlight_spans(text: str, candidates: Sequence[str]) -> tuple[tuple[int, int], ...]:
-    """Where the first candidate that occurs in `text` sits, ignoring case and any run of
-    spaces/punctuation between its words (so "after 2024" matches "after 2024,"). For a
-    person's name that does not occur whole, its last word (the surname) is tried too."""
-    tried: list[str] = []
-    for cand in candidates:
-        words = _WORD.findall(cand or "")
-        if not words:
-            continue
-        tried.append(r"\W+".join(re.escape(w) for w in words))
-    for cand in candidates:
-        words = _WORD.findall(cand or "")
-        if len(words) >= 2 and all(w[:1].isupper() for w in words):
-            tried.append(re.escape(words[-1]))
-    for pattern in tried:
-        spans = tuple(
-            (m.start(), m.end())
-            for m in re.finditer(r"(?<!\w)" + pattern + r"(?!\w)", text, re.IGNORECASE)
-        )
+    """Where the answer sits inside a quote, as [start, end) spans of `text`; () if it is not there.
+
+    Tried in order, the first that finds anything wins: each candidate verbatim (case and runs of
+    spaces ignored: "$6 billion"), then its words with any punctuation between them ("after 2024" in
+    "after 2024,"), then a run of as many words as the candidate has that the grader accepts as a
+    spelling of it ("Yuri Borissov" for "Yuri Borisov"), then a name's surname alone."""
+    cands = [c.strip() for c in candidates if c and c.strip()]
+    patterns = [r"\s+".join(re.escape(tok) for tok in c.split()) for c in cands]
+    patterns += [r"\W+".join(re.escape(w) for w in _WORD.findall(c)) for c in cands if _WORD.search(c)]
+    for pattern in patterns:
+        spans = _find_all(pattern, text)
         if spans:
             return spans
+    words = list(_WORD.finditer(text))
+    for cand in cands:
+        size = len(_WORD.findall(cand))
+        if not size or size > len(words):
+            continue
+        for i in range(len(words) - size + 1):
+            start, end = words[i].start(), words[i + size - 1].end()
+            if _graded_equal(text[start:end], cand):
+                return ((start, end),)
+    for cand in cands:
+        names = _WORD.findall(cand)
+        if len(names) >= 2 and all(w[:1].isupper() for w in names):
+            spans = _find_all(re.escape(names[-1]), text)
+            if spans:
+                return spans
     return ()
+
+
+def _find_all(pattern: str, text: str) -> tuple[tuple[int, int], ...]:
+    # (?<!\w)/(?!\w) instead of \b: a pattern may start or end with a symbol such as "$"
+    return tuple((m.start(), m.end()) for m in re.finditer(r"(?<!\w)" + pattern + r"(?!\w)", text, re.IGNORECASE))
+
+
+def _graded_equal(piece: str, expected: str) -> bool:
+    from quiz.grading import Verdict, grade
+
+    return grade(piece, expected).verdict is Verdict.CORRECT
