@@ -146,8 +146,8 @@ def run(cards: int, reviews: int, seed: int, retention: float) -> int:
     sched = Scheduler(
         SchedulerConfig(desired_retention=retention, enable_fuzzing=False, tz=UTC, start_hour=START_HOUR)
     )
-    workdir = tempfile.mkdtemp(prefix="quiz-anki-parity-")
-    col, deck_id = open_anki(os.path.join(workdir, "parity.anki2"), retention, list(DEFAULT_PARAMETERS))
+    workdir = tempfile.TemporaryDirectory(prefix="quiz-anki-parity-")  # honours TMPDIR
+    col, deck_id = open_anki(os.path.join(workdir.name, "parity.anki2"), retention, list(DEFAULT_PARAMETERS))
     notetype = col.models.by_name("Basic")
     buttons = {Rating.AGAIN: CardAnswer.AGAIN, Rating.HARD: CardAnswer.HARD,
                Rating.GOOD: CardAnswer.GOOD, Rating.EASY: CardAnswer.EASY}
@@ -159,6 +159,7 @@ def run(cards: int, reviews: int, seed: int, retention: float) -> int:
     answers = 0
     mismatches: list[Mismatch] = []
     worst_stability = 0.0
+    worst_pair = (0.0, 0.0)
     started = time.perf_counter()
 
     for index in range(cards):
@@ -195,8 +196,12 @@ def run(cards: int, reviews: int, seed: int, retention: float) -> int:
                 if item.state == State.REVIEW and rating != Rating.AGAIN:
                     compared_rev += 1
                     identical_rev += same
+                # Anki stores stability with 4 decimals (card data JSON); its preview shows the f32.
+                stab_a = round(stab_a, 4)
                 if stab_a:
-                    worst_stability = max(worst_stability, abs(preview[rating].stability - stab_a) / stab_a)
+                    diff = abs(preview[rating].stability - stab_a) / stab_a
+                    if diff > worst_stability:
+                        worst_stability, worst_pair = diff, (preview[rating].stability, stab_a)
                 if not same:
                     mismatches.append(Mismatch(index, answer, rating.name, item.state.name, elapsed,
                                                fmt(kind_q, value_q), fmt(kind_a, value_a),
@@ -218,6 +223,7 @@ def run(cards: int, reviews: int, seed: int, retention: float) -> int:
 
     seconds = time.perf_counter() - started
     col.close()
+    workdir.cleanup()
 
     def share(same: int, total: int) -> str:
         return f"{100.0 * same / total:7.3f}%  ({same}/{total})" if total else "   n/a"
@@ -229,7 +235,7 @@ def run(cards: int, reviews: int, seed: int, retention: float) -> int:
     print(f"  identical, intervals <= 365 d {share(identical_365, compared_365)}")
     print(f"  identical, all                {share(identical, compared)}")
     print(f"  identical, review H/G/E only  {share(identical_rev, compared_rev)}")
-    print(f"  max relative stability diff   {worst_stability:.2e}")
+    print(f"  max relative stability diff   {worst_stability:.2e}  (quiz {worst_pair[0]:.4f} vs Anki {worst_pair[1]:.4f})")
     print(f"  time                          {seconds:.1f} s")
     if mismatches:
         print("  first mismatches (card, answer#, button, state before, days elapsed, quiz, anki, S quiz, S anki):")

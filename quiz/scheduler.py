@@ -36,6 +36,7 @@ from __future__ import annotations
 import hashlib
 import math
 import random
+import struct
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from enum import IntEnum
@@ -178,6 +179,11 @@ def _round(x: float) -> int:
     return int(math.copysign(math.floor(abs(x) + 0.5), x))
 
 
+def _f32(x: float) -> float:
+    """`x` rounded to the nearest 32-bit float, the precision Anki's FSRS code computes in."""
+    return struct.unpack("f", struct.pack("f", x))[0]
+
+
 def _to_u32(x: float) -> int:
     # Rust's `as u32` saturates negative values to 0.
     return max(0, int(x))
@@ -318,9 +324,12 @@ class Scheduler:
             maximum_interval=config.maximum_interval,
             enable_fuzzing=False,
         )
-        decay = -self._fsrs.parameters[20]
-        self._decay = decay
-        self._factor = 0.9 ** (1.0 / decay) - 1.0
+        # Anki computes intervals in 32-bit floats; an interval of 35.49998 (f32) vs 35.50000 (f64)
+        # rounds to different days, so the interval formula is evaluated at f32 precision.
+        decay = _f32(-self._fsrs.parameters[20])
+        self._inverse_decay = _f32(1.0 / decay)
+        self._factor = _f32(_f32(_f32(0.9) ** self._inverse_decay) - 1.0)
+        self._retention_term = _f32(_f32(_f32(config.desired_retention) ** self._inverse_decay) - 1.0)
         self._learn = _Steps(config.learning_steps)
         self._relearn = _Steps(config.relearning_steps)
 
@@ -413,8 +422,7 @@ class Scheduler:
     def _raw_interval(self, stability: float) -> float:
         # The interval (days) at which predicted recall falls to the desired retention, unrounded,
         # as fsrs-rs returns it to Anki (the Python package rounds it, which loses Anki's fuzz bounds).
-        retention = self.config.desired_retention
-        return stability / self._factor * (retention ** (1.0 / self._decay) - 1.0)
+        return _f32(_f32(_f32(stability) / self._factor) * self._retention_term)
 
     def _next_memories(self, item: ItemState, now: datetime) -> dict[Rating, _Memory]:
         fsrs = self._fsrs_mod

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -472,3 +474,14 @@ def test_importing_the_module_does_not_import_fsrs():
 
 def test_day_seconds_constant():
     assert DAY_SECONDS == 24 * 3600
+
+
+def test_anki_parity_bench_smoke(tmp_path):
+    """A small run of bench/anki_parity.py against Anki's own scheduler (the full run is the bench)."""
+    pytest.importorskip("anki")
+    bench = Path(__file__).resolve().parent.parent / "bench" / "anki_parity.py"
+    env = dict(os.environ, TMPDIR=str(tmp_path))
+    run = subprocess.run([sys.executable, str(bench), "--cards", "40", "--reviews", "8", "--seed", "11"],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "identical, intervals <= 365 d 100.000%" in run.stdout
