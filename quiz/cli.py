@@ -447,6 +447,108 @@ def undo(
                f"({rating}, {review.verdict}) from {when}; {effect}.")
 
 
+# --- interop: export, import, history -------------------------------------------------------------
+
+
+def _to_stdout(out: Optional[Path]) -> bool:
+    return out is None or str(out) == "-"
+
+
+@app.command()
+def export(
+    deck: Path = typer.Argument(..., metavar="DECK", help="Deck file.", show_default=False),
+    fmt: str = typer.Option(..., "--format", "-f", help="apkg (Anki package) or csv (one row per card)."),
+    out: Optional[Path] = typer.Option(
+        None, "--output", "-o", help="File to write (csv: '-' or none for standard output).", show_default=False
+    ),
+) -> None:
+    """Export a deck for Anki (.apkg, citations on the back) or a spreadsheet (CSV).
+
+    Re-importing a newer .apkg of the same deck into Anki updates its notes instead of duplicating them.
+    """
+    from quiz import interop
+
+    fmt = fmt.strip().casefold()
+    if fmt not in ("apkg", "csv"):
+        raise fail(UsageError(f"unknown export format {fmt!r}; use --format apkg or --format csv"))
+    if fmt == "apkg" and _to_stdout(out):
+        raise fail(UsageError("an Anki package is a file: give one with -o, e.g. -o deck.apkg"))
+    (loaded,) = _load_decks([deck])
+    try:
+        if fmt == "apkg":
+            count = interop.export_apkg(loaded, out, make_clock().now())
+        else:
+            count = interop.export_csv(loaded, None if _to_stdout(out) else out, sys.stdout)
+    except QuizError as error:
+        raise fail(error)
+    if not _to_stdout(out):
+        typer.echo(f"Wrote {count} card{'s' if count != 1 else ''} of {loaded.id} to {out}", err=True)
+
+
+@app.command("import")
+def import_(
+    source: Path = typer.Argument(..., metavar="FILE", help="Quizlet or Anki text export (.tsv, .csv, .txt).",
+                                  show_default=False),
+    out: Path = typer.Option(..., "--output", "-o", help="Deck file to create (.yaml).", show_default=False),
+    reverse: bool = typer.Option(False, "--reverse", help="Ask the other side (Quizlet: the term; Anki: the back)."),
+    title: Optional[str] = typer.Option(None, "--title", help="Deck title (default: the file name)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite the deck file if it exists."),
+) -> None:
+    """Make a deck skeleton from term/definition pairs (Quizlet export or Anki 'Notes in Plain Text').
+
+    Quizlet lines (term TAB definition) become questions that show the definition and expect the term;
+    Anki notes show the front and expect the back. Every card cites a TODO placeholder that `quiz check`
+    flags until you put in the source file and a verbatim quote.
+    """
+    from quiz import interop
+
+    try:
+        count = interop.import_terms(source, out, force=force, reverse=reverse, title=title)
+    except QuizError as error:
+        raise fail(error)
+    typer.echo(f"Wrote {count} card{'s' if count != 1 else ''} to {out}; fill in each `cite` "
+               f"(source file and verbatim quote), then run: quiz check {out}", err=True)
+
+
+@app.command()
+def history(
+    deck: Optional[str] = typer.Option(None, "--deck", help="Only this deck's answers (a deck file or a deck id)."),
+    fmt: str = typer.Option("csv", "--format", "-f", help="csv (spreadsheets, FSRS optimizer) or json."),
+    out: Optional[Path] = typer.Option(
+        None, "--output", "-o", help="File to write ('-' or none for standard output).", show_default=False
+    ),
+    practice: bool = typer.Option(True, "--practice/--no-practice",
+                                  help="Include practice answers (they did not change the schedule)."),
+    profile: Optional[str] = _PROFILE_OPTION,
+    db: Optional[Path] = _DB_OPTION,
+) -> None:
+    """Export the review log: one row per answer, oldest first.
+
+    Columns: card_id, review_time (ms since epoch, UTC), review_rating (1-4), review_state (0-3, before the
+    answer), review_duration (ms) -- the FSRS optimizer's names -- then deck, card, gap, reviewed_at,
+    verdict, answer, practice, override, profile. card_id is deck/card, or deck/card#N for a cloze gap.
+    """
+    from quiz import interop
+
+    fmt = fmt.strip().casefold()
+    if fmt not in ("csv", "json"):
+        raise fail(UsageError(f"unknown history format {fmt!r}; use --format csv or --format json"))
+    deck_id = deck
+    if deck is not None and (deck.endswith((".yaml", ".yml")) or Path(deck).is_file()):
+        (loaded,) = _load_decks([Path(deck)])
+        deck_id = loaded.id
+    store = open_store(db, profile)
+    try:
+        count = interop.write_history(store.reviews(deck_id), None if _to_stdout(out) else out, fmt,
+                                      include_practice=practice, stdout=sys.stdout)
+    except QuizError as error:
+        raise fail(error)
+    finally:
+        store.close()
+    if not _to_stdout(out):
+        typer.echo(f"Wrote {count} answer{'s' if count != 1 else ''} to {out}", err=True)
+
+
 def main() -> None:
     try:
         app()

@@ -1,0 +1,527 @@
+"""Moving cards and history in and out: Anki packages, CSV for spreadsheets, the FSRS optimizer's
+review log, and term/definition files from Quizlet or Anki turned into deck skeletons.
+
+Pure of the CLI: functions take decks, reviews and paths and return what they did; errors are
+`QuizError`s (exit 2). `genanki` is imported only by the Anki export. Every file is written to a
+temporary file next to its target and renamed into place, so a failure never leaves half a file.
+
+Formats, and the choices behind them:
+
+* Anki package (`export_apkg`): one note per card. Typed cards use a type-in-the-answer note type,
+  choice/true-false/flip cards a basic one (choices listed on the front), cloze cards Anki's cloze
+  type with each gap its own `{{cN::...}}`. The back shows each citation (quote and source file).
+  Note-type ids are fixed and note GUIDs are `genanki.guid_for(deck id, card id)`, so importing a new
+  export of the same deck updates the notes in Anki instead of adding copies. Tags carry over (spaces
+  inside a tag become "_", which Anki cannot store).
+* Deck CSV (`export_csv`): header + one row per card: id, type, question, answer, accept, choices,
+  source, quote, tags. Lists (accept, choices, tags, and the sources and quotes of several
+  citations, in the same order) are joined with " | ". Cloze cards: the question is the text with
+  each gap shown as [...] (or its hint) and the answer lists the gaps.
+* Review history (`write_history`): the FSRS optimizer's columns first -- card_id (the review item:
+  "deck/card", or "deck/card#N" for gap N of a cloze card, since each gap is scheduled on its own),
+  review_time (ms since the Unix epoch, UTC), review_rating (1-4), review_state (the item's state
+  before the answer: 0 new, 1 learning, 2 review, 3 relearning), review_duration (ms) -- then deck,
+  card, gap, reviewed_at (ISO 8601 UTC), verdict, answer, practice (1 for practice answers, which
+  did not change the schedule), override (1 if the student rated above the grader's verdict),
+  profile. An answer that starts with = + - @ or a tab is written with a leading "'" so that a
+  spreadsheet shows it as text instead of running it as a formula.
+* Term files (`read_terms`, `import_terms`): Quizlet's export ("term<TAB>definition" per line, or
+  comma separated) and Anki's "Notes in Plain Text" export (header lines such as "#separator:tab",
+  "#html:true", "#tags column:3", "#guid column:1"). Quizlet rows ask the definition and expect the
+  term (a short answer to type); Anki rows ask the front and expect the back. `reverse` swaps them.
+  The skeleton's cards cite the placeholder `{source: TODO.txt, quote: TODO}`: a valid deck that
+  loads, while `quiz check` flags every card until its author puts in a real source and quote.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import html
+import io
+import json
+import os
+import re
+import tempfile
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import IO, Callable, Iterable, Iterator
+
+from quiz.deck import CLOZE_GAP, Card, CardType, Deck
+from quiz.errors import DeckError, Problem, UsageError
+
+LIST_JOINER = " | "
+
+# Fixed note-type ids: Anki matches note types by id, so every export must reuse the same ones.
+TYPED_MODEL_ID = 1732000000101
+BASIC_MODEL_ID = 1732000000102
+CLOZE_MODEL_ID = 1732000000103
+
+
+# --------------------------------------------------------------------------------------------------
+# Writing files
+
+def _write_atomically(path: Path, write: Callable[[IO[bytes]], None]) -> None:
+    """Write through a temporary file in the target's folder, then rename it over the target."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise UsageError(f"cannot write {path}: the folder {folder} does not exist")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as error:
+        raise UsageError(f"cannot write {path}: {error.strerror or error}") from error
+    try:
+        with os.fdopen(fd, "wb") as out:
+            write(out)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except OSError as error:
+        raise UsageError(f"cannot write {path}: {error.strerror or error}") from error
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _write_text(path: Path | None, text: str, stdout: IO[str] | None) -> None:
+    """Write `text` to `path`, or to `stdout` when path is None or "-"."""
+    if path is None or str(path) == "-":
+        assert stdout is not None
+        stdout.write(text)
+        stdout.flush()
+        return
+    data = text.encode("utf-8")
+    _write_atomically(path, lambda out: out.write(data))
+
+
+def _csv_text(rows: Iterable[list[str]]) -> str:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+# --------------------------------------------------------------------------------------------------
+# Anki package
+
+def anki_deck_id(deck_id: str) -> int:
+    """A stable Anki deck id for a quiz deck id (never 1, Anki's Default deck)."""
+    digest = hashlib.sha256(f"quiz deck {deck_id}".encode("utf-8")).digest()
+    return (int.from_bytes(digest[:6], "big") % (1 << 47)) + (1 << 30)
+
+
+def _anki_tag(tag: str) -> str:
+    return re.sub(r"\s+", "_", tag.strip())
+
+
+def _citations_html(card: Card) -> str:
+    parts = []
+    for citation in card.cite:
+        parts.append(
+            f'<blockquote class="quote">“{html.escape(citation.quote)}”'
+            f'<div class="source">— {html.escape(citation.source)}</div></blockquote>'
+        )
+    return "".join(parts)
+
+
+def _text_html(text: str) -> str:
+    return html.escape(text).replace("\n", "<br>")
+
+
+def _cloze_html(card: Card) -> str:
+    """The cloze text with gap N as {{cN::answer}} or {{cN::answer::hint}}, the rest HTML-escaped."""
+    out: list[str] = []
+    last = 0
+    for n, match in enumerate(CLOZE_GAP.finditer(card.text), start=1):
+        out.append(_text_html(card.text[last:match.start()]))
+        answer = _text_html(match.group(1).strip())
+        hint = f"::{_text_html(match.group(2).strip())}" if match.group(2) else ""
+        out.append(f"{{{{c{n}::{answer}{hint}}}}}")
+        last = match.end()
+    out.append(_text_html(card.text[last:]))
+    return "".join(out)
+
+
+_CSS = """.card { font-family: sans-serif; font-size: 20px; text-align: center; color: black; background: white; }
+.choices { text-align: left; display: inline-block; }
+.accept { font-size: 16px; color: #555; }
+.quote { text-align: left; font-size: 16px; margin: 12px 24px; }
+.source { font-size: 13px; color: #666; }
+.cloze { font-weight: bold; color: blue; }
+.nightMode .cloze { color: lightblue; }
+"""
+
+
+def _models():
+    import genanki
+
+    common = [{"name": "Citations"}, {"name": "Card ID"}]
+    back = ('{{#Also accepted}}<div class="accept">Also accepted: {{Also accepted}}</div>{{/Also accepted}}'
+            '<div class="citations">{{Citations}}</div>')
+    typed = genanki.Model(
+        TYPED_MODEL_ID, "quiz typed answer",
+        fields=[{"name": "Question"}, {"name": "Answer"}, {"name": "Also accepted"}, *common],
+        templates=[{"name": "Typed", "qfmt": "{{Question}}<br><br>{{type:Answer}}",
+                    "afmt": "{{Question}}<hr id=answer>{{type:Answer}}" + back}],
+        css=_CSS,
+    )
+    basic = genanki.Model(
+        BASIC_MODEL_ID, "quiz basic",
+        fields=[{"name": "Question"}, {"name": "Answer"}, {"name": "Also accepted"}, *common],
+        templates=[{"name": "Card 1", "qfmt": "{{Question}}",
+                    "afmt": "{{FrontSide}}<hr id=answer>{{Answer}}" + back}],
+        css=_CSS,
+    )
+    cloze = genanki.Model(
+        CLOZE_MODEL_ID, "quiz cloze",
+        fields=[{"name": "Text"}, {"name": "Back Extra"}, {"name": "Card ID"}],
+        templates=[{"name": "Cloze", "qfmt": "{{cloze:Text}}",
+                    "afmt": '{{cloze:Text}}<div class="citations">{{Back Extra}}</div>'}],
+        css=_CSS,
+        model_type=genanki.Model.CLOZE,
+    )
+    return typed, basic, cloze
+
+
+def _front(card: Card) -> str:
+    front = _text_html(card.question)
+    if card.type is CardType.CHOICE:
+        items = "".join(f"<li>{_text_html(choice)}</li>" for choice in card.choices)
+        front += f'<ol class="choices">{items}</ol>'
+    elif card.type is CardType.TRUEFALSE:
+        front += "<br><i>True or false?</i>"
+    return front
+
+
+def export_apkg(deck: Deck, out: Path, now: datetime) -> int:
+    """Write `deck` as an Anki package; returns the number of notes. `now` stamps the notes, so a
+    later export counts as newer and Anki updates the notes it imported before."""
+    import genanki
+
+    typed, basic, cloze = _models()
+    anki_deck = genanki.Deck(anki_deck_id(deck.id), deck.title)
+    for card in deck.cards:
+        guid = genanki.guid_for(deck.id, card.id)
+        tags = [_anki_tag(t) for t in card.tags if t.strip()]
+        citations = _citations_html(card)
+        if card.type is CardType.CLOZE:
+            note = genanki.Note(model=cloze, fields=[_cloze_html(card), citations, card.id], guid=guid, tags=tags)
+        else:
+            answer = card.answer
+            if card.type is CardType.TRUEFALSE:
+                answer = "True" if card.answer.strip().casefold() == "true" else "False"
+            model = typed if card.type is CardType.TYPED else basic
+            accepted = ", ".join(_text_html(a) for a in card.accept)
+            note = genanki.Note(model=model, fields=[_front(card), _text_html(answer), accepted, citations, card.id],
+                                guid=guid, tags=tags)
+        anki_deck.add_note(note)
+    package = genanki.Package(anki_deck)
+
+    def write(target: IO[bytes]) -> None:
+        # genanki builds its SQLite file in a temporary file of its own and zips it into `target`.
+        package.write_to_file(target, timestamp=now.timestamp())
+
+    _write_atomically(out, write)
+    return len(deck.cards)
+
+
+# --------------------------------------------------------------------------------------------------
+# Deck CSV
+
+DECK_CSV_COLUMNS = ["id", "type", "question", "answer", "accept", "choices", "source", "quote", "tags"]
+
+
+def _cloze_blanks(card: Card) -> str:
+    return CLOZE_GAP.sub(lambda m: f"[{m.group(2).strip()}]" if m.group(2) else "[...]", card.text)
+
+
+def deck_rows(deck: Deck) -> Iterator[list[str]]:
+    yield list(DECK_CSV_COLUMNS)
+    for card in deck.cards:
+        if card.type is CardType.CLOZE:
+            question, answer = _cloze_blanks(card), LIST_JOINER.join(card.gaps)
+        else:
+            question, answer = card.question, card.answer
+        yield [
+            card.id, card.type.value, question, answer,
+            LIST_JOINER.join(card.accept), LIST_JOINER.join(card.choices),
+            LIST_JOINER.join(c.source for c in card.cite), LIST_JOINER.join(c.quote for c in card.cite),
+            LIST_JOINER.join(card.tags),
+        ]
+
+
+def export_csv(deck: Deck, out: Path | None, stdout: IO[str] | None = None) -> int:
+    """Write the deck as CSV to `out` (or `stdout` for None / "-"); returns the number of cards."""
+    _write_text(out, _csv_text(deck_rows(deck)), stdout)
+    return len(deck.cards)
+
+
+# --------------------------------------------------------------------------------------------------
+# Review history
+
+HISTORY_COLUMNS = [
+    "card_id", "review_time", "review_rating", "review_state", "review_duration",
+    "deck", "card", "gap", "reviewed_at", "verdict", "answer", "practice", "override", "profile",
+]
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _spreadsheet_safe(text: str) -> str:
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _item_id(deck: str, card: str, gap: int) -> str:
+    return f"{deck}/{card}" + (f"#{gap}" if gap else "")
+
+
+def history_records(reviews: Iterable, include_practice: bool = True) -> Iterator[dict]:
+    """One dict per review (see HISTORY_COLUMNS), in the order given (the store gives time order)."""
+    for r in reviews:
+        if r.practice and not include_practice:
+            continue
+        when = r.reviewed_at.astimezone(timezone.utc)
+        ms = int(when.timestamp() * 1000 + (0.5 if when.timestamp() >= 0 else -0.5))
+        yield {
+            "card_id": _item_id(r.deck, r.card, r.gap),
+            "review_time": ms,
+            "review_rating": int(r.rating),
+            "review_state": int(r.before.state),
+            "review_duration": max(0, int(r.duration_ms)),
+            "deck": r.deck,
+            "card": r.card,
+            "gap": int(r.gap),
+            "reviewed_at": when.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "verdict": r.verdict,
+            "answer": r.answer,
+            "practice": int(bool(r.practice)),
+            "override": int(bool(r.override)),
+            "profile": r.profile,
+        }
+
+
+def write_history(reviews: Iterable, out: Path | None, fmt: str = "csv", include_practice: bool = True,
+                  stdout: IO[str] | None = None) -> int:
+    """Write the review log as CSV (or JSON, a list of objects); returns the number of reviews."""
+    records = list(history_records(reviews, include_practice))
+    if fmt == "json":
+        text = json.dumps(records, indent=2, ensure_ascii=False) + "\n"
+    elif fmt == "csv":
+        rows: list[list[str]] = [list(HISTORY_COLUMNS)]
+        for record in records:
+            row = [str(record[c]) for c in HISTORY_COLUMNS]
+            row[HISTORY_COLUMNS.index("answer")] = _spreadsheet_safe(record["answer"])
+            rows.append(row)
+        text = _csv_text(rows)
+    else:
+        raise UsageError(f"unknown history format {fmt!r}; use csv or json")
+    _write_text(out, text, stdout)
+    return len(records)
+
+
+# --------------------------------------------------------------------------------------------------
+# Term/definition files -> deck skeleton
+
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+_SEPARATOR_NAMES = {"tab": "\t", "comma": ",", "semicolon": ";", "pipe": "|", "space": " ", "colon": ":"}
+_HTML_BREAK = re.compile(r"<br\s*/?>|</(?:div|p|li)>", re.IGNORECASE)
+_HTML_TAG = re.compile(r"<[^>]*>")
+
+
+@dataclass(frozen=True)
+class Term:
+    question: str
+    answer: str
+    key: str  # what the card id is made from: the term (Quizlet) or the front (Anki)
+    tags: tuple[str, ...]
+    line: int
+
+
+@dataclass(frozen=True)
+class TermFile:
+    terms: list[Term]
+    from_anki: bool  # an Anki text export (front/back) rather than Quizlet's (term/definition)
+
+
+def _plain(text: str, is_html: bool) -> str:
+    if is_html:
+        text = html.unescape(_HTML_TAG.sub("", _HTML_BREAK.sub(" ", text)))
+    return " ".join(text.split())
+
+
+def _read_import_text(path: Path) -> str:
+    try:
+        size = path.stat().st_size
+        if path.is_dir():
+            raise UsageError(f"{path} is a folder; give a .csv, .tsv or .txt file")
+        if size > MAX_IMPORT_BYTES:
+            raise UsageError(f"{path} is {size // (1024 * 1024)} MB; term files over 5 MB are refused")
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"cannot read {path}: no such file") from None
+    except OSError as error:
+        raise UsageError(f"cannot read {path}: {error.strerror or error}") from None
+    if b"\x00" in data:
+        raise UsageError(f"{path} is not a text file (it contains NUL bytes)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise UsageError(f"{path} is not UTF-8 text (byte {error.start + 1}); save it as UTF-8 and retry") from None
+
+
+def read_terms(path: str | Path, reverse: bool = False) -> TermFile:
+    """Parse a Quizlet or Anki text export. Raises UsageError (unreadable, empty) or DeckError
+    (one `path:line:col` problem per unusable line)."""
+    path = Path(path)
+    text = _read_import_text(path)
+    lines = text.splitlines()
+    shown = str(path)
+
+    # Anki's header lines come first: "#key:value".
+    separator: str | None = None
+    is_html = False
+    anki = False
+    special: dict[str, int] = {}
+    first = 0
+    problems: list[Problem] = []
+    for first, line in enumerate(lines):
+        if not line.startswith("#"):
+            break
+        key, _, value = line[1:].partition(":")
+        key, value = key.strip().casefold(), value.strip()
+        anki = True
+        if key == "separator":
+            separator = _SEPARATOR_NAMES.get(value.casefold(), value if len(value) == 1 else None)
+            if separator is None:
+                problems.append(Problem(shown, first + 1, 1, f"unknown separator {value!r}; "
+                                        "use tab, comma, semicolon, pipe, space or colon"))
+        elif key == "html":
+            is_html = value.casefold() == "true"
+        elif key.endswith(" column"):
+            try:
+                special[key[: -len(" column")]] = int(value) - 1
+            except ValueError:
+                problems.append(Problem(shown, first + 1, 1, f"'{key}' must be a column number, not {value!r}"))
+    else:
+        first = len(lines)
+    body = lines[first:]
+    if problems:
+        raise DeckError(problems)
+    if not any(line.strip() for line in body):
+        raise UsageError(f"{path} has no term/definition lines")
+    if separator is None:
+        separator = "\t" if any("\t" in line for line in body) else ","
+
+    terms: list[Term] = []
+    if anki or separator != "\t":
+        # Anki quotes fields holding the separator or a line break ("..."), like CSV.
+        reader = csv.reader(io.StringIO("\n".join(body)), delimiter=separator, quotechar='"', strict=False)
+        rows = [(first + reader.line_num, row) for row in reader]
+    else:
+        rows = [(first + i + 1, line.split("\t")) for i, line in enumerate(body)]
+
+    skip = {special[k] for k in ("guid", "notetype", "deck", "tags") if k in special}
+    for line_no, row in rows:
+        if not any(cell.strip() for cell in row):
+            continue
+        tags: tuple[str, ...] = ()
+        if anki:
+            if "tags" in special and special["tags"] < len(row):
+                tags = tuple(row[special["tags"]].split())
+            fields = [cell for i, cell in enumerate(row) if i not in skip]
+        else:
+            # Quizlet does not quote: a separator inside the definition splits it; put it back.
+            fields = [row[0], separator.join(row[1:])] if len(row) > 1 else row
+        fields = [_plain(cell, is_html) for cell in fields]
+        if len(fields) < 2 or not fields[0] or not fields[1]:
+            what = "front and back" if anki else "a term and a definition"
+            sep_name = next((n for n, s in _SEPARATOR_NAMES.items() if s == separator), repr(separator))
+            problems.append(Problem(shown, line_no, 1, f"expected {what} separated by {sep_name}"))
+            continue
+        first_col, second_col = fields[0], fields[1]
+        if anki:  # front is the question
+            question, answer = (second_col, first_col) if reverse else (first_col, second_col)
+        else:  # Quizlet: term, definition -> ask the definition
+            question, answer = (first_col, second_col) if reverse else (second_col, first_col)
+        terms.append(Term(question, answer, first_col, tags, line_no))
+    if problems:
+        raise DeckError(problems)
+    if not terms:
+        raise UsageError(f"{path} has no term/definition lines")
+    return TermFile(terms, anki)
+
+
+_ID_CHARS = re.compile(r"[^a-z0-9]+")
+# Letters NFKD does not split into a base letter and an accent.
+_ASCII_LETTERS = str.maketrans({"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "æ": "ae", "Æ": "AE",
+                                "œ": "oe", "Œ": "OE", "ß": "ss", "þ": "th", "Þ": "Th", "ð": "d", "Ð": "D", "ı": "i"})
+
+
+def slug(text: str, limit: int = 40) -> str:
+    """A card/deck id from text: ASCII lowercase letters and digits joined by '-', at most `limit` long."""
+    ascii_text = unicodedata.normalize("NFKD", text.translate(_ASCII_LETTERS)).encode("ascii", "ignore").decode()
+    s = _ID_CHARS.sub("-", ascii_text.lower()).strip("-")
+    if len(s) > limit:
+        s = s[:limit]
+        s = s.rsplit("-", 1)[0] if "-" in s else s
+    return s.strip("-") or "card"
+
+
+def skeleton_yaml(terms: list[Term], deck_id: str, title: str, source_name: str, reverse: bool,
+                  from_anki: bool) -> str:
+    import yaml
+
+    used: set[str] = set()
+    cards = []
+    for term in terms:
+        base = card_id = slug(term.key)
+        n = 2
+        while card_id in used:
+            card_id = f"{base}-{n}"
+            n += 1
+        used.add(card_id)
+        card: dict = {"id": card_id, "question": term.question, "answer": term.answer,
+                      "cite": [{"source": "TODO.txt", "quote": "TODO"}]}
+        if term.tags:
+            card["tags"] = list(term.tags)
+        cards.append(card)
+    if from_anki:
+        direction = "the back of each Anki note, expecting the front" if reverse else \
+            "the front of each Anki note, expecting the back"
+    else:
+        direction = "the term, expecting the definition" if reverse else "the definition, expecting the term"
+    header = (
+        f"# Deck skeleton made by `quiz import` from {source_name} ({len(cards)} cards).\n"
+        "#\n"
+        "# Every answer in a quiz deck cites a verbatim quote from a source article. For each card:\n"
+        "#   1. put the article (a .txt file) in the `sources` folder (\".\" is this file's folder),\n"
+        "#   2. replace `source: TODO.txt` with the article's file name and `quote: TODO` with the words\n"
+        "#      of the article that support the answer, copied exactly,\n"
+        "#   3. run `quiz check` on this file: it flags every card that still cites TODO.txt.\n"
+        "# Cards are typed-answer cards; add `accept: [...]` for other answers to count as correct.\n"
+        f"# Questions ask {direction}.\n"
+    )
+    body = yaml.dump(
+        {"id": deck_id, "title": title, "sources": ".", "cards": cards},
+        Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper),
+        sort_keys=False, allow_unicode=True, default_flow_style=False, width=100, indent=2,
+    )
+    return header + body
+
+
+def import_terms(src: str | Path, out: str | Path, force: bool = False, reverse: bool = False,
+                 title: str | None = None) -> int:
+    """Turn a term file into a deck skeleton at `out`; returns the number of cards."""
+    src, out = Path(src), Path(out)
+    if out.exists() and not force:
+        raise UsageError(f"{out} exists; use --force to overwrite it")
+    if out.exists() and out.is_dir():
+        raise UsageError(f"{out} is a folder; give the deck file to write, e.g. {out / 'deck.yaml'}")
+    parsed = read_terms(src, reverse)
+    stem = out.name[:-5] if out.name.endswith(".yaml") else out.stem
+    deck_id = slug(stem, limit=60)
+    text = skeleton_yaml(parsed.terms, deck_id, title or src.stem, src.name, reverse, parsed.from_anki)
+    _write_text(out, text, None)
+    return len(parsed.terms)

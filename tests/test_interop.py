@@ -1,0 +1,445 @@
+"""Export to Anki and CSV, the review-history CSV, and importing Quizlet/Anki term files."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from quiz import interop
+from quiz.cli import app
+from quiz.deck import load_deck
+
+SOURCE = """Russia will leave the ISS "after 2024" & build its own station.
+Yuri Borisov, head of Roscosmos, told President Putin <in person>.
+The station, launched in 1998, serves navigation, communication and data transmission.
+"""
+
+DECK = """\
+id: demo
+title: Demo <deck>
+sources: src
+cards:
+  - id: exit
+    question: When will Russia leave the ISS?
+    answer: after 2024
+    accept: [post-2024]
+    cite:
+      - source: a.txt
+        quote: 'Russia will leave the ISS "after 2024" & build'
+    tags: [dates, key facts]
+  - id: chief
+    type: choice
+    question: Who heads <Roscosmos>?
+    answer: Yuri Borisov
+    choices: [Dmitry Rogozin, Yuri Borisov]
+    cite:
+      - source: a.txt
+        quote: Yuri Borisov, head of Roscosmos
+      - source: sub/b.txt
+        quote: Borisov
+  - id: launch
+    type: truefalse
+    question: The station was launched in 1998.
+    answer: true
+    cite:
+      - source: a.txt
+        quote: launched in 1998
+  - id: putin
+    type: flip
+    question: Whom did Borisov tell?
+    answer: President Putin, <in person>
+    cite:
+      - source: a.txt
+        quote: told President Putin <in person>
+  - id: services
+    type: cloze
+    text: 'It serves {{navigation}}, {{communication::c...}} & {{data transmission}}.'
+    cite:
+      - source: a.txt
+        quote: navigation, communication and data transmission
+"""
+
+
+@pytest.fixture()
+def deck_file(tmp_path: Path) -> Path:
+    (tmp_path / "src" / "sub").mkdir(parents=True)
+    (tmp_path / "src" / "a.txt").write_text(SOURCE, encoding="utf-8")
+    (tmp_path / "src" / "sub" / "b.txt").write_text("Borisov\n", encoding="utf-8")
+    path = tmp_path / "demo.yaml"
+    path.write_text(DECK, encoding="utf-8")
+    return path
+
+
+def run(*args: str, env: dict | None = None):
+    return CliRunner().invoke(app, list(args), env=env)
+
+
+# ---------------------------------------------------------------------------------------------- Anki
+
+
+def _import_into(collection, apkg: Path):
+    from anki.collection import ImportAnkiPackageOptions, ImportAnkiPackageRequest
+
+    return collection.import_anki_package(
+        ImportAnkiPackageRequest(package_path=str(apkg), options=ImportAnkiPackageOptions())
+    ).log
+
+
+def _notes(collection) -> dict[str, dict]:
+    """Imported notes by their Card ID field: note type, fields, tags, number of Anki cards."""
+    notes = {}
+    for nid in collection.find_notes(""):
+        note = collection.get_note(nid)
+        fields = dict(note.items())
+        notes[fields["Card ID"]] = {"type": note.note_type()["name"], "fields": fields, "tags": sorted(note.tags),
+                                    "cards": len(note.card_ids()), "guid": note.guid}
+    return notes
+
+
+def test_apkg_imports_into_anki_with_citations(deck_file: Path, tmp_path: Path) -> None:
+    from anki.collection import Collection
+
+    apkg = tmp_path / "demo.apkg"
+    result = run("export", str(deck_file), "--format", "apkg", "-o", str(apkg),
+                 env={"QUIZ_NOW": "2026-11-21T10:00:00+00:00"})
+    assert result.exit_code == 0, result.output
+    assert f"Wrote 5 cards of demo to {apkg}" in result.output
+
+    col = Collection(str(tmp_path / "anki" / "collection.anki2")) if (tmp_path / "anki").mkdir() is None else None
+    try:
+        log = _import_into(col, apkg)
+        assert len(log.new) == 5
+        notes = _notes(col)
+        assert sorted(notes) == ["chief", "exit", "launch", "putin", "services"]
+        assert col.card_count() == 4 + 3  # the cloze note makes one Anki card per gap
+
+        exit_note = notes["exit"]
+        assert exit_note["type"] == "quiz typed answer"
+        assert exit_note["fields"]["Question"] == "When will Russia leave the ISS?"
+        assert exit_note["fields"]["Answer"] == "after 2024"
+        assert exit_note["fields"]["Also accepted"] == "post-2024"
+        assert exit_note["fields"]["Citations"] == (
+            '<blockquote class="quote">“Russia will leave the ISS &quot;after 2024&quot; &amp; build”'
+            '<div class="source">— a.txt</div></blockquote>')
+        assert exit_note["tags"] == ["dates", "key_facts"]
+
+        chief = notes["chief"]["fields"]
+        assert chief["Question"] == ('Who heads &lt;Roscosmos&gt;?<ol class="choices"><li>Dmitry Rogozin</li>'
+                                     "<li>Yuri Borisov</li></ol>")
+        assert "— sub/b.txt" in chief["Citations"] and "Yuri Borisov, head of Roscosmos" in chief["Citations"]
+        assert notes["launch"]["fields"]["Answer"] == "True"
+        assert notes["putin"]["fields"]["Answer"] == "President Putin, &lt;in person&gt;"
+
+        cloze = notes["services"]
+        assert cloze["type"] == "quiz cloze"
+        assert cloze["fields"]["Text"] == ("It serves {{c1::navigation}}, {{c2::communication::c...}} &amp; "
+                                           "{{c3::data transmission}}.")
+        assert "navigation, communication and data transmission" in cloze["fields"]["Back Extra"]
+        assert cloze["cards"] == 3
+
+        deck_names = [d.name for d in col.decks.all_names_and_ids()]
+        assert "Demo <deck>" in deck_names
+    finally:
+        col.close()
+
+
+def test_reimporting_a_newer_export_updates_instead_of_duplicating(deck_file: Path, tmp_path: Path) -> None:
+    from anki.collection import Collection
+
+    first, second = tmp_path / "v1.apkg", tmp_path / "v2.apkg"
+    assert run("export", str(deck_file), "-f", "apkg", "-o", str(first),
+               env={"QUIZ_NOW": "2026-11-21T10:00:00+00:00"}).exit_code == 0
+    deck_file.write_text(DECK.replace("question: When will Russia leave the ISS?",
+                                      "question: When does Russia leave the ISS?"), encoding="utf-8")
+    assert run("export", str(deck_file), "-f", "apkg", "-o", str(second),
+               env={"QUIZ_NOW": "2026-11-22T10:00:00+00:00"}).exit_code == 0
+
+    (tmp_path / "anki").mkdir()
+    col = Collection(str(tmp_path / "anki" / "collection.anki2"))
+    try:
+        assert len(_import_into(col, first).new) == 5
+        log = _import_into(col, second)
+        assert (len(log.new), len(log.updated)) == (0, 5)
+        notes = _notes(col)
+        assert len(notes) == 5 and col.card_count() == 7
+        assert notes["exit"]["fields"]["Question"] == "When does Russia leave the ISS?"
+    finally:
+        col.close()
+
+
+def test_apkg_ids_are_stable(deck_file: Path) -> None:
+    import genanki
+
+    deck = load_deck(deck_file)
+    assert interop.anki_deck_id("demo") == interop.anki_deck_id("demo") != interop.anki_deck_id("demo2")
+    assert interop.anki_deck_id("demo") > 1
+    assert genanki.guid_for("demo", "exit") == genanki.guid_for(deck.id, deck.cards[0].id)
+
+
+def test_apkg_needs_an_output_file(deck_file: Path) -> None:
+    result = run("export", str(deck_file), "--format", "apkg")
+    assert result.exit_code == 2
+    assert result.output == "Error: an Anki package is a file: give one with -o, e.g. -o deck.apkg\n"
+
+
+def test_export_rejects_unknown_format_and_bad_deck(deck_file: Path, tmp_path: Path) -> None:
+    result = run("export", str(deck_file), "--format", "pdf", "-o", str(tmp_path / "x"))
+    assert (result.exit_code, result.output) == (2, "Error: unknown export format 'pdf'; use --format apkg or "
+                                                    "--format csv\n")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: bad\ntitle: Bad\ncards: 3\n", encoding="utf-8")
+    result = run("export", str(bad), "--format", "csv", "-o", str(tmp_path / "bad.csv"))
+    assert result.exit_code == 2
+    assert result.output == f"{bad}:3:8: 'cards' must be a list of cards ('- id: ...'), got the number 3\n"
+    assert not (tmp_path / "bad.csv").exists()
+
+
+# ---------------------------------------------------------------------------------------------- CSV
+
+
+def test_csv_export_rows(deck_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "demo.csv"
+    result = run("export", str(deck_file), "--format", "csv", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    with out.open(newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    assert rows == [
+        ["id", "type", "question", "answer", "accept", "choices", "source", "quote", "tags"],
+        ["exit", "typed", "When will Russia leave the ISS?", "after 2024", "post-2024", "", "a.txt",
+         'Russia will leave the ISS "after 2024" & build', "dates | key facts"],
+        ["chief", "choice", "Who heads <Roscosmos>?", "Yuri Borisov", "", "Dmitry Rogozin | Yuri Borisov",
+         "a.txt | sub/b.txt", "Yuri Borisov, head of Roscosmos | Borisov", ""],
+        ["launch", "truefalse", "The station was launched in 1998.", "true", "", "", "a.txt", "launched in 1998", ""],
+        ["putin", "flip", "Whom did Borisov tell?", "President Putin, <in person>", "", "", "a.txt",
+         "told President Putin <in person>", ""],
+        ["services", "cloze", "It serves [...], [c...] & [...].", "navigation | communication | data transmission",
+         "", "", "a.txt", "navigation, communication and data transmission", ""],
+    ]
+
+
+def test_csv_export_to_stdout(deck_file: Path) -> None:
+    result = run("export", str(deck_file), "--format", "csv")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0] == "id,type,question,answer,accept,choices,source,quote,tags"
+    assert len(list(csv.reader(io.StringIO(result.stdout)))) == 6
+
+
+# ---------------------------------------------------------------------------------------------- history
+
+
+def _store_with_history(db: Path):
+    from quiz.scheduler import ItemState, State
+    from quiz.store import Review, Store
+
+    t0 = datetime(2026, 11, 20, 9, 0, 0, 123000, tzinfo=timezone.utc)
+    new = ItemState()
+    learning = ItemState(State.LEARNING, step=0, stability=2.3065, difficulty=2.1181,
+                         due=t0 + timedelta(minutes=10), last_review=t0, reps=1)
+    review = ItemState(State.REVIEW, stability=2.5, difficulty=2.0, due=t0 + timedelta(days=2),
+                       last_review=t0 + timedelta(minutes=11), reps=2)
+    with Store(db, "alice") as store:
+        store.record(Review(deck="demo", card="exit", gap=0, reviewed_at=t0, rating=3, verdict="almost",
+                            answer="2024", duration_ms=5210, before=new, after=learning, interval_days=0.0069))
+        store.record(Review(deck="demo", card="services", gap=2, reviewed_at=t0 + timedelta(minutes=1), rating=1,
+                            verdict="wrong", answer="=HYPERLINK(\"x\")", duration_ms=9000, before=new,
+                            after=learning, interval_days=0.0007))
+        store.record(Review(deck="demo", card="exit", gap=0, reviewed_at=t0 + timedelta(minutes=11), rating=4,
+                            verdict="correct", answer="after 2024, \"officially\"", duration_ms=1500,
+                            before=learning, after=review, interval_days=2.0, override=True))
+        store.record(Review(deck="demo", card="exit", gap=0, reviewed_at=t0 + timedelta(minutes=12), rating=3,
+                            verdict="correct", answer="after 2024", duration_ms=800, before=review,
+                            after=review, interval_days=0.0, practice=True))
+        store.record(Review(deck="other", card="x", gap=0, reviewed_at=t0 + timedelta(minutes=13), rating=3,
+                            verdict="self", answer="", duration_ms=700, before=new, after=learning,
+                            interval_days=0.0069))
+    with Store(db, "bob") as store:
+        store.record(Review(deck="demo", card="exit", gap=0, reviewed_at=t0, rating=2, verdict="almost",
+                            answer="2024", duration_ms=100, before=new, after=learning, interval_days=0.0069))
+
+
+HISTORY_HEADER = ("card_id,review_time,review_rating,review_state,review_duration,deck,card,gap,reviewed_at,"
+                  "verdict,answer,practice,override,profile")
+
+
+def test_history_csv_rows(tmp_path: Path, deck_file: Path) -> None:
+    db = tmp_path / "h.db"
+    _store_with_history(db)
+    out = tmp_path / "history.csv"
+    result = run("history", "--deck", str(deck_file), "--format", "csv", "-o", str(out),
+                 "--profile", "alice", "--db", str(db))
+    assert result.exit_code == 0, result.output
+    assert result.output == f"Wrote 4 answers to {out}\n"
+    assert out.read_bytes().decode("utf-8").split("\r\n") == [  # csv module: CRLF rows
+        HISTORY_HEADER,
+        "demo/exit,1795165200123,3,0,5210,demo,exit,0,2026-11-20T09:00:00.123Z,almost,2024,0,0,alice",
+        "demo/services#2,1795165260123,1,0,9000,demo,services,2,2026-11-20T09:01:00.123Z,wrong,"
+        "\"'=HYPERLINK(\"\"x\"\")\",0,0,alice",
+        "demo/exit,1795165860123,4,1,1500,demo,exit,0,2026-11-20T09:11:00.123Z,correct,"
+        "\"after 2024, \"\"officially\"\"\",0,1,alice",
+        "demo/exit,1795165920123,3,2,800,demo,exit,0,2026-11-20T09:12:00.123Z,correct,after 2024,1,0,alice",
+        "",
+    ]
+
+
+def test_history_filters_and_json(tmp_path: Path) -> None:
+    db = tmp_path / "h.db"
+    _store_with_history(db)
+    everything = run("history", "--profile", "alice", "--db", str(db))
+    assert everything.exit_code == 0
+    assert [line.split(",")[0] for line in everything.stdout.splitlines()[1:]] == [
+        "demo/exit", "demo/services#2", "demo/exit", "demo/exit", "other/x"]
+    no_practice = run("history", "--deck", "demo", "--no-practice", "--profile", "alice", "--db", str(db))
+    assert len(no_practice.stdout.splitlines()) == 1 + 3
+    bob = run("history", "--format", "json", "--db", str(db), env={"QUIZ_PROFILE": "bob"})
+    assert json.loads(bob.stdout) == [{
+        "card_id": "demo/exit", "review_time": 1795165200123, "review_rating": 2, "review_state": 0,
+        "review_duration": 100, "deck": "demo", "card": "exit", "gap": 0, "reviewed_at": "2026-11-20T09:00:00.123Z",
+        "verdict": "almost", "answer": "2024", "practice": 0, "override": 0, "profile": "bob",
+    }]
+    assert run("history", "--format", "xml", "--db", str(db)).exit_code == 2
+
+
+def test_history_csv_is_what_the_fsrs_optimizer_reads(tmp_path: Path) -> None:
+    """The py-fsrs optimizer takes ReviewLogs; rebuild them from our CSV the way its docs describe."""
+    from fsrs import Rating, ReviewLog
+
+    db = tmp_path / "h.db"
+    _store_with_history(db)
+    text = run("history", "--no-practice", "--profile", "alice", "--db", str(db)).stdout
+    logs = []
+    for row in csv.DictReader(io.StringIO(text)):
+        logs.append(ReviewLog(card_id=hash(row["card_id"]) & 0xFFFFFFFF, rating=Rating(int(row["review_rating"])),
+                              review_datetime=datetime.fromtimestamp(int(row["review_time"]) / 1000, timezone.utc),
+                              review_duration=int(row["review_duration"])))
+    assert [log.rating for log in logs] == [Rating.Good, Rating.Again, Rating.Easy, Rating.Good]
+    assert logs[0].review_datetime == datetime(2026, 11, 20, 9, 0, 0, 123000, tzinfo=timezone.utc)
+
+
+# ---------------------------------------------------------------------------------------------- import
+
+
+def _import(tmp_path: Path, name: str, content: str, *extra: str):
+    src = tmp_path / name
+    src.write_text(content, encoding="utf-8")
+    out = tmp_path / "imported.yaml"
+    return run("import", str(src), "-o", str(out), *extra), out
+
+
+def test_import_quizlet_tsv_round_trips(tmp_path: Path) -> None:
+    content = ("Roscosmos\tRussia's state space corporation\n"
+               "Yuri Borisov\tHead of Roscosmos, said \"after 2024\": leave the ISS\n"
+               "\n"
+               "ISS\tInternational Space Station, launched 1998\n"
+               "Roscosmos\tWho is 'Roskosmos'?\n"
+               "Zoë & Ørsted\t#1 in yes: no\n")
+    result, out = _import(tmp_path, "quizlet.tsv", content)
+    assert result.exit_code == 0, result.output
+    assert result.output == (f"Wrote 5 cards to {out}; fill in each `cite` (source file and verbatim quote), "
+                             f"then run: quiz check {out}\n")
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("# Deck skeleton made by `quiz import` from quizlet.tsv (5 cards).\n")
+    assert "# Questions ask the definition, expecting the term.\n" in text
+    deck = load_deck(out)
+    assert (deck.id, deck.title, deck.sources) == ("imported", "quizlet", tmp_path)
+    assert [(c.id, c.type.value, c.question, c.answer) for c in deck.cards] == [
+        ("roscosmos", "typed", "Russia's state space corporation", "Roscosmos"),
+        ("yuri-borisov", "typed", "Head of Roscosmos, said \"after 2024\": leave the ISS", "Yuri Borisov"),
+        ("iss", "typed", "International Space Station, launched 1998", "ISS"),
+        ("roscosmos-2", "typed", "Who is 'Roskosmos'?", "Roscosmos"),
+        ("zoe-orsted", "typed", "#1 in yes: no", "Zoë & Ørsted"),
+    ]
+    assert all([(c.source, c.quote) for c in card.cite] == [("TODO.txt", "TODO")] for card in deck.cards)
+
+    # `quiz check` flags every card until the placeholders are replaced.
+    check = run("check", str(out))
+    assert check.exit_code == 1
+    assert len(re.findall(r"source file 'TODO\.txt' not found", check.output)) == 5
+
+
+def test_import_reverse_and_comma_csv(tmp_path: Path) -> None:
+    result, out = _import(tmp_path, "terms.csv", 'Roscosmos,"Russia\'s space agency, a state corporation"\n'
+                                                  "ISS,station, launched 1998\n", "--reverse", "--title", "Terms")
+    assert result.exit_code == 0, result.output
+    deck = load_deck(out)
+    assert deck.title == "Terms"
+    assert [(c.id, c.question, c.answer) for c in deck.cards] == [
+        ("roscosmos", "Roscosmos", "Russia's space agency, a state corporation"),
+        ("iss", "ISS", "station, launched 1998"),  # Quizlet does not quote: the rest is the definition
+    ]
+    assert "# Questions ask the term, expecting the definition.\n" in out.read_text(encoding="utf-8")
+
+
+def test_import_anki_text_export_round_trips(tmp_path: Path) -> None:
+    content = ("#separator:tab\n"
+               "#html:true\n"
+               "#guid column:1\n"
+               "#notetype column:2\n"
+               "#deck column:3\n"
+               "#tags column:6\n"
+               "abc123\tBasic\tISS\tWho heads <b>Roscosmos</b>?\tYuri&nbsp;Borisov<br>since July\tpeople story\n"
+               "def456\tBasic\tISS\t\"Leave the ISS\tafter\"\t2024\t\n")
+    result, out = _import(tmp_path, "anki.txt", content)
+    assert result.exit_code == 0, result.output
+    deck = load_deck(out)
+    assert [(c.id, c.question, c.answer, c.tags) for c in deck.cards] == [
+        ("who-heads-roscosmos", "Who heads Roscosmos?", "Yuri Borisov since July", ("people", "story")),
+        ("leave-the-iss-after", "Leave the ISS after", "2024", ()),
+    ]
+    assert "# Questions ask the front of each Anki note, expecting the back.\n" in out.read_text(encoding="utf-8")
+
+
+def test_import_refuses_to_overwrite_unless_forced(tmp_path: Path) -> None:
+    result, out = _import(tmp_path, "q.tsv", "a\tb\n")
+    assert result.exit_code == 0
+    before = out.read_text(encoding="utf-8")
+    again, _ = _import(tmp_path, "q.tsv", "c\td\n")
+    assert (again.exit_code, again.output) == (2, f"Error: {out} exists; use --force to overwrite it\n")
+    assert out.read_text(encoding="utf-8") == before
+    forced, _ = _import(tmp_path, "q.tsv", "c\td\n", "--force")
+    assert forced.exit_code == 0
+    assert load_deck(out).cards[0].answer == "c"
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("", "Error: {src} has no term/definition lines\n"),
+    ("\n  \n", "Error: {src} has no term/definition lines\n"),
+    ("just a line\nterm\tdefinition\n", "{src}:1:1: expected a term and a definition separated by tab\n"),
+    ("term\t\n", "{src}:1:1: expected a term and a definition separated by tab\n"),
+    ("#separator:weird\na\tb\n", "{src}:1:1: unknown separator 'weird'; use tab, comma, semicolon, pipe, space "
+                                 "or colon\n"),
+])
+def test_import_rejects_unusable_input(tmp_path: Path, content: str, message: str) -> None:
+    result, out = _import(tmp_path, "bad.tsv", content)
+    assert result.exit_code == 2
+    assert result.output == message.format(src=tmp_path / "bad.tsv")
+    assert not out.exists()
+
+
+def test_import_rejects_missing_binary_and_non_utf8_files(tmp_path: Path) -> None:
+    out = tmp_path / "x.yaml"
+    missing = run("import", str(tmp_path / "nope.tsv"), "-o", str(out))
+    assert (missing.exit_code, missing.output) == (2, f"Error: cannot read {tmp_path / 'nope.tsv'}: no such file\n")
+    binary = tmp_path / "b.tsv"
+    binary.write_bytes(b"a\tb\x00c\n")
+    result = run("import", str(binary), "-o", str(out))
+    assert (result.exit_code, result.output) == (2, f"Error: {binary} is not a text file (it contains NUL bytes)\n")
+    latin = tmp_path / "l.tsv"
+    latin.write_bytes("Zoë\tname\n".encode("latin-1"))
+    result = run("import", str(latin), "-o", str(out))
+    assert (result.exit_code, result.output) == (2, f"Error: {latin} is not UTF-8 text (byte 3); save it as UTF-8 "
+                                                    "and retry\n")
+    assert not out.exists()
+
+
+def test_slug() -> None:
+    assert interop.slug("Yuri Borisov") == "yuri-borisov"
+    assert interop.slug("Zoë & Ørsted") == "zoe-orsted"
+    assert interop.slug("日本") == "card"
+    assert interop.slug("a" * 30 + " " + "b" * 30) == "a" * 30
