@@ -41,11 +41,16 @@ _DASH_FOLD = {c: "-" for c in _DASHES}
 # Invisible characters that web-scraped text is full of: soft hyphen, zero-width (non-)joiners, BOM.
 _INVISIBLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
 
-# Everything the fast normalizer cannot copy through as lower-cased ASCII: runs of two or more
-# whitespace/invisible characters, a single non-space whitespace character, any non-ASCII character.
-_SPECIAL = re.compile(r"[\s\u00ad\u200b-\u200d\u2060\ufeff]{2,}|[^\S ]|[^\x00-\x7f]")
-_WS_OR_INVISIBLE = re.compile(r"[\s\u00ad\u200b-\u200d\u2060\ufeff]+")
+_INVISIBLE_RE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]+")
 _HAS_WS = re.compile(r"\s")
+_WORD = re.compile(r"\S+")
+_NON_ASCII_CHAR = re.compile(r"[^\x00-\x7f]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+_LONG_RUN = re.compile(r"[\s\u00ad\u200b-\u200d\u2060\ufeff]{2,}")
+# A run of whitespace/invisible characters, except a lone ASCII space (the lookbehind rejects a space
+# not followed by another such character). Starting with a character class keeps the scan fast.
+_WS_RUN = re.compile(r"[\s\u00ad\u200b-\u200d\u2060\ufeff](?<! (?![\s\u00ad\u200b-\u200d\u2060\ufeff]))"
+                     r"[\s\u00ad\u200b-\u200d\u2060\ufeff]*")
 
 # An ellipsis in a quote marks left-out text: `...`, `…`, and the bracketed forms `(…)`, `[...]`.
 _ELLIPSIS = re.compile(r"\s*(?:[(\[]\s*(?:\.\s?\.\s?\.|\u2026)\s*[)\]]|\.{3,}|\u2026)\s*")
@@ -77,97 +82,155 @@ def _fold_char(c: str, skip: frozenset[str] = frozenset()) -> str:
     return c if "case" in skip else c.casefold()
 
 
-def fold(text: str, skip: Iterable[str] = ()) -> str:
-    """Normalize a short string (no offset map); `skip` names kinds of difference NOT to fold."""
-    skip = frozenset(skip)
-    if "whitespace" in skip:
-        return "".join(c if c.isspace() else _fold_char(c, skip) for c in text)
+# Whitespace that is not already a lone ASCII space, and invisible characters.
+_NO_SKIP: frozenset[str] = frozenset()
+_FOLD_CACHE: dict[tuple[str, frozenset[str]], str] = {}
+
+
+def _fold_run(run: str, skip: frozenset[str]) -> str:
+    """Fold a run of non-ASCII characters one by one (per character, exactly as NormText does)."""
     out = []
-    for m in re.finditer(r"([\s\u00ad\u200b-\u200d\u2060\ufeff]+)|(.)", text, re.DOTALL):
-        if m.group(1) is not None:
-            run = m.group(1)
-            if _HAS_WS.search(run):
-                out.append(" ")
-            elif "unicode" in skip:
-                out.append(run)
+    for c in run:
+        key = (c, skip)
+        folded = _FOLD_CACHE.get(key)
+        if folded is None:
+            folded = _FOLD_CACHE[key] = _fold_char(c, skip)
+        out.append(folded)
+    return "".join(out)
+
+
+def _collapse_ws(text: str) -> str:
+    """Whitespace runs (with any invisible characters in them) to one space; invisible runs to nothing."""
+    if not text.isascii() and any(c in text for c in _INVISIBLE):
+        text = _INVISIBLE_RE.sub("", text)
+    core = " ".join(text.split())
+    if not core:
+        return " " if text else ""
+    return (" " if text[0].isspace() else "") + core + (" " if text[-1].isspace() else "")
+
+
+_RUN_CACHE: dict[str, str] = {}
+_CHANGING_RE_CACHE: dict[frozenset[str], re.Pattern[str]] = {}
+
+
+def _fold_run_default(m: re.Match[str]) -> str:
+    run = m.group()
+    folded = _RUN_CACHE.get(run)
+    if folded is None:
+        folded = _fold_run(run, _NO_SKIP)
+        if len(_RUN_CACHE) < 100_000:  # bounded, whatever the input
+            _RUN_CACHE[run] = folded
+    return folded
+
+
+def _fold(text: str, skip: frozenset[str], strip: bool) -> str:
+    if not skip:  # the hot path: str.split/join and one scan for non-ASCII, all in C
+        text = _collapse_ws(text)
+        if not text.isascii():
+            text = _NON_ASCII.sub(_fold_run_default, text).casefold()
         else:
-            out.append(_fold_char(m.group(2), skip))
-    return "".join(out).strip(" ")
+            text = text.lower()
+        return text.strip(" ") if strip else text
+    if "whitespace" not in skip:
+        keep_invisible = "unicode" in skip
+
+        def collapse(m: re.Match[str]) -> str:
+            run = m.group()
+            if _HAS_WS.search(run):
+                return " "
+            return run if keep_invisible else ""
+
+        text = _WS_RUN.sub(collapse, text)
+    if not text.isascii():
+        text = _NON_ASCII.sub(lambda m: _fold_run(m.group(), skip), text)
+    if "case" not in skip:
+        text = text.lower() if text.isascii() else text.casefold()
+    return text.strip(" ") if strip else text
+
+
+def fold(text: str, skip: Iterable[str] = ()) -> str:
+    """Normalize a string without an offset map, stripped; `skip` names kinds of difference NOT to fold."""
+    return _fold(text, frozenset(skip), True)
 
 
 class NormText:
     """A text in normalized form with a map back to the original.
 
-    The normalized text is a concatenation of pieces. A *linear* piece copies original characters one
-    for one (ASCII lower-cased, a lone newline turned into a space), so any index inside it maps back;
-    an *atomic* piece (a whitespace run collapsed to one space, a character that NFKD expands) maps
-    back only at its boundaries, so a match may not start or end inside it.
+    Most characters normalize one for one (ASCII lower-cased, a curly quote to a straight one, a lone
+    newline to a space), so the map only records the *atomic* pieces that change length: a whitespace
+    run collapsed to one space, dropped invisible characters, a character NFKD expands ("ﬁ" -> "fi").
+    Between them, normalized and original indexes differ by a constant. A match may not start or end
+    inside an atomic piece.
     """
 
-    __slots__ = ("text", "_ns", "_os", "_nl", "_ol", "_linear", "_orig_len")
+    __slots__ = ("text", "_ns", "_os", "_nl", "_ol", "_orig_len")
 
     def __init__(self, original: str):
-        ns: list[int] = []
-        os_: list[int] = []
-        nl: list[int] = []
-        ol: list[int] = []
-        linear: list[bool] = []
-        parts: list[str] = []
-        n = 0
+        ns: list[int] = []  # normalized start of each atomic piece
+        os_: list[int] = []  # original start
+        nl: list[int] = []  # normalized length (0 for dropped characters)
+        ol: list[int] = []  # original length
+        shift = 0  # normalized index minus original index, after the pieces so far
 
-        def add(norm: str, o_start: int, o_len: int, is_linear: bool) -> None:
-            nonlocal n
-            if not norm:
-                return
-            if is_linear and linear and linear[-1] and ns[-1] + nl[-1] == n and os_[-1] + ol[-1] == o_start:
-                nl[-1] += len(norm)
-                ol[-1] += o_len
-            else:
-                ns.append(n)
-                os_.append(o_start)
-                nl.append(len(norm))
-                ol.append(o_len)
-                linear.append(is_linear)
-            parts.append(norm)
-            n += len(norm)
+        def piece(o: int, o_len: int, n_len: int) -> None:
+            nonlocal shift
+            ns.append(o + shift)
+            os_.append(o)
+            nl.append(n_len)
+            ol.append(o_len)
+            shift += n_len - o_len
 
-        pos = 0
-        for m in _SPECIAL.finditer(original):
-            s = m.start()
-            if s > pos:
-                add(original[pos:s].lower(), pos, s - pos, True)
-            chunk = m.group()
-            if len(chunk) > 1 or chunk.isspace() or chunk in _INVISIBLE:
-                # A run of whitespace and invisible characters (or a single one).
-                norm = " " if _HAS_WS.search(chunk) else ""
-                add(norm, s, len(chunk), len(chunk) == 1 and norm == " ")
+        # Atomic pieces: whitespace/invisible runs of two or more, and characters whose normalized
+        # form is not exactly one character (found through the set of distinct non-ASCII characters, so
+        # a text of curly quotes and dashes only costs one scan).
+        events = [(m.start(), m.end(), True) for m in _LONG_RUN.finditer(original)]
+        if not original.isascii():
+            changing = frozenset(
+                c for c in set(_NON_ASCII_CHAR.findall(original)) if len(_fold_run(c, _NO_SKIP)) != 1
+            )
+            if changing:
+                rx = _CHANGING_RE_CACHE.get(changing)
+                if rx is None:
+                    rx = re.compile("[" + "".join(re.escape(c) for c in sorted(changing)) + "]")
+                    if len(_CHANGING_RE_CACHE) < 1000:
+                        _CHANGING_RE_CACHE[changing] = rx
+                events += [(m.start(), m.end(), False) for m in rx.finditer(original)]
+                events.sort(key=lambda e: (e[0], -e[1]))  # a run before the characters inside it
+        covered = 0
+        for a, b, is_run in events:
+            if a < covered:  # a character inside a run already recorded
+                continue
+            covered = b
+            if is_run:
+                piece(a, b - a, 1 if _HAS_WS.search(original, a, b) else 0)
             else:
-                norm = _fold_char(chunk)
-                add(norm, s, 1, len(norm) == 1)
-            pos = m.end()
-        if pos < len(original):
-            add(original[pos:].lower(), pos, len(original) - pos, True)
-        self.text = "".join(parts)
-        self._ns, self._os, self._nl, self._ol, self._linear = ns, os_, nl, ol, linear
+                piece(a, 1, len(_fold_run(original[a], _NO_SKIP)))
+        self.text = _fold(original, _NO_SKIP, False)
+        self._ns, self._os, self._nl, self._ol = ns, os_, nl, ol
         self._orig_len = len(original)
+        if len(self.text) != self._orig_len + shift:  # would mean the map and the text disagree
+            raise AssertionError("normalization map out of step with the normalized text")
+
+    def _delta(self, i: int) -> int:
+        """Original minus normalized index in the one-for-one stretch after atomic piece `i`."""
+        return 0 if i < 0 else (self._os[i] + self._ol[i]) - (self._ns[i] + self._nl[i])
 
     def orig_start(self, p: int, snap: bool = False) -> int | None:
         """Original index of normalized index `p` as a span start (None if it splits a piece)."""
-        if p >= len(self.text):
-            return self._orig_len
         i = bisect_right(self._ns, p) - 1
-        if self._linear[i]:
-            return self._os[i] + p - self._ns[i]
-        return self._os[i] if (p == self._ns[i] or snap) else None
+        if i >= 0 and p < self._ns[i] + self._nl[i]:
+            return self._os[i] if (p == self._ns[i] or snap) else None
+        return min(p + self._delta(i), self._orig_len)
 
     def orig_end(self, e: int, snap: bool = False) -> int | None:
         """Original index just past normalized index `e - 1` as a span end (None if it splits a piece)."""
         if e <= 0:
             return 0
         i = bisect_right(self._ns, e - 1) - 1
-        if self._linear[i]:
-            return self._os[i] + e - self._ns[i]
-        return self._os[i] + self._ol[i] if (e == self._ns[i] + self._nl[i] or snap) else None
+        if i >= 0 and e - 1 < self._ns[i] + self._nl[i]:
+            end = self._ns[i] + self._nl[i]
+            return self._os[i] + self._ol[i] if (e == end or snap) else None
+        return e + self._delta(i)
 
     def find(self, needle: str, start: int = 0) -> tuple[int, int] | None:
         """The first occurrence of normalized `needle` at or after normalized index `start`, as an
@@ -183,20 +246,16 @@ class NormText:
         return None
 
     def norm_index(self, orig: int) -> int:
-        """The normalized index of the first piece starting at or after original index `orig`."""
+        """The normalized index of original index `orig` (the end of an atomic piece it falls inside)."""
         i = bisect_right(self._os, orig) - 1
-        if i < 0:
-            return 0
-        if self._linear[i] and orig < self._os[i] + self._ol[i]:
-            return self._ns[i] + orig - self._os[i]
-        if orig == self._os[i]:
-            return self._ns[i]
-        return self._ns[i] + self._nl[i]
+        if i >= 0 and orig < self._os[i] + self._ol[i]:
+            return self._ns[i] if orig == self._os[i] else self._ns[i] + self._nl[i]
+        return orig - self._delta(i)
 
 
 def normalize(text: str) -> str:
-    """The normalized form used for matching (what `NormText(text).text` is, without the map)."""
-    return NormText(text).text
+    """The normalized form used for matching: `NormText(text).text`, computed without the map."""
+    return _fold(text, _NO_SKIP, False)
 
 
 @dataclass
@@ -209,11 +268,31 @@ class SourceText:
     _norm: NormText | None = field(default=None, repr=False)
     _lines: list[int] | None = field(default=None, repr=False)
 
+    _flat: str | None = field(default=None, repr=False)
+    _words: tuple[list[int], list[int]] | None = field(default=None, repr=False)
+
     @property
     def norm(self) -> NormText:
+        """The normalized text with its offset map (built on first use)."""
         if self._norm is None:
             self._norm = NormText(self.text)
         return self._norm
+
+    @property
+    def normalized(self) -> str:
+        """The normalized text alone (cheaper than `norm` when no offsets are needed)."""
+        if self._norm is not None:
+            return self._norm.text
+        if self._flat is None:
+            self._flat = normalize(self.text)
+        return self._flat
+
+    def words(self) -> tuple[list[int], list[int]]:
+        """Start and end indexes of the words of the normalized text (for the closest-passage search)."""
+        if self._words is None:
+            spans = [m.span() for m in _WORD.finditer(self.norm.text)]
+            self._words = ([a for a, _ in spans], [b for _, b in spans])
+        return self._words
 
     def line_col(self, index: int) -> tuple[int, int]:
         """1-based line and column (in characters) of an index into the original text."""
@@ -267,30 +346,24 @@ class Sources:
             raise SourceError(
                 source, "missing", f"sources folder {self.display} does not exist (set `sources:` in the deck)"
             )
-        candidate = self.root / source
         try:
-            resolved = candidate.resolve()
-        except (OSError, RuntimeError) as e:  # symlink loop
-            raise SourceError(source, "unreadable", f"source {source!r} cannot be resolved: {e}") from None
-        if not resolved.is_relative_to(self.root):
-            how = "goes up with '..'" if ".." in PurePosixPath(source.replace("\\", "/")).parts else (
-                "is a symlink to a file outside it"
-            )
-            raise SourceError(
-                source,
-                "escape",
-                f"source {source!r} leaves {where} ({how}); cite a file inside it",
-            )
-        try:
-            st = resolved.stat()
+            resolved, st = self._walk(source)
         except FileNotFoundError:
             hint = difflib.get_close_matches(source, self.files(), n=1, cutoff=0.6)
             did_you_mean = f" (did you mean {hint[0]!r}?)" if hint else ""
             raise SourceError(
                 source, "missing", f"source file {source!r} not found in {where}{did_you_mean}"
             ) from None
-        except OSError as e:
-            raise SourceError(source, "unreadable", f"source {source!r} cannot be read: {e.strerror}") from None
+        except (OSError, RuntimeError) as e:  # permission denied on a folder, symlink loop
+            reason = getattr(e, "strerror", None) or str(e)
+            raise SourceError(source, "unreadable", f"source {source!r} cannot be read: {reason}") from None
+        if resolved is None:
+            how = "goes up with '..'" if ".." in Path(source).parts else "is a symlink to a file outside it"
+            raise SourceError(
+                source,
+                "escape",
+                f"source {source!r} leaves {where} ({how}); cite a file inside it",
+            )
         if stat.S_ISDIR(st.st_mode):
             raise SourceError(source, "not-a-file", f"source {source!r} is a directory, not a file")
         if not stat.S_ISREG(st.st_mode):
@@ -300,6 +373,28 @@ class Sources:
                 source, "too-large", f"source {source!r} is larger than {MAX_SOURCE_BYTES // 2**20} MB"
             )
         return resolved
+
+    def _walk(self, source: str) -> tuple[Path | None, os.stat_result]:
+        """(resolved path, its stat), or (None, _) when it resolves outside the folder.
+
+        The usual case, a plain relative path without symlinks, costs one `lstat` per component; any
+        `..` or symlink falls back to a full `Path.resolve()` and a containment check.
+        """
+        parts = Path(source).parts
+        if ".." not in parts:
+            path, st = self.root, None
+            for part in parts:
+                path = path / part
+                st = os.lstat(path)
+                if stat.S_ISLNK(st.st_mode):
+                    break
+            else:
+                if st is not None:
+                    return path, st
+        resolved = (self.root / source).resolve()
+        if not resolved.is_relative_to(self.root):
+            return None, os.stat_result((0,) * 10)
+        return resolved, resolved.stat()
 
     def get(self, source: str) -> SourceText:
         """The source's text, read (as UTF-8) once per run; raises SourceError (also cached)."""
@@ -320,7 +415,13 @@ class Sources:
         if name != source and name in self._texts:  # "./a.txt" and "a.txt" share one read
             return self._texts[name]
         try:
-            data = path.read_bytes()
+            # O_NOFOLLOW and O_NONBLOCK: if the file was swapped for a symlink or a FIFO since it was
+            # checked, fail (or re-check) instead of following it or blocking.
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+            with os.fdopen(fd, "rb") as f:
+                if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                    return SourceError(source, "not-a-file", f"source {source!r} is not a regular file")
+                data = f.read(MAX_SOURCE_BYTES + 1)
         except OSError as e:
             return SourceError(source, "unreadable", f"source {source!r} cannot be read: {e.strerror}")
         try:
@@ -352,23 +453,36 @@ class Sources:
         Hidden entries and symlinks that resolve outside the folder are left out.
         """
         if self._files is None:
-            found = []
+            found: list[str] = []
             if self.root.is_dir():
-                for dirpath, dirnames, filenames in os.walk(self.root):
-                    dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-                    for f in filenames:
-                        if f.startswith(".") or not f.lower().endswith((".txt", ".md")):
-                            continue
-                        p = Path(dirpath) / f
-                        try:
-                            real = p.resolve()
-                            if not real.is_relative_to(self.root) or not stat.S_ISREG(real.stat().st_mode):
-                                continue
-                        except (OSError, RuntimeError):
-                            continue
-                        found.append(p.relative_to(self.root).as_posix())
+                self._scan(self.root, "", found, depth=0)
             self._files = tuple(sorted(found))
         return self._files
+
+    def _scan(self, folder: Path, prefix: str, found: list[str], depth: int) -> None:
+        if depth > 20:
+            return
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            return
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            try:
+                if entry.is_symlink():
+                    real = Path(entry.path).resolve()
+                    if not real.is_relative_to(self.root):
+                        continue
+                    is_dir, is_file = real.is_dir(), stat.S_ISREG(real.stat().st_mode)
+                else:
+                    is_dir, is_file = entry.is_dir(), entry.is_file()
+            except (OSError, RuntimeError):
+                continue
+            if is_dir and not entry.is_symlink():
+                self._scan(Path(entry.path), f"{prefix}{entry.name}/", found, depth + 1)
+            elif is_file and entry.name.lower().endswith((".txt", ".md")):
+                found.append(prefix + entry.name)
 
     def corpus(self) -> tuple[str, list[int], list[str]]:
         """All readable source files' normalized texts joined by NUL, with each one's start and name.
@@ -385,8 +499,8 @@ class Sources:
                     continue
                 starts.append(n)
                 names.append(st.name)
-                parts.append(st.norm.text)
-                n += len(st.norm.text) + 1
+                parts.append(st.normalized)
+                n += len(st.normalized) + 1
             self._corpus = ("\x00".join(parts), starts, names)
         return self._corpus
 
@@ -567,9 +681,6 @@ def _found_elsewhere(sources: Sources, cited: str, quote: str) -> Iterable[Found
             yield Found(source=name, line=spans[0].line, col=spans[0].col, status=status)
 
 
-_WORD = re.compile(r"\S+")
-
-
 def word_diff(old: str, new: str) -> str:
     """A word diff in `git diff --word-diff=plain` notation: [-removed-]{+added+} (words split on space)."""
     a, b = old.split(), new.split()
@@ -589,7 +700,7 @@ def word_diff(old: str, new: str) -> str:
     return " ".join(out)
 
 
-# Bound on fuzzy work per missing quote: beyond this many candidate windows, first narrow the search
+# Bound on fuzzy work per missing quote: in a source of more words than this, first narrow the search
 # to the region rapidfuzz's partial alignment points at.
 _MAX_WINDOWS = 20000
 
@@ -608,24 +719,34 @@ def closest_passage(src: SourceText, quote: str) -> Closest | None:
     hay = src.norm.text
     if not q or not hay:
         return None
-    # Candidate windows start at a word start and span about as many words as the quote.
-    word_starts = [m.start() for m in _WORD.finditer(hay)]
-    word_ends = [m.end() for m in _WORD.finditer(hay)]
+    # Candidate windows start at a word start and span about as many words as the quote. Stage 1 scores
+    # windows of exactly the quote's word count everywhere; stage 2 varies start and length around the
+    # three best, so a dropped or added word still finds its passage.
+    starts, ends = src.words()
+    n = len(starts)
+    if not n:
+        return None
     nwords = max(1, len(q.split()))
-    lo_w, hi_w = 0, len(word_starts)
     spread = max(1, nwords // 4)
-    if len(word_starts) * (2 * spread + 1) > _MAX_WINDOWS:
+    lo, hi = 0, n
+    if n > _MAX_WINDOWS:
         al = fuzz.partial_ratio_alignment(q, hay)
         if al is not None:
-            lo_w = max(0, bisect_right(word_starts, al.dest_start) - 1 - nwords)
-            hi_w = min(len(word_starts), bisect_right(word_starts, al.dest_end) + nwords)
-    windows: list[tuple[int, int]] = []
-    for i in range(lo_w, hi_w):
-        for k in range(max(1, nwords - spread), nwords + spread + 1):
-            j = i + k - 1
-            if j >= len(word_ends):
-                break
-            windows.append((word_starts[i], word_ends[j]))
+            lo = max(0, bisect_right(starts, al.dest_start) - 1 - nwords)
+            hi = min(n, bisect_right(starts, al.dest_end) + nwords)
+    k = min(nwords, hi - lo)
+    firsts = range(lo, hi - k + 1)
+    stage1 = process.extract(
+        q, [hay[starts[i] : ends[i + k - 1]] for i in firsts], scorer=fuzz.ratio, limit=3
+    )
+    cands: set[tuple[int, int]] = set()
+    for _, _, idx in stage1:
+        i0 = firsts[idx]
+        for i in range(max(lo, i0 - spread), min(hi, i0 + spread + 1)):
+            for kk in range(max(1, nwords - spread), nwords + spread + 1):
+                if i + kk - 1 < n:
+                    cands.add((starts[i], ends[i + kk - 1]))
+    windows = sorted(cands)
     if not windows:
         return None
     best = process.extractOne(q, [hay[a:b] for a, b in windows], scorer=fuzz.ratio)

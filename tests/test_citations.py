@@ -352,3 +352,26 @@ def test_sources_accepts_a_deck_like_object(tmp_path: Path) -> None:
         sources = tmp_path / "seeds"
 
     assert Sources(FakeDeck()).root == (tmp_path / "seeds").resolve()
+
+
+_tricky = st.text(
+    alphabet=st.sampled_from(list("ab AB.-'\"\n\t") + list("“”‘’–—−…ﬁßéİΣς\u00a0\u2009\u200b\u00ad\ufeffe\u0301\u0308")),
+    max_size=25,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_tricky)
+def test_every_mappable_span_normalizes_to_its_normalized_slice(text: str) -> None:
+    norm = NormText(text)
+    n = len(norm.text)
+    for p in range(n):
+        a = norm.orig_start(p)
+        if a is None:
+            continue
+        for e in range(p + 1, n + 1):
+            b = norm.orig_end(e)
+            if b is None:
+                continue
+            # Whitespace at the edges of a slice may come from a longer run: compare stripped forms.
+            assert normalize(text[a:b]).strip(" ") == norm.text[p:e].strip(" "), (p, e, a, b)
