@@ -25,8 +25,11 @@ Division of labour
 Due dates and "due today"
 -------------------------
 * LEARNING / RELEARNING items are due at an instant: `item.due <= now`.
-* REVIEW items are due on a study day: `item.due` is the UTC instant the due study day starts
-  (04:00 local), and they are due when `study_day(item.due) <= study_day(now)`.
+* REVIEW items are due on a study day, from its start (04:00 local), when
+  `study_day(item.due) <= study_day(now)`. `item.due` keeps the local time of day of the answer on
+  the due day (an interval of n days answered at 21:30 is due at 21:30 local n study days later),
+  so `item.due - now` is the interval (within the hour a DST change adds or removes) and
+  `study_day(item.due) - study_day(now)` is exactly n; `Scheduler.interval()` gives the latter.
 * NEW items have no due date; they are always available (new-card limits are the session's business).
 `is_due(item, now, tz, start_hour)` applies these rules.
 """
@@ -125,6 +128,25 @@ def study_day_start(day: date, tz: tzinfo | None = None, start_hour: int = DEFAU
     wall = datetime.combine(day, time(hour=start_hour))
     local = wall.replace(tzinfo=tz) if tz is not None else wall.astimezone()
     return local.astimezone(timezone.utc)
+
+
+def add_study_days(
+    moment: datetime, days: int, tz: tzinfo | None = None, start_hour: int = DEFAULT_START_HOUR
+) -> datetime:
+    """The UTC instant `days` study days after `moment` at the same local time of day (wall-clock
+    arithmetic, so a DST change in between does not move it into a neighbouring study day)."""
+    _check_aware(moment, "moment")
+    target = study_day(moment, tz, start_hour) + timedelta(days=days)
+    wall = _local(moment, tz).replace(tzinfo=None) + timedelta(days=days)
+    for fold in (0, 1):
+        # A wall time inside a DST gap resolves differently with fold 0 and 1; take one that stays
+        # on the target study day.
+        candidate = wall.replace(fold=fold)
+        local = candidate.replace(tzinfo=tz) if tz is not None else candidate.astimezone()
+        result = local.astimezone(timezone.utc)
+        if study_day(result, tz, start_hour) == target:
+            return result
+    return study_day_start(target, tz, start_hour)
 
 
 def is_due(
@@ -537,9 +559,7 @@ class Scheduler:
 
     def _due(self, now: datetime, delay: timedelta, state: State) -> datetime:
         if state == State.REVIEW:
-            # Review items are due on a study day, from the moment it starts.
-            tz, hour = self.config.tz, self.config.start_hour
-            return study_day_start(study_day(now, tz, hour) + timedelta(days=delay.days), tz, hour)
+            return add_study_days(now, delay.days, self.config.tz, self.config.start_hour)
         return now + delay
 
 

@@ -21,6 +21,7 @@ from quiz.scheduler import (
     SchedulerConfig,
     State,
     _elapsed_days,
+    add_study_days,
     format_interval,
     from_fsrs_card,
     fuzz_bounds,
@@ -96,8 +97,8 @@ def test_last_learning_step_graduates_on_good_and_repeats_on_hard():
     assert result[Rating.HARD].step == 1 and result[Rating.HARD].due == later + timedelta(minutes=10)
     good = result[Rating.GOOD]
     assert good.state == State.REVIEW and good.step is None
-    # A graduating review is due at the start of a later study day (04:00 local).
-    assert good.due == study_day_start(date(2026, 11, 21) + timedelta(days=days(SCHED, good, later)), UTC)
+    # A graduating review is due whole study days later, at the same time of day.
+    assert good.due == later + timedelta(days=days(SCHED, good, later))
     assert days(SCHED, result[Rating.EASY], later) > days(SCHED, good, later) >= 1
 
 
@@ -331,15 +332,41 @@ def test_study_day_start_and_custom_hour():
         study_day(NOW, UTC, start_hour=24)
 
 
-def test_review_due_dates_land_on_day_starts_across_dst():
+@pytest.mark.parametrize(
+    "now",
+    [
+        datetime(2026, 3, 27, 20, 0, tzinfo=UTC),  # evening before the spring change
+        datetime(2026, 3, 28, 3, 30, tzinfo=UTC),  # 04:30 CET, half an hour into the study day
+        datetime(2026, 10, 23, 2, 30, tzinfo=UTC),  # 04:30 CEST before the autumn change
+        datetime(2026, 10, 23, 1, 30, tzinfo=UTC),  # 03:30 CEST: still the previous study day
+    ],
+)
+def test_review_due_dates_keep_local_time_and_study_day_across_dst(now):
     sched = Scheduler(SchedulerConfig(tz=BERLIN, enable_fuzzing=False))
-    now = datetime(2026, 3, 27, 20, 0, tzinfo=UTC)  # Friday evening before the spring change
     item = ItemState(State.REVIEW, None, 3.0, 5.0, now, now - timedelta(days=3), 4, 0)
     for after in sched.preview(item, now).values():
         if after.state == State.REVIEW:
-            local = after.due.astimezone(BERLIN)
-            assert (local.hour, local.minute) == (4, 0)
-            assert study_day(after.due, BERLIN) - study_day(now, BERLIN) == sched.interval(after, now)
+            n = sched.interval(after, now).days
+            assert study_day(after.due, BERLIN) - study_day(now, BERLIN) == timedelta(days=n)
+            local, before = after.due.astimezone(BERLIN), now.astimezone(BERLIN)
+            assert (local.hour, local.minute) == (before.hour, before.minute)
+            # `due - now` is the interval to within the hour DST adds or removes.
+            assert abs(after.due - now - timedelta(days=n)) <= timedelta(hours=1)
+            assert format_interval(after.due - now) == format_interval(timedelta(days=n))
+
+
+def test_add_study_days_falls_back_to_the_day_start_in_a_dst_gap():
+    # With days starting at 02:00, 02:30 on the spring-forward day does not exist in Berlin.
+    start = datetime(2026, 3, 28, 1, 30, tzinfo=UTC)  # 02:30 CET on the 28th
+    moved = add_study_days(start, 1, BERLIN, start_hour=2)
+    assert study_day(moved, BERLIN, 2) == date(2026, 3, 29)
+    # With days starting at 03:00, 02:30 belongs to the previous study day; on the 29th 02:30 read
+    # as CET would be 03:30 CEST, the next study day, so it is read as CEST (00:30 UTC) instead.
+    moved = add_study_days(start, 1, BERLIN, start_hour=3)
+    assert study_day(moved, BERLIN, 3) == date(2026, 3, 28)
+    assert moved == datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
+    assert add_study_days(NOW, 0, UTC) == NOW
+    assert add_study_days(NOW, 3, UTC) == NOW + timedelta(days=3)
 
 
 def test_is_due_rules():
