@@ -36,9 +36,7 @@ Due dates and "due today"
 
 from __future__ import annotations
 
-import hashlib
 import math
-import random
 import struct
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
@@ -47,6 +45,31 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:  # only for annotations; the real import happens lazily
     import fsrs
+
+
+__all__ = [
+    "Clock",
+    "DAY_SECONDS",
+    "DEFAULT_START_HOUR",
+    "ItemState",
+    "LEARN_AHEAD_LIMIT",
+    "Rating",
+    "Scheduler",
+    "SchedulerConfig",
+    "State",
+    "SystemClock",
+    "add_study_days",
+    "format_interval",
+    "from_fsrs_card",
+    "fuzz_bounds",
+    "fuzz_delta",
+    "fuzz_factor",
+    "is_due",
+    "item_seed",
+    "study_day",
+    "study_day_start",
+    "to_fsrs_card",
+]
 
 
 class Rating(IntEnum):
@@ -181,6 +204,8 @@ def item_seed(deck: str, card: str, gap: int, reps: int) -> int:
     """A fuzz seed for one item at one repetition count, stable across runs, platforms and Python
     versions (unlike `hash()`). Like Anki's `card id + reps`, the same item at the same reps always
     gets the same fuzz, so a preview, an undo and a redo all agree."""
+    import hashlib  # lazy: loading OpenSSL costs ~10 ms, and `quiz --help` imports this module
+
     digest = hashlib.blake2b(
         f"{deck}\x1f{card}\x1f{gap}".encode("utf-8"), digest_size=8, person=b"quiz-fuzz"
     ).digest()
@@ -189,6 +214,8 @@ def item_seed(deck: str, card: str, gap: int, reps: int) -> int:
 
 def fuzz_factor(seed: int) -> float:
     """The fuzz factor in [0, 1) for `seed` (Mersenne Twister seeded with an int: reproducible)."""
+    import random
+
     return random.Random(seed).random()
 
 
