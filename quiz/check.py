@@ -16,11 +16,11 @@ import difflib
 import os
 import re
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from quiz.citations import KINDS, Location, Sources, fold, locate, split_ellipsis
+from quiz.citations import KINDS, Location, Sources, explain_missing, fold, locate, split_ellipsis
 from quiz.deck import Card, CardType, Citation, Deck, load_deck
 from quiz.errors import DeckError, Problem, UsageError
 
@@ -168,11 +168,18 @@ def _supported(card: Card, quotes: list[str]) -> Iterable[SupportIssue]:
 def _check_loaded(report: DeckReport, deck: Deck, sources: Sources) -> None:
     report.deck = deck
     report.sources = sources
-    report.citations = [
-        CitationResult(card=card, index=i, citation=c, location=locate(sources, c))
+    results = [
+        CitationResult(card=card, index=i, citation=c, location=locate(sources, c, explain=False))
         for card in deck.cards
         for i, c in enumerate(card.cite)
     ]
+    # Misses are explained together: "which other file has it?" looks at every file once per batch.
+    missing = [k for k, r in enumerate(results) if r.location.status == "missing"]
+    if missing:
+        explained = explain_missing(sources, [(results[k].location, results[k].citation.quote) for k in missing])
+        for k, loc in zip(missing, explained):
+            results[k] = replace(results[k], location=loc)
+    report.citations = results
     report.support = []
     report.support_checked = 0
     cited: dict[str, set[str]] = {}
