@@ -69,6 +69,8 @@ _ARTICLES = frozenset({"a", "an", "the"})
 _LETTER_FOLD = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ı": "i", "æ": "ae", "œ": "oe",
                               "þ": "th", "ð": "d", "ŧ": "t", "ŀ": "l"})
 _THOUSANDS_COMMA = re.compile(r"(?<=[0-9]),(?=[0-9]{3}(?![0-9]))")
+# Dotted abbreviations: "U.S." and "I.S.S" are "us" and "iss", not the separate letters "u s".
+_DOTTED = re.compile(r"(?<![^\W_])(?:[^\W\d_]\.){1,}[^\W\d_](?![^\W_])\.?")
 
 
 def _accentable(ch: str) -> bool:
@@ -95,6 +97,7 @@ def _normalize_once(text: str) -> str:
         chars.append(ch)
     s = unicodedata.normalize("NFC", "".join(chars))
     s = _THOUSANDS_COMMA.sub("", s)
+    s = _DOTTED.sub(lambda m: m.group(0).replace(".", ""), s)
     out: list[str] = []
     last = len(s) - 1
     for i, ch in enumerate(s):
@@ -487,8 +490,8 @@ def _grade_numbers(a_tokens: list[_Token], e_tokens: list[_Token], a_norm: str, 
         if missing:
             return Grade(Verdict.WRONG, target, f"different number: {extra[0].surface} vs {missing[0].surface}")
         if e_nums:
-            return Grade(Verdict.WRONG, target, f"the answer has no {extra[0].surface}")
-        return Grade(Verdict.WRONG, target, "the answer has no number")
+            return Grade(Verdict.WRONG, target, f"unexpected number: {extra[0].surface}")
+        return Grade(Verdict.WRONG, target, f"unexpected number: {extra[0].surface} (the answer is not a number)")
     if any(t.kind != _DAY for t in missing):
         first = next(t for t in missing if t.kind != _DAY)
         return Grade(Verdict.WRONG, target, f"missing number: {first.surface}")
