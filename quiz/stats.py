@@ -235,10 +235,13 @@ def compute_stats(
     for data in decks:
         deck = data.deck
         n_items = 0
+        resolved: dict[str, str] = {}
         for card in deck.cards:
             paths = []
             for citation in card.cite:
-                path = str((deck.sources / citation.source).resolve())
+                path = resolved.get(citation.source)
+                if path is None:
+                    path = resolved[citation.source] = str((deck.sources / citation.source).resolve())
                 if path not in paths:
                     paths.append(path)
                     source_cards.setdefault(path, (citation.source, set(), [], [0]))[1].add((deck.id, card.id))
@@ -306,8 +309,14 @@ def compute_stats(
     retention_answers = retention_passed = 0
     answers_by_source: dict[str, list[int]] = {}
     orphan_answers: dict[str, int] = {}
+    # Every time zone offset is a multiple of 15 minutes, so all instants in one 15-minute UTC slot share
+    # a study day: look each slot up once instead of converting a million timestamps.
+    day_of_slot: dict[int, date] = {}
     for review in reviews:
-        day = study_day(review.reviewed_at, tz, start_hour)
+        slot = int(review.reviewed_at.timestamp()) // 900
+        day = day_of_slot.get(slot)
+        if day is None:
+            day = day_of_slot[slot] = study_day(review.reviewed_at, tz, start_hour)
         if day > today:
             continue  # logged "in the future" (clock moved back): not part of any past day
         studied.add(day)
