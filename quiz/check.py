@@ -188,8 +188,8 @@ def _check_loaded(report: DeckReport, deck: Deck, sources: Sources) -> None:
             report.support_checked += 1
             report.support.extend(_supported(card, [fold(c.quote) for c in card.cite]))
     for r in report.citations:
-        name = r.location.source if r.location.status != "error" else r.citation.source
-        cited.setdefault(name, set()).add(r.card.id)
+        if r.location.status != "error":  # a file that cannot be read is reported, not counted
+            cited.setdefault(r.location.source, set()).add(r.card.id)
     files = sources.files()
     report.source_files = len(files)
     report.coverage = {name: len(cited.get(name, ())) for name in sorted(set(files) | set(cited))}
@@ -295,7 +295,8 @@ def _fix(report: DeckReport) -> None:
         candidates.append(r)
     if not candidates:
         return
-    raw = path.read_bytes()
+    target = path.resolve()  # through a symlinked deck, edit the file it points to and keep the link
+    raw = target.read_bytes()
     bom = raw.startswith(b"\xef\xbb\xbf")
     text = raw[3 if bom else 0 :].decode("utf-8")
     spans = _scalar_spans(text)
@@ -337,18 +338,19 @@ def _fix(report: DeckReport) -> None:
     data = (b"\xef\xbb\xbf" if bom else b"") + new_text.encode("utf-8")
     # The rewritten deck goes to a private folder beside the deck, under the deck's own file name (so a
     # default deck id stays the same), is loaded back and compared, and only then replaces the deck.
-    tmp_dir = tempfile.mkdtemp(prefix=".quiz-fix-", dir=path.parent)
+    tmp_dir = tempfile.mkdtemp(prefix=".quiz-fix-", dir=target.parent)
     tmp = os.path.join(tmp_dir, path.name)
     try:
         with open(tmp, "xb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, path.stat().st_mode & 0o7777)
+        os.chmod(tmp, target.stat().st_mode & 0o7777)
         if not _verify(report.deck, _load_or_none(tmp), {(f.card, f.old): f.new for f in fixes}):
             report.fix_notes.append(f"{path}: not fixed: the rewritten deck did not load back identically")
             return
-        os.replace(tmp, path)
+        os.replace(tmp, target)
+        _fsync_dir(target.parent)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -362,6 +364,20 @@ def _fix(report: DeckReport) -> None:
             tofile=f"{path} (fixed)",
         )
     )
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename itself durable (best effort: not every platform can open a folder)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _load_or_none(path: str) -> Deck | None:

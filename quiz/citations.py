@@ -427,6 +427,10 @@ class Sources:
                 data = f.read(MAX_SOURCE_BYTES + 1)
         except OSError as e:
             return SourceError(source, "unreadable", f"source {source!r} cannot be read: {e.strerror}")
+        if len(data) > MAX_SOURCE_BYTES:
+            return SourceError(source, "too-large", f"source {source!r} is larger than {MAX_SOURCE_BYTES // 2**20} MB")
+        if data.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte order mark is not text: columns start after it
+            data = data[3:]
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as e:

@@ -451,3 +451,43 @@ def test_check_imports_no_prompt_or_scheduler_library(project: Path) -> None:
     )
     result = subprocess.run([sys.executable, "-c", probe], cwd=project, capture_output=True, text=True)
     assert result.stdout.splitlines()[-1] == "[]", result.stderr
+
+
+def test_fix_in_flow_mappings_and_multi_line_plain_scalars(project: Path) -> None:
+    body = """\
+  - id: invasion
+    type: flip
+    question: q
+    answer: a
+    cite:
+      - {source: 001_47f2f9f2b89161a3.txt, quote: Russia invaded Ukraine earlier this year}
+      - source: 001_47f2f9f2b89161a3.txt
+        quote: given that diplomatic ties have soured since Russia
+          invaded Ukraine earlier this year
+  - id: next
+    type: flip
+    question: q2
+    answer: a2
+    cite: [{source: 003_21e2480842a6230d.txt, quote: Yuri Borissov replaced Dmitri Rogozin}]
+"""
+    path = deck(project, body)
+    code, out, _ = run("--fix")
+    assert code == 0, out
+    assert path.read_text(encoding="utf-8") == HEAD + body.replace(
+        "quote: Russia invaded Ukraine earlier this year}",
+        'quote: "Russia invaded Ukraine earklier this year"}',
+    ).replace(
+        "quote: given that diplomatic ties have soured since Russia\n          invaded Ukraine earlier this year",
+        'quote: "given that diplomatic ties have soured since Russia invaded Ukraine earklier this year"',
+    )
+
+
+def test_fix_writes_through_a_symlinked_deck(project: Path) -> None:
+    real = project / "real"
+    real.mkdir()
+    (real / "t.yaml").write_text(HEAD.replace("../seeds", "../seeds") + WRONG_QUOTE, encoding="utf-8")
+    (project / "decks" / "t.yaml").symlink_to(real / "t.yaml")
+    code, out, _ = run("--fix", "decks/t.yaml")
+    assert code == 0, out
+    assert (project / "decks" / "t.yaml").is_symlink()
+    assert "earklier" in (real / "t.yaml").read_text(encoding="utf-8")
