@@ -257,7 +257,7 @@ def _print_json(data: object) -> None:
 @app.command()
 def stats(
     decks: Optional[List[Path]] = typer.Argument(
-        None, metavar="[DECK]...", help="Deck files (default: every *.yaml in ./decks).", show_default=False
+        None, metavar="DECK", help="Deck files (default: every *.yaml in ./decks).", show_default=False
     ),
     json_output: bool = typer.Option(False, "--json", help="Print the numbers as JSON."),
     profile: Optional[str] = _PROFILE_OPTION,
@@ -265,11 +265,11 @@ def stats(
 ) -> None:
     """Progress: what is due, activity, retention, hardest cards, mastery per source.
 
-    Cards by state, due today and tomorrow, a 30-day due forecast, a 12-week heatmap, true retention,
-    answers and minutes per day, streak, hardest cards, and per cited article the share of answers
-    correct and the current recall (which article to re-read). Orphaned history is counted.
+    Cards by state, due today/tomorrow, 30-day forecast, 12-week heatmap, true retention, streak.
 
-    Without DECK: every *.yaml / *.yml file in ./decks. Counts are per review item (each cloze gap is one).
+    Per cited article: answers correct and current recall, so you know which one to re-read.
+
+    Without DECK: every *.yaml / *.yml file in ./decks. Counts are per review item (a cloze gap is one).
     """
     from quiz.scheduler import Scheduler
     from quiz.stats import DeckData, compute_stats, render_stats, stats_to_json
@@ -375,7 +375,7 @@ def _manage(deck_path: Path, ids: List[str], profile: Optional[str], db: Optiona
         store.close()
 
 
-_IDS_ARGUMENT = typer.Argument(..., metavar="ID...", help="Card ids; card#N for one gap of a cloze card.",
+_IDS_ARGUMENT = typer.Argument(..., metavar="ID", help="Card ids; card#N for one gap of a cloze card.",
                                show_default=False)
 _DECK_ARGUMENT = typer.Argument(..., metavar="DECK", help="Deck file.", show_default=False)
 
