@@ -83,9 +83,8 @@ def _fold_char(c: str, skip: frozenset[str] = frozenset()) -> str:
     return c if "case" in skip else c.casefold()
 
 
-# Whitespace that is not already a lone ASCII space, and invisible characters.
 _NO_SKIP: frozenset[str] = frozenset()
-_FOLD_CACHE: dict[tuple[str, frozenset[str]], str] = {}
+_FOLD_CACHE: dict[tuple[str, frozenset[str]], str] = {}  # per character; bounded like the caches below
 
 
 def _fold_run(run: str, skip: frozenset[str]) -> str:
@@ -95,7 +94,9 @@ def _fold_run(run: str, skip: frozenset[str]) -> str:
         key = (c, skip)
         folded = _FOLD_CACHE.get(key)
         if folded is None:
-            folded = _FOLD_CACHE[key] = _fold_char(c, skip)
+            folded = _fold_char(c, skip)
+            if len(_FOLD_CACHE) < 100_000:
+                _FOLD_CACHE[key] = folded
         out.append(folded)
     return "".join(out)
 
@@ -166,7 +167,8 @@ class NormText:
 
     __slots__ = ("text", "_ns", "_os", "_nl", "_ol", "_orig_len")
 
-    def __init__(self, original: str):
+    def __init__(self, original: str, normalized: str | None = None):
+        """`normalized` may pass `normalize(original)` if it is already known."""
         ns: list[int] = []  # normalized start of each atomic piece
         os_: list[int] = []  # original start
         nl: list[int] = []  # normalized length (0 for dropped characters)
@@ -209,7 +211,7 @@ class NormText:
                 piece(a, b - a, 1 if _HAS_WS.search(original, a, b) else 0)
             else:
                 piece(a, 1, len(_fold_run(original[a], _NO_SKIP)))
-        self.text = _fold(original, _NO_SKIP, False)
+        self.text = _fold(original, _NO_SKIP, False) if normalized is None else normalized
         self._ns, self._os, self._nl, self._ol = ns, os_, nl, ol
         self._orig_len = len(original)
         if len(self.text) != self._orig_len + shift:  # would mean the map and the text disagree
@@ -271,7 +273,6 @@ class SourceText:
     text: str
     _norm: NormText | None = field(default=None, repr=False)
     _lines: list[int] | None = field(default=None, repr=False)
-
     _flat: str | None = field(default=None, repr=False)
     _words: tuple[list[int], list[int]] | None = field(default=None, repr=False)
 
@@ -279,7 +280,7 @@ class SourceText:
     def norm(self) -> NormText:
         """The normalized text with its offset map (built on first use)."""
         if self._norm is None:
-            self._norm = NormText(self.text)
+            self._norm = NormText(self.text, self._flat)
         return self._norm
 
     @property
