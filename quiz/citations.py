@@ -649,8 +649,15 @@ def explain_missing(sources: Sources, misses: Sequence[tuple[Location, str]]) ->
     found = _found_elsewhere(sources, [(loc.source, quote) for loc, quote in misses])
     out = []
     for (loc, quote), found_in in zip(misses, found):
-        closest = closest_passage(sources.get(loc.source), quote)
+        src = sources.get(loc.source)
+        closest = closest_passage(src, quote)
         message = f"quote not found in {loc.source}"
+        if _ELLIPSIS.search(quote):
+            absent = [p for p in split_ellipsis(quote) if normalize(p).strip(" ") not in src.normalized]
+            if absent:
+                message += f": the part {absent[0].strip()!r} is not in it"
+            else:
+                message += ": its parts are there, but not in this order"
         if found_in:
             f = found_in[0]
             message += f" (found in {f.source}:{f.line}:{f.col}: wrong file cited?)"

@@ -13,10 +13,97 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
+import typer.core
 
 from quiz.errors import DeckError, QuizError, UsageError
 
+
+class _PlainValue:
+    """Coerce one command-line value of a plain type (int/float with min/max, str, Path; optional or a
+    list of them) the way typer would, without typer 0.29's pydantic TypeAdapter: importing pydantic
+    costs 150+ ms, and `quiz study` must show its first card quickly."""
+
+    def __init__(self, kind: type, info: object, many: bool) -> None:
+        self.kind, self.info, self.many = kind, info, many
+
+    @classmethod
+    def for_param(cls, param: object) -> "_PlainValue | None":
+        from typing import Union, get_args, get_origin
+
+        descriptor = getattr(param, "type_descriptor", None)
+        if descriptor is None or getattr(descriptor, "file_annotation", None) is not None:
+            return None
+        annotation, many = descriptor.annotation, False
+        if get_origin(annotation) in (list, List):
+            annotation, many = get_args(annotation)[0], True
+        if get_origin(annotation) is Union:
+            args = [a for a in get_args(annotation) if a is not type(None)]
+            annotation = args[0] if len(args) == 1 else None
+        info = descriptor.parameter_info
+        if annotation not in (bool, int, float, str, Path) or getattr(info, "parser", None) or getattr(info, "clamp", False):
+            return None
+        return cls(annotation, info, many)
+
+    def coerce(self, value: object, param: object, ctx: object) -> object:
+        if value is None:
+            return () if self.many else None
+        if self.many:
+            return [self._one(v, param, ctx) for v in (value if isinstance(value, (list, tuple)) else [value])]
+        return self._one(value, param, ctx)
+
+    def _one(self, raw: object, param: object, ctx: object) -> object:
+        if self.kind in (str, Path):
+            return self.kind(raw)
+        if self.kind is bool:
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text in ("1", "true", "t", "yes", "y", "on"):
+                return True
+            if text in ("0", "false", "f", "no", "n", "off", ""):
+                return False
+            raise typer.BadParameter(f"{raw!r} is not a valid boolean.", ctx=ctx, param=param)  # type: ignore[arg-type]
+        try:
+            value = self.kind(raw)
+        except (TypeError, ValueError):
+            noun = "an integer" if self.kind is int else "a number"
+            raise typer.BadParameter(f"{raw!r} is not {noun}.", ctx=ctx, param=param)  # type: ignore[arg-type]
+        low, high = getattr(self.info, "min", None), getattr(self.info, "max", None)
+        if low is not None and value < low:
+            raise typer.BadParameter(f"{raw} is less than the minimum {low}.", ctx=ctx, param=param)  # type: ignore[arg-type]
+        if high is not None and value > high:
+            raise typer.BadParameter(f"{raw} is more than the maximum {high}.", ctx=ctx, param=param)  # type: ignore[arg-type]
+        return value
+
+
+def _use_plain_values(params: list) -> None:
+    for param in params:
+        if getattr(param, "_runtime_param", False) is None:
+            plain = _PlainValue.for_param(param)
+            if plain is not None:
+                param._runtime_param = plain
+
+
+class _QuickCommand(typer.core.TyperCommand):
+    """A command whose plain-typed parameters skip typer's pydantic coercion (see `_PlainValue`).
+    Anything else, or a typer without that machinery, keeps typer's own coercion."""
+
+    def parse_args(self, ctx, args):  # type: ignore[no-untyped-def]
+        _use_plain_values(self.get_params(ctx))  # with the (cached) --help option
+        return super().parse_args(ctx, args)
+
+
+class _QuickGroup(typer.core.TyperGroup):
+    """The app's own options (--install-completion, --show-completion: bool defaulting to None) are
+    parsed on every run of every command; without this they alone import pydantic (~150 ms)."""
+
+    def parse_args(self, ctx, args):  # type: ignore[no-untyped-def]
+        _use_plain_values(self.get_params(ctx))  # with the (cached) --help option
+        return super().parse_args(ctx, args)
+
+
 app = typer.Typer(
+    cls=_QuickGroup,
     name="quiz",
     help="Study from decks whose every answer cites its source.",
     no_args_is_help=True,
@@ -97,7 +184,7 @@ def schema() -> None:
 @app.command()
 def check(
     paths: Optional[List[Path]] = typer.Argument(
-        None, metavar="[PATH]...", help="Deck files or folders of decks (default: ./decks).", show_default=False
+        None, metavar="PATH", help="Deck files or folders of decks (default: ./decks).", show_default=False
     ),
     json_output: bool = typer.Option(False, "--json", help="Print the full report as JSON on stdout."),
     strict: bool = typer.Option(False, "--strict", help="Treat warnings (unsupported answers) as failures."),
@@ -142,7 +229,7 @@ def check(
     raise typer.Exit(report.exit_code)
 
 
-@app.command()
+@app.command(cls=_QuickCommand)
 def study(
     decks: List[Path] = typer.Argument(..., metavar="DECK", help="Deck files (YAML) to study.", show_default=False),
     new: int = typer.Option(20, "--new", min=0, help="New cards per deck and study day."),
