@@ -31,6 +31,7 @@ Formats, and the choices behind them:
   term (a short answer to type); Anki rows ask the front and expect the back. `reverse` swaps them.
   The skeleton's cards cite the placeholder `{source: TODO.txt, quote: TODO}`: a valid deck that
   loads, while `quiz check` flags every card until its author puts in a real source and quote.
+  Anki cloze notes ({{c1::...}}) become cloze cards; Anki tags (a tags column, "#tags:") carry over.
 """
 
 from __future__ import annotations
@@ -328,6 +329,11 @@ MAX_IMPORT_BYTES = 5 * 1024 * 1024
 _SEPARATOR_NAMES = {"tab": "\t", "comma": ",", "semicolon": ";", "pipe": "|", "space": " ", "colon": ":"}
 _HTML_BREAK = re.compile(r"<br\s*/?>|</(?:div|p|li)>", re.IGNORECASE)
 _HTML_TAG = re.compile(r"<[^>]*>")
+# The header lines of Anki's "Notes in Plain Text" export (and of files Anki imports).
+_ANKI_HEADER = re.compile(r"#(separator|html|tags|columns|notetype|deck|if matches|"
+                          r"(?:guid|notetype|deck|tags) column):(.*)", re.IGNORECASE)
+# Anki's cloze deletions: {{c1::answer}} or {{c1::answer::hint}}.
+_ANKI_CLOZE = re.compile(r"\{\{c\d+::(.*?)(?:::(.*?))?\}\}", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -337,6 +343,7 @@ class Term:
     key: str  # what the card id is made from: the term (Quizlet) or the front (Anki)
     tags: tuple[str, ...]
     line: int
+    cloze: str = ""  # an Anki cloze note's text in quiz's syntax ({{answer}} / {{answer::hint}})
 
 
 @dataclass(frozen=True)
@@ -386,13 +393,16 @@ def read_terms(path: str | Path, reverse: bool = False) -> TermFile:
     special: dict[str, int] = {}
     first = 0
     problems: list[Problem] = []
+    global_tags: tuple[str, ...] = ()
     for first, line in enumerate(lines):
-        if not line.startswith("#"):
+        header = _ANKI_HEADER.match(line)
+        if not header:  # a Quizlet term may start with "#" too ("#1 hit"): only Anki's keys are headers
             break
-        key, _, value = line[1:].partition(":")
-        key, value = key.strip().casefold(), value.strip()
+        key, value = header.group(1).casefold(), header.group(2).strip()
         anki = True
-        if key == "separator":
+        if key == "tags":
+            global_tags = tuple(value.split())
+        elif key == "separator":
             separator = _SEPARATOR_NAMES.get(value.casefold(), value if len(value) == 1 else None)
             if separator is None:
                 problems.append(Problem(shown, first + 1, 1, f"unknown separator {value!r}; "
@@ -426,15 +436,21 @@ def read_terms(path: str | Path, reverse: bool = False) -> TermFile:
     for line_no, row in rows:
         if not any(cell.strip() for cell in row):
             continue
-        tags: tuple[str, ...] = ()
+        tags = global_tags
         if anki:
             if "tags" in special and special["tags"] < len(row):
-                tags = tuple(row[special["tags"]].split())
+                tags += tuple(t for t in row[special["tags"]].split() if t not in tags)
             fields = [cell for i, cell in enumerate(row) if i not in skip]
         else:
             # Quizlet does not quote: a separator inside the definition splits it; put it back.
             fields = [row[0], separator.join(row[1:])] if len(row) > 1 else row
         fields = [_plain(cell, is_html) for cell in fields]
+        if anki and fields and _ANKI_CLOZE.search(fields[0]):
+            # A cloze note: one cloze card, each {{cN::...}} its own gap (quiz asks every gap separately).
+            text = _ANKI_CLOZE.sub(lambda m: "{{" + m.group(1) + (f"::{m.group(2)}" if m.group(2) else "") + "}}",
+                                   fields[0])
+            terms.append(Term("", "", _ANKI_CLOZE.sub(lambda m: m.group(1), fields[0]), tags, line_no, text))
+            continue
         if len(fields) < 2 or not fields[0] or not fields[1]:
             what = "front and back" if anki else "a term and a definition"
             sep_name = next((n for n, s in _SEPARATOR_NAMES.items() if s == separator), repr(separator))
@@ -482,8 +498,12 @@ def skeleton_yaml(terms: list[Term], deck_id: str, title: str, source_name: str,
             card_id = f"{base}-{n}"
             n += 1
         used.add(card_id)
-        card: dict = {"id": card_id, "question": term.question, "answer": term.answer,
-                      "cite": [{"source": "TODO.txt", "quote": "TODO"}]}
+        card: dict = {"id": card_id}
+        if term.cloze:
+            card.update({"type": "cloze", "text": term.cloze})
+        else:
+            card.update({"question": term.question, "answer": term.answer})
+        card["cite"] = [{"source": "TODO.txt", "quote": "TODO"}]
         if term.tags:
             card["tags"] = list(term.tags)
         cards.append(card)
@@ -500,7 +520,8 @@ def skeleton_yaml(terms: list[Term], deck_id: str, title: str, source_name: str,
         "#   2. replace `source: TODO.txt` with the article's file name and `quote: TODO` with the words\n"
         "#      of the article that support the answer, copied exactly,\n"
         "#   3. run `quiz check` on this file: it flags every card that still cites TODO.txt.\n"
-        "# Cards are typed-answer cards; add `accept: [...]` for other answers to count as correct.\n"
+        "# Cards are typed-answer cards (Anki cloze notes: cloze cards); add `accept: [...]` to a typed card\n"
+        "# for other answers to count as correct.\n"
         f"# Questions ask {direction}.\n"
     )
     body = yaml.dump(

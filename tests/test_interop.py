@@ -10,6 +10,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from quiz import interop
@@ -339,16 +341,18 @@ def test_import_quizlet_tsv_round_trips(tmp_path: Path) -> None:
                "ISS\tInternational Space Station, launched 1998\n"
                "Roscosmos\tWho is 'Roskosmos'?\n"
                "Zoë & Ørsted\t#1 in yes: no\n")
+    content = "#1 hit\tA song at the top of the charts\n" + content
     result, out = _import(tmp_path, "quizlet.tsv", content)
     assert result.exit_code == 0, result.output
-    assert result.output == (f"Wrote 5 cards to {out}; fill in each `cite` (source file and verbatim quote), "
+    assert result.output == (f"Wrote 6 cards to {out}; fill in each `cite` (source file and verbatim quote), "
                              f"then run: quiz check {out}\n")
     text = out.read_text(encoding="utf-8")
-    assert text.startswith("# Deck skeleton made by `quiz import` from quizlet.tsv (5 cards).\n")
+    assert text.startswith("# Deck skeleton made by `quiz import` from quizlet.tsv (6 cards).\n")
     assert "# Questions ask the definition, expecting the term.\n" in text
     deck = load_deck(out)
     assert (deck.id, deck.title, deck.sources) == ("imported", "quizlet", tmp_path)
     assert [(c.id, c.type.value, c.question, c.answer) for c in deck.cards] == [
+        ("1-hit", "typed", "A song at the top of the charts", "#1 hit"),
         ("roscosmos", "typed", "Russia's state space corporation", "Roscosmos"),
         ("yuri-borisov", "typed", "Head of Roscosmos, said \"after 2024\": leave the ISS", "Yuri Borisov"),
         ("iss", "typed", "International Space Station, launched 1998", "ISS"),
@@ -360,7 +364,7 @@ def test_import_quizlet_tsv_round_trips(tmp_path: Path) -> None:
     # `quiz check` flags every card until the placeholders are replaced.
     check = run("check", str(out))
     assert check.exit_code == 1
-    assert len(re.findall(r"source file 'TODO\.txt' not found", check.output)) == 5
+    assert len(re.findall(r"source file 'TODO\.txt' not found", check.output)) == 6
 
 
 def test_import_reverse_and_comma_csv(tmp_path: Path) -> None:
@@ -383,15 +387,22 @@ def test_import_anki_text_export_round_trips(tmp_path: Path) -> None:
                "#notetype column:2\n"
                "#deck column:3\n"
                "#tags column:6\n"
+               "#tags:imported\n"
                "abc123\tBasic\tISS\tWho heads <b>Roscosmos</b>?\tYuri&nbsp;Borisov<br>since July\tpeople story\n"
-               "def456\tBasic\tISS\t\"Leave the ISS\tafter\"\t2024\t\n")
+               "def456\tBasic\tISS\t\"Leave the ISS\tafter\"\t2024\t\n"
+               "ghi789\tCloze\tISS\tIt serves {{c1::navigation}} and {{c2::data transmission::data...}}\t\t\n")
     result, out = _import(tmp_path, "anki.txt", content)
     assert result.exit_code == 0, result.output
     deck = load_deck(out)
-    assert [(c.id, c.question, c.answer, c.tags) for c in deck.cards] == [
-        ("who-heads-roscosmos", "Who heads Roscosmos?", "Yuri Borisov since July", ("people", "story")),
-        ("leave-the-iss-after", "Leave the ISS after", "2024", ()),
+    assert [(c.id, c.type.value, c.question, c.answer, c.tags) for c in deck.cards] == [
+        ("who-heads-roscosmos", "typed", "Who heads Roscosmos?", "Yuri Borisov since July",
+         ("imported", "people", "story")),
+        ("leave-the-iss-after", "typed", "Leave the ISS after", "2024", ("imported",)),
+        ("it-serves-navigation-and-data", "cloze", "", "", ("imported",)),
     ]
+    cloze = deck.cards[2]
+    assert cloze.text == "It serves {{navigation}} and {{data transmission::data...}}"
+    assert cloze.gaps == ("navigation", "data transmission")
     assert "# Questions ask the front of each Anki note, expecting the back.\n" in out.read_text(encoding="utf-8")
 
 
@@ -436,6 +447,22 @@ def test_import_rejects_missing_binary_and_non_utf8_files(tmp_path: Path) -> Non
     assert (result.exit_code, result.output) == (2, f"Error: {latin} is not UTF-8 text (byte 3); save it as UTF-8 "
                                                     "and retry\n")
     assert not out.exists()
+
+
+_cell = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00\t\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"),
+                min_size=1, max_size=20).filter(lambda s: bool(s.split()) and not s.startswith("#"))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(_cell, _cell), min_size=1, max_size=4))
+def test_any_quizlet_text_imports_into_a_loadable_deck(tmp_path: Path, pairs: list[tuple[str, str]]) -> None:
+    src, out = tmp_path / "any.tsv", tmp_path / "any.yaml"
+    src.write_text("".join(f"{term}\t{definition}\n" for term, definition in pairs), encoding="utf-8")
+    interop.import_terms(src, out, force=True)
+    deck = load_deck(out)  # YAML quoting and escaping survive: the loader reads back the very text
+    expected = [(" ".join(d.split()), " ".join(t.split())) for t, d in pairs]
+    assert [(c.question, c.answer) for c in deck.cards] == expected
+    assert len({c.id for c in deck.cards}) == len(deck.cards)
 
 
 def test_slug() -> None:
