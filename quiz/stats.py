@@ -150,6 +150,7 @@ class Stats:
     sources: tuple[SourceMastery, ...]
     orphan_items: int
     orphan_answers: int
+    target_retention: float = 0.9  # the decks' desired retention (the lowest, if they differ)
 
     @property
     def total(self) -> int:
@@ -397,6 +398,7 @@ def compute_stats(
         sources=tuple(sources),
         orphan_items=sum(s.orphan_items for s in summaries),
         orphan_answers=sum(s.orphan_answers for s in summaries),
+        target_retention=min((d.deck.retention or 0.9 for d in decks), default=0.9),
     )
 
 
@@ -480,6 +482,8 @@ def stats_to_json(stats: Stats) -> dict[str, Any]:
             for s in stats.sources
         ],
         "orphaned": {"items": stats.orphan_items, "answers": stats.orphan_answers},
+        "target_retention": stats.target_retention,
+        "weakest_source": stats.weakest_source.source if stats.weakest_source else None,
     }
 
 
@@ -808,8 +812,13 @@ def render_stats(stats: Stats, console: Any) -> None:
     columns = (("source", "left"), ("cards", "right"), ("answers", "right"), ("correct", "right"), ("recall", "right"))
     _print_table(console, _fitted_table(console, columns, rows, flexible=0))
     weakest = stats.weakest_source
-    if weakest is not None and len(stats.sources) > 1:
-        console.print(Text(f"Re-read first: {weakest.source} (recall {_percent(weakest.retrievability)})"))
+    if weakest is not None and weakest.retrievability is not None:
+        target = _percent(stats.target_retention)
+        if weakest.retrievability < stats.target_retention:
+            advice = f"Re-read first: {weakest.source} (recall {_percent(weakest.retrievability)}, target {target})"
+        else:
+            advice = f"Every studied source is at or above the {target} recall target."
+        console.print(Text(advice), soft_wrap=not console.is_terminal)
 
     console.print()
     if stats.orphan_items or stats.orphan_answers:

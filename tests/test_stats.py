@@ -234,8 +234,10 @@ def test_json_shape(stats):
     data = stats_to_json(stats)
     assert set(data) == {
         "now", "today", "decks", "counts", "due", "forecast", "activity", "last_30_days", "today_answers",
-        "today_minutes", "streak", "longest_streak", "hardest", "sources", "orphaned",
+        "today_minutes", "streak", "longest_streak", "hardest", "sources", "orphaned", "target_retention",
+        "weakest_source",
     }
+    assert (data["target_retention"], data["weakest_source"]) == (0.9, "s1.txt")
     assert data["counts"] == {"new": 1, "learning": 1, "review": 3, "suspended": 1, "total": 6}
     assert data["due"] == {"today": 2, "tomorrow": 1}
     assert data["forecast"][:2] == [{"date": "2026-11-21", "due": 2}, {"date": "2026-11-22", "due": 1}]
@@ -435,7 +437,7 @@ def test_stats_command_text(tmp_path, utc_local_time, monkeypatch):
         f"one.txt        2        5      80%  {one * 100:>10.0f}%",
         "three.txt      1        0        -  not studied",
         f"two.txt        2        2      50%  {two * 100:>10.0f}%",
-        f"Re-read first: {'one.txt' if one < two else 'two.txt'} (recall {min(one, two) * 100:.0f}%)",
+        f"Re-read first: {'one.txt' if one < two else 'two.txt'} (recall {min(one, two) * 100:.0f}%, target 90%)",
     ]
     assert lines[-1] == "Orphaned      1 item with 1 answer, from cards no longer in demo (history kept)"
 
@@ -500,3 +502,24 @@ def test_stats_bad_deck_exits_2(tmp_path, utc_local_time):
     result = run(["stats", str(bad)], tmp_path / "quiz.db")
     assert result.exit_code == 2 and result.output.startswith(f"{bad}:")
     assert not (tmp_path / "quiz.db").exists()
+
+
+def test_rendered_advice_follows_the_retention_target(tmp_path):
+    import io
+    from dataclasses import replace as dc_replace
+
+    from rich.console import Console
+
+    from quiz.stats import render_stats
+
+    data, answers = fixture_data(tmp_path)
+
+    def render(recall: float, retention: float | None) -> list[str]:
+        deck = dc_replace(data.deck, retention=retention, by_id={})
+        stats = compute_stats([DeckData(deck, data.items, data.orphans)], answers, NOW, UTC, lambda s, n: recall)
+        out = io.StringIO()
+        render_stats(stats, Console(file=out, width=80, color_system=None))
+        return out.getvalue().splitlines()
+
+    assert "Every studied source is at or above the 90% recall target." in render(0.93, None)
+    assert "Re-read first: s1.txt (recall 93%, target 95%)" in render(0.93, 0.95)
