@@ -375,3 +375,14 @@ def test_every_mappable_span_normalizes_to_its_normalized_slice(text: str) -> No
                 continue
             # Whitespace at the edges of a slice may come from a longer run: compare stripped forms.
             assert normalize(text[a:b]).strip(" ") == norm.text[p:e].strip(" "), (p, e, a, b)
+
+
+def test_ellipsis_miss_names_the_missing_part(seeds: Sources) -> None:
+    loc = locate(seeds, cite(S000, "Yuri Borisov, who was appointed ... the head of Moscow's space agency"))
+    assert loc.status == "missing"
+    assert loc.message == (
+        f"quote not found in {S000}: the part \"the head of Moscow's space agency\" is not in it"
+    )
+    assert loc.closest is not None and loc.closest.text.startswith("the head of Moscow’s space")
+    loc = locate(seeds, cite(S000, "the head of Moscow’s space corporation ... Yuri Borisov, who was appointed"))
+    assert loc.message == f"quote not found in {S000}: its parts are there, but not in this order"
