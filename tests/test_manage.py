@@ -157,3 +157,14 @@ def test_undo_empty_profile(tmp_path, utc_local_time):
 def test_list_bad_deck_exits_2(tmp_path, utc_local_time):
     result = run(["list", str(tmp_path / "missing.yaml")], tmp_path / "quiz.db")
     assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_corrupt_database_is_a_clear_error(tmp_path, utc_local_time):
+    deck, db = build_history(tmp_path)
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"this is not sqlite" * 100)
+    for args in (["list", str(deck)], ["stats", str(deck)], ["suspend", str(deck), "alpha"], ["undo"]):
+        result = run(args, bad)
+        assert result.exit_code == 2, args
+        assert result.stderr.startswith("Error: ") and str(bad) in result.stderr and "Traceback" not in result.output
+    assert bad.read_bytes() == b"this is not sqlite" * 100
