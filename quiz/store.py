@@ -299,8 +299,10 @@ class Store:
             if version < SCHEMA_VERSION:
                 self._upgrade(conn)
             else:
-                # Fail now, not at the first answer, when the file or its folder is not writable.
+                # Fail now, not at the first answer, when the file is not writable: BEGIN IMMEDIATE
+                # alone does not notice in WAL mode, a page write does (and is rolled back).
                 conn.execute("BEGIN IMMEDIATE")
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                 conn.execute("ROLLBACK")
         except sqlite3.Error as e:
             conn.close()
@@ -342,9 +344,17 @@ class Store:
                     conn.execute(statement)
             elif version < SCHEMA_VERSION:
                 self._backup(conn, self.path.with_name(f"{self.path.name}.bak-v{version}"))
-                for target in range(version + 1, SCHEMA_VERSION + 1):
-                    for statement in _statements(_script(MIGRATIONS[target])):
-                        conn.execute(statement)
+                try:
+                    for target in range(version + 1, SCHEMA_VERSION + 1):
+                        for statement in _statements(_script(MIGRATIONS[target])):
+                            conn.execute(statement)
+                except sqlite3.Error as e:
+                    # Disk full, locked, read-only: say so. Anything else is data the new schema
+                    # refuses (or a bug in a script): name the upgrade.
+                    raise self._known_error(e) or StoreError(
+                        f"cannot upgrade {self.path} from schema {version} to {SCHEMA_VERSION}: {e}; "
+                        "nothing was changed"
+                    ) from e
             found = conn.execute("PRAGMA user_version").fetchone()[0]
             if found != SCHEMA_VERSION:
                 raise StoreError(f"cannot upgrade {self.path}: the schema scripts left version {found}")
@@ -358,15 +368,19 @@ class Store:
             raise
 
     def _backup(self, conn: sqlite3.Connection, target: Path) -> None:
-        """Copy the database (consistently: we hold the write lock) to `target`, atomically."""
+        """Copy the database to `target`, atomically. The copy is consistent because `conn` holds the
+        write lock; it is read through a second connection, which WAL lets read meanwhile (the backup
+        API cannot read through the connection that has the write transaction open)."""
         partial = target.with_name(target.name + ".partial")
         try:
             partial.unlink(missing_ok=True)
+            source = sqlite3.connect(str(self.path), timeout=self.busy_timeout, isolation_level=None)
             copy = sqlite3.connect(str(partial), isolation_level=None)
             try:
-                conn.backup(copy)
+                source.backup(copy)
             finally:
                 copy.close()
+                source.close()
             os.replace(partial, target)
         except (OSError, sqlite3.Error) as e:
             try:
@@ -381,6 +395,10 @@ class Store:
 
     def _error(self, e: sqlite3.Error, doing: str) -> StoreError:
         """The StoreError a user can act on for a failed sqlite3 call."""
+        return self._known_error(e) or StoreError(f"cannot {doing} {self.path}: {e}")
+
+    def _known_error(self, e: sqlite3.Error) -> StoreError | None:
+        """The StoreError for a failure the user can do something about, None for any other."""
         name = getattr(e, "sqlite_errorname", "") or ""  # Python >= 3.11
         text = str(e)
         low = text.lower()
@@ -408,8 +426,8 @@ class Store:
                 "make it writable or choose another file with --db"
             )
         if name.startswith("SQLITE_IOERR") or "i/o error" in low:
-            return StoreError(f"cannot {doing} {where}: the disk reported an error ({text})")
-        return StoreError(f"cannot {doing} {where}: {text}")
+            return StoreError(f"cannot use {where}: the disk reported an error ({text})")
+        return None
 
     # -- plumbing
 
