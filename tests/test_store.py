@@ -13,7 +13,7 @@ from importlib.resources import files
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from quiz.errors import StoreError, UsageError
@@ -118,21 +118,29 @@ reviews = st.builds(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@pytest.fixture(scope="module")
+def round_trip_stores(tmp_path_factory):
+    """A writer and a second, independent connection to read back through; one file for every example
+    (a deck id unique to each example keeps them apart)."""
+    path = tmp_path_factory.mktemp("round-trip") / "quiz.db"
+    with Store(path, "p") as writer, Store(path, "p") as reader:
+        yield writer, reader, iter(range(10**9))
+
+
+@settings(max_examples=120, deadline=None)
 @given(review=reviews)
-def test_review_and_item_state_round_trip(tmp_path_factory, review: Review) -> None:
-    path = tmp_path_factory.mktemp("rt") / "quiz.db"
-    with Store(path, "p") as s:
-        stored = s.record(review)
-        assert stored == replace(review, id=stored.id, profile="p")
-        assert list(s.reviews()) == [stored]
-        items = s.items(review.deck)
-        if review.practice:
-            assert items == {}
-        else:
-            assert items == {(review.card, review.gap): ItemRecord(review.deck, review.card, review.gap, review.after)}
-    with Store(path, "p") as again:  # and from a fresh connection
-        assert list(again.reviews(review.deck)) == [stored]
+def test_review_and_item_state_round_trip(round_trip_stores, review: Review) -> None:
+    writer, reader, counter = round_trip_stores
+    review = replace(review, deck=f"{next(counter)}/{review.deck}")
+    stored = writer.record(review)
+    assert stored == replace(review, id=stored.id, profile="p")
+    assert list(writer.reviews(review.deck)) == [stored]
+    assert list(reader.reviews(review.deck)) == [stored]
+    expected = {} if review.practice else {
+        (review.card, review.gap): ItemRecord(review.deck, review.card, review.gap, review.after)
+    }
+    assert writer.items(review.deck) == expected
+    assert reader.items(review.deck) == expected
 
 
 def test_datetimes_are_stored_as_utc_milliseconds(store: Store) -> None:
@@ -551,8 +559,8 @@ def test_a_corrupt_file_is_refused_and_left_alone(tmp_path: Path) -> None:
 def test_a_damaged_quiz_database_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "quiz.db"
     with Store(path) as s:
-        for n in range(300):
-            s.record(answer(f"card-{n}", T0, NEW, learning(T0)))
+        for n in range(60):
+            s.record(replace(answer(f"card-{n}", T0, NEW, learning(T0)), answer="words " * 100))
     data = bytearray(path.read_bytes())
     data[4096 * 2 : 4096 * 6] = b"\xff" * (4096 * 4)  # overwrite a few b-tree pages
     path.write_bytes(bytes(data))
