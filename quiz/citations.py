@@ -18,11 +18,13 @@ missing, because the citation must reproduce the source.
 from __future__ import annotations
 
 import difflib
+import operator
 import os
 import re
 import stat
 import unicodedata
 from bisect import bisect_right
+from itertools import accumulate, compress, repeat
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Sequence
@@ -295,8 +297,14 @@ class SourceText:
     def words(self) -> tuple[list[int], list[int]]:
         """Start and end indexes of the words of the normalized text (for the closest-passage search)."""
         if self._words is None:
-            spans = [m.span() for m in _WORD.finditer(self.norm.text)]
-            self._words = ([a for a, _ in spans], [b for _, b in spans])
+            # The normalized text separates words by single spaces, so word offsets are running sums
+            # of word lengths (computed in C, not by a regex match per word).
+            parts = self.norm.text.split(" ")
+            lengths = list(map(len, parts))
+            starts = list(accumulate(map(operator.add, lengths, repeat(1)), initial=0))[:-1]
+            ends = list(map(operator.add, starts, lengths))
+            keep = list(map(bool, lengths))  # leading/trailing spaces give empty parts
+            self._words = (list(compress(starts, keep)), list(compress(ends, keep)))
         return self._words
 
     def line_col(self, index: int) -> tuple[int, int]:

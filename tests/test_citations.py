@@ -386,3 +386,13 @@ def test_ellipsis_miss_names_the_missing_part(seeds: Sources) -> None:
     assert loc.closest is not None and loc.closest.text.startswith("the head of Moscow’s space")
     loc = locate(seeds, cite(S000, "the head of Moscow’s space corporation ... Yuri Borisov, who was appointed"))
     assert loc.message == f"quote not found in {S000}: its parts are there, but not in this order"
+
+
+@settings(max_examples=100, deadline=None)
+@given(_tricky)
+def test_word_offsets_are_the_words_of_the_normalized_text(text: str) -> None:
+    from quiz.citations import SourceText
+
+    src = SourceText(name="x.txt", path=Path("x.txt"), text=text)
+    starts, ends = src.words()
+    assert [src.norm.text[a:b] for a, b in zip(starts, ends)] == src.norm.text.split()
