@@ -751,9 +751,9 @@ def word_diff(old: str, new: str) -> str:
     return " ".join(out)
 
 
-# Bound on fuzzy work per missing quote: in a source of more words than this, first narrow the search
-# to the region rapidfuzz's partial alignment points at.
-_MAX_WINDOWS = 20000
+# Bound on the sliding-window search per missing quote (words in the source x characters in the quote,
+# about the characters it would compare); beyond it, rapidfuzz's partial alignment picks the region.
+_MAX_WINDOW_CHARS = 4_000_000
 
 
 def closest_passage(src: SourceText, quote: str) -> Closest | None:
@@ -778,26 +778,30 @@ def closest_passage(src: SourceText, quote: str) -> Closest | None:
     if not n:
         return None
     nwords = max(1, len(q.split()))
-    spread = max(1, nwords // 4)
-    lo, hi = 0, n
-    if n > _MAX_WINDOWS:
+    spread = min(max(1, nwords // 4), 6)
+    if n * len(q) > _MAX_WINDOW_CHARS:
+        # A long quote or a long source: let rapidfuzz's partial alignment find the region (in C),
+        # then widen it to word boundaries; sliding word windows would cost too much memory and time.
         al = fuzz.partial_ratio_alignment(q, hay)
-        if al is not None:
-            lo = max(0, bisect_right(starts, al.dest_start) - 1 - nwords)
-            hi = min(n, bisect_right(starts, al.dest_end) + nwords)
-    k = min(nwords, hi - lo)
-    firsts = range(lo, hi - k + 1)
-    stage1 = process.extract(
-        q, [hay[starts[i] : ends[i + k - 1]] for i in firsts], scorer=fuzz.ratio, limit=3
-    )
-    cands: set[tuple[int, int]] = set()
-    for _, _, idx in stage1:
-        i0 = firsts[idx]
-        for i in range(max(lo, i0 - spread), min(hi, i0 + spread + 1)):
-            for kk in range(max(1, nwords - spread), nwords + spread + 1):
-                if i + kk - 1 < n:
-                    cands.add((starts[i], ends[i + kk - 1]))
-    windows = sorted(cands)
+        if al is None:
+            return None
+        i = max(0, bisect_right(starts, al.dest_start) - 1)
+        j = max(i, bisect_right(starts, max(al.dest_end - 1, 0)) - 1)
+        windows = [(starts[i], ends[j])]
+    else:
+        k = min(nwords, n)
+        firsts = range(0, n - k + 1)
+        stage1 = process.extract(
+            q, [hay[starts[i] : ends[i + k - 1]] for i in firsts], scorer=fuzz.ratio, limit=3
+        )
+        cands: set[tuple[int, int]] = set()
+        for _, _, idx in stage1:
+            i0 = firsts[idx]
+            for i in range(max(0, i0 - spread), min(n, i0 + spread + 1)):
+                for kk in range(max(1, nwords - spread), nwords + spread + 1):
+                    if i + kk - 1 < n:
+                        cands.add((starts[i], ends[i + kk - 1]))
+        windows = sorted(cands)
     if not windows:
         return None
     best = process.extractOne(q, [hay[a:b] for a, b in windows], scorer=fuzz.ratio)

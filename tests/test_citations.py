@@ -396,3 +396,13 @@ def test_word_offsets_are_the_words_of_the_normalized_text(text: str) -> None:
     src = SourceText(name="x.txt", path=Path("x.txt"), text=text)
     starts, ends = src.words()
     assert [src.norm.text[a:b] for a, b in zip(starts, ends)] == src.norm.text.split()
+
+
+def test_closest_passage_is_bounded_for_long_quotes_and_sources(tmp_path: Path) -> None:
+    words = [f"w{i}" for i in range(60000)]
+    write(tmp_path, "big.txt", " ".join(words))
+    quote = " ".join(words[30000:32000]).replace("w31000", "wX")  # 2,000 words, one changed
+    loc = locate_quote(Sources(tmp_path), "big.txt", quote)
+    assert loc.status == "missing" and loc.closest is not None
+    assert loc.closest.score >= 99
+    assert loc.closest.text.startswith("w30000 ") and "[-wX-]{+w31000+}" in loc.closest.diff
