@@ -32,10 +32,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-os.environ["ANKI_TEST_MODE"] = "1"  # before anki's backend is created: turns Anki's fuzz off
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import quiz.scheduler as scheduler_module  # noqa: E402
 from quiz.scheduler import (  # noqa: E402
     ItemState,
     Rating,
@@ -122,32 +121,90 @@ def fmt(kind: str, value: int) -> str:
     return f"{value}d" if kind == "d" else f"{value}s"
 
 
-def open_anki(path: str, retention: float, params: list[float]):
+def open_anki(path: str, retention: float, params: list[float], maximum_interval: int):
     from anki.collection import Collection
 
     col = Collection(path)
     col.set_config("fsrs", True)
+    # The load balancer moves fuzzed intervals towards days with fewer reviews in the whole
+    # collection; quiz has no such thing, so it is off for the comparison.
+    col.load_balancer_enabled = False
     deck_id = col.decks.id("parity")
     conf = col.decks.config_dict_for_deck_id(deck_id)
     conf["new"]["delays"] = [1.0, 10.0]
     conf["lapse"]["delays"] = [10.0]
-    conf["rev"]["maxIvl"] = 36500
+    conf["rev"]["maxIvl"] = maximum_interval
     conf["desiredRetention"] = retention
     conf["fsrsParams6"] = params
     col.decks.update_config(conf)
     return col, deck_id
 
 
-def run(cards: int, reviews: int, seed: int, retention: float) -> int:
+class QuizSide:
+    """quiz's scheduler plus what the bench needs to line its fuzz up with Anki's."""
+
+    # In --fuzz mode the seed passed to quiz encodes the fuzz factor directly (see `factor_seed`).
+    SCALE = 2**53
+
+    def __init__(self, retention: float, maximum_interval: int, fuzz: bool) -> None:
+        self.sched = Scheduler(SchedulerConfig(
+            desired_retention=retention, maximum_interval=maximum_interval, enable_fuzzing=fuzz,
+            tz=UTC, start_hour=START_HOUR,
+        ))
+        if fuzz:
+            # Anki's factor comes from ChaCha seeded with card id + reps, quiz's from its own seed; to
+            # compare the fuzz rules themselves, the bench picks quiz's factor to match Anki's.
+            scheduler_module.fuzz_factor = lambda seed: seed / self.SCALE
+
+    def factor_seed(self, factor: float) -> int:
+        return int(factor * self.SCALE)
+
+    def values(self, item: ItemState, memories, factor: float | None, now: datetime) -> dict[Rating, tuple[str, int]]:
+        outcomes = self.sched._outcomes(item, memories, factor, now)
+        return {rating: (("d", delay.days) if state == State.REVIEW else ("s", int(delay.total_seconds())))
+                for rating, (state, _step, delay) in outcomes.items()}
+
+    def matching_factor(self, item: ItemState, now: datetime, targets: dict[Rating, tuple[str, int]]) -> float | None:
+        """A fuzz factor in [0, 1) for which quiz gives Anki's four intervals, or None. Each button's
+        fuzzed interval is non-decreasing in the factor, so bisection finds each button's factor
+        range and the ranges must overlap."""
+        memories = self.sched._next_memories(item, now)
+        low, high = 0.0, 1.0
+
+        def first_factor(rating: Rating, beyond: int) -> float:
+            # Smallest factor whose interval for `rating` exceeds `beyond` (1.0 if none).
+            if self.values(item, memories, 0.0, now)[rating][1] > beyond:
+                return 0.0
+            lo, hi = 0.0, 1.0
+            for _ in range(40):
+                mid = (lo + hi) / 2
+                if self.values(item, memories, mid, now)[rating][1] > beyond:
+                    hi = mid
+                else:
+                    lo = mid
+            return hi
+
+        for rating, (kind, value) in targets.items():
+            if kind != "d":
+                continue
+            low = max(low, first_factor(rating, value - 1))
+            high = min(high, first_factor(rating, value))
+        if low >= high:
+            return None
+        factor = (low + high) / 2
+        return factor if self.values(item, memories, factor, now) == targets else None
+
+
+def run(cards: int, reviews: int, seed: int, retention: float, maximum_interval: int, fuzz: bool) -> int:
     from anki.scheduler_pb2 import CardAnswer
     from fsrs.scheduler import DEFAULT_PARAMETERS
 
     rng = random.Random(seed)
-    sched = Scheduler(
-        SchedulerConfig(desired_retention=retention, enable_fuzzing=False, tz=UTC, start_hour=START_HOUR)
-    )
+    quiz = QuizSide(retention, maximum_interval, fuzz)
+    sched = quiz.sched
     workdir = tempfile.TemporaryDirectory(prefix="quiz-anki-parity-")  # honours TMPDIR
-    col, deck_id = open_anki(os.path.join(workdir.name, "parity.anki2"), retention, list(DEFAULT_PARAMETERS))
+    col, deck_id = open_anki(os.path.join(workdir.name, "parity.anki2"), retention, list(DEFAULT_PARAMETERS),
+                             maximum_interval)
     notetype = col.models.by_name("Basic")
     buttons = {Rating.AGAIN: CardAnswer.AGAIN, Rating.HARD: CardAnswer.HARD,
                Rating.GOOD: CardAnswer.GOOD, Rating.EASY: CardAnswer.EASY}
@@ -156,6 +213,7 @@ def run(cards: int, reviews: int, seed: int, retention: float) -> int:
     compared = identical = 0
     compared_365 = identical_365 = 0
     compared_rev = identical_rev = 0
+    fuzzed_answers = fuzz_matched = 0
     answers = 0
     mismatches: list[Mismatch] = []
     worst_stability = 0.0
@@ -170,22 +228,27 @@ def run(cards: int, reviews: int, seed: int, retention: float) -> int:
         item = ItemState()
         now = datetime(2026, 1, 5, tzinfo=UTC) + timedelta(seconds=rng.randint(0, 30 * 86_400))
         for answer in range(reviews):
-            # Place the Anki card's last review at the simulated distance before Anki's real rollover.
-            if item.last_review is not None:
-                card = col.get_card(card_id)
-                sim_next_day = study_day_start(study_day(now, UTC, START_HOUR) + timedelta(days=1), UTC, START_HOUR)
-                before_rollover = int(sim_next_day.timestamp()) - int(item.last_review.timestamp())
-                card.last_review_time = col.sched.day_cutoff - before_rollover
-                col.update_card(card, skip_undo_entry=True)
             elapsed = 0
             if item.last_review is not None:
+                # Place the Anki card's last review at the simulated distance before Anki's real rollover.
                 sim_next_day = study_day_start(study_day(now, UTC, START_HOUR) + timedelta(days=1), UTC, START_HOUR)
-                elapsed = (int(sim_next_day.timestamp()) - int(item.last_review.timestamp())) // 86_400
+                before_rollover = int(sim_next_day.timestamp()) - int(item.last_review.timestamp())
+                elapsed = before_rollover // 86_400
+                card = col.get_card(card_id)
+                card.last_review_time = col.sched.day_cutoff - before_rollover
+                col.update_card(card, skip_undo_entry=True)
 
             states = col._backend.get_scheduling_states(card_id)
-            preview = sched.preview(item, now)
+            anki = {rating: describe_anki(getattr(states, state_of[rating])) for rating in Rating}
+            quiz_seed = 0
+            if fuzz:
+                fuzzed_answers += 1
+                factor = quiz.matching_factor(item, now, {r: (k, v) for r, (k, v, _s) in anki.items()})
+                fuzz_matched += factor is not None
+                quiz_seed = quiz.factor_seed(factor if factor is not None else 0.5)
+            preview = sched.preview(item, now, quiz_seed)
             for rating in Rating:
-                kind_a, value_a, stab_a = describe_anki(getattr(states, state_of[rating]))
+                kind_a, value_a, stab_a = anki[rating]
                 kind_q, value_q = describe_quiz(sched, preview[rating], now)
                 same = (kind_a, value_a) == (kind_q, value_q)
                 compared += 1
@@ -228,13 +291,16 @@ def run(cards: int, reviews: int, seed: int, retention: float) -> int:
     def share(same: int, total: int) -> str:
         return f"{100.0 * same / total:7.3f}%  ({same}/{total})" if total else "   n/a"
 
-    print(f"quiz vs Anki {_anki_version()} scheduler, FSRS-6 default parameters, retention {retention}, fuzz off")
+    print(f"quiz vs Anki {_anki_version()} scheduler, FSRS-6 default parameters, retention {retention}, "
+          f"maximum interval {maximum_interval} d, fuzz {'on (Anki seeds; quiz factor fitted)' if fuzz else 'off'}")
     print(f"  histories                     {cards}")
     print(f"  reviews (answers)             {answers}")
     print(f"  compared intervals            {compared}  (4 buttons per answer)")
     print(f"  identical, intervals <= 365 d {share(identical_365, compared_365)}")
     print(f"  identical, all                {share(identical, compared)}")
     print(f"  identical, review H/G/E only  {share(identical_rev, compared_rev)}")
+    if fuzz:
+        print(f"  answers whose 4 fuzzed intervals one quiz fuzz factor reproduces {share(fuzz_matched, fuzzed_answers)}")
     print(f"  max relative stability diff   {worst_stability:.2e}  (quiz {worst_pair[0]:.4f} vs Anki {worst_pair[1]:.4f})")
     print(f"  time                          {seconds:.1f} s")
     if mismatches:
@@ -265,8 +331,13 @@ def main() -> int:
     parser.add_argument("--reviews", type=int, default=10, help="answers per card")
     parser.add_argument("--seed", type=int, default=1, help="random seed of the simulation")
     parser.add_argument("--retention", type=float, default=0.9, help="desired retention for both")
+    parser.add_argument("--max-interval", type=int, default=36500, help="maximum interval in days for both")
+    parser.add_argument("--fuzz", action="store_true",
+                        help="leave Anki's fuzz on and check that one quiz fuzz factor reproduces its buttons")
     args = parser.parse_args()
-    return run(args.cards, args.reviews, args.seed, args.retention)
+    if not args.fuzz:
+        os.environ["ANKI_TEST_MODE"] = "1"  # before Anki's backend is created: turns its fuzz off
+    return run(args.cards, args.reviews, args.seed, args.retention, args.max_interval, args.fuzz)
 
 
 if __name__ == "__main__":

@@ -16,8 +16,9 @@ Division of labour
     only step, at most one day more), Good advances or graduates, Easy always graduates;
   - a graduating or relearned card gets the FSRS interval rounded to whole days (at least 1);
     Easy is at least one day longer than (fuzzed) Good;
-  - passing review intervals strictly increase Hard < Good < Easy and, when FSRS proposes a longer
-    interval than last time, fuzz may not bring it back to the previous interval or below;
+  - passing review intervals strictly increase Hard < Good < Easy; when FSRS proposes a longer
+    interval than last time, fuzz may not bring it back to the previous interval or below, and when
+    the previous interval is still within the proposal's fuzz range, not below the previous interval;
   - Anki's fuzz ranges (+-1 day, plus 15% of the days in 2.5..7, 10% in 7..20, 5% beyond 20) with
     the fuzz factor derived from a seed, so the interval shown on a button is the one applied.
     Pass `item_seed(deck, card, gap, item.reps)` (Anki uses card id + reps the same way).
@@ -394,12 +395,7 @@ class Scheduler:
         self._check_item(item)
         memories = self._next_memories(item, now)
         factor = fuzz_factor(seed) if self.config.enable_fuzzing else None
-        if item.state in (State.NEW, State.LEARNING):
-            outcomes = self._learning_outcomes(item, memories, factor, self._learn)
-        elif item.state == State.RELEARNING:
-            outcomes = self._learning_outcomes(item, memories, factor, self._relearn)
-        else:
-            outcomes = self._review_outcomes(item, memories, factor, now)
+        outcomes = self._outcomes(item, memories, factor, now)
         result: dict[Rating, ItemState] = {}
         for rating in Rating:
             state, step, delay = outcomes[rating]
@@ -546,6 +542,17 @@ class Scheduler:
         out[Rating.EASY] = (State.REVIEW, None, timedelta(days=self._easy_after_good(memories, factor)))
         return out
 
+    def _outcomes(
+        self, item: ItemState, memories: dict[Rating, _Memory], factor: float | None, now: datetime
+    ) -> dict[Rating, tuple[State, int | None, timedelta]]:
+        """(state, step, delay until due) for each rating, given the new memory states and the
+        fuzz factor (None: no fuzz)."""
+        if item.state in (State.NEW, State.LEARNING):
+            return self._learning_outcomes(item, memories, factor, self._learn)
+        if item.state == State.RELEARNING:
+            return self._learning_outcomes(item, memories, factor, self._relearn)
+        return self._review_outcomes(item, memories, factor, now)
+
     def _scheduled_days(self, item: ItemState) -> int:
         """The interval the REVIEW item was last given, in days (due day minus last review day)."""
         assert item.due is not None and item.last_review is not None
@@ -570,19 +577,26 @@ class Scheduler:
 
         scheduled = self._scheduled_days(item) if item.due is not None else 0
 
-        def floor_for(interval: float) -> int:
-            # When FSRS proposes a longer interval than last time, fuzz must not go back to it.
-            return scheduled + 1 if _to_u32(_round(interval)) > scheduled else 0
-
         previous = 0
         for rating in (Rating.HARD, Rating.GOOD, Rating.EASY):
             interval = memories[rating].interval
-            minimum = max(floor_for(interval), previous + 1)
+            # Each passing button is at least a day longer than the one before it (Hard < Good < Easy).
+            minimum = max(self._review_minimum(interval, scheduled), previous + 1)
             low, high = self._limits(minimum)
             days = _with_review_fuzz(factor, interval, low, high)
             out[rating] = (State.REVIEW, None, timedelta(days=days))
             previous = days
         return out
+
+    def _review_minimum(self, interval: float, previous: int) -> int:
+        """Anki's `minimum_review_fuzz_interval`: fuzz never takes a passed review back to its
+        previous interval or below when FSRS proposes longer, nor below the previous interval when
+        that is still within the proposal's fuzz range; a clearly shorter proposal (after a change
+        of retention or parameters) is not held up."""
+        if _to_u32(_round(interval)) > previous:
+            return previous + 1
+        _lower, upper = fuzz_bounds(interval, 1, max(self.config.maximum_interval, 1))
+        return previous if previous <= upper else 0
 
     def _due(self, now: datetime, delay: timedelta, state: State) -> datetime:
         if state == State.REVIEW:

@@ -25,6 +25,7 @@ from quiz.scheduler import (
     format_interval,
     from_fsrs_card,
     fuzz_bounds,
+    fuzz_delta,
     is_due,
     item_seed,
     study_day,
@@ -236,15 +237,19 @@ def test_preview_equals_review_for_the_same_seed(item, seed, rating):
 def test_fuzz_stays_within_ankis_ranges(item, seed):
     raw = SCHED._next_memories(item, NOW)
     fuzzed = FUZZED.preview(item, NOW, seed)
+    scheduled = (study_day(item.due, UTC) - study_day(item.last_review, UTC)).days
+    previous = 0
     for rating in (Rating.HARD, Rating.GOOD, Rating.EASY):
         interval = raw[rating].interval
-        lower, upper = fuzz_bounds(interval, 1, 36500)
         got = days(FUZZED, fuzzed[rating])
-        # Either within the fuzz range, or pushed up by the Hard < Good < Easy / previous-interval floors.
-        assert got >= lower
-        if rating == Rating.HARD:
-            scheduled = (study_day(item.due, UTC) - study_day(item.last_review, UTC)).days
-            assert got <= max(upper, scheduled + 1)
+        # Anki's range for this button: the fuzz range around FSRS's interval, moved up (re-centred)
+        # when the floors (previous interval, button before) are above it.
+        minimum = max(SCHED._review_minimum(interval, scheduled), previous + 1, 1)
+        lower, upper = fuzz_bounds(interval, minimum, 36500)
+        assert lower <= got <= upper
+        # ... which is never wider than +-(1 day + 15%/10%/5% of the days by length) + 1.
+        assert upper - lower <= 2 * fuzz_delta(max(interval, minimum)) + 2
+        previous = got
 
 
 def test_fuzz_off_gives_the_rounded_interval_and_on_varies_it():
@@ -512,3 +517,26 @@ def test_anki_parity_bench_smoke(tmp_path):
                          capture_output=True, text=True, env=env, timeout=120)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "identical, intervals <= 365 d 100.000%" in run.stdout
+
+
+@pytest.mark.parametrize(
+    "interval,previous,minimum",
+    [
+        # Cases from Anki's fuzz.rs tests (`minimum_review_fuzz_interval`).
+        (2.7269483, 4, 4),  # about the same as last time: fuzz may not go below it
+        (2.7269483, 5, 0),  # clearly shorter (retention or parameters changed): no floor
+        (4.591988, 4, 5),  # longer than last time: fuzz may not go back to it
+    ],
+)
+def test_review_minimum_matches_anki(interval, previous, minimum):
+    assert SCHED._review_minimum(interval, previous) == minimum
+
+
+def test_fuzz_never_goes_below_a_previous_interval_still_in_range():
+    # An early review (1 day into a 12-day interval): FSRS proposes ~9-11 days. Easy's fuzz range
+    # reaches 12, so Easy may not drop below the previous 12 days; Hard and Good may.
+    item = review_item(8.0, 8.0, scheduled=12, late=-11)
+    easy = {days(FUZZED, FUZZED.review(item, Rating.EASY, NOW, seed)) for seed in range(300)}
+    hard = {days(FUZZED, FUZZED.review(item, Rating.HARD, NOW, seed)) for seed in range(300)}
+    assert min(easy) == 12
+    assert min(hard) < 12
