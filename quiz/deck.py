@@ -329,11 +329,13 @@ def _decode(data: bytes, report: _Report) -> str | None:
         report.at(before.count(b"\n") + 1, col,
                   f"the file is not valid UTF-8 (byte 0x{data[error.start]:02x}); save it as UTF-8")
         return None
-    bad = list(_NOT_PRINTABLE.finditer(text))
-    for match in bad:
-        line, col = _position(text, match.start())
-        report.at(line, col, f"control character U+{ord(match.group()):04X} is not allowed in a deck; remove it")
-    return None if bad else text
+    # Only the first: a binary file would otherwise yield millions of lines.
+    bad = _NOT_PRINTABLE.search(text)
+    if bad is not None:
+        line, col = _position(text, bad.start())
+        report.at(line, col, f"control character U+{ord(bad.group()):04X} is not allowed in a deck; remove it")
+        return None
+    return text
 
 
 def _position(text: str, index: int) -> tuple[int, int]:
@@ -477,6 +479,7 @@ def _vet_collection(event, report: _Report) -> bool:
 
 _SYNTAX_HINTS = {
     "mapping values are not allowed here": " (a value containing ': ' must be put in quotes)",
+    "mapping values are not allowed in this context": " (a value containing ': ' must be put in quotes)",
     "could not find expected ':'": " (a line is missing 'key: ' or its indentation is off)",
     "did not find expected key": " (check the indentation of this line)",
     "did not find expected '-' indicator": " (check the indentation of this list item)",
