@@ -14,7 +14,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from quiz.scheduler import (
-    DAY_SECONDS,
     ItemState,
     Rating,
     Scheduler,
@@ -502,10 +501,6 @@ def test_bad_config_is_rejected():
 def test_importing_the_module_does_not_import_fsrs():
     code = "import sys, quiz.scheduler; sys.exit(1 if 'fsrs' in sys.modules else 0)"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
-
-
-def test_day_seconds_constant():
-    assert DAY_SECONDS == 24 * 3600
 
 
 def test_anki_parity_bench_smoke(tmp_path):
