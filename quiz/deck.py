@@ -142,9 +142,9 @@ _CORE = "tag:yaml.org,2002:"
 # type matters, so `answer: false` is a boolean, `answer: 1998` a number and `answer: "false"` text.
 _IMPLICIT = yaml.resolver.Resolver.yaml_implicit_resolvers
 _IMPLICIT_ANY = _IMPLICIT.get(None, [])
-# A plain scalar whose first character starts none of those rules is text without running a regexp
-# ("Who replaced...", "Yuri Borisov" still go through the rules: 'Y' may start "Yes").
-_PLAIN_TEXT_START = frozenset(chr(c) for c in range(0x20, 0x7F)) - set(_IMPLICIT) if not _IMPLICIT_ANY else frozenset()
+# Rules by first character, wildcard rules included (PyYAML has none, but a patched resolver might).
+_RULES = {first: tuple(rules) + tuple(_IMPLICIT_ANY) for first, rules in _IMPLICIT.items() if first is not None}
+_NO_RULES = tuple(_IMPLICIT_ANY)
 # YAML's printable set (YAML 1.1 section 5.1); anything else makes libyaml stop with an offset-only error.
 _NOT_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _TRUE_WORDS = frozenset({"yes", "true", "on"})
@@ -207,7 +207,7 @@ def _kind(node) -> int:
         if not node.implicit[0]:  # quoted or block scalar
             return _TEXT
         value = node.value
-        for tag, regexp in _IMPLICIT.get(value[0] if value else "", []) + _IMPLICIT_ANY:
+        for tag, regexp in _RULES.get(value[0] if value else "", _NO_RULES):
             if regexp.match(value):
                 return _SCALAR_KIND_OF_TAG.get(tag, _TEXT)  # timestamps etc. stay text
         return _TEXT
@@ -374,13 +374,31 @@ def _compose(text: str, report: _Report):
             event = get_event()
             cls = event.__class__
             if cls is Scalar:
+                # The hot path (two thirds of all events): attach the scalar and move on.
                 node = event
                 if event.anchor is not None or event.tag is not None:
                     node = _vet_scalar(event, report)
-            elif cls is MappingEnd or cls is SequenceEnd:
+                if in_map:
+                    if key is None:
+                        key = node
+                        continue
+                    if key.__class__ is Scalar:
+                        pair = (key, node)
+                        first = top.setdefault(key.value, pair)
+                        if first is not pair:
+                            _duplicate_key(key, first[0], report)
+                    elif key.__class__ is not _Bad:
+                        report.node(key, "a key must be a plain name, not a list or mapping")
+                    key = None
+                elif top is not None:
+                    top.append(node)
+                else:
+                    root = node
+                continue
+            if cls is MappingEnd or cls is SequenceEnd:
                 top, in_map, key = stack.pop()
                 continue
-            elif cls is MappingStart or cls is SequenceStart:
+            if cls is MappingStart or cls is SequenceStart:
                 if len(stack) >= MAX_DEPTH:
                     report.mark(event.start_mark, f"nesting deeper than {MAX_DEPTH} levels; a deck needs "
                                                   "only a few (check the structure)")
@@ -405,7 +423,7 @@ def _compose(text: str, report: _Report):
                 break
             else:
                 continue
-            # Attach the node to the open collection (or make it the root).
+            # Attach a collection or alias to the open collection (or make it the root).
             if top is None:
                 root = node
             elif not in_map:
@@ -414,13 +432,10 @@ def _compose(text: str, report: _Report):
                 key = node
             else:
                 if key.__class__ is Scalar:
-                    name = key.value
-                    first = top.get(name)
-                    if first is None:
-                        top[name] = (key, node)
-                    else:
-                        report.node(key, f"duplicate key '{_clip(name)}' (first on line {_line(first[0])}); "
-                                         "remove one of them")
+                    pair = (key, node)
+                    first = top.setdefault(key.value, pair)
+                    if first is not pair:
+                        _duplicate_key(key, first[0], report)
                 elif key.__class__ is not _Bad:
                     report.node(key, "a key must be a plain name, not a list or mapping")
                 key = None
@@ -441,6 +456,10 @@ def _compose(text: str, report: _Report):
     if documents == 0:
         report.at(1, 1, "the deck is empty; it needs a 'title' and a list of 'cards'")
     return root
+
+
+def _duplicate_key(key, first, report: _Report) -> None:
+    report.node(key, f"duplicate key '{_clip(key.value)}' (first on line {_line(first)}); remove one of them")
 
 
 def _vet_scalar(event, report: _Report):
@@ -547,10 +566,6 @@ def _slug(text: str) -> str:
     return slug or "my-id"
 
 
-def _mark(node) -> Mark:
-    return Mark(node.start_mark.line + 1, node.start_mark.column + 1)
-
-
 _MISSING_HINTS = {
     "question": "add the question to ask",
     "answer": "add the expected answer",
@@ -570,6 +585,7 @@ _CITE_ONLY = {k: "it belongs inside a 'cite' entry" for k in CITE_KEYS}
 _TYPE_NAMES = [t.value for t in CardType]
 _TYPE_BY_NAME = {t.value: t for t in CardType}
 _CARD_KEY_SET = frozenset(CARD_KEYS)
+_CITE_KEY_SET = frozenset(CITE_KEYS)
 
 
 class _Validator:
@@ -585,13 +601,23 @@ class _Validator:
 
         With `item`, `node` is an element of the list field `name` and messages say so.
         """
-        # Fast path for the common case, ordinary text: quoted, block, or plain starting like words do.
+        # Fast path for the common case, untagged text: quoted, block, or plain that no implicit rule
+        # claims (most do not even have a rule for their first character).
         if node.__class__ is _Scalar and node.tag is None:
             value = node.value
-            if value and (not node.implicit[0] or value[0] in _PLAIN_TEXT_START):
-                value = value.strip()
-                if value:
-                    return value
+            if value:
+                if node.implicit[0]:
+                    for _, regexp in _RULES.get(value[0], _NO_RULES):
+                        if regexp.match(value):
+                            break
+                    else:
+                        value = value.strip()
+                        if value:
+                            return value
+                else:
+                    value = value.strip()
+                    if value:
+                        return value
         kind = _kind(node)
         if kind == _TEXT or kind == _NUM or kind == _NULL:
             value = node.value.strip()
@@ -742,93 +768,120 @@ class _Validator:
         problems_before = len(report.problems)
 
         card_id = None
-        label = f"card {index}"
-        if "id" in fields:
-            id_node = fields["id"][1]
+        pair = fields.get("id")
+        if pair is not None:
+            id_node = pair[1]
             card_id = self.text(id_node, "id", "give the card a unique id")
             if card_id is not None:
+                first = self.card_ids.setdefault(card_id, id_node)
                 if not ID_PATTERN.fullmatch(card_id):
                     report.node(id_node, f"card id '{_clip(card_id)}' is not valid; use lowercase letters, "
                                          f"digits, '-' and '_' (e.g. '{_slug(card_id)}')")
                     card_id = None
-                elif card_id in self.card_ids:
-                    report.node(id_node, f"duplicate card id '{card_id}' (first used on line "
-                                         f"{self.card_ids[card_id]}); card ids must be unique within the deck")
+                elif first is not id_node:
+                    report.node(id_node, f"duplicate card id '{card_id}' (first used on line {_line(first)}); "
+                                         "card ids must be unique within the deck")
                     card_id = None
-                else:
-                    self.card_ids[card_id] = _line(id_node)
-                    label = f"card '{card_id}'"
         else:
-            report.node(node, f"{label} has no 'id'; add a unique id (lowercase letters, digits, '-' and '_')")
+            report.node(node, f"card {index} has no 'id'; add a unique id (lowercase letters, digits, '-' and '_')")
 
         card_type: CardType | None = CardType.TYPED
-        if "type" in fields:
-            type_node = fields["type"][1]
-            name = self.text(type_node, "type", "write one of typed, choice, truefalse, flip, cloze")
+        pair = fields.get("type")
+        if pair is not None:
+            name = self.text(pair[1], "type", "write one of typed, choice, truefalse, flip, cloze")
             card_type = _TYPE_BY_NAME.get(name) if name is not None else None
             if name is not None and card_type is None:
-                report.node(type_node, f"unknown card type '{_clip(name)}'{_did_you_mean(name, _TYPE_NAMES)}; "
-                                       "use typed, choice, truefalse, flip or cloze")
+                report.node(pair[1], f"unknown card type '{_clip(name)}'{_did_you_mean(name, _TYPE_NAMES)}; "
+                                     "use typed, choice, truefalse, flip or cloze")
 
         values: dict[str, object] = {}
         if card_type is not None:
-            required, optional = CARD_FIELDS[card_type]
-            for key, (key_node, _) in fields.items() if not fields.keys() <= _ALLOWED[card_type] else ():
-                if key in _CARD_KEY_SET and key not in _ALLOWED[card_type]:
-                    if key == "accept":
-                        hint = (" (the answer must be one of the choices)" if card_type is CardType.CHOICE
-                                else " (only typed cards take alternative answers)")
-                    else:
-                        hint = _NOT_ALLOWED_HINTS.get(key, "")
-                    report.node(key_node, f"'{key}' is not allowed on a {card_type.value} card{hint}")
+            if not fields.keys() <= _ALLOWED[card_type]:
+                self.misplaced_fields(fields, card_type)
+            required = CARD_FIELDS[card_type][0]
             for key in required:
                 if key not in fields:
-                    hint = _MISSING_HINTS[key]
-                    if key == "answer" and card_type is CardType.TRUEFALSE:
-                        hint = "add 'answer: true' or 'answer: false'"
-                    elif key == "answer" and card_type is CardType.FLIP:
-                        hint = "add the back of the card as 'answer'"
-                    report.node(node, f"{label} has no '{key}'; {hint}")
+                    self.missing_field(node, key, card_type, card_id, index)
             values = self.type_fields(card_type, fields)
 
-        cites: list[Citation] = []
-        if "cite" in fields:
-            cites = self.citations(fields["cite"][1])
+        cites: tuple[Citation, ...] = ()
+        pair = fields.get("cite")
+        if pair is not None:
+            cites = self.citations(pair[1])
         else:
+            label = f"card '{card_id}'" if card_id is not None else f"card {index}"
             report.node(node, f"{label} has no 'cite'; every card must cite a verbatim quote: add "
                               "'cite:' with '- source: FILE' and 'quote: TEXT FROM THE FILE'")
 
-        tags: tuple[str, ...] = ()
-        if "tags" in fields:
-            listed = self.text_list(fields["tags"][1], "tags", "write the tag or remove the item")
-            tags = tuple(dict.fromkeys([value for value, _ in listed])) if listed else ()
+        pair = fields.get("tags")
+        if pair is not None:
+            listed = self.text_list(pair[1], "tags", "write the tag or remove the item")
+            if listed:
+                values["tags"] = tuple(dict.fromkeys([value for value, _ in listed]))
 
         if len(report.problems) != problems_before or card_id is None or card_type is None:
             return None
-        return Card(id=card_id, type=card_type, cite=tuple(cites), mark=_mark(node), tags=tags,
+        start = node.start_mark
+        return Card(id=card_id, type=card_type, cite=cites, mark=Mark(start.line + 1, start.column + 1),
                     **values)  # type: ignore[arg-type]
+
+    def misplaced_fields(self, fields: _Map, card_type: CardType) -> None:
+        allowed = _ALLOWED[card_type]
+        for key, (key_node, _) in fields.items():
+            if key in _CARD_KEY_SET and key not in allowed:
+                if key == "accept":
+                    hint = (" (the answer must be one of the choices)" if card_type is CardType.CHOICE
+                            else " (only typed cards take alternative answers)")
+                else:
+                    hint = _NOT_ALLOWED_HINTS.get(key, "")
+                self.report.node(key_node, f"'{key}' is not allowed on a {card_type.value} card{hint}")
+
+    def missing_field(self, node: _Map, key: str, card_type: CardType, card_id: str | None, index: int) -> None:
+        hint = _MISSING_HINTS[key]
+        if key == "answer" and card_type is CardType.TRUEFALSE:
+            hint = "add 'answer: true' or 'answer: false'"
+        elif key == "answer" and card_type is CardType.FLIP:
+            hint = "add the back of the card as 'answer'"
+        label = f"card '{card_id}'" if card_id is not None else f"card {index}"
+        self.report.node(node, f"{label} has no '{key}'; {hint}")
 
     def type_fields(self, card_type: CardType, fields: _Map) -> dict[str, object]:
         """Validate the type-specific fields present; return Card keyword arguments."""
         out: dict[str, object] = {}
         if card_type is CardType.CLOZE:
-            if "text" in fields:
-                out["text"] = self.cloze_text(fields["text"][1])
-        else:
-            if "question" in fields:
-                out["question"] = self.text(fields["question"][1], "question", "write the question to ask")
-            if "answer" in fields:
-                node = fields["answer"][1]
-                if card_type is CardType.TRUEFALSE:
-                    out["answer"] = self.truefalse_answer(node)
-                else:
-                    out["answer"] = self.text(node, "answer", "write the expected answer")
-            if card_type is CardType.TYPED and "accept" in fields:
-                accepted = self.text_list(fields["accept"][1], "accept", "write the alternative or remove the item")
-                out["accept"] = tuple(dict.fromkeys([value for value, _ in accepted])) if accepted else ()
-            elif card_type is CardType.CHOICE and "choices" in fields:
-                out["choices"] = self.choices(fields["choices"][1], out.get("answer"))
-        return {k: v for k, v in out.items() if v is not None}
+            pair = fields.get("text")
+            if pair is not None:
+                text = self.cloze_text(pair[1])
+                if text is not None:
+                    out["text"] = text
+            return out
+        pair = fields.get("question")
+        if pair is not None:
+            question = self.text(pair[1], "question", "write the question to ask")
+            if question is not None:
+                out["question"] = question
+        answer = None
+        pair = fields.get("answer")
+        if pair is not None:
+            if card_type is CardType.TRUEFALSE:
+                answer = self.truefalse_answer(pair[1])
+            else:
+                answer = self.text(pair[1], "answer", "write the expected answer")
+            if answer is not None:
+                out["answer"] = answer
+        if card_type is CardType.TYPED:
+            pair = fields.get("accept")
+            if pair is not None:
+                accepted = self.text_list(pair[1], "accept", "write the alternative or remove the item")
+                if accepted:
+                    out["accept"] = tuple(dict.fromkeys([value for value, _ in accepted]))
+        elif card_type is CardType.CHOICE:
+            pair = fields.get("choices")
+            if pair is not None:
+                choices = self.choices(pair[1], answer)
+                if choices is not None:
+                    out["choices"] = choices
+        return out
 
     def truefalse_answer(self, node) -> str | None:
         kind = _kind(node)
@@ -887,7 +940,7 @@ class _Validator:
             ok = False
         return text if ok else None
 
-    def citations(self, node) -> list[Citation]:
+    def citations(self, node) -> tuple[Citation, ...]:
         report = self.report
         if node.__class__ is not _Seq:
             kind = _kind(node)
@@ -896,7 +949,7 @@ class _Validator:
             elif kind != _BAD:
                 report.node(node, f"'cite' must be a list of citations ('- source: FILE' and 'quote: ...'), "
                                   f"got {_got(node, kind)}")
-            return []
+            return ()
         if not node:
             report.node(node, "'cite' is empty; add at least one '- source: FILE' with its 'quote: ...'")
         out = []
@@ -907,28 +960,28 @@ class _Validator:
                     report.node(entry, f"each 'cite' entry must be a mapping with 'source' and 'quote', "
                                        f"got {_got(entry, kind)}")
                 continue
-            fields = entry
-            if len(fields) != 2 or "source" not in fields or "quote" not in fields:
+            if not entry.keys() <= _CITE_KEY_SET:
                 self.unknown_keys(entry, CITE_KEYS, "in a citation", {})
             source = quote = None
-            if "source" in fields:
-                source_node = fields["source"][1]
-                source = self.text(source_node, "source", "give the source file's name")
+            pair = entry.get("source")
+            if pair is not None:
+                source = self.text(pair[1], "source", "give the source file's name")
                 if source is not None and _cite_escapes(source):
-                    report.node(source_node, f"citation source '{_clip(source)}' is outside the sources folder; "
-                                             "give a file path relative to it (no absolute paths or '..')")
+                    report.node(pair[1], f"citation source '{_clip(source)}' is outside the sources folder; "
+                                         "give a file path relative to it (no absolute paths or '..')")
                     source = None
             else:
                 report.node(entry, "citation has no 'source'; add the file name the quote comes from")
-            quote_node = None
-            if "quote" in fields:
-                quote_node = fields["quote"][1]
+            pair = entry.get("quote")
+            if pair is not None:
+                quote_node = pair[1]
                 quote = self.text(quote_node, "quote", "copy the supporting sentence from the source")
             else:
                 report.node(entry, "citation has no 'quote'; add the verbatim text from the source")
             if source is not None and quote is not None:
-                end = quote_node.end_mark
-                out.append(Citation(source=source, quote=quote, mark=_mark(entry), quote_mark=_mark(quote_node),
-                                    quote_end=Mark(end.line + 1, end.column + 1),
+                start, quote_start, quote_end = entry.start_mark, quote_node.start_mark, quote_node.end_mark
+                out.append(Citation(source=source, quote=quote, mark=Mark(start.line + 1, start.column + 1),
+                                    quote_mark=Mark(quote_start.line + 1, quote_start.column + 1),
+                                    quote_end=Mark(quote_end.line + 1, quote_end.column + 1),
                                     quote_style=quote_node.style or ""))
-        return out
+        return tuple(out)
