@@ -181,7 +181,7 @@ def schema() -> None:
     sys.stdout.write(files("quiz").joinpath("deck.schema.json").read_text(encoding="utf-8"))
 
 
-@app.command()
+@app.command(cls=_QuickCommand)  # plain option types: skip typer's pydantic coercion (~150 ms)
 def check(
     paths: Optional[List[Path]] = typer.Argument(
         None, metavar="PATH", help="Deck files or folders of decks (default: ./decks).", show_default=False
