@@ -491,3 +491,23 @@ def test_fix_writes_through_a_symlinked_deck(project: Path) -> None:
     assert code == 0, out
     assert (project / "decks" / "t.yaml").is_symlink()
     assert "earklier" in (real / "t.yaml").read_text(encoding="utf-8")
+
+
+def test_fix_with_json_reports_the_fix_and_prints_only_json(project: Path) -> None:
+    deck(project, WRONG_QUOTE)
+    code, out, err = run("--fix", "--json")
+    assert (code, err) == (0, "")
+    d = json.loads(out)["decks"][0]
+    assert d["fixes"] == [
+        {
+            "card": "invasion",
+            "line": 9,
+            "col": 16,
+            "source": S001,
+            "old": "Russia invaded Ukraine earlier this year",
+            "new": "Russia invaded Ukraine earklier this year",
+            "score": 98,
+        }
+    ]
+    assert d["fix_diff"].startswith("--- decks/t.yaml\n+++ decks/t.yaml (fixed)\n")
+    assert d["citations"][0]["status"] == "exact"
