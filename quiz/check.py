@@ -6,7 +6,7 @@ of its card's quotes, and count which source files the cards cite (coverage). `-
 quotes that are near-verbatim (closest passage scoring >= FIX_THRESHOLD) to the source's exact text,
 editing only those scalars in the deck file.
 
-Nothing here prints or exits: `build`/`run` return a `Report`; `render_text` and `to_json` present it.
+Nothing here prints or exits: `build` returns a `Report`; `render_text` and `to_json` present it.
 rich and rapidfuzz are imported lazily (rendering, explaining a miss) to keep `quiz check` quick.
 """
 
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from quiz.citations import KINDS, Location, Sources, explain_missing, fold, locate, split_ellipsis
+from quiz.citations import Location, Sources, explain_missing, fold, locate, split_ellipsis
 from quiz.deck import Card, CardType, Citation, Deck, load_deck
 from quiz.errors import DeckError, Problem, UsageError
 
@@ -662,4 +662,4 @@ def to_json(report: Report) -> dict[str, Any]:
     }
 
 
-__all__ = ["KINDS", "Report", "DeckReport", "build", "find_decks", "render_text", "to_json", "summary_line"]
+__all__ = ["Report", "DeckReport", "build", "find_decks", "render_text", "to_json", "summary_line"]
