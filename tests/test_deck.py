@@ -690,7 +690,7 @@ def test_arbitrary_text_never_crashes_the_loader():
     alphabet = st.sampled_from(list("ab:-[]{}!&*'\"#|>?,\n\t {}\\%@`~") + ["id", "title", "cards", "cite",
                                "question", "answer", "true", "1", "\ufeff", "é", "{{", "}}", "  - "])
 
-    @hypothesis.settings(max_examples=300, deadline=None, database=None)
+    @hypothesis.settings(max_examples=200, deadline=None, database=None)
     @hypothesis.given(st.lists(alphabet, max_size=60).map("".join))
     def check(text):
         Path("fuzz.yaml").write_text(text, encoding="utf-8")
@@ -702,6 +702,18 @@ def test_arbitrary_text_never_crashes_the_loader():
                 assert problem.line >= 1 and problem.col >= 1 and problem.message
 
     check()
+
+
+def test_the_pure_python_parser_gives_the_same_results(monkeypatch):
+    """Without libyaml the loader falls back to PyYAML's own parser: same decks, same problems."""
+    import yaml
+
+    good = write(ALL_TYPES, "iss.yaml")
+    bad = write("title: T\ncards:\n  - id: a\n    qestion: &x Q\n    answer: *x\n    answer: !foo B\n"
+                "    cite: [{source: ../a, quote: ''}]\n", "bad.yaml")
+    expected = (load_deck(good), problems(bad))
+    monkeypatch.setattr(quiz.deck, "_Loader", yaml.SafeLoader)
+    assert (load_deck(good), problems(bad)) == expected
 
 
 # --- schema and CLI --------------------------------------------------------------------------------
