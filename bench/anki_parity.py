@@ -6,11 +6,17 @@ headless, FSRS on, same parameters / retention / steps / maximum interval, fuzz 
 share of identical intervals on all four answer buttons at every answer.
 
     python bench/anki_parity.py [--cards N] [--reviews R] [--seed S] [--retention 0.9]
+                                [--max-interval 36500] [--fuzz]
 
 Fuzz: Anki derives its fuzz factor from card id + reps unless `ANKI_TEST_MODE` is set
 (rslib/src/scheduler/answering/mod.rs `get_fuzz_seed_for_id_and_reps` returns None under
 `PYTHON_UNIT_TESTS`, which rslib/src/lib.rs reads from that variable), so this script sets it
-before Anki's backend loads. quiz runs with `enable_fuzzing=False`.
+before Anki's backend loads, and quiz runs with `enable_fuzzing=False`. With `--fuzz` Anki's fuzz
+stays on (its factor comes from ChaCha12 seeded with the card id, which quiz does not copy); for
+each answer the bench then searches the one fuzz factor with which quiz reproduces all four of
+Anki's fuzzed buttons, which checks quiz's fuzz ranges and floors against Anki's. Anki's load
+balancer (which moves fuzzed intervals towards quiet days of the whole collection) is switched off
+in both modes: quiz has none.
 
 Simulated time: Anki takes "now" from the wall clock. It computes FSRS's days elapsed as
 whole 86,400 s periods between the card's `last_review_time` and the next day rollover
@@ -176,7 +182,7 @@ class QuizSide:
             if self.values(item, memories, 0.0, now)[rating][1] > beyond:
                 return 0.0
             lo, hi = 0.0, 1.0
-            for _ in range(40):
+            for _ in range(30):  # fuzz ranges are at most a few thousand days wide
                 mid = (lo + hi) / 2
                 if self.values(item, memories, mid, now)[rating][1] > beyond:
                     hi = mid
@@ -335,7 +341,9 @@ def main() -> int:
     parser.add_argument("--fuzz", action="store_true",
                         help="leave Anki's fuzz on and check that one quiz fuzz factor reproduces its buttons")
     args = parser.parse_args()
-    if not args.fuzz:
+    if args.fuzz:
+        os.environ.pop("ANKI_TEST_MODE", None)  # Anki's fuzz must be on for this mode
+    else:
         os.environ["ANKI_TEST_MODE"] = "1"  # before Anki's backend is created: turns its fuzz off
     return run(args.cards, args.reviews, args.seed, args.retention, args.max_interval, args.fuzz)
 
