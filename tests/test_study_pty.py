@@ -54,37 +54,44 @@ def test_a_session_in_a_terminal_then_the_next_day(tmp_path, deck):
     child = spawn(tmp_path, deck, DAY1)
     try:
         child.expect("Who replaced Dmitry Rogozin")
+        child.expect("Your answer")  # the question is painted before the prompt is ready: wait for it
         child.send("Yuri Borosov" + ENTER)                   # almost
         child.expect("Almost")
         child.expect("Rate your answer")
         child.send(ENTER)                                     # Hard (suggested)
         child.expect("What would the station cost")
+        child.expect("Your choice")
         child.send(choice_key("$6 billion") + ENTER)          # right
         child.expect("Correct")
         child.expect("Rate your answer")
         child.send(ENTER)                                     # Good
         child.expect("NASA had received official notice")
+        child.expect("Your answer")
         child.send("t" + ENTER)                               # wrong
         child.expect("Wrong")
         child.expect("Rate your answer")
         child.send("u" + ENTER)                               # undo the cost answer
         child.expect("Undid the answer to cost")
         child.expect("What would the station cost")
+        child.expect("Your choice")
         child.send(choice_key("$1 billion") + ENTER)          # now wrong
         child.expect("Wrong")
         child.expect("Rate your answer")
         child.send(ENTER)                                     # Again
         child.expect("NASA had received official notice")
+        child.expect("Your answer")
         child.send("f" + ENTER)                               # right
         child.expect("Correct")
         child.expect("Rate your answer")
         child.send(ENTER)
         child.expect("Where was the exit announced")
+        child.expect("Think of the answer")
         child.send(ENTER)                                     # flip: reveal
         child.expect("Answer: Moscow")
         child.expect("Rate your answer")
         child.send("4" + ENTER)                               # Easy
         child.expect(r"Fill the gap")
+        child.expect("Your answer")
         child.send("after 2024" + ENTER)
         child.expect("citation not found in b.txt")
         child.expect("Rate your answer")
@@ -109,6 +116,7 @@ def test_a_session_in_a_terminal_then_the_next_day(tmp_path, deck):
     try:
         child.expect(r"Mini ISS · 1/4 · new 1 · learning 3 · review 0")
         child.expect("What would the station cost")
+        child.expect("Your choice")
         child.send(CTRL_D)
         child.expect("Session over: 0 cards studied")
         child.expect(pexpect.EOF)

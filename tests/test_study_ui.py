@@ -51,7 +51,7 @@ CARDS = {
                    answer="$6 billion", choices=("$6 billion", "$1 billion", "$16 billion")),
     "truefalse": Card(id="notice", type=CardType.TRUEFALSE, cite=c("NASA said it had not received any official notice"),
                       mark=M, question="NASA had received official notice.", answer="false"),
-    "flip": Card(id="where", type=CardType.FLIP, cite=c("Moscow"), mark=M, question="Where was it announced?",
+    "flip": Card(id="where", type=CardType.FLIP, cite=c("Moscow"), mark=M, question="Where was the exit announced?",
                  answer="Moscow"),
     "cloze": Card(id="exit", type=CardType.CLOZE, cite=c("stop operating on the ISS after 2024"), mark=M,
                   text="Russia will leave the ISS {{after 2024}}."),
@@ -80,9 +80,10 @@ def study(tmp_path: Path, deck: Deck, keys: str, options: StudyOptions | None = 
 
 def test_typed_correct_shows_verdict_answer_and_highlighted_evidence(tmp_path):
     summary, text, log, _ = study(tmp_path, make_deck(tmp_path, "typed"), "Yuri Borisov" + ENTER + ENTER + CTRL_D)
-    assert text.splitlines()[:6] == [
+    assert text.splitlines()[:7] == [
         "",
         "ISS · 1/1 · new 1 · learning 0 · review 0",
+        "Who replaced Dmitry Rogozin?",
         "Correct",
         "Answer: Yuri Borisov",
         "  a.txt:2  “Yuri Borissov replaced Dmitri Rogozin”",
@@ -100,7 +101,7 @@ def test_almost_suggests_hard_and_shows_the_diff(tmp_path):
 
 def test_wrong_then_a_better_rating_is_an_override(tmp_path):
     _, text, log, _ = study(tmp_path, make_deck(tmp_path, "typed"), "Gagarin" + ENTER + "3" + ENTER + CTRL_D)
-    assert text.splitlines()[2] == "Wrong"
+    assert text.splitlines()[3] == "Wrong"
     assert [(r.verdict, r.rating, r.override) for r in log] == [("wrong", 3, True)]
 
 
@@ -139,7 +140,7 @@ def test_truefalse_by_letter_and_by_arrow(tmp_path):
 
 def test_flip_enter_reveals_then_self_rating(tmp_path):
     _, text, log, _ = study(tmp_path, make_deck(tmp_path, "flip"), ENTER + "4" + ENTER + CTRL_D)
-    assert text.splitlines()[2] == "Answer: Moscow"
+    assert text.splitlines()[2:4] == ["Recall the answer: Where was the exit announced?", "Answer: Moscow"]
     assert [(r.verdict, r.rating) for r in log] == [("self", 4)]
 
 

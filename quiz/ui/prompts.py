@@ -68,43 +68,50 @@ class PromptFrontend:
             self._console = Console(highlight=False, emoji=False)
         return self._console
 
-    def _header(self, view: CardView) -> None:
-        """The progress line, printed through prompt_toolkit so the first card needs no rich import."""
-        from prompt_toolkit import print_formatted_text
-        from prompt_toolkit.formatted_text import FormattedText
-
+    def _paint_card(self, view: CardView) -> None:
+        """Header and question, written before questionary is even imported: the student reads the
+        question while the prompt machinery loads (about 100 ms). No rich here either, for the same
+        reason: two SGR codes (dim, bold) when colour is allowed, plain text otherwise."""
+        hint = kind_hint(view)
+        question = f"{hint}: {view.prompt}" if hint else view.prompt
         if self._console is not None and not _is_stdout(self._console):
+            width = self.console.width
             self.console.print()
-            self.console.print(fit_parts(header_text(view), self.console.width), style="dim", markup=False)
+            self.console.print(fit_parts(header_text(view), width), style="dim", markup=False)
+            self.console.print(_wrap(question, 0, width), style="bold", markup=False)
             return
-        print_formatted_text(FormattedText([("", "\n"), ("fg:ansibrightblack", fit_parts(header_text(view), _columns()))]))
+        import sys
+
+        width = _columns()
+        header, body = fit_parts(header_text(view), width), _wrap(question, 0, width)
+        if _colour_ok(sys.stdout):
+            header, body = f"\x1b[2m{header}\x1b[0m", f"\x1b[1m{body}\x1b[0m"
+        sys.stdout.write(f"\n{header}\n{body}\n")
+        sys.stdout.flush()
 
     # ---- the Frontend protocol
 
     def ask(self, view: CardView) -> Response:
+        self._paint_card(view)
         import questionary
 
-        self._header(view)
-        hint = kind_hint(view)
-        # Wrapped at word boundaries here: prompt_toolkit would break lines in the middle of words.
-        message = _wrap(f"{hint}: {view.prompt}" if hint else view.prompt, 2)
         if view.kind is CardType.CHOICE:
             choices = [questionary.Choice(title=option, value=option) for option in view.choices]
-            question = questionary.select(message, choices=choices, use_shortcuts=True, use_jk_keys=False)
+            question = questionary.select("Your choice", choices=choices, use_shortcuts=True, use_jk_keys=False)
             return Response(_ask(_bind_eof(question)))
         if view.kind is CardType.TRUEFALSE:
             choices = [
                 questionary.Choice(title="True", value=True, shortcut_key="t"),
                 questionary.Choice(title="False", value=False, shortcut_key="f"),
             ]
-            question = questionary.select(message, choices=choices, use_shortcuts=True, use_jk_keys=False,
+            question = questionary.select("Your answer", choices=choices, use_shortcuts=True, use_jk_keys=False,
                                           instruction="(t / f, or arrow keys)")
             value = _ask(_bind_eof(question))
             return Response("true" if value else "false", bool(value))
         if view.kind is CardType.FLIP:
-            question = questionary.text(message, instruction="(Enter shows the answer)")
+            question = questionary.text("Think of the answer", instruction="(Enter shows it)")
             return Response((_ask(question) or "").strip())
-        return Response((_ask(questionary.text(message)) or "").strip())
+        return Response((_ask(questionary.text("Your answer")) or "").strip())
 
     def show_feedback(self, feedback: Feedback) -> None:
         from rich.text import Text
@@ -162,11 +169,20 @@ def _columns() -> int:
     return max(20, shutil.get_terminal_size((80, 24)).columns - 1)
 
 
-def _wrap(text: str, indent: int) -> str:
-    """Wrap to the terminal's width; continuation lines indented to sit under the text after `? `."""
+def _colour_ok(stream: Any) -> bool:
+    import os
+
+    try:
+        tty = stream.isatty()
+    except (AttributeError, ValueError):
+        tty = False
+    return tty and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
+def _wrap(text: str, indent: int, width: int) -> str:
+    """Wrap at word boundaries (a terminal would break words); continuation lines indented by `indent`."""
     import textwrap
 
-    width = _columns()
     lines = []
     for paragraph in text.splitlines() or [""]:
         lines += textwrap.wrap(paragraph, width=width - indent, break_on_hyphens=False) or [""]
