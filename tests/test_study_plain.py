@@ -226,3 +226,23 @@ def test_sigint_while_waiting_for_an_answer_exits_130_with_the_summary(tmp_path,
     assert "Interrupted: 1 card studied (1 answer: 1 correct, 0 almost, 0 wrong)" in seen + out
     with Store(tmp_path / "quiz.db") as store:
         assert [r.card for r in store.reviews("mini")] == ["who"]
+
+
+def test_the_first_card_needs_no_heavy_imports(tmp_path, deck):
+    """What `quiz study` imports before the first card is on screen (plain mode, input closed at the
+    first question): none of the prompt/rendering/scheduling/fuzzy libraries, nor pydantic."""
+    code = (
+        "import sys\n"
+        "sys.argv = ['quiz', 'study', sys.argv[1], '--plain']\n"
+        "import quiz.cli\n"
+        "try:\n"
+        "    quiz.cli.app()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = ('questionary', 'prompt_toolkit', 'rich', 'fsrs', 'rapidfuzz', 'pydantic', 'quiz.grading')\n"
+        "print('HEAVY', sorted(m for m in sys.modules if m.split('.')[0] in heavy or m in heavy), file=sys.stderr)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code, str(deck)], input="", capture_output=True, text=True,
+                            env=env(tmp_path), cwd=tmp_path, timeout=60)
+    assert "HEAVY []" in result.stderr, result.stderr
+    assert "Session over: 0 cards studied" in result.stdout

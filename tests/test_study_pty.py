@@ -137,3 +137,32 @@ def test_nothing_due_in_a_terminal(tmp_path, deck):
     finally:
         child.close()
     assert child.exitstatus == 0
+
+
+def test_no_color_means_no_colour_codes(tmp_path, deck):
+    import re
+
+    env = dict(os.environ, PROMPT_TOOLKIT_NO_CPR="1", QUIZ_DB=str(tmp_path / "quiz.db"), QUIZ_NOW=DAY1, TZ="UTC",
+               NO_COLOR="1", TERM="xterm-256color")
+    child = pexpect.spawn(sys.executable, ["-m", "quiz", "study", str(deck)], cwd=str(tmp_path), env=env,
+                          encoding="utf-8", dimensions=(24, 80), timeout=20)
+    seen = []
+    try:
+        child.expect("Who replaced Dmitry Rogozin")
+        seen.append(child.before + child.after)
+        child.expect("Your answer")
+        child.send("Gagarin" + ENTER)
+        child.expect("Rate your answer")
+        seen.append(child.before)
+        child.send(ENTER)
+        child.expect("Your choice")
+        child.send(CTRL_C)
+        child.expect(pexpect.EOF)
+        seen.append(child.before)
+    finally:
+        child.close()
+    screen = "".join(seen)
+    assert "Wrong" in screen and "a.txt:2" in screen
+    # no foreground/background colours of any depth (bold, reverse and cursor movement are fine)
+    colours = re.findall(r"\x1b\[[0-9;]*(?:3[0-9]|4[0-9]|9[0-7]|38;5;\d+|38;2;[\d;]+)m", screen)
+    assert colours == []
