@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import os
+import time as time_module
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from quiz.cli import app
 from quiz.deck import Card, CardType, Citation, Deck, Mark
-from quiz.scheduler import ItemState, State
+from quiz.scheduler import ItemState, Scheduler, State
+from quiz.store import Review, Store
 from quiz.stats import (
     DeckData,
     compute_stats,
@@ -277,15 +283,6 @@ def test_list_rows(tmp_path):
 
 # --------------------------------------------------------------------------- the command, end to end
 
-import json
-import os
-import time as time_module
-
-from typer.testing import CliRunner
-
-from quiz.cli import app
-from quiz.scheduler import Scheduler
-from quiz.store import Review, Store
 
 CLI_NOW = "2026-11-21T12:00:00+00:00"
 DECK_YAML = """\
