@@ -145,6 +145,11 @@ _IMPLICIT_ANY = _IMPLICIT.get(None, [])
 # Rules by first character, wildcard rules included (PyYAML has none, but a patched resolver might).
 _RULES = {first: tuple(rules) + tuple(_IMPLICIT_ANY) for first, rules in _IMPLICIT.items() if first is not None}
 _NO_RULES = tuple(_IMPLICIT_ANY)
+# Any of those rules at once: a plain scalar this does not match is text whatever its first character.
+_MAYBE_NOT_TEXT = re.compile(
+    "|".join(dict.fromkeys(f"(?:{regexp.pattern})" for rules in _IMPLICIT.values() for _, regexp in rules)),
+    re.X,
+).match
 # YAML's printable set (YAML 1.1 section 5.1); anything else makes libyaml stop with an offset-only error.
 _NOT_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _TRUE_WORDS = frozenset({"yes", "true", "on"})
@@ -556,6 +561,8 @@ _DRIVE = re.compile(r"[A-Za-z]:")
 
 def _cite_escapes(source: str) -> bool:
     """True if a citation path is absolute or climbs out of the sources folder (checked as text)."""
+    if "/" not in source and "\\" not in source and ":" not in source:
+        return source == ".."
     unified = source.replace("\\", "/")
     return (unified.startswith("/") or _DRIVE.match(unified) is not None
             or (".." in unified and ".." in unified.split("/")))
@@ -605,19 +612,10 @@ class _Validator:
         # claims (most do not even have a rule for their first character).
         if node.__class__ is _Scalar and node.tag is None:
             value = node.value
-            if value:
-                if node.implicit[0]:
-                    for _, regexp in _RULES.get(value[0], _NO_RULES):
-                        if regexp.match(value):
-                            break
-                    else:
-                        value = value.strip()
-                        if value:
-                            return value
-                else:
-                    value = value.strip()
-                    if value:
-                        return value
+            if value and (not node.implicit[0] or _MAYBE_NOT_TEXT(value) is None):
+                value = value.strip()
+                if value:
+                    return value
         kind = _kind(node)
         if kind == _TEXT or kind == _NUM or kind == _NULL:
             value = node.value.strip()
@@ -649,6 +647,14 @@ class _Validator:
             if value is not None:
                 items.append((value, element))
         return items
+
+    def text_values(self, node, name: str, item_hint: str) -> tuple[str, ...]:
+        """A list field's distinct text items, in order; () after reporting any problem."""
+        items = self.text_list(node, name, item_hint)
+        if not items:
+            return ()
+        values = [value for value, _ in items]
+        return tuple(values) if len(set(values)) == len(values) else tuple(dict.fromkeys(values))
 
     def unknown_keys(self, mapping: _Map, allowed, where: str, elsewhere: dict[str, str]) -> None:
         for key, (key_node, _) in mapping.items():
@@ -815,9 +821,9 @@ class _Validator:
 
         pair = fields.get("tags")
         if pair is not None:
-            listed = self.text_list(pair[1], "tags", "write the tag or remove the item")
-            if listed:
-                values["tags"] = tuple(dict.fromkeys([value for value, _ in listed]))
+            tags = self.text_values(pair[1], "tags", "write the tag or remove the item")
+            if tags:
+                values["tags"] = tags
 
         if len(report.problems) != problems_before or card_id is None or card_type is None:
             return None
@@ -872,9 +878,9 @@ class _Validator:
         if card_type is CardType.TYPED:
             pair = fields.get("accept")
             if pair is not None:
-                accepted = self.text_list(pair[1], "accept", "write the alternative or remove the item")
+                accepted = self.text_values(pair[1], "accept", "write the alternative or remove the item")
                 if accepted:
-                    out["accept"] = tuple(dict.fromkeys([value for value, _ in accepted]))
+                    out["accept"] = accepted
         elif card_type is CardType.CHOICE:
             pair = fields.get("choices")
             if pair is not None:
