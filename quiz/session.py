@@ -701,23 +701,21 @@ _WORD = re.compile(r"\w+")
 def highlight_spans(text: str, candidates: Sequence[str]) -> tuple[tuple[int, int], ...]:
     """Where the answer sits inside a quote, as [start, end) spans of `text`; () if it is not there.
 
-    Tried in order, the first that finds anything wins: each candidate verbatim (case and runs of
-    spaces ignored: "$6 billion"), then its words with any punctuation between them ("after 2024" in
-    "after 2024,"), then a run of as many words as the candidate has that the grader accepts as a
-    spelling of it ("Yuri Borissov" for "Yuri Borisov"), then a name's surname alone."""
+    For each candidate in order (the expected answer first), the first way that finds it wins: verbatim
+    (case and runs of spaces ignored: "$6 billion"), its words with any punctuation between them
+    ("after 2024" in "after 2024,"), a run of as many words that the grader accepts as a spelling of
+    it ("Yuri Borissov" for "Yuri Borisov"). Failing all candidates, a name's surname alone."""
     cands = [c.strip() for c in candidates if c and c.strip()]
-    patterns = [r"\s+".join(re.escape(tok) for tok in c.split()) for c in cands]
-    patterns += [r"\W+".join(re.escape(w) for w in _WORD.findall(c)) for c in cands if _WORD.search(c)]
-    for pattern in patterns:
-        spans = _find_all(pattern, text)
+    words = list(_WORD.finditer(text))
+    for cand in cands:  # the expected answer first, then the accepted alternatives
+        spans = _find_all(r"\s+".join(re.escape(tok) for tok in cand.split()), text)
+        cand_words = _WORD.findall(cand)
+        if not spans and cand_words:
+            spans = _find_all(r"\W+".join(re.escape(w) for w in cand_words), text)
         if spans:
             return spans
-    words = list(_WORD.finditer(text))
-    for cand in cands:
-        size = len(_WORD.findall(cand))
-        if not size or size > len(words):
-            continue
-        for i in range(len(words) - size + 1):
+        size = len(cand_words)
+        for i in range(len(words) - size + 1) if size else ():
             start, end = words[i].start(), words[i + size - 1].end()
             if _graded_equal(text[start:end], cand):
                 return ((start, end),)

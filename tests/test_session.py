@@ -515,7 +515,7 @@ def test_evidence_locates_quotes_highlights_the_answer_and_flags_missing_citatio
 
 def test_highlight_spans():
     assert highlight_spans("stop operating after 2024,” the head", ["after 2024"]) == ((15, 25),)
-    assert highlight_spans("Yuri Borissov replaced", ["Yuri Borisov", "Borissov"]) == ((5, 13),)
+    assert highlight_spans("Yuri Borissov replaced", ["Yuri Borisov", "Borissov"]) == ((0, 13),)
     assert highlight_spans("Yuri Borissov replaced", ["Yury Borissov"]) == ((0, 13),)  # graded as a spelling
     assert highlight_spans("chief Yuri Borissov said", ["Yuri Borisov"]) == ((6, 19),)
     assert highlight_spans("Mr Borissov, 65, said", ["Yuri Borissov"]) == ((3, 11),)  # the surname

@@ -86,7 +86,7 @@ def test_typed_correct_shows_verdict_answer_and_highlighted_evidence(tmp_path):
         "Who replaced Dmitry Rogozin?",
         "Correct",
         "Answer: Yuri Borisov",
-        "  a.txt:2  “Yuri Borissov replaced Dmitri Rogozin”",
+        "  a.txt:2  “«Yuri Borissov» replaced Dmitri Rogozin”",
         "",
     ]
     assert [(r.card, r.verdict, r.rating, r.answer) for r in log] == [("who", "correct", 3, "Yuri Borisov")]
@@ -147,7 +147,7 @@ def test_flip_enter_reveals_then_self_rating(tmp_path):
 def test_cloze_gap(tmp_path):
     _, text, log, _ = study(tmp_path, make_deck(tmp_path, "cloze"), "after 2024" + ENTER + ENTER + CTRL_D)
     assert [(r.card, r.gap, r.verdict) for r in log] == [("exit", 1, "correct")]
-    assert "  a.txt:1  “stop operating on the ISS after 2024”" in text
+    assert "  a.txt:1  “stop operating on the ISS «after 2024»”" in text
 
 
 def test_missing_citation_is_flagged_but_studying_goes_on(tmp_path):

@@ -15,6 +15,7 @@ from quiz.session import CardView, Command, EndSession, Feedback, RatingChoice, 
 from quiz.ui import (
     answer_text,
     evidence_location,
+    marked_quote,
     fit_parts,
     header_text,
     kind_hint,
@@ -130,15 +131,23 @@ class PromptFrontend:
             if ev.found:
                 text.append(evidence_location(ev), style="cyan")
                 text.append("  “")
-                quote = Text(one_line_keep(ev.quote))
-                for start, end in ev.highlights:
-                    quote.stylize("bold underline", start, end)
-                text.append_text(quote)
+                if self._plain_marks():
+                    text.append(one_line(marked_quote(ev.quote, ev.highlights)))
+                else:
+                    quote = Text(one_line_keep(ev.quote))
+                    for start, end in ev.highlights:
+                        quote.stylize("bold underline", start, end)
+                    text.append_text(quote)
                 text.append("”")
             else:
                 text.append(f"⚠ {ev.message}: ", style="yellow")
                 text.append(f"“{one_line(ev.quote)}”")
             self.console.print(text)
+
+    def _plain_marks(self) -> bool:
+        """NO_COLOR or no terminal: the answer in a quote is marked «like this», not by styling."""
+        console = self.console
+        return bool(console.no_color) or not console.is_terminal
 
     def ask_rating(self, choices: Sequence[RatingChoice], default: Rating) -> Rating | Command:
         import questionary
@@ -150,7 +159,7 @@ class PromptFrontend:
         default_choice = next(item for item in items if getattr(item, "value", None) == default)
         question = questionary.select(
             "Rate your answer", choices=items, default=default_choice, use_shortcuts=True, use_jk_keys=False,
-            instruction="(Enter accepts; 1-4, u s b q)",
+            instruction="(Enter accepts)",
         )
         return _ask(_bind_eof(question))
 
