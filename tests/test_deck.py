@@ -252,6 +252,8 @@ def test_utf16_is_named():
 def test_control_characters():
     path = write("title: a\x07b\ncards: []\n")
     assert problems(path) == ["deck.yaml:1:9: control character U+0007 is not allowed in a deck; remove it"]
+    path = write("title: T\ncards: []\nx: caf\u00e9 \u0086\n")  # C1 controls too (U+0085, NEL, is allowed)
+    assert problems(path) == ["deck.yaml:3:9: control character U+0086 is not allowed in a deck; remove it"]
 
 
 def test_empty_file():
@@ -702,6 +704,14 @@ def test_arbitrary_text_never_crashes_the_loader():
                 assert problem.line >= 1 and problem.col >= 1 and problem.message
 
     check()
+
+
+def test_a_file_with_a_flood_of_problems_stops_listing_them(monkeypatch):
+    monkeypatch.setattr(quiz.deck, "MAX_PROBLEMS", 3)
+    path = write("title: T\ncards:\n" + "  - x\n" * 5)
+    got = "each card must be a mapping ('- id: ...' with its fields), got the text 'x'"
+    assert problems(path) == [f"deck.yaml:{line}:5: {got}" for line in (3, 4, 5)] + [
+        "deck.yaml:6:5: 2 more problems not shown; fix these and run again"]
 
 
 def test_the_pure_python_parser_gives_the_same_results(monkeypatch):
