@@ -234,8 +234,10 @@ def study(
     decks: List[Path] = typer.Argument(..., metavar="DECK", help="Deck files (YAML) to study.", show_default=False),
     new: int = typer.Option(20, "--new", min=0, help="New cards per deck and study day."),
     reviews: int = typer.Option(200, "--reviews", min=0, help="Reviews per deck and study day."),
-    tag: List[str] = typer.Option([], "--tag", help="Only cards with this tag (repeatable)."),
-    source: List[str] = typer.Option([], "--source", help="Only cards citing this source file (repeatable)."),
+    tag: List[str] = typer.Option([], "--tag", help="Only cards with this tag (repeatable: any of them)."),
+    source: List[str] = typer.Option(
+        [], "--source", help="Only cards citing this source file (repeatable: any of them; with --tag: both)."
+    ),
     practice: bool = typer.Option(False, "--practice", help="Go through the cards without changing the schedule."),
     plain: bool = typer.Option(False, "--plain", help="Plain numbered lines (automatic without a terminal)."),
     profile: Optional[str] = typer.Option(
@@ -257,8 +259,11 @@ def study(
     from quiz.deck import load_deck
     from quiz.session import Session, StudyOptions, select_cards
 
-    loaded, problems = [], []
+    loaded, problems, opened = [], [], set()
     for path in decks:
+        if path.resolve() in opened:  # the same file named twice (e.g. by a shell glob): study it once
+            continue
+        opened.add(path.resolve())
         try:
             loaded.append(load_deck(path))
         except DeckError as error:
