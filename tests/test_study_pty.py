@@ -15,7 +15,19 @@ pexpect = pytest.importorskip("pexpect")
 from quiz.scheduler import State, item_seed  # noqa: E402
 from quiz.store import Store  # noqa: E402
 
-from test_study_plain import DECK, SOURCE  # noqa: E402  (the same five-card deck as the plain tests)
+
+def _plain_tests():
+    """The five-card deck of the plain-mode tests, loaded by path (works under any pytest import mode)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("_study_plain", Path(__file__).with_name("test_study_plain.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_PLAIN = _plain_tests()
+DECK, SOURCE = _PLAIN.DECK, _PLAIN.SOURCE
 
 DAY1 = "2026-11-21T10:00:00+00:00"
 DAY2 = "2026-11-22T10:00:00+00:00"
