@@ -257,13 +257,13 @@ def compute_stats(
                     source_cards[path][3][0] += 1
                 if suspended:
                     counts["suspended"] += 1
-                elif state.state is State.NEW:
+                elif state.state == State.NEW:
                     counts["new"] += 1
-                elif state.state is State.REVIEW:
+                elif state.state == State.REVIEW:
                     counts["review"] += 1
                 else:
                     counts["learning"] += 1
-                if state.state is State.NEW:
+                if state.state == State.NEW:
                     continue
                 recall = retrievability(state, now)
                 for path in paths:
@@ -325,7 +325,7 @@ def compute_stats(
             bucket = per_day.setdefault(day, [0, 0.0])
             bucket[0] += 1
             bucket[1] += min(max(review.duration_ms, 0) / 1000, MAX_ANSWER_SECONDS)
-        if day >= recent_start and not review.practice and review.before.state is State.REVIEW:
+        if day >= recent_start and not review.practice and review.before.state == State.REVIEW:
             retention_answers += 1
             retention_passed += review.rating >= Rating.HARD
         key = (review.deck, review.card, review.gap)
@@ -514,11 +514,11 @@ class ItemRow:
 def _due_label(state: ItemState, now: datetime, tz: tzinfo | None, start_hour: int) -> str:
     from quiz.scheduler import is_due
 
-    if state.state is State.NEW or state.due is None:
+    if state.state == State.NEW or state.due is None:
         return "new"
     if is_due(state, now, tz, start_hour):
         return "now"
-    if state.state is State.REVIEW:
+    if state.state == State.REVIEW:
         return study_day(state.due, tz, start_hour).isoformat()
     # a (re)learning step: the local time it comes up, with the date unless it is today
     local = state.due.astimezone(tz)
@@ -529,7 +529,7 @@ def _due_label(state: ItemState, now: datetime, tz: tzinfo | None, start_hour: i
 
 def describe_state(state: ItemState, now: datetime, tz: tzinfo | None, *, start_hour: int = 4) -> str:
     """A short phrase for messages: "new", "review, due now", "learning, due 14:05"."""
-    if state.state is State.NEW:
+    if state.state == State.NEW:
         return "new"
     return f"{_state_name(state.state)}, due {_due_label(state, now, tz, start_hour)}"
 
