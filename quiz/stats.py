@@ -62,7 +62,7 @@ def card_text(card: Card, gap: int = 0) -> str:
 
 
 def _state_name(state: State) -> str:
-    return state.name.lower()
+    return State(state).name.lower()
 
 
 def is_correct(review: Any) -> bool:
