@@ -92,3 +92,31 @@ def test_two_processes_writing_500_answers_each_lose_none(tmp_path: Path) -> Non
     check_consistent(db, "b-", 500)
     with Store(db) as store:
         assert len(list(store.reviews())) == 1000
+
+
+def test_two_processes_opening_an_old_database_migrate_it_once(tmp_path: Path) -> None:
+    from importlib.resources import files
+
+    db = tmp_path / "quiz.db"
+    conn = sqlite3.connect(db)
+    conn.executescript(files("quiz").joinpath("schema_v1.sql").read_text(encoding="utf-8"))
+    conn.execute(
+        "INSERT INTO reviews VALUES (7, 'default', 'old', 'c1', 1000, 3, 'correct', 'from v1', 800, 1.0, "
+        "0, NULL, NULL, NULL, NULL, NULL, 0, 0, 2, NULL, 1.0, 5.0, 86401000, 1000, 1, 0)"
+    )
+    conn.commit()
+    conn.close()
+    writers = [start_writer(db, "--count", "50", "--prefix", prefix, "--wait") for prefix in ("a-", "b-")]
+    for writer in writers:
+        writer.stdin.write("go\n")
+        writer.stdin.flush()
+    for writer in writers:
+        out, errors = writer.communicate(timeout=120)
+        assert errors == "" and writer.returncode == 0
+        assert out.splitlines() == [f"confirmed {i}" for i in range(50)]
+    check_consistent(db, "a-", 50)
+    check_consistent(db, "b-", 50)
+    with Store(db) as store:
+        (old,) = store.reviews("old")
+        assert (old.id, old.answer, old.gap) == (7, "from v1", 0)
+    assert sorted(p.name for p in tmp_path.iterdir() if ".bak" in p.name) == ["quiz.db.bak-v1"]
