@@ -207,8 +207,8 @@ _CURRENCIES = {
     "¥": "JPY", "yen": "JPY", "jpy": "JPY", "yuan": "CNY", "cny": "CNY", "rmb": "CNY",
     "₹": "INR", "inr": "INR", "rupee": "INR", "rupees": "INR",
 }
-# Ignored next to numbers: "in 2028" is "2028", "the year 2030" is "2030".
-_FILLER = frozenset({"in", "on", "at", "of", "the", "a", "an", "and", "year", "years"})
+# Ignored next to numbers: "in 2028" is "2028", "the year 2030" is "2030", "65 years old" is "65".
+_FILLER = frozenset({"in", "on", "at", "of", "the", "a", "an", "and", "year", "years", "old", "aged", "age"})
 # Words that qualify a number without changing it; missing or added, they make an answer ALMOST.
 _QUALIFIERS = frozenset({
     "after", "before", "by", "until", "till", "since", "from", "to", "about", "around", "approximately",
@@ -340,6 +340,10 @@ def _tokens(norm: str) -> list[_Token]:
             value, j = parsed
             tokens.append(_Token(_NUM, str(value), " ".join(p[1] for p in pieces[i:j])))
             i = j
+            continue
+        if text == "per" and i + 1 < len(pieces) and pieces[i + 1] == ("w", "cent") or text == "pct":
+            tokens.append(_Token(_WORD, "percent", text))  # "6 per cent" and "6 pct" are "6%"
+            i += 2 if text == "per" else 1
             continue
         if text in _CURRENCIES:
             if tokens and tokens[-1].kind == _WORD and tokens[-1].key == "us" and _CURRENCIES[text] == "USD":

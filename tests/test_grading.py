@@ -65,6 +65,9 @@ TABLE = [
     ("21st", "twenty-first", (), C),
     ("6%", "6 percent", (), C),
     ("6", "6%", (), A),
+    ("6.5 per cent", "6.5%", (), C),
+    ("6.5 pct", "6.5 percent", (), C),
+    ("65 years old", "65", (), C),
     # dates
     ("1993", "December 1993", (), A),
     ("Dec 1993", "December 1993", (), C),
