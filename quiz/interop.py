@@ -87,6 +87,18 @@ def _write_atomically(path: Path, write: Callable[[IO[bytes]], None]) -> None:
             os.unlink(tmp)
 
 
+def _refuse_to_overwrite(source: Path, out: Path | None) -> None:
+    """An export or import must never replace the file it reads (e.g. `-o` naming the deck itself)."""
+    if out is None or str(out) == "-":
+        return
+    try:
+        same = Path(out).exists() and os.path.samefile(source, out)
+    except OSError:
+        same = False
+    if same:
+        raise UsageError(f"{out} is the file being read; write to another file")
+
+
 def _write_text(path: Path | None, text: str, stdout: IO[str] | None) -> None:
     """Write `text` to `path`, or to `stdout` when path is None or "-"."""
     if path is None or str(path) == "-":
@@ -202,6 +214,7 @@ def export_apkg(deck: Deck, out: Path, now: datetime) -> int:
     later export counts as newer and Anki updates the notes it imported before."""
     import genanki
 
+    _refuse_to_overwrite(deck.path, out)
     typed, basic, cloze = _models()
     anki_deck = genanki.Deck(anki_deck_id(deck.id), deck.title)
     for card in deck.cards:
@@ -256,6 +269,7 @@ def deck_rows(deck: Deck) -> Iterator[list[str]]:
 
 def export_csv(deck: Deck, out: Path | None, stdout: IO[str] | None = None) -> int:
     """Write the deck as CSV to `out` (or `stdout` for None / "-"); returns the number of cards."""
+    _refuse_to_overwrite(deck.path, out)
     _write_text(out, _csv_text(deck_rows(deck)), stdout)
     return len(deck.cards)
 
@@ -536,6 +550,7 @@ def import_terms(src: str | Path, out: str | Path, force: bool = False, reverse:
                  title: str | None = None) -> int:
     """Turn a term file into a deck skeleton at `out`; returns the number of cards."""
     src, out = Path(src), Path(out)
+    _refuse_to_overwrite(src, out)
     if out.exists() and not force:
         raise UsageError(f"{out} exists; use --force to overwrite it")
     if out.exists() and out.is_dir():

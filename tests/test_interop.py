@@ -226,6 +226,19 @@ def test_csv_export_rows(deck_file: Path, tmp_path: Path) -> None:
     ]
 
 
+def test_exports_and_imports_never_overwrite_their_input(deck_file: Path, tmp_path: Path) -> None:
+    before = deck_file.read_bytes()
+    for fmt in ("csv", "apkg"):
+        result = run("export", str(deck_file), "--format", fmt, "-o", str(deck_file))
+        assert (result.exit_code, result.output) == (2, f"Error: {deck_file} is the file being read; "
+                                                        "write to another file\n")
+    terms = tmp_path / "t.tsv"
+    terms.write_text("a\tb\n", encoding="utf-8")
+    result = run("import", str(terms), "-o", str(terms), "--force")
+    assert (result.exit_code, result.output) == (2, f"Error: {terms} is the file being read; write to another file\n")
+    assert deck_file.read_bytes() == before and terms.read_text(encoding="utf-8") == "a\tb\n"
+
+
 def test_csv_export_to_stdout(deck_file: Path) -> None:
     result = run("export", str(deck_file), "--format", "csv")
     assert result.exit_code == 0
