@@ -434,10 +434,6 @@ class Store:
     def close(self) -> None:
         if self._conn is not None:
             conn, self._conn = self._conn, None
-            try:
-                conn.execute("PRAGMA optimize")
-            except sqlite3.Error:
-                pass  # only a planner hint; never a reason to fail closing
             conn.close()
 
     def __enter__(self) -> Store:
