@@ -24,7 +24,7 @@ Conventions (what the numbers mean):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
@@ -836,13 +836,49 @@ def _number(value: float | None, digits: int = 1) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
+def _list_on_terminal(rows: Sequence[ItemRow], all_cells: list[tuple[str, ...]], header: tuple[str, ...],
+                      console: Any) -> None:
+    """Numbers and dates keep their width; on a narrow terminal the headers shorten first, then the id
+    is cut with an ellipsis; the text column is shown only when there is room for it. Below ~60
+    columns a table no longer fits: one short block per item instead."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    short = ("id", "type", "state", "due", "stab", "diff", "revs", "laps", "text")
+    id_width = max([2] + [len(c[0]) for c in all_cells])
+    for names in (header, short):
+        widths = [max([len(name)] + [len(c[i]) for c in all_cells]) for i, name in enumerate(names)]
+        fixed = sum(widths[1:-1]) + 2 * (len(names) - 2)
+        if console.width - fixed >= min(id_width, 16):
+            break
+    else:
+        for row, c in zip(rows, all_cells):
+            console.print(Text(c[0], style="bold dim" if row.suspended else "bold"))
+            console.print(Text(
+                f"  {c[1]} · {c[2]} · due {c[3]} · stability {c[4]} · difficulty {c[5]} · "
+                f"{_plural(row.reps, 'review')} · {_plural(row.lapses, 'lapse')}"
+            ))
+        return
+    show_text = console.width - fixed - id_width - 2 >= 20
+    widths[0] = max(4, min(id_width, console.width - fixed))
+    if show_text:
+        widths[-1] = console.width - fixed - widths[0] - 2
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0))
+    for i, name in enumerate(names if show_text else names[:-1]):
+        table.add_column(name, justify="right" if 4 <= i <= 7 else "left", no_wrap=True, overflow="ellipsis",
+                         width=widths[i])
+    for row, row_cells in zip(rows, all_cells):
+        shown = row_cells if show_text else row_cells[:-1]
+        table.add_row(*(Text(c) for c in shown), style="dim" if row.suspended else "")
+    console.print(table)
+
+
 def render_list(rows: Sequence[ItemRow], orphans: Sequence[ItemRow], console: Any) -> None:
     """The item table of `quiz list`: a rich table on a terminal, plain aligned columns otherwise.
 
     A suspended or buried item shows that in the state column (like Anki's browser shows it in place of
     the due date); `--json` has both the scheduling state and the flags."""
-    from rich import box
-    from rich.table import Table
     from rich.text import Text
 
     header = ("id", "type", "state", "due", "stability", "difficulty", "reviews", "lapses", "text")
@@ -863,24 +899,7 @@ def render_list(rows: Sequence[ItemRow], orphans: Sequence[ItemRow], console: An
 
     all_cells = [cells(row) for row in rows]
     if console.is_terminal:
-        # every column but the text keeps its full width; the text is shown when there is room for it
-        widths = [max([len(name)] + [len(c[i]) for c in all_cells]) for i, name in enumerate(header)]
-        fixed = sum(widths[:-1]) + 2 * (len(header) - 1)
-        show_text = console.width - fixed >= 20
-        table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0))
-        for i, name in enumerate(header if show_text else header[:-1]):
-            numeric = name in ("stability", "difficulty", "reviews", "lapses")
-            table.add_column(
-                name,
-                justify="right" if numeric else "left",
-                no_wrap=True,
-                overflow="ellipsis",
-                min_width=None if name in ("id", "text") else widths[i],
-            )
-        for row, row_cells in zip(rows, all_cells):
-            shown = row_cells if show_text else row_cells[:-1]
-            table.add_row(*(Text(c) for c in shown), style="dim" if row.suspended else "")
-        console.print(table)
+        _list_on_terminal(rows, all_cells, header, console)
     else:
         # plain: columns aligned with spaces, nothing truncated (scripts should prefer --json)
         table_rows = [header] + all_cells
