@@ -621,9 +621,15 @@ def grade(answer: str, expected: str, accept: Sequence[str] = ()) -> Grade:
         if result.verdict is Verdict.CORRECT:
             return result
         results.append(result)
-    # The first ALMOST (the expected answer before accept entries); when all are wrong, explain against
-    # the expected answer itself rather than an alternative the student may never have seen.
-    return next((r for r in results if r.verdict is Verdict.ALMOST), results[0])
+    almost = [r for r in results if r.verdict is Verdict.ALMOST]
+    if len(almost) > 1:
+        # Name the alternative the answer is closest to (ties: the card's answer, then accept order).
+        from rapidfuzz.distance import DamerauLevenshtein
+
+        return min(almost, key=lambda r: DamerauLevenshtein.distance(a_norm, _prepare(r.expected)))
+    # When all are wrong, explain against the card's answer rather than an alternative the student
+    # may never have seen.
+    return almost[0] if almost else results[0]
 
 
 def grade_choice(chosen: str, expected: str) -> Grade:

@@ -151,6 +151,9 @@ def test_notes_and_diffs(answer: str, expected: str, result: Grade) -> None:
 def test_grade_names_the_accept_entry_it_matched() -> None:
     assert grade("ross", "Russian Orbital Station", ["ROSS"]) == Grade(C, "ROSS")
     assert grade("Rocosmos", "Russian space agency", ["Roscosmos"]).expected == "Roscosmos"
+    # several almost right: the closest one is named
+    assert grade("Roskosmoss", "Roscosmos", ["Roskosmos"]) == Grade(A, "Roskosmos", "spelling: 1 letter off",
+                                                                   "roskosmos[-s-]")
     # all wrong: explained against the card's answer, not an alternative
     assert grade("NASA", "Roscosmos", ["Russian space agency"]).expected == "Roscosmos"
 
