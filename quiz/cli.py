@@ -588,9 +588,9 @@ def import_(
 ) -> None:
     """Make a deck skeleton from term/definition pairs (Quizlet export or Anki 'Notes in Plain Text').
 
-    Quizlet lines (term TAB definition) become questions that show the definition and expect the term;
-    Anki notes show the front and expect the back. Every card cites a TODO placeholder that `quiz check`
-    flags until you put in the source file and a verbatim quote.
+    Quizlet lines (term TAB definition) ask the definition and expect the term; Anki notes ask the front.
+
+    Every card cites a TODO placeholder that `quiz check` flags until you put in the source and a verbatim quote.
     """
     from quiz import interop
 
@@ -616,9 +616,11 @@ def history(
 ) -> None:
     """Export the review log: one row per answer, oldest first.
 
-    Columns: card_id, review_time (ms since epoch, UTC), review_rating (1-4), review_state (0-3, before the
-    answer), review_duration (ms) -- the FSRS optimizer's names -- then deck, card, gap, reviewed_at,
-    verdict, answer, practice, override, profile. card_id is deck/card, or deck/card#N for a cloze gap.
+    FSRS optimizer columns: card_id, review_time (ms, UTC), review_rating, review_state, review_duration (ms).
+
+    Then deck, card, gap, reviewed_at, verdict, answer, practice, override, profile.
+
+    card_id is deck/card, or deck/card#N for gap N of a cloze card (each gap is scheduled on its own).
     """
     from quiz import interop
 
