@@ -842,6 +842,7 @@ def _list_on_terminal(rows: Sequence[ItemRow], all_cells: list[tuple[str, ...]],
     is cut with an ellipsis; the text column is shown only when there is room for it. Below ~60
     columns a table no longer fits: one short block per item instead."""
     from rich import box
+    from rich.padding import Padding
     from rich.table import Table
     from rich.text import Text
 
@@ -855,10 +856,11 @@ def _list_on_terminal(rows: Sequence[ItemRow], all_cells: list[tuple[str, ...]],
     else:
         for row, c in zip(rows, all_cells):
             console.print(Text(c[0], style="bold dim" if row.suspended else "bold"))
-            console.print(Text(
-                f"  {c[1]} · {c[2]} · due {c[3]} · stability {c[4]} · difficulty {c[5]} · "
+            details = Text(
+                f"{c[1]} · {c[2]} · due {c[3]} · stability {c[4]} · difficulty {c[5]} · "
                 f"{_plural(row.reps, 'review')} · {_plural(row.lapses, 'lapse')}"
-            ))
+            )
+            console.print(Padding(details, (0, 0, 0, 2)))  # wrapped lines stay indented under the id
         return
     show_text = console.width - fixed - id_width - 2 >= 20
     widths[0] = max(4, min(id_width, console.width - fixed))

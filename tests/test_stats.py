@@ -520,3 +520,43 @@ def test_rendered_advice_follows_the_retention_target(tmp_path):
 
     assert "Every studied source is at or above the 90% recall target." in render(0.93, None)
     assert "Re-read first: s1.txt (recall 93%, target 95%)" in render(0.93, 0.95)
+
+
+def _terminal_text(render, width: int) -> list[str]:
+    import io
+    import re
+
+    from rich.console import Console
+
+    out = io.StringIO()
+    render(Console(file=out, width=width, force_terminal=True, color_system="standard"))
+    return [re.sub(r"\x1b\[[0-9;]*m", "", line).rstrip() for line in out.getvalue().splitlines()]
+
+
+def test_list_on_terminals_of_any_width(tmp_path):
+    from quiz.stats import render_list
+
+    data, _ = fixture_data(tmp_path)
+    rows, orphans = list_items(data, NOW, UTC)
+    wide = _terminal_text(lambda c: render_list(rows, orphans, c), 120)
+    assert wide[0].split() == ["id", "type", "state", "due", "stability", "difficulty", "reviews", "lapses", "text"]
+    assert wide[2].split() == ["a", "typed", "review", "now", "3.0d", "5.0", "5", "2", "Question", "A?"]
+    narrow = _terminal_text(lambda c: render_list(rows, orphans, c), 62)
+    assert narrow[0].split() == ["id", "type", "state", "due", "stab", "diff", "revs", "laps"]
+    assert max(len(line) for line in narrow) <= 62
+    tiny = _terminal_text(lambda c: render_list(rows, orphans, c), 40)
+    assert tiny[0] == "a" and tiny[1].startswith("  typed · review · due now · stability")
+    assert all(line.startswith("  ") for line in tiny[1:4]) and tiny[4] == "b"
+    assert " ".join(tiny[1:4]).split() == "typed · review · due now · stability 3.0d · difficulty 5.0 · 5 reviews · 2 lapses".split()
+    assert max(len(line) for line in tiny) <= 40
+
+
+def test_stats_on_a_colour_terminal_keeps_shades_and_fits(tmp_path):
+    from quiz.stats import render_stats
+
+    data, answers = fixture_data(tmp_path)
+    stats = compute_stats([data], answers, NOW, UTC, fake_recall)
+    for width in (80, 40):
+        lines = _terminal_text(lambda c: render_stats(stats, c), width)
+        assert "Fri  · · · · · · · · · · · █" in lines
+        assert max(len(line) for line in lines) <= width
