@@ -114,7 +114,8 @@ def test_apkg_imports_into_anki_with_citations(deck_file: Path, tmp_path: Path) 
     assert result.exit_code == 0, result.output
     assert f"Wrote 5 cards of demo to {apkg}" in result.output
 
-    col = Collection(str(tmp_path / "anki" / "collection.anki2")) if (tmp_path / "anki").mkdir() is None else None
+    (tmp_path / "anki").mkdir()
+    col = Collection(str(tmp_path / "anki" / "collection.anki2"))
     try:
         log = _import_into(col, apkg)
         assert len(log.new) == 5
@@ -148,6 +149,31 @@ def test_apkg_imports_into_anki_with_citations(deck_file: Path, tmp_path: Path) 
 
         deck_names = [d.name for d in col.decks.all_names_and_ids()]
         assert "Demo <deck>" in deck_names
+    finally:
+        col.close()
+
+
+def test_the_iss_deck_exports_every_card_with_its_citations(tmp_path: Path) -> None:
+    import html
+
+    from anki.collection import Collection
+
+    deck_path = Path(__file__).resolve().parent.parent / "decks" / "iss.yaml"
+    deck = load_deck(deck_path)
+    apkg = tmp_path / "iss.apkg"
+    assert interop.export_apkg(deck, apkg, datetime(2026, 11, 21, tzinfo=timezone.utc)) == len(deck.cards)
+    (tmp_path / "anki").mkdir()
+    col = Collection(str(tmp_path / "anki" / "collection.anki2"))
+    try:
+        _import_into(col, apkg)
+        notes = _notes(col)
+        assert sorted(notes) == sorted(card.id for card in deck.cards)
+        assert col.card_count() == sum(len(card.items) for card in deck.cards)  # one Anki card per review item
+        for card in deck.cards:
+            fields = notes[card.id]["fields"]
+            back = fields.get("Citations", fields.get("Back Extra"))
+            for citation in card.cite:
+                assert html.escape(citation.quote) in back and f"— {citation.source}" in back, card.id
     finally:
         col.close()
 
