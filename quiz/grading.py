@@ -551,7 +551,7 @@ def _grade_numbers(a_tokens: list[_Token], e_tokens: list[_Token], a_norm: str, 
         return Grade(Verdict.WRONG, target, f"incomplete: missing {_quoted(others)}")
     if extra_words and not missing_words and not lost_day and all(w in _QUALIFIERS for w in extra_words):
         added = [w for w in a_words if w in extra_words]
-        return Grade(Verdict.ALMOST, target, f"{_quoted(added)} is not in the answer")
+        return Grade(Verdict.ALMOST, target, f"extra qualifier {_quoted(added)}")
     a_text, e_text = " ".join(a_words), " ".join(e_words)
     allowed = _allowed_edits(len(e_text))
     edits = _distance(a_text, e_text, allowed)
