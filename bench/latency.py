@@ -11,6 +11,8 @@ another, timing each step of the path the study session takes after an answer:
     record     Store.record: one BEGIN IMMEDIATE transaction, committed (WAL, synchronous=FULL)
     pick       Store.due_items(deck, now, limit=1): the next due item of the deck in due order
     total      all four: the answer-to-next-card latency (target: p99 <= 10 ms)
+    total CPU  the CPU time of those four steps (the rest is waiting: for the commit's fsync, or for the
+               processor when the machine is busy)
 
 It also times the reads the session's planner does per answer today (Store.items of the whole deck,
 Store.answered_since, Store.reviews since the start of the study day), for comparison.
@@ -141,7 +143,9 @@ def percentiles(samples: list[float]) -> str:
 def measure(path: Path, answers: int, rng: random.Random) -> dict[str, list[float]]:
     grade, review = grader(), scheduler()
     typed = ["mitochondria", "the mitochondrion", "ribosome", "Mitochondrion", "golgi"]
-    times: dict[str, list[float]] = {k: [] for k in ("grade", "schedule", "record", "pick", "total", "planner reads")}
+    times: dict[str, list[float]] = {
+        k: [] for k in ("grade", "schedule", "record", "pick", "total", "total CPU", "planner reads")
+    }
     now = NOW
     with Store(path) as store:
         picked = store.due_items(DECK, now, limit=1)
@@ -151,7 +155,7 @@ def measure(path: Path, answers: int, rng: random.Random) -> dict[str, list[floa
                 card = f"new-{n}"
             else:
                 item, card = picked[0].state, picked[0].card
-            t0 = time.perf_counter()
+            c0, t0 = time.thread_time(), time.perf_counter()
             verdict = grade(rng.choice(typed), "mitochondrion")
             t1 = time.perf_counter()
             rating = {"correct": Rating.GOOD, "almost": Rating.HARD}.get(verdict, Rating.AGAIN)
@@ -164,9 +168,9 @@ def measure(path: Path, answers: int, rng: random.Random) -> dict[str, list[floa
             ))
             t3 = time.perf_counter()
             picked = store.due_items(DECK, now, limit=1)
-            t4 = time.perf_counter()
+            t4, c4 = time.perf_counter(), time.thread_time()
             for key, value in (("grade", t1 - t0), ("schedule", t2 - t1), ("record", t3 - t2),
-                               ("pick", t4 - t3), ("total", t4 - t0)):
+                               ("pick", t4 - t3), ("total", t4 - t0), ("total CPU", c4 - c0)):
                 times[key].append(value * 1000)
             if n % 10 == 0:  # slow: sampled
                 t5 = time.perf_counter()
@@ -196,15 +200,13 @@ def main() -> None:
         size = path.stat().st_size / 1e6
         print(f"built {args.cards} items and {args.reviews} reviews in {seconds:.1f} s ({cpu:.1f} s CPU), "
               f"{size:.0f} MB, at {path}")
-        cpu = time.process_time()
         times = measure(path, args.answers, rng)
-        cpu = (time.process_time() - cpu) / args.answers * 1000
         print(f"{args.answers} answers, answer -> next card ready:")
-        for key in ("grade", "schedule", "record", "pick", "total"):
+        for key in ("grade", "schedule", "record", "pick", "total", "total CPU"):
             print(f"  {key:9} {percentiles(times[key])}")
         target = "met" if sorted(times["total"])[int(0.99 * (len(times["total"]) - 1))] <= 10 else "MISSED"
-        print(f"  target p99 <= 10 ms: {target}  (CPU time of this process per answer: {cpu:.2f} ms; "
-              "the rest of `record` is waiting for the disk to confirm the commit)")
+        print(f"  target p99 <= 10 ms: {target}  (total minus total CPU is waiting, mostly for the disk to "
+              "confirm each commit: synchronous=FULL)")
         print(f"  for comparison, the planner's reads per answer (items of the whole deck + answered_since + "
               f"today's reviews): {percentiles(times['planner reads'])}")
 
