@@ -24,7 +24,7 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from enum import Enum
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Callable, Protocol, Sequence, Union
@@ -270,6 +270,8 @@ class Session:
         self._answered: list[_Answered] = []
         self._forced: tuple[str, str, int] | None = None  # the item undo brought back, asked next
         self._practice_queue: list[_Item] | None = None
+        # per deck: ((rows in today's log, newest row id) when valid, {(card, gap): ItemRecord})
+        self._cache: dict[str, tuple[tuple[int, int], dict]] = {}
 
     # ---- public
 
@@ -392,12 +394,14 @@ class Session:
                 continue
             if action is Command.SUSPEND:
                 self.store.set_suspended(item.deck.id, item.card.id, True, gaps=item.card.items)
+                self._cache.pop(item.deck.id, None)
                 self._drop_card(item)
                 self.frontend.notify(f"Suspended {item.card.id} (quiz unsuspend brings it back).")
                 return
             if action is Command.BURY:
                 until = self._day_start(reveal, days=1)
                 self.store.bury(item.deck.id, item.card.id, until, gaps=item.card.items)
+                self._cache.pop(item.deck.id, None)
                 self._drop_card(item)
                 self.frontend.notify(f"Buried {item.card.id} until tomorrow.")
                 return
@@ -422,6 +426,7 @@ class Session:
             before=item.state, after=after, interval_days=interval, practice=self.options.practice,
             override=override,
         ))
+        self._cache_answer(review)
         snapshot = None
         if self._practice_queue is not None:
             snapshot = list(self._practice_queue)
@@ -439,6 +444,7 @@ class Session:
         if undone is None:
             return False
         self._answered.pop()
+        self._cache.pop(last.item.deck.id, None)
         if last.practice_queue is not None:
             self._practice_queue = last.practice_queue
         self._forced = last.item.key
@@ -459,107 +465,120 @@ class Session:
         day = study_day(now, self.options.tz, self.options.start_hour)
         return study_day_start(day + timedelta(days=days), self.options.tz, self.options.start_hour)
 
-    def _today(self, now: datetime) -> date:
-        from quiz.scheduler import study_day
-
-        return study_day(now, self.options.tz, self.options.start_hour)
-
     def _plan(self, now: datetime, learn_ahead: timedelta) -> _Plan:
-        from quiz.scheduler import study_day
-
         opts = self.options
-        tz, hour = opts.tz, opts.start_hour
-        today = study_day(now, tz, hour)
         day_start = self._day_start(now)
+        # "Due today" for a review item is study_day(due) <= today, i.e. due before the next day starts.
+        tomorrow = self._day_start(now, days=1)
+        ahead_until = now + learn_ahead
         plan = _Plan()
         next_due: list[datetime] = []
         reviews: list[tuple[float, int, _Item]] = []
         for deck_index, deck in enumerate(self.decks):
-            records = self.store.items(deck.id)
+            today_log = list(self.store.reviews(deck.id, since=day_start))
+            records = self._records(deck.id, today_log)
             new_done, reviews_done = self.store.answered_since(deck.id, day_start)
-            touched = self._touched_today(deck.id, day_start)
+            touched: dict[str, set[int]] = {}  # gaps answered today per card: their siblings wait
+            for review in today_log:
+                if not review.practice:
+                    touched.setdefault(review.card, set()).add(review.gap)
             new_cap = max(0, opts.new_limit - new_done)
             review_cap = max(0, opts.review_limit - reviews_done)
             deck_reviews: list[tuple[float, int, _Item]] = []
-            deck_new: list[_Item] = []
+            new_keys: list[tuple[Card, int]] = []
             taken: set[str] = set()  # cards with a learning item due today: their siblings wait
-            candidates: list[_Item] = []
-            for card in self._cards[deck.id]:
+            for order, card in enumerate(self._cards[deck.id]):
                 for gap in card.items:
                     rec = records.get((card.id, gap))
-                    state = rec.state if rec is not None else ItemState()
-                    if rec is not None and (rec.suspended or (rec.buried_until is not None and now < rec.buried_until)):
+                    if rec is None:  # never studied: new
+                        if not touched.get(card.id):
+                            new_keys.append((card, gap))
                         continue
-                    item = _Item(deck, card, gap, state)
-                    if state.state in _LEARNING and state.due is not None:
-                        if state.due <= now:
-                            plan.learning.append(item)
-                            taken.add(card.id)
-                        elif state.due <= now + learn_ahead:
-                            plan.ahead.append(item)
-                            taken.add(card.id)
+                    if rec.suspended or (rec.buried_until is not None and now < rec.buried_until):
+                        continue
+                    state = rec.state
+                    if state.state is State.NEW:
+                        if not (touched.get(card.id, set()) - {gap}):
+                            new_keys.append((card, gap))
+                        continue
+                    due = state.due
+                    if due is None:
+                        continue
+                    if state.state in _LEARNING:
+                        if due <= now:
+                            plan.learning.append(_Item(deck, card, gap, state))
+                        elif due <= ahead_until:
+                            plan.ahead.append(_Item(deck, card, gap, state))
                         else:
-                            next_due.append(state.due)
-                            if study_day(state.due, tz, hour) <= today:
-                                taken.add(card.id)
-                    else:
-                        candidates.append(item)
-            for order, item in enumerate(candidates):
-                state = item.state
-                sibling_answered = touched.get(item.card.id, set()) - {item.gap}
-                if state.state is State.REVIEW and state.due is not None:
-                    if study_day(state.due, tz, hour) > today:
-                        next_due.append(state.due)
-                        continue
-                    if sibling_answered or item.card.id in taken:
-                        continue
-                    interval = (state.due - state.last_review) if state.last_review else timedelta(days=1)
-                    overdue = (now - state.due) / max(interval, timedelta(days=1))
-                    deck_reviews.append((-overdue, order, item))
-                elif state.state is State.NEW:
-                    if not sibling_answered:
-                        deck_new.append(item)
+                            next_due.append(due)
+                        if due < tomorrow:
+                            taken.add(card.id)
+                    elif due >= tomorrow:
+                        next_due.append(due)
+                    elif not (touched.get(card.id, set()) - {gap}):
+                        interval = (due - state.last_review) if state.last_review else timedelta(days=1)
+                        overdue = (now - due) / max(interval, timedelta(days=1))
+                        deck_reviews.append((-overdue, order, _Item(deck, card, gap, state)))
             deck_reviews.sort(key=lambda t: (t[0], t[1]))
-            seen_review_cards: set[str] = set()
+            seen_cards = set(taken)
             picked: list[tuple[float, int, _Item]] = []
             for entry in deck_reviews:
-                if entry[2].card.id in seen_review_cards:
-                    continue  # a second due gap of the same card waits for another day
-                seen_review_cards.add(entry[2].card.id)
+                if entry[2].card.id in seen_cards:
+                    continue  # a second due gap of the same card (or a learning sibling) waits a day
+                seen_cards.add(entry[2].card.id)
                 picked.append(entry)
             if len(picked) > review_cap:
                 plan.review_limit_reached = True
             for overdue, order, item in picked[:review_cap]:
                 reviews.append((overdue, deck_index * 1_000_000 + order, item))
-            new_cards: list[_Item] = []
-            seen_new_cards = set(seen_review_cards) | taken
-            for item in deck_new:
-                if item.card.id in seen_new_cards:
+            new_items: list[_Item] = []
+            for card, gap in new_keys:
+                if card.id in seen_cards:
                     continue  # new siblings count once
-                seen_new_cards.add(item.card.id)
-                new_cards.append(item)
-            if len(new_cards) > new_cap:
-                plan.new_limit_reached = True
-            plan.new.extend(new_cards[:new_cap])
-            plan.new_left += min(new_cap, len(new_cards))
+                if len(new_items) == new_cap:
+                    plan.new_limit_reached = True
+                    break
+                seen_cards.add(card.id)
+                rec = records.get((card.id, gap))
+                new_items.append(_Item(deck, card, gap, rec.state if rec is not None else ItemState()))
+            plan.new.extend(new_items)
+            plan.new_left += len(new_items)
         reviews.sort(key=lambda t: (t[0], t[1]))
         plan.reviews = [t[2] for t in reviews]
         plan.learning.sort(key=lambda it: it.state.due)
         plan.ahead.sort(key=lambda it: it.state.due)
-        later = [d for d in next_due if d > now]
-        plan.next_due = min(later) if later else None
+        plan.next_due = min(next_due) if next_due else None
         if plan.review_limit_reached or plan.new_limit_reached:
-            tomorrow = self._day_start(now, days=1)
             plan.next_due = min(plan.next_due, tomorrow) if plan.next_due else tomorrow
         return plan
 
-    def _touched_today(self, deck_id: str, day_start: datetime) -> dict[str, set[int]]:
-        """Gaps of each card answered (not in practice) since the study day began: their siblings wait."""
-        touched: dict[str, set[int]] = {}
-        for review in self.store.reviews(deck_id, since=day_start):
-            if not review.practice:
-                touched.setdefault(review.card, set()).add(review.gap)
-        return touched
+    def _records(self, deck_id: str, today_log: list["Review"]) -> dict:
+        """The deck's stored items, cached between cards: reading 10,000 of them costs ~40 ms. The cache
+        is kept in step with this session's own answers and trusted only while today's log of the deck
+        has exactly the rows it expects (count and newest id), so an answer given meanwhile by another
+        process studying the same deck forces a re-read."""
+        mark = (len(today_log), max((r.id or 0 for r in today_log), default=0))
+        cached = self._cache.get(deck_id)
+        if cached is None or cached[0] != mark:
+            cached = self._cache[deck_id] = (mark, self.store.items(deck_id))
+        return cached[1]
+
+    def _cache_answer(self, review: "Review") -> None:
+        from quiz.store import ItemRecord
+
+        cached = self._cache.get(review.deck)
+        if cached is None:
+            return
+        records = cached[1]
+        if not review.practice:
+            old = records.get((review.card, review.gap))
+            records[(review.card, review.gap)] = (
+                replace(old, state=review.after) if old is not None
+                else ItemRecord(review.deck, review.card, review.gap, review.after)
+            )
+        (count, _newest) = cached[0]
+        # One more row, ours: a row written meanwhile by another process makes the next count differ.
+        self._cache[review.deck] = ((count + 1, review.id or 0), records)
 
     def _find(self, key: tuple[str, str, int], now: datetime) -> _Item | None:
         deck_id, card_id, gap = key

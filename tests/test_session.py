@@ -523,3 +523,19 @@ def test_highlight_spans():
     assert highlight_spans("AFTER   2024", ["after 2024"]) == ((0, 12),)
     assert highlight_spans("no match here", ["after 2024"]) == ()
     assert highlight_spans("a cat and a category", ["cat"]) == ((2, 5),)
+
+
+def test_an_answer_given_meanwhile_in_another_process_is_seen(tmp_path, store):
+    deck = make_deck(tmp_path, [typed("a"), typed("b"), typed("c")])
+    clock = Clock()
+
+    class Meanwhile(Script):
+        def ask_rating(self, choices, default):
+            if len(self.ratings) == 0:  # while "a" waits for its rating, "b" is studied elsewhere
+                with Store(tmp_path / "quiz.db") as other:
+                    seed_state(other, "iss", "b", review_state(START + timedelta(days=9), 9), at=START)
+            return super().ask_rating(choices, default)
+
+    ui = Meanwhile(clock, [Answer(), Rating.EASY, Answer(), Rating.EASY])
+    Session([deck], store, clock, ui, OPTS).run()
+    assert ui.asked == ["a", "c"]
