@@ -24,7 +24,7 @@ Conventions (what the numbers mean):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
@@ -175,6 +175,19 @@ class Stats:
         return min(studied, key=lambda s: (s.retrievability, s.source)) if studied else None
 
 
+@dataclass(eq=False)
+class _SourceTally:
+    """What compute_stats adds up for one cited source file."""
+
+    source: str
+    path: str
+    cards: int = 0
+    items: int = 0
+    answers: int = 0
+    correct: int = 0
+    recalls: list[float] = field(default_factory=list)
+
+
 @dataclass(frozen=True)
 class DeckData:
     """What the store holds for one deck: `items` keyed by (card id, gap), and the orphaned records."""
@@ -227,34 +240,33 @@ def compute_stats(
     due_tomorrow = 0
     hardest: list[HardItem] = []
     summaries: list[DeckSummary] = []
-    known: dict[tuple[str, str, int], Card] = {}
-    # per source file: display name, cards, items, retrievabilities of studied items
-    source_cards: dict[str, tuple[str, set[tuple[str, str]], list[float], list[int]]] = {}
-    card_sources: dict[tuple[str, str], list[str]] = {}
-    orphan_keys: set[tuple[str, str, int]] = set()
+    known: set[tuple[str, str, int]] = set()  # (deck, card, gap) of every item in the decks
+    tallies: dict[str, _SourceTally] = {}  # by resolved source path
+    card_sources: dict[tuple[str, str], list[_SourceTally]] = {}
 
     for data in decks:
         deck = data.deck
         n_items = 0
         resolved: dict[str, str] = {}
         for card in deck.cards:
-            paths = []
+            cited: list[_SourceTally] = []
             for citation in card.cite:
                 path = resolved.get(citation.source)
                 if path is None:
                     path = resolved[citation.source] = str((deck.sources / citation.source).resolve())
-                if path not in paths:
-                    paths.append(path)
-                    source_cards.setdefault(path, (citation.source, set(), [], [0]))[1].add((deck.id, card.id))
-            card_sources[(deck.id, card.id)] = paths
+                tally = tallies.setdefault(path, _SourceTally(citation.source, path))
+                if tally not in cited:  # a card quoting one article twice counts once
+                    cited.append(tally)
+                    tally.cards += 1
+            card_sources[(deck.id, card.id)] = cited
             for gap in card.items:
                 n_items += 1
-                known[(deck.id, card.id, gap)] = card
+                known.add((deck.id, card.id, gap))
                 record = data.items.get((card.id, gap))
                 state = record.state if record is not None else ItemState()
                 suspended = bool(record is not None and record.suspended)
-                for path in paths:
-                    source_cards[path][3][0] += 1
+                for tally in cited:
+                    tally.items += 1
                 if suspended:
                     counts["suspended"] += 1
                 elif state.state == State.NEW:
@@ -266,8 +278,8 @@ def compute_stats(
                 if state.state == State.NEW:
                     continue
                 recall = retrievability(state, now)
-                for path in paths:
-                    source_cards[path][2].append(recall)
+                for tally in cited:
+                    tally.recalls.append(recall)
                 hardest.append(
                     HardItem(
                         deck=deck.id,
@@ -289,8 +301,6 @@ def compute_stats(
                     forecast[max(offset, 0)] += 1
                 if offset == 1:
                     due_tomorrow += 1
-        for record in data.orphans:
-            orphan_keys.add((deck.id, record.card, record.gap))
         summaries.append(
             DeckSummary(
                 id=deck.id,
@@ -308,7 +318,7 @@ def compute_stats(
     per_day: dict[date, list[float]] = {}
     studied: set[date] = set()
     retention_answers = retention_passed = 0
-    answers_by_source: dict[str, list[int]] = {}
+    answers_by_card: dict[tuple[str, str], list[int]] = {}  # non-practice [answers, correct]
     orphan_answers: dict[str, int] = {}
     # Every time zone offset is a multiple of 15 minutes, so all instants in one 15-minute UTC slot share
     # a study day: look each slot up once instead of converting a million timestamps.
@@ -333,12 +343,14 @@ def compute_stats(
             # an orphan answer: its card (or gap) is gone from the deck; a stored item or not, count it
             orphan_answers[review.deck] = orphan_answers.get(review.deck, 0) + 1
             continue
-        if review.practice:
-            continue
-        for path in card_sources[(review.deck, review.card)]:
-            tally = answers_by_source.setdefault(path, [0, 0])
-            tally[0] += 1
-            tally[1] += is_correct(review)
+        if not review.practice:
+            counts_of_card = answers_by_card.setdefault((review.deck, review.card), [0, 0])
+            counts_of_card[0] += 1
+            counts_of_card[1] += is_correct(review)
+    for card_key, (answered, correct) in answers_by_card.items():
+        for tally in card_sources[card_key]:
+            tally.answers += answered
+            tally.correct += correct
 
     days = []
     day = heatmap_start
@@ -346,27 +358,25 @@ def compute_stats(
         answers, seconds = per_day.get(day, (0, 0.0))
         days.append(DayActivity(day, int(answers), float(seconds)))
         day += timedelta(days=1)
-    recent = [d for d in days if d.day >= recent_start]
-    if len(recent) < RECENT_DAYS:  # the heatmap always spans >= 78 days, so this never triggers
-        raise AssertionError("heatmap shorter than the recent window")
+    recent = [d for d in days if d.day >= recent_start]  # the heatmap's >= 78 days hold all 30
     current_streak, longest_streak = _streaks(studied, today)
 
-    sources = []
-    for path, (name, cards, recalls, n_items) in source_cards.items():
-        answers, correct = answers_by_source.get(path, (0, 0))
-        sources.append(
+    sources = sorted(
+        (
             SourceMastery(
-                source=name,
-                path=path,
-                cards=len(cards),
-                items=n_items[0],
-                studied_items=len(recalls),
-                answers=answers,
-                correct=correct,
-                retrievability=sum(recalls) / len(recalls) if recalls else None,
+                source=t.source,
+                path=t.path,
+                cards=t.cards,
+                items=t.items,
+                studied_items=len(t.recalls),
+                answers=t.answers,
+                correct=t.correct,
+                retrievability=sum(t.recalls) / len(t.recalls) if t.recalls else None,
             )
-        )
-    sources.sort(key=lambda s: (s.source, s.path))
+            for t in tallies.values()
+        ),
+        key=lambda s: (s.source, s.path),
+    )
     hardest.sort(key=lambda h: (-h.lapses, h.retrievability, h.deck, h.card, h.gap))
     summaries = [
         DeckSummary(**{**s.__dict__, "orphan_answers": orphan_answers.get(s.id, 0)}) for s in summaries
