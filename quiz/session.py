@@ -388,9 +388,10 @@ class Session:
                 self._record(item, response, grade, Rating(action), suggested, shown_at, reveal, scheduler, seed)
                 return
             if action is Command.UNDO:
-                if self._undo():
+                refusal = self._undo()
+                if refusal is None:
                     return
-                self.frontend.notify("Nothing to undo yet in this session.")
+                self.frontend.notify(refusal)
                 continue
             if action is Command.SUSPEND:
                 self.store.set_suspended(item.deck.id, item.card.id, True, gaps=item.card.items)
@@ -435,21 +436,31 @@ class Session:
                 self._practice_queue.append(item)
         self._answered.append(_Answered(review, item, grade.verdict.value, snapshot))
 
-    def _undo(self) -> bool:
-        """Revert this session's last confirmed answer and ask that item next."""
+    def _undo(self) -> str | None:
+        """Revert this session's last confirmed answer and ask that item next; or say why not."""
         if not self._answered:
-            return False
+            return "Nothing to undo yet in this session."
         last = self._answered[-1]
-        undone = self.store.undo(last.item.deck.id)
+        deck_id, ours = last.item.deck.id, last.review.id or 0
+        # store.undo removes the deck's newest answer: make sure that is ours, not another session's.
+        if any((r.id or 0) > ours for r in self.store.reviews(deck_id, since=last.review.reviewed_at)):
+            return "Cannot undo: this deck was answered in another session since."
+        undone = self.store.undo(deck_id)
         if undone is None:
-            return False
+            return "Nothing to undo: the answer is no longer in the history."
+        if undone.id != last.review.id:
+            # Another session's answer (stamped earlier than ours, e.g. by a skewed clock) was the
+            # newest row: put it back as it was; ours stays.
+            self.store.record(replace(undone, id=None))
+            self._cache.pop(deck_id, None)
+            return "Cannot undo: this deck was answered in another session since."
         self._answered.pop()
         self._cache.pop(last.item.deck.id, None)
         if last.practice_queue is not None:
             self._practice_queue = last.practice_queue
         self._forced = last.item.key
         self.frontend.notify(f"Undid the answer to {last.item.card.id}; asking it again.")
-        return True
+        return None
 
     def _drop_card(self, item: _Item) -> None:
         if self._practice_queue is not None:

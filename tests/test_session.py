@@ -539,3 +539,39 @@ def test_an_answer_given_meanwhile_in_another_process_is_seen(tmp_path, store):
     ui = Meanwhile(clock, [Answer(), Rating.EASY, Answer(), Rating.EASY])
     Session([deck], store, clock, ui, OPTS).run()
     assert ui.asked == ["a", "c"]
+
+
+def test_undo_never_removes_another_sessions_answer(tmp_path, store):
+    deck = make_deck(tmp_path, [typed("a"), typed("b"), typed("c")])
+    clock = Clock()
+
+    class Meanwhile(Script):
+        def ask_rating(self, choices, default):
+            if len(self.ratings) == 1:  # after "a" was answered here, "c" is answered elsewhere
+                with Store(tmp_path / "quiz.db") as other:  # stamped earlier: a clock a little behind
+                    seed_state(other, "iss", "c", review_state(START + timedelta(days=9), 9), at=START)
+            return super().ask_rating(choices, default)
+
+    ui = Meanwhile(clock, [Answer(), Rating.EASY, Answer(), Command.UNDO, Rating.EASY])
+    Session([deck], store, clock, ui, OPTS).run()
+    assert ui.notes == ["Cannot undo: this deck was answered in another session since."]
+    log = list(store.reviews("iss"))
+    assert sorted(r.card for r in log) == ["a", "b", "c"]
+    assert store.items("iss")[("c", 0)].state == review_state(START + timedelta(days=9), 9)
+
+
+def test_undo_refuses_when_another_session_answered_later(tmp_path, store):
+    deck = make_deck(tmp_path, [typed("a"), typed("b"), typed("c")])
+    clock = Clock()
+
+    class Meanwhile(Script):
+        def ask_rating(self, choices, default):
+            if len(self.ratings) == 1:
+                with Store(tmp_path / "quiz.db") as other:
+                    seed_state(other, "iss", "c", review_state(START + timedelta(days=9), 9), at=clock.now())
+            return super().ask_rating(choices, default)
+
+    ui = Meanwhile(clock, [Answer(), Rating.EASY, Answer(), Command.UNDO, Rating.EASY])
+    Session([deck], store, clock, ui, OPTS).run()
+    assert ui.notes == ["Cannot undo: this deck was answered in another session since."]
+    assert [r.card for r in store.reviews("iss")] == ["a", "c", "b"]
