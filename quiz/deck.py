@@ -151,9 +151,14 @@ _MAYBE_NOT_TEXT = re.compile(
     "|".join(dict.fromkeys(f"(?:{regexp.pattern})" for rules in _IMPLICIT.values() for _, regexp in rules)),
     re.X,
 ).match
-# Characters outside YAML's printable set (YAML 1.1 section 5.1), on which libyaml stops with an
-# offset-only error. Written as the forbidden set: the negated printable set costs 10 ms to compile.
-_NOT_PRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+# Characters a deck may not hold: those outside YAML's printable set (YAML 1.1 section 5.1), on which
+# libyaml stops with an offset-only error, and the line breaks only YAML counts (NEL, LS, PS, a CR without
+# LF), which would shift every later line number away from what an editor shows. Written as the
+# forbidden set: the negated printable set costs 10 ms to compile.
+_UNREADABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff\u2028\u2029]|\r(?!\n)")
+# What a double-quoted scalar's escapes (\e, \a, \0, \r, \x1b...) may not produce: terminal control.
+_CONTROL_IN_VALUE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+_YAML_ONLY_BREAKS = {"\x85": "next line", "\u2028": "line separator", "\u2029": "paragraph separator"}
 _TRUE_WORDS = frozenset({"yes", "true", "on"})
 
 # Value kinds of tree nodes.
@@ -307,8 +312,7 @@ def _read_text(path: Path, report: _Report) -> str | None:
         report.at(1, 1, "is not a regular file (a deck must be a .yaml file, not a pipe or device)")
         return None
     if info.st_size > MAX_DECK_BYTES:
-        report.at(1, 1, f"the file is {info.st_size / 2**20:.1f} MB; a deck may be at most 5 MB "
-                        "(split it into several decks)")
+        report.at(1, 1, _too_big(info.st_size))
         return None
     try:
         # O_NONBLOCK: if the path was swapped for a FIFO after the stat, the open must not hang.
@@ -335,9 +339,17 @@ def _read_text(path: Path, report: _Report) -> str | None:
         os.close(fd)
     data = b"".join(chunks)
     if len(data) > MAX_DECK_BYTES:  # grew after the stat
-        report.at(1, 1, "the file is over 5 MB; a deck may be at most 5 MB (split it into several decks)")
+        report.at(1, 1, _too_big(len(data)))
         return None
     return _decode(data, report)
+
+
+def _too_big(size: int) -> str:
+    if round(size / 2**20, 1) > MAX_DECK_BYTES / 2**20:
+        return f"the file is {size / 2**20:.1f} MB; a deck may be at most 5 MB (split it into several decks)"
+    # Just over: "5.0 MB; at most 5 MB" would contradict itself, so count bytes.
+    return (f"the file is {size:,} bytes; a deck may be at most 5 MB ({MAX_DECK_BYTES:,} bytes; "
+            "split it into several decks)")
 
 
 def _decode(data: bytes, report: _Report) -> str | None:
@@ -356,10 +368,19 @@ def _decode(data: bytes, report: _Report) -> str | None:
                   f"the file is not valid UTF-8 (byte 0x{data[error.start]:02x}); save it as UTF-8")
         return None
     # Only the first: a binary file would otherwise yield millions of lines.
-    bad = _NOT_PRINTABLE.search(text)
+    bad = _UNREADABLE.search(text)
     if bad is not None:
         line, col = _position(text, bad.start())
-        report.at(line, col, f"control character U+{ord(bad.group()):04X} is not allowed in a deck; remove it")
+        char = bad.group()
+        if char == "\r":
+            message = ("carriage return without a line feed is not allowed in a deck (editors disagree on where "
+                       "such a line ends); save the file with LF or CRLF line endings")
+        elif char in _YAML_ONLY_BREAKS:
+            message = (f"{_YAML_ONLY_BREAKS[char]} U+{ord(char):04X} is not allowed in a deck (it counts as a "
+                       "line break in YAML but not in most editors); replace it with a normal line break or a space")
+        else:
+            message = f"control character U+{ord(char):04X} is not allowed in a deck; remove it"
+        report.at(line, col, message)
         return None
     return text
 
@@ -395,6 +416,7 @@ def _compose(text: str, report: _Report):
     key = None
     stack: list[tuple] = []
     documents = 0
+    event = None
     try:
         while True:
             event = get_event()
@@ -404,6 +426,8 @@ def _compose(text: str, report: _Report):
                 node = event
                 if event.anchor is not None or event.tag is not None:
                     node = _vet_scalar(event, report)
+                if event.style == '"' and _CONTROL_IN_VALUE.search(event.value) is not None:
+                    node = _escaped_control(event, report)
                 if in_map:
                     if key is None:
                         key = node
@@ -472,7 +496,7 @@ def _compose(text: str, report: _Report):
                 stack.append((top, in_map, key))
                 top, in_map, key = node, False, None
     except yaml.MarkedYAMLError as error:
-        _report_syntax_error(error, text, report)
+        _report_syntax_error(error, text, report, event)
         return None
     except yaml.YAMLError as error:  # reader errors carry no mark; _decode already rejects their causes
         report.at(1, 1, f"invalid YAML: {error}")
@@ -482,6 +506,13 @@ def _compose(text: str, report: _Report):
     if documents == 0:
         report.at(1, 1, "the deck is empty; it needs a 'title' and a list of 'cards'")
     return root
+
+
+def _escaped_control(event, report: _Report) -> _Bad:
+    """A double-quoted scalar whose escapes make a control character (terminal injection from a deck)."""
+    char = _CONTROL_IN_VALUE.search(event.value).group()
+    report.mark(event.start_mark, f"control character U+{ord(char):04X} is not allowed in a deck; remove it")
+    return _Bad(event.start_mark)
 
 
 def _duplicate_key(key, first, report: _Report) -> None:
@@ -531,8 +562,37 @@ _SYNTAX_HINTS = {
 }
 
 
-def _report_syntax_error(error: yaml.MarkedYAMLError, text: str, report: _Report) -> None:
+_UNCLOSED_FLOW = {
+    ("while parsing a flow sequence", "did not find expected ',' or ']'"):
+        "the list that starts here with '[' is not closed; add the missing ']'",
+    ("while parsing a flow mapping", "did not find expected ',' or '}'"):
+        "the mapping that starts here with '{' is not closed; add the missing '}'",
+}
+
+
+def _report_syntax_error(error: yaml.MarkedYAMLError, text: str, report: _Report, last_event) -> None:
+    """Report where the user must edit, which is not always where libyaml gave up."""
+    problem = (error.problem or "syntax error").strip()
+    context = (error.context or "").strip()
     mark = error.problem_mark or error.context_mark
+    # An unclosed '[' or '{': libyaml notices at the next line; the fix is at the bracket.
+    unclosed = _UNCLOSED_FLOW.get((context, problem))
+    if unclosed is not None and error.context_mark is not None:
+        report.mark(error.context_mark, f"invalid YAML: {unclosed}")
+        return
+    if context == "while scanning a quoted scalar" and error.context_mark is not None:
+        quote = text[error.context_mark.index] if error.context_mark.index < len(text) else '"'
+        report.mark(error.context_mark, f"invalid YAML: the quoted text that starts here is never closed; "
+                                        f"add the missing closing {quote}")
+        return
+    # A quote left open swallows the line break and the next key, and the parser fails just after it.
+    if (last_event is not None and last_event.__class__ is _Scalar and last_event.style in ('"', "'")
+            and mark is not None and last_event.end_mark.line > last_event.start_mark.line
+            and mark.line == last_event.end_mark.line):
+        report.mark(last_event.start_mark, "invalid YAML: the quoted text that starts here is not closed on its "
+                                           f"line and runs into the next key; add the missing closing "
+                                           f"{last_event.style}")
+        return
     line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     lines = text.splitlines()
     if mark is not None and 0 <= mark.line < len(lines):
@@ -544,7 +604,6 @@ def _report_syntax_error(error: yaml.MarkedYAMLError, text: str, report: _Report
             report.at(line, col, "tab character used for indentation; YAML indentation must use spaces "
                                  "(replace the tab with spaces)")
             return
-    problem = (error.problem or "syntax error").strip()
     report.at(line, col, f"invalid YAML: {problem}{_SYNTAX_HINTS.get(problem, '')}")
 
 
@@ -951,6 +1010,11 @@ class _Validator:
         text = self.text(node, "text", "write the text with each hidden part marked {{like this}}")
         if text is None:
             return None
+        rest = CLOZE_GAP.sub("", text)
+        if "{{" in rest or "}}" in rest:  # before "no gap": '{{2024}' is a gap with a brace missing
+            self.report.node(node, "cloze text has an unmatched '{{' or '}}'; write each gap as {{answer}} "
+                                   "or {{answer::hint}}")
+            return None
         gaps = list(CLOZE_GAP.finditer(text))
         if not gaps:
             self.report.node(node, "cloze text has no gap; mark each part to hide with double braces, "
@@ -961,11 +1025,6 @@ class _Validator:
             if not gap.group(1).strip():
                 self.report.node(node, f"cloze gap {number} is empty; write the hidden answer between {{{{ and }}}}")
                 ok = False
-        rest = CLOZE_GAP.sub("", text)
-        if "{{" in rest or "}}" in rest:
-            self.report.node(node, "cloze text has an unmatched '{{' or '}}'; write each gap as {{answer}} "
-                                   "or {{answer::hint}}")
-            ok = False
         return text if ok else None
 
     def citations(self, node) -> tuple[Citation, ...]:

@@ -238,6 +238,14 @@ def test_a_file_of_exactly_5_mb_is_read():
     assert problems("five.yaml") == ["five.yaml:2:1: control character U+0000 is not allowed in a deck; remove it"]
 
 
+def test_a_file_just_over_5_mb_says_so_in_bytes():
+    with open("just.yaml", "wb") as f:
+        f.truncate(5 * 1024 * 1024 + 1)
+    assert problems("just.yaml") == [
+        "just.yaml:1:1: the file is 5,242,881 bytes; a deck may be at most 5 MB (5,242,880 bytes; "
+        "split it into several decks)"]
+
+
 def test_non_utf8_bytes_point_at_the_first_bad_byte():
     Path("latin1.yaml").write_bytes("title: Ré\ncards: [x]\nq: caf".encode() + b"\xe9 cr\xe8me\n")
     assert problems("latin1.yaml") == [
@@ -254,6 +262,33 @@ def test_control_characters():
     assert problems(path) == ["deck.yaml:1:9: control character U+0007 is not allowed in a deck; remove it"]
     path = write("title: T\ncards: []\nx: caf\u00e9 \u0086\n")  # C1 controls too (U+0085, NEL, is allowed)
     assert problems(path) == ["deck.yaml:3:9: control character U+0086 is not allowed in a deck; remove it"]
+
+
+@pytest.mark.parametrize("char, name", [("\u2028", "line separator"), ("\u2029", "paragraph separator"),
+                                        ("\x85", "next line")])
+def test_line_breaks_only_yaml_counts_are_refused(char, name):
+    # libyaml would count them as line breaks and every later line number would be off by one
+    path = write(f"title: T\ncards:\n  - id: a\n    question: Which year?{char}Think.\n")
+    assert problems(path) == [
+        f"deck.yaml:4:26: {name} U+{ord(char):04X} is not allowed in a deck (it counts as a line break in YAML "
+        "but not in most editors); replace it with a normal line break or a space"]
+
+
+def test_a_carriage_return_without_line_feed_is_refused():
+    Path("cr.yaml").write_bytes(b"title: T\r  \ncards: []\n")
+    assert problems("cr.yaml") == [
+        "cr.yaml:1:9: carriage return without a line feed is not allowed in a deck (editors disagree on where "
+        "such a line ends); save the file with LF or CRLF line endings"]
+
+
+def test_control_characters_made_by_escapes_are_refused_at_the_scalar():
+    path = write('title: "Deck\\e]0;title\\a"\ncards:\n  - id: a\n    question: "Q\\x1b[2J"\n    answer: "A\\rB"\n'
+                 '    cite: [{source: "a.txt\\0", quote: "tab\\tand\\nnewline are fine"}]\n')
+    assert problems(path) == [
+        "deck.yaml:1:8: control character U+001B is not allowed in a deck; remove it",
+        "deck.yaml:4:15: control character U+001B is not allowed in a deck; remove it",
+        "deck.yaml:5:13: control character U+000D is not allowed in a deck; remove it",
+        "deck.yaml:6:21: control character U+0000 is not allowed in a deck; remove it"]
 
 
 def test_empty_file():
@@ -275,6 +310,27 @@ def test_yaml_syntax_error_at_libyaml_mark():
 def test_unclosed_flow_list():
     path = write("title: T\ncards: [\n")
     assert problems(path) == ["deck.yaml:3:1: invalid YAML: did not find expected node content"]
+
+
+def test_an_unclosed_quote_is_reported_at_the_opening_quote():
+    path = write('title: T\ncards:\n  - id: a\n    question: "After which year?\n    answer: "2024"\n' + CITE)
+    assert problems(path) == [
+        'deck.yaml:4:15: invalid YAML: the quoted text that starts here is not closed on its line and runs into '
+        'the next key; add the missing closing "']
+    path = write("title: T\ncards:\n  - id: a\n    question: 'Which year?\n")
+    assert problems(path) == [
+        "deck.yaml:4:15: invalid YAML: the quoted text that starts here is never closed; add the missing closing '"]
+
+
+def test_an_unclosed_bracket_is_reported_at_the_bracket():
+    path = write("title: T\ncards:\n  - id: a\n    type: choice\n    question: Q\n    answer: A\n"
+                 "    choices: [A, B\n" + CITE)
+    assert problems(path) == [
+        "deck.yaml:7:14: invalid YAML: the list that starts here with '[' is not closed; add the missing ']'"]
+    path = write("title: T\ncards:\n  - id: a\n    question: Q\n    answer: A\n"
+                 "    cite: [{source: a.txt, quote: q]\n")
+    assert problems(path) == [
+        "deck.yaml:6:12: invalid YAML: the mapping that starts here with '{' is not closed; add the missing '}'"]
 
 
 def test_tab_indentation_is_explained():
@@ -598,6 +654,8 @@ def test_cloze_with_an_empty_gap_or_unmatched_braces():
     assert problems(cloze_deck("'Russia leaves {{ }} and {{builds::what}}.'")) == [
         "deck.yaml:5:11: cloze gap 1 is empty; write the hidden answer between {{ and }}"]
     assert problems(cloze_deck("'Russia leaves {{after 2024}} and {{builds.'")) == [
+        "deck.yaml:5:11: cloze text has an unmatched '{{' or '}}'; write each gap as {{answer}} or {{answer::hint}}"]
+    assert problems(cloze_deck("Russia leaves after {{2024}.")) == [  # a brace missing is not "no gap"
         "deck.yaml:5:11: cloze text has an unmatched '{{' or '}}'; write each gap as {{answer}} or {{answer::hint}}"]
 
 
