@@ -261,6 +261,13 @@ class Store:
         self.busy_timeout = busy_timeout
         self._profile_id: int | None = None
         self._conn: sqlite3.Connection | None = None
+        # `items(deck)` of the decks read so far, kept while no other connection commits (PRAGMA
+        # data_version tells) and patched after our own writes: the study session asks for the whole
+        # deck after every answer, and building 10,000 records each time costs tens of milliseconds.
+        self._cache: dict[str, dict[tuple[str, int], ItemRecord]] = {}
+        self._cache_gaps: dict[str, dict[str, list[int]]] = {}  # deck -> card -> its cached gaps
+        self._cache_version: int | None = None
+        self._touched: set[tuple[str, str]] = set()  # (deck, card) whose items the open write changes
         if sqlite3.sqlite_version_info < MIN_SQLITE:
             raise StoreError(
                 f"cannot open {self.path}: quiz needs SQLite {'.'.join(map(str, MIN_SQLITE))} or newer "
@@ -434,6 +441,8 @@ class Store:
     def close(self) -> None:
         if self._conn is not None:
             conn, self._conn = self._conn, None
+            self._cache.clear()
+            self._cache_gaps.clear()
             conn.close()
 
     def __enter__(self) -> Store:
@@ -453,13 +462,18 @@ class Store:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """One BEGIN IMMEDIATE transaction, committed (durably) when the block ends without error."""
+        """One BEGIN IMMEDIATE transaction, committed (durably) when the block ends without error.
+        Write methods name the cards whose items they change in `self._touched`."""
         conn = self._db
+        profile_id = self._profile_id
+        self._touched = set()
         try:
             conn.execute("BEGIN IMMEDIATE")
             yield conn
+            patches = self._cache_patches(conn)
             conn.execute("COMMIT")
         except BaseException as e:
+            self._profile_id = profile_id  # a profile row created in this transaction is gone too
             if conn.in_transaction:
                 try:
                     conn.execute("ROLLBACK")
@@ -468,6 +482,42 @@ class Store:
             if isinstance(e, sqlite3.Error):
                 raise self._error(e, "write") from e
             raise
+        finally:
+            self._touched = set()
+        self._apply_patches(patches)
+
+    def _cache_patches(self, conn: sqlite3.Connection) -> list[tuple[str, str, list[tuple]]]:
+        """The stored rows, as this transaction leaves them, of every touched card of a cached deck."""
+        return [
+            (
+                deck,
+                card,
+                conn.execute(
+                    f"SELECT {_ITEM_COLS} FROM items WHERE profile_id = ? AND deck = ? AND card = ?",
+                    (self._profile_id, deck, card),
+                ).fetchall(),
+            )
+            for deck, card in self._touched
+            if deck in self._cache
+        ]
+
+    def _apply_patches(self, patches: list[tuple[str, str, list[tuple]]]) -> None:
+        for deck, card, rows in patches:
+            items, gaps = self._cache[deck], self._cache_gaps[deck]
+            for gap in gaps.pop(card, ()):
+                del items[(card, gap)]
+            for row in rows:
+                items[(card, row[1])] = _item_from_row(deck, row)
+            if rows:
+                gaps[card] = [row[1] for row in rows]
+
+    def _check_cache(self) -> None:
+        """Forget the cached items if another connection has committed since they were read."""
+        version = self._read("PRAGMA data_version")[0][0]
+        if version != self._cache_version:
+            self._cache.clear()
+            self._cache_gaps.clear()
+            self._cache_version = version
 
     def _read(self, sql: str, params: tuple = ()) -> list[tuple]:
         try:
@@ -499,8 +549,16 @@ class Store:
         pid = self._pid()
         if pid is None:
             return {}
-        rows = self._read(f"SELECT {_ITEM_COLS} FROM items WHERE profile_id = ? AND deck = ?", (pid, deck))
-        return {(r[0], r[1]): _item_from_row(deck, r) for r in rows}
+        self._check_cache()
+        items = self._cache.get(deck)
+        if items is None:
+            rows = self._read(f"SELECT {_ITEM_COLS} FROM items WHERE profile_id = ? AND deck = ?", (pid, deck))
+            items = {(r[0], r[1]): _item_from_row(deck, r) for r in rows}
+            gaps: dict[str, list[int]] = {}
+            for card, gap in items:
+                gaps.setdefault(card, []).append(gap)
+            self._cache[deck], self._cache_gaps[deck] = items, gaps
+        return dict(items)  # a copy: the caller may change it
 
     def due_items(
         self, deck: str, now: datetime, until: datetime | None = None, limit: int | None = None
@@ -640,6 +698,7 @@ class Store:
             review_id = cursor.lastrowid
             if not stored.practice:
                 conn.execute(_UPSERT_STATE, key + _state_values(stored.after))
+                self._touched.add((stored.deck, stored.card))
         return replace(stored, id=review_id)
 
     def undo(self, deck: str | None = None) -> Review | None:
@@ -673,6 +732,7 @@ class Store:
                 if not reset_later:
                     conn.execute(_UPSERT_STATE, key + _state_values(review.before))
                     self._forget_if_pristine(conn, key)
+                    self._touched.add((review.deck, review.card))
         return review
 
     def set_suspended(
@@ -751,6 +811,7 @@ class Store:
         create: bool,
     ) -> list[int]:
         """The gaps a card-level operation applies to; with `create`, unstored ones are stored as NEW."""
+        self._touched.add((deck, card))
         stored = [
             r[0]
             for r in conn.execute(

@@ -708,3 +708,61 @@ def test_a_full_disk_is_a_store_error_and_loses_nothing_committed(db: Path) -> N
         assert [r.card for r in s.reviews()] == [f"c{k}" for k in range(written)]
         assert len(s.items("bio")) == written
         assert s._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+# --- the items cache ------------------------------------------------------------------------------------------
+
+
+def test_items_stay_exact_through_any_mix_of_writes_here_and_elsewhere(db: Path) -> None:
+    """`items` is served from memory between calls; after every kind of write, by this store or by
+    another connection, it must equal what a freshly opened store reads from the file."""
+    import random
+
+    rng = random.Random(7)
+    with Store(db) as here, Store(db) as elsewhere:
+        t = T0
+        for step in range(400):
+            store = here if rng.random() < 0.8 else elsewhere
+            deck = rng.choice(["bio", "chem"])
+            card = f"c{rng.randrange(6)}"
+            gap = rng.choice([0, 1, 2])
+            current = store.items(deck).get((card, gap))
+            before = current.state if current else NEW
+            t += timedelta(minutes=1)
+            op = rng.randrange(8)
+            if op <= 2:
+                store.record(answer(card, t, before, learning(t, before.reps + 1), deck=deck, gap=gap))
+            elif op == 3:
+                store.record(answer(card, t, before, before, deck=deck, gap=gap, practice=True))
+            elif op == 4:
+                store.undo(rng.choice([deck, None]))
+            elif op == 5:
+                store.set_suspended(deck, card, rng.random() < 0.6, gaps=rng.choice([None, [gap], [1, 2]]))
+            elif op == 6:
+                store.bury(deck, card, rng.choice([None, t + timedelta(hours=1)]), gaps=rng.choice([None, [gap]]))
+            else:
+                store.reset(deck, card, t, gaps=rng.choice([None, [gap]]))
+            with Store(db) as fresh:
+                for name in ("bio", "chem"):
+                    truth = fresh.items(name)
+                    assert here.items(name) == truth, (step, op)
+                    assert elsewhere.items(name) == truth, (step, op)
+
+
+def test_items_returns_a_copy(store: Store) -> None:
+    store.record(answer("c1", T0, NEW, learning(T0)))
+    mine = store.items("bio")
+    mine.clear()
+    assert set(store.items("bio")) == {("c1", 0)}
+
+
+def test_a_failed_write_leaves_no_trace_in_memory(db: Path) -> None:
+    with Store(db) as s:
+        # The first answer of a profile creates the profile, then fails (the file cannot grow).
+        s._db.execute(f"PRAGMA max_page_count = {s._db.execute('PRAGMA page_count').fetchone()[0]}")
+        with pytest.raises(StoreError, match="the disk is full"):
+            s.record(replace(answer("c1", T0, NEW, learning(T0)), answer="x" * 100_000))
+        s._db.execute("PRAGMA max_page_count = 1000000")
+        assert s.items("bio") == {} and s.profiles() == []
+        s.record(answer("c1", T0, NEW, learning(T0)))  # the profile is created again, not assumed
+        assert set(s.items("bio")) == {("c1", 0)} and s.profiles() == ["default"]
