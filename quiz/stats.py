@@ -719,7 +719,7 @@ def render_stats(stats: Stats, console: Any) -> None:
 
     if len(stats.decks) == 1:
         deck = stats.decks[0]
-        console.print(Text(f"{deck.title} ({deck.id})", style="bold"))
+        console.print(Text(f"{deck.title} · deck {deck.id}", style="bold"))
     else:
         console.print(Text(f"{len(stats.decks)} decks: " + ", ".join(d.id for d in stats.decks), style="bold"))
     cards = sum(d.cards for d in stats.decks)

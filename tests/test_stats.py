@@ -392,7 +392,7 @@ def test_stats_command_text(tmp_path, utc_local_time, monkeypatch):
     assert "\x1b" not in out
     lines = out.splitlines()
     assert lines[:4] == [
-        "Demo deck (demo)",
+        "Demo deck · deck demo",
         "Cards         4 cards, 5 items (each cloze gap is an item)",
         "Items         new 1 · learning 1 · review 2 · suspended 1",
         "Due           today 2 · tomorrow 1",
