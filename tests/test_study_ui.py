@@ -209,3 +209,8 @@ def test_forty_columns_wrap_without_losing_words(tmp_path):
     assert all(len(line) <= 40 for line in text.splitlines())
     assert text.splitlines()[1:3] == ["ISS · 1/2 · new 2 · learning 0", "review 0"]
     assert "Interrupted: 1 card studied (1 answer: 1\ncorrect, 0 almost, 0 wrong) in" in text
+
+
+def test_evidence_that_does_not_fit_goes_under_its_source(tmp_path):
+    _, text, _, _ = study(tmp_path, make_deck(tmp_path, "typed"), "Borisov" + ENTER + ENTER + CTRL_D, width=30)
+    assert "\n  a.txt:2\n    “«Yuri Borissov» replaced\n    Dmitri Rogozin”\n" in text

@@ -127,22 +127,33 @@ class PromptFrontend:
             answer.append(answer_text(feedback.view), style="bold")
             self.console.print(answer)
         for ev in feedback.evidence:
-            text = Text("  ")
             if ev.found:
-                text.append(evidence_location(ev), style="cyan")
-                text.append("  “")
+                head = Text(evidence_location(ev), style="cyan")
+                quote = Text("“")
                 if self._plain_marks():
-                    text.append(one_line(marked_quote(ev.quote, ev.highlights)))
+                    quote.append(one_line(marked_quote(ev.quote, ev.highlights)))
                 else:
-                    quote = Text(one_line_keep(ev.quote))
+                    body = Text(one_line_keep(ev.quote))
                     for start, end in ev.highlights:
-                        quote.stylize("bold underline", start, end)
-                    text.append_text(quote)
-                text.append("”")
+                        body.stylize("bold underline", start, end)
+                    quote.append_text(body)
+                quote.append("”")
             else:
-                text.append(f"⚠ {ev.message}: ", style="yellow")
-                text.append(f"“{one_line(ev.quote)}”")
-            self.console.print(text)
+                head = Text(f"⚠ {ev.message}:", style="yellow")
+                quote = Text(f"“{one_line(ev.quote)}”")
+            self._print_evidence(head, quote, "  " if ev.found else " ")
+
+    def _print_evidence(self, head: "Text", quote: "Text", gap: str) -> None:
+        """`  file:line  “quote”` on one line when it fits; else the quote below, wrapped under itself."""
+        from rich.text import Text
+
+        if 2 + len(head) + len(gap) + len(quote) <= self.console.width:
+            self.console.print(Text("  ").append_text(head).append(gap).append_text(quote))
+        else:
+            self.console.print(Text("  ").append_text(head))
+            for line in quote.wrap(self.console, max(10, self.console.width - 4)):
+                line.rstrip()
+                self.console.print(Text("    ").append_text(line))
 
     def _plain_marks(self) -> bool:
         """NO_COLOR or no terminal: the answer in a quote is marked «like this», not by styling."""
