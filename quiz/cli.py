@@ -109,6 +109,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_enable=False,
+    # click's plain help and usage errors: typer's rich formatter imports rich.markdown and markdown_it
+    # (~115 ms CPU, more than the rest of `quiz --help`), and help must come up fast.
+    rich_markup_mode=None,
 )
 
 
