@@ -646,6 +646,20 @@ class Store:
         )
         return (rows[0][0], rows[0][1])
 
+    def answered_keys(self, deck: str, since: datetime) -> set[tuple[str, int]]:
+        """(card, gap) of every item of the deck this profile answered at or after `since`, practice
+        answers excluded: e.g. to keep a cloze card's siblings apart for the rest of the study day.
+        Much cheaper than reading those answers with `reviews`."""
+        pid = self._pid()
+        if pid is None:
+            return set()
+        rows = self._read(
+            "SELECT DISTINCT card, gap FROM reviews WHERE profile_id = ? AND deck = ? AND reviewed_at >= ? "
+            "AND practice = 0",
+            (pid, deck, _to_ms(since)),
+        )
+        return {(card, gap) for card, gap in rows}
+
     def orphans(self, deck: str, known: set[tuple[str, int]]) -> list[ItemRecord]:
         """Stored items of the deck whose (card, gap) is not in `known` (cards removed from the deck,
         cloze gaps that no longer exist), sorted by card and gap."""

@@ -381,6 +381,9 @@ def test_answered_since_counts_new_and_review_answers(store: Store) -> None:
     store.record(answer("r3", day + timedelta(minutes=13), rv, rv, practice=True))  # practice: neither
     store.record(answer("n2", day + timedelta(minutes=14), NEW, s1, deck="other"))  # other deck
     assert store.answered_since("bio", day) == (1, 2)
+    assert store.answered_keys("bio", day) == {("n1", 0), ("r1", 0), ("r2", 0)}
+    assert store.answered_keys("bio", day - timedelta(days=1)) == {("old", 0), ("n1", 0), ("r1", 0), ("r2", 0)}
+    assert store.answered_keys("nothing", day) == set()
     assert store.answered_since("bio", day - timedelta(days=1)) == (2, 2)
     assert store.answered_since("other", day) == (1, 0)
     assert store.answered_since("nothing", day) == (0, 0)
