@@ -23,6 +23,7 @@ silently reset or overwritten.
 
 from __future__ import annotations
 
+import math
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator
@@ -868,3 +869,13 @@ def _check_review(review: Review) -> None:
         raise ValueError(f"duration_ms must be >= 0, not {review.duration_ms}")
     if not review.deck or not review.card:
         raise ValueError("a review needs a deck id and a card id")
+    # SQLite stores NaN as NULL: it would come back as "no value" (or break NOT NULL), never as NaN.
+    for name, value in (
+        ("interval_days", review.interval_days),
+        ("before.stability", review.before.stability),
+        ("before.difficulty", review.before.difficulty),
+        ("after.stability", review.after.stability),
+        ("after.difficulty", review.after.difficulty),
+    ):
+        if value is not None and math.isnan(value):
+            raise ValueError(f"{name} is NaN")
