@@ -718,7 +718,7 @@ class _Validator:
             kind = _kind(node)
             if kind == _TEXT or kind == _NUM:
                 self.report.node(node, f"'{name}' must be a list, got {_got(node, kind)} "
-                                       f"(write it as [{node.value}])")
+                                       f"(write it as [{_clip(node.value)}])")
             elif kind != _BAD:
                 self.report.node(node, f"'{name}' must be a list, got {_got(node, kind)}")
             return None
@@ -976,7 +976,7 @@ class _Validator:
             return "true" if node.value.lower() in _TRUE_WORDS else "false"
         if kind == _TEXT and node.value.strip().lower() in ("true", "false"):
             self.report.node(node, f"the answer of a truefalse card must be the boolean true or false, got the "
-                                   f"text '{node.value}' (remove the quotes)")
+                                   f"text '{_clip(node.value)}' (remove the quotes)")
         elif kind == _NULL:
             self.report.node(node, "'answer' is empty; write true or false")
         elif kind != _BAD:

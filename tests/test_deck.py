@@ -556,6 +556,12 @@ def test_wrong_types_say_expected_and_got():
         "deck.yaml:7:11: 'tags' must be a list, got the text 'people' (write it as [people])"]
 
 
+def test_messages_quoting_a_multiline_value_stay_on_one_line():
+    path = deck_with("id: a\nquestion: Q\nanswer: A\ntags: |\n  people\n  dates\n" + BODY_CITE)
+    assert problems(path) == [
+        "deck.yaml:6:11: 'tags' must be a list, got the text 'people dates' (write it as [people dates])"]
+
+
 def test_booleans_are_only_answers_of_truefalse_cards():
     path = deck_with("id: a\nquestion: Q\nanswer: no\naccept: [yes, '']\n" + BODY_CITE)
     assert problems(path) == [
