@@ -146,7 +146,17 @@ _IMPLICIT_ANY = _IMPLICIT.get(None, [])
 # Rules by first character, wildcard rules included (PyYAML has none, but a patched resolver might).
 _RULES = {first: tuple(rules) + tuple(_IMPLICIT_ANY) for first, rules in _IMPLICIT.items() if first is not None}
 _NO_RULES = tuple(_IMPLICIT_ANY)
+
+
+class _Everything:
+    def __contains__(self, item) -> bool:
+        return True
+
+
+# First characters that some rule may claim (all of them if a wildcard rule exists).
+_RULE_STARTS = frozenset(_RULES) if not _IMPLICIT_ANY else _Everything()
 # Any of those rules at once: a plain scalar this does not match is text whatever its first character.
+# (One search of this costs about what 3 of PyYAML's own do; most text skips it by its first character.)
 _MAYBE_NOT_TEXT = re.compile(
     "|".join(dict.fromkeys(f"(?:{regexp.pattern})" for rules in _IMPLICIT.values() for _, regexp in rules)),
     re.X,
@@ -693,7 +703,7 @@ class _Validator:
         # claims (most do not even have a rule for their first character).
         if node.__class__ is _Scalar and node.tag is None:
             value = node.value
-            if value and (not node.implicit[0] or _MAYBE_NOT_TEXT(value) is None):
+            if value and (not node.implicit[0] or value[0] not in _RULE_STARTS or _MAYBE_NOT_TEXT(value) is None):
                 value = value.strip()
                 if value:
                     return value
