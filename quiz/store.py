@@ -680,6 +680,7 @@ class Store:
         _check_review(review)
         stored = replace(
             review,
+            answer=_storable_text(review.answer),
             reviewed_at=_from_ms(_to_ms(review.reviewed_at)),
             rating=int(review.rating),
             duration_ms=int(review.duration_ms),
@@ -855,6 +856,17 @@ class Store:
             "AND last_review IS NULL AND reps = 0 AND lapses = 0 AND suspended = 0 AND buried_until IS NULL",
             key,
         )
+
+
+def _storable_text(text: str) -> str:
+    """`text`, with any lone surrogate (undecodable input bytes read with surrogateescape, e.g. typed in
+    a terminal whose locale is not UTF-8) replaced by U+FFFD: SQLite text must be valid UTF-8, and an
+    answer is worth keeping even with one garbled character."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in text)
+    return text
 
 
 def _check_review(review: Review) -> None:

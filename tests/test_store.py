@@ -155,6 +155,13 @@ def test_datetimes_are_stored_as_utc_milliseconds(store: Store) -> None:
     assert list(store.reviews()) == [stored]
 
 
+def test_an_answer_with_undecodable_bytes_is_kept(store: Store) -> None:
+    typed = b"caf\xe9 au lait".decode("utf-8", "surrogateescape")  # Latin-1 input in a UTF-8 terminal
+    stored = store.record(replace(answer("c1", T0, NEW, learning(T0)), answer=typed))
+    assert stored.answer == "caf\ufffd au lait"
+    assert [r.answer for r in store.reviews()] == ["caf\ufffd au lait"]
+
+
 def test_bad_reviews_are_refused_before_anything_is_written(store: Store) -> None:
     good = answer("c1", T0, NEW, learning(T0))
     for bad in (
