@@ -101,6 +101,14 @@ class _QuickGroup(typer.core.TyperGroup):
         _use_plain_values(self.get_params(ctx))  # with the (cached) --help option
         return super().parse_args(ctx, args)
 
+    def resolve_command(self, ctx, args):  # type: ignore[no-untyped-def]
+        # Every subcommand, not only those declared with cls=_QuickCommand: a bare --help bool alone
+        # would import pydantic (`quiz schema`, `quiz stats`, `quiz undo`, ...).
+        name, command, rest = super().resolve_command(ctx, args)
+        if command is not None:
+            _use_plain_values(command.get_params(ctx))
+        return name, command, rest
+
 
 app = typer.Typer(
     cls=_QuickGroup,

@@ -1,0 +1,136 @@
+"""Startup budget: each command imports only what it needs.
+
+Every probe runs the real command in a fresh interpreter (`python -c`, the console script's own
+`quiz.cli.main`) and reports which of the watched packages ended up in `sys.modules`. Timing is measured
+by bench/run.py; these tests only guard the imports that timing depends on: questionary/prompt_toolkit,
+fsrs, rapidfuzz, rich, genanki and pydantic each cost tens to hundreds of milliseconds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pkgutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import quiz
+
+ROOT = Path(__file__).resolve().parent.parent
+ISS = ROOT / "decks" / "iss.yaml"
+
+WATCHED = ("questionary", "prompt_toolkit", "fsrs", "rapidfuzz", "rich", "genanki", "pydantic", "yaml", "sqlite3")
+#: What nothing but `quiz study` (questionary, fsrs) and the commands that render or export may import.
+HEAVY = ("questionary", "prompt_toolkit", "fsrs", "rapidfuzz", "rich", "genanki", "pydantic")
+
+PROBE = """\
+import json, sys
+sys.argv = ["quiz", *sys.argv[1:]]
+import quiz.cli
+code = 0
+try:
+    quiz.cli.main()
+except SystemExit as exit:
+    code = exit.code if isinstance(exit.code, int) else (0 if exit.code is None else 1)
+watched = %r
+loaded = sorted({name.split(".")[0] for name in sys.modules} & set(watched))
+quiz_modules = sorted(name for name in sys.modules if name == "quiz" or name.startswith("quiz."))
+print(json.dumps({"code": code, "loaded": loaded, "quiz": quiz_modules}), file=sys.stderr)
+""" % (WATCHED,)
+
+
+def run_quiz(tmp_path: Path, *args: str) -> tuple[dict, str]:
+    """Run `quiz ARGS` in a fresh interpreter; return (what it imported and its exit code, its output:
+    stdout, then stderr)."""
+    env = dict(os.environ, QUIZ_DB=str(tmp_path / "quiz.db"), COLUMNS="80")
+    env.pop("NO_COLOR", None)
+    result = subprocess.run([sys.executable, "-c", PROBE, *args], cwd=tmp_path, env=env, capture_output=True,
+                            text=True, stdin=subprocess.DEVNULL, timeout=60)
+    *errors, last = result.stderr.strip().splitlines()
+    return json.loads(last), result.stdout + "".join(line + "\n" for line in errors)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], [], ["check", "--help"], ["study", "--help"], ["stats", "--help"], ["export", "--help"]],
+    ids=["--help", "no-arguments", "check --help", "study --help", "stats --help", "export --help"],
+)
+def test_help_imports_typer_and_nothing_heavy(tmp_path: Path, args: list[str]) -> None:
+    report, out = run_quiz(tmp_path, *args)
+    assert "Usage: quiz" in out
+    assert report["loaded"] == [], report  # not even rich: click's plain help formatter
+    assert report["quiz"] == ["quiz", "quiz.cli", "quiz.errors"], report
+
+
+def test_help_exits_0_and_a_missing_command_2(tmp_path: Path) -> None:
+    assert run_quiz(tmp_path, "--help")[0]["code"] == 0
+    report, _ = run_quiz(tmp_path, "no-such-command")
+    assert report["code"] == 2
+    assert report["loaded"] == [], report  # a usage error is printed without rich too
+
+
+def test_check_imports_neither_prompts_nor_scheduler(tmp_path: Path) -> None:
+    report, out = run_quiz(tmp_path, "check", str(ISS))
+    assert report["code"] == 0, out
+    assert "125 exact" in out
+    # rich renders the report; yaml reads the deck. No prompts, no FSRS, and no fuzzy matcher while every
+    # quote is found verbatim (rapidfuzz only explains misses).
+    assert report["loaded"] == ["rich", "yaml"], report
+
+
+def test_check_json_does_not_import_rich(tmp_path: Path) -> None:
+    report, out = run_quiz(tmp_path, "check", "--json", str(ISS))
+    assert report["code"] == 0
+    assert json.loads(out)["counts"]["exact"] == 125
+    assert report["loaded"] == ["yaml"], report
+
+
+def test_schema_imports_nothing_heavy(tmp_path: Path) -> None:
+    report, out = run_quiz(tmp_path, "schema")
+    assert report["code"] == 0
+    assert json.loads(out)["$schema"].startswith("https://json-schema.org/")
+    assert report["loaded"] == [], report
+
+
+def _quiz_modules() -> list[str]:
+    return sorted(info.name for info in pkgutil.walk_packages(quiz.__path__, "quiz.") if info.name != "quiz.__main__")
+
+
+@pytest.mark.parametrize("module", _quiz_modules())
+def test_no_module_imports_a_heavy_package_at_its_top(module: str) -> None:
+    """The rule behind every fast start: heavy packages are imported inside the functions that use them."""
+    code = f"import sys, json, {module}; print(json.dumps(sorted({{n.split('.')[0] for n in sys.modules}})))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    loaded = set(json.loads(result.stdout)) & set(HEAVY)
+    assert loaded == set(), f"importing {module} imports {sorted(loaded)}"
+
+
+def test_every_module_is_probed() -> None:
+    modules = _quiz_modules()
+    assert {"quiz.cli", "quiz.deck", "quiz.check", "quiz.session", "quiz.store", "quiz.ui.prompts"} <= set(modules)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["stats", str(ISS)],
+        ["stats", "--json", str(ISS)],
+        ["list", "--json", str(ISS)],
+        ["suspend", str(ISS), "no-such-card"],
+        ["undo"],
+        ["history", "--format", "json"],
+        ["export", "--format", "csv", str(ISS)],
+    ],
+    ids=lambda args: " ".join(Path(a).name for a in args),
+)
+def test_only_study_imports_the_prompt_library_and_no_command_pydantic(tmp_path: Path, args: list[str]) -> None:
+    """typer would coerce every option (even --help's bool) through pydantic; the app's command class
+    does plain types itself, for every command."""
+    report, out = run_quiz(tmp_path, *args)
+    assert report["code"] in (0, 2), out
+    assert out.strip(), "the command printed nothing: the probe did not run it"
+    assert not {"questionary", "prompt_toolkit", "pydantic"} & set(report["loaded"]), report
