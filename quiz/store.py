@@ -717,9 +717,13 @@ class Store:
                 self._touched.add((stored.deck, stored.card))
         return replace(stored, id=review_id)
 
-    def undo(self, deck: str | None = None) -> Review | None:
+    def undo(self, deck: str | None = None, if_newest: int | None = None) -> Review | None:
         """Delete this profile's newest answer (within `deck` if given) from the log and put its item
         back to the state before it. Returns the removed answer, or None if there is none.
+
+        With `if_newest` (a review id), undo only if that answer is still the newest one, checked in
+        the same transaction: a session undoing its own last answer never removes one that another
+        session recorded meanwhile. Otherwise nothing changes and None is returned.
 
         If the item was reset after that answer, it stays reset (as a rebuild from the log would
         have it); a practice answer never changed the item, so only its log row goes."""
@@ -737,6 +741,8 @@ class Store:
             if row is None:
                 return None
             review = _review_from_row(row, self.profile)
+            if if_newest is not None and review.id != if_newest:
+                return None
             conn.execute("DELETE FROM reviews WHERE id = ?", (review.id,))
             if not review.practice:
                 key = (pid, review.deck, review.card, review.gap)

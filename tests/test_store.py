@@ -252,6 +252,18 @@ def test_undo_removes_exactly_the_newest_answer_again_and_again(store: Store) ->
     assert store.record(answer("c1", T0 + timedelta(days=4), NEW, s1)).id > r4.id
 
 
+def test_undo_only_if_still_the_newest_answer(db: Path) -> None:
+    with Store(db) as mine, Store(db) as other:
+        ours = mine.record(answer("c1", T0, NEW, learning(T0)))
+        theirs = other.record(answer("c2", T0 - timedelta(seconds=5), NEW, learning(T0)))  # skewed clock
+        assert mine.undo("bio", if_newest=ours.id) is None  # another session answered since
+        assert list(mine.reviews()) == [theirs, ours]
+        assert set(mine.items("bio")) == {("c1", 0), ("c2", 0)}
+        assert other.undo("bio", if_newest=theirs.id) == theirs
+        assert mine.undo("bio", if_newest=ours.id) == ours
+        assert mine.items("bio") == {}
+
+
 def test_undo_within_a_deck(store: Store) -> None:
     a1 = store.record(answer("c1", T0, NEW, learning(T0), deck="a"))
     store.record(answer("c1", T0 + timedelta(seconds=1), NEW, learning(T0), deck="b"))
