@@ -14,6 +14,10 @@ Layout and conventions are documented in `quiz/schema.sql`. In short:
 * Every instant is stored as integer milliseconds since the epoch, UTC, so datetimes come back truncated
   to the millisecond; `record` returns the review exactly as stored so callers can keep using it.
 
+Speed: `items(deck)` is kept in memory between calls while no other connection commits (PRAGMA
+data_version) and patched after this store's own writes, since the session asks for the whole deck after
+every answer; `due_items` and `answered_keys` are the cheap queries for "what next" and "what today".
+
 Durability: WAL journal, `synchronous=FULL`, a busy timeout so that concurrent writers wait for each other,
 and every write is its own `BEGIN IMMEDIATE` transaction committed before the method returns.
 Every sqlite3 failure the user can act on (corrupt or foreign file, too new a schema, read-only file or
