@@ -17,6 +17,7 @@ Run: /work/venv/bin/python bench/check_scale.py [--runs 3]
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import statistics
@@ -145,6 +146,7 @@ def citation_phase(deck_path: Path) -> tuple[float, float, dict[str, int]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--json", action="store_true", help="also print the numbers as one JSON line (bench/run.py)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -160,6 +162,7 @@ def main() -> None:
         print(f"located: {counts}")
         print(f"citation phase (in-process, {args.runs} runs): median {statistics.median(phase):.3f} s, "
               f"min {min(phase):.3f} s wall; min {min(cpu):.3f} s CPU   (target <= 1.0 s)")
+        cpu_phase = cpu
         quiz = [sys.executable, "-m", "quiz", "check", str(deck)]
         wall, cpu = [], []
         for _ in range(args.runs):
@@ -174,6 +177,8 @@ def main() -> None:
               "   (target <= 2.5 s)")
         print("(the machine's load average when measured:", ", ".join(f"{x:.2f}" for x in os.getloadavg()) + ")")
         print("first lines of its output:", *result.stdout.splitlines()[:1], sep="\n  ")
+        if args.json:
+            print(json.dumps({"phase_s": phase, "phase_cpu_s": cpu_phase, "end_to_end_s": wall, "end_to_end_cpu_s": cpu}))
 
 
 if __name__ == "__main__":

@@ -1,11 +1,12 @@
 """Measure `load_deck` on a generated 10,000-card deck (all five card types). Prints numbers; no asserts.
 
-Usage: python bench/deck_load.py [CARDS] [RUNS]
+Usage: python bench/deck_load.py [CARDS] [RUNS] [--json]   (--json: also one JSON line, for bench/run.py)
 The brief's budget is 0.5 s for 10,000 cards.
 """
 
 from __future__ import annotations
 
+import json
 import statistics
 import sys
 import tempfile
@@ -59,8 +60,9 @@ def write_deck(path: Path, cards: int) -> None:
 
 
 def main() -> None:
-    cards = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
-    runs = int(sys.argv[2]) if len(sys.argv) > 2 else 7
+    argv = [a for a in sys.argv[1:] if a != "--json"]
+    cards = int(argv[0]) if len(argv) > 0 else 10_000
+    runs = int(argv[1]) if len(argv) > 1 else 7
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.yaml"
         write_deck(path, cards)
@@ -88,6 +90,8 @@ def main() -> None:
     # CPU time is what the loader costs; wall time also counts whatever else the machine is doing.
     print(f"cpu  median {statistics.median(cpu_times):.3f} s  min {min(cpu_times):.3f} s")
     print(f"libyaml events alone (cpu): median {statistics.median(floor):.3f} s  min {min(floor):.3f} s")
+    if "--json" in sys.argv[1:]:
+        print(json.dumps({"cards": cards, "wall_s": times, "cpu_s": cpu_times, "libyaml_cpu_s": floor}))
 
 
 if __name__ == "__main__":

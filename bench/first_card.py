@@ -13,6 +13,7 @@ painted before the prompt toolkit is imported). Target: question text median <= 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -80,6 +81,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--deck", type=Path, default=ROOT / "decks" / "iss.yaml")
+    parser.add_argument("--json", action="store_true", help="also print the numbers as one JSON line (bench/run.py)")
     args = parser.parse_args()
     needle = first_question(args.deck)
     cmd = quiz_command()
@@ -106,6 +108,9 @@ def main() -> None:
     print(f"  for scale, same setup: bare python {bare * 1000:.0f} ms, python + import typer "
           f"{with_typer * 1000:.0f} ms (medians); load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print("  target: question text <= 250 ms (median)")
+    if args.json:
+        print(json.dumps({"question_ms": [q * 1000 for q, _ in results], "prompt_ms": [p * 1000 for _, p in results],
+                          "bare_python_ms": bare * 1000, "python_typer_ms": with_typer * 1000}))
 
 
 if __name__ == "__main__":

@@ -1,12 +1,14 @@
 """How long grading one typed answer takes, and how long exports of a large deck take.
 
-Run: /work/venv/bin/python bench/grading_speed.py
+Run: /work/venv/bin/python bench/grading_speed.py [--json]   (--json: also one JSON line, for bench/run.py)
 Prints microseconds per grade for typical answers and for hostile ones (long text, huge numbers),
 then seconds to export a 10,000-card deck as CSV and as an Anki package.
 """
 
 from __future__ import annotations
 
+import json
+import sys
 import tempfile
 import time
 from datetime import datetime, timezone
@@ -56,17 +58,22 @@ def big_deck(n: int) -> Deck:
 
 def main() -> None:
     grade("warm", "up")  # the first call imports rapidfuzz
-    print(f"grade, typical answers: {per_grade(TYPICAL, 500):8.0f} us per answer")
-    print(f"grade, hostile answers: {per_grade(HOSTILE, 20):8.0f} us per answer")
+    numbers = {"typical_us": per_grade(TYPICAL, 500), "hostile_us": per_grade(HOSTILE, 20)}
+    print(f"grade, typical answers: {numbers['typical_us']:8.0f} us per answer")
+    print(f"grade, hostile answers: {numbers['hostile_us']:8.0f} us per answer")
     deck = big_deck(10_000)
     with tempfile.TemporaryDirectory() as folder:
         start = time.perf_counter()
         interop.export_csv(deck, Path(folder) / "deck.csv")
-        print(f"export csv, 10,000 cards: {time.perf_counter() - start:6.2f} s")
+        numbers["csv_s"] = time.perf_counter() - start
+        print(f"export csv, 10,000 cards: {numbers['csv_s']:6.2f} s")
         start = time.perf_counter()
         interop.export_apkg(deck, Path(folder) / "deck.apkg", datetime(2026, 1, 1, tzinfo=timezone.utc))
         size = (Path(folder) / "deck.apkg").stat().st_size
-        print(f"export apkg, 10,000 cards: {time.perf_counter() - start:6.2f} s ({size / 1e6:.1f} MB)")
+        numbers["apkg_s"] = time.perf_counter() - start
+        print(f"export apkg, 10,000 cards: {numbers['apkg_s']:6.2f} s ({size / 1e6:.1f} MB)")
+    if "--json" in sys.argv[1:]:
+        print(json.dumps(numbers))
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ Store.answered_keys, the cheaper way to learn which items were answered today.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import sqlite3
@@ -200,6 +201,7 @@ def main() -> None:
     parser.add_argument("--reviews", type=int, default=1_000_000)
     parser.add_argument("--answers", type=int, default=2_000)
     parser.add_argument("--dir", type=Path, help="where to build the database (default: a temporary folder)")
+    parser.add_argument("--json", action="store_true", help="also print the numbers as one JSON line (bench/run.py)")
     args = parser.parse_args()
     rng = random.Random(20261121)
     with tempfile.TemporaryDirectory(dir=args.dir) as folder:
@@ -221,6 +223,9 @@ def main() -> None:
         print("the reads the session's planner makes after each answer (every 10th answer sampled):")
         for key in ("items", "answered_since", "reviews today", "answered_keys"):
             print(f"  {key:14} {percentiles(times[key])}")
+        if args.json:
+            print(json.dumps({key: statistics.quantiles(sorted(samples), n=100, method="inclusive")[98]
+                              for key, samples in times.items() if len(samples) > 1} | {"percentile": 99}))
 
 
 if __name__ == "__main__":

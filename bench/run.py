@@ -1,0 +1,456 @@
+"""Run every benchmark in bench/ and print one table: measure, median, ratio, target, verdict.
+
+    python bench/run.py [--runs N] [--quick] [--json FILE]
+
+Rows (targets from the performance brief):
+  startup      `quiz --help` and `quiz check decks/iss.yaml`, as ratios to `python -c pass` measured in the
+               same run with the same interpreter (the editable-install finder in site is in both); runs are
+               interleaved so load changes hit all three alike. Wall and CPU (the child's user+system time).
+  first card   bench/first_card.py: `quiz study decks/iss.yaml` in a pseudo-terminal until the question
+               is on screen (median of the runs after the first, which creates the database).
+  latency      bench/latency.py: answer -> next card ready, 10k items, 1M reviews, p99.
+  check scale  bench/check_scale.py: the citation phase, 10,000 citations over 1,000 sources of 3 KB.
+  deck load    bench/deck_load.py: load and validate a 10,000-card deck.
+  memory       here: peak RSS (ru_maxrss of that one child) of `quiz study --plain` on a generated
+               10,000-card deck with a 1M-review history, answering 30 cards through a pipe.
+  session      here: the real Session on that deck and history, driven by a scripted front end in this
+               process: rating -> next card asked, and answer -> feedback, p99 (latency.py times the store
+               and scheduler calls alone).
+  info rows    bench/grading_speed.py (grading, exports) and bench/anki_parity.py (scheduler parity);
+               skipped with --quick.
+
+Every child runs with compiled bytecode, as an installed quiz has it: PYTHONDONTWRITEBYTECODE (set in some
+sandboxes, which would recompile every quiz module on every start) is dropped and PYTHONPYCACHEPREFIX points
+into a temporary folder, warmed once, so nothing is written into the repository.
+
+The machine may be busy: each verdict says "pass" when the wall time meets the target, "pass (CPU)" when
+only the CPU time does (on an idle machine wall time is CPU time plus a little I/O for these single-threaded
+commands), and "FAIL" when neither does. The load average before and after is printed with the table.
+Asserts nothing; exit status 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import resource
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+PY = sys.executable
+
+
+@dataclass
+class Row:
+    measure: str
+    value: str  # the median (wall), formatted with its unit
+    cpu: str = ""  # the same measure in CPU time, where it can be taken
+    ratio: str = ""
+    target: str = ""
+    verdict: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+def quiz_command() -> list[str]:
+    exe = shutil.which("quiz", path=str(Path(PY).parent))
+    return [exe] if exe else [PY, "-m", "quiz"]
+
+
+def child_env(pycache: Path) -> dict[str, str]:
+    env = dict(os.environ, PYTHONPYCACHEPREFIX=str(pycache), COLUMNS="100")
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.pop("NO_COLOR", None)
+    return env
+
+
+def timed_run(cmd: list[str], env: dict[str, str], cwd: Path = ROOT, stdin=None) -> tuple[float, float, int, int]:
+    """(wall s, CPU s, peak RSS KiB, exit status) of one child, from its own rusage (os.wait4), not the
+    running total of every child so far."""
+    out = subprocess.DEVNULL
+    start = time.perf_counter()
+    child = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=stdin if stdin is not None else subprocess.DEVNULL,
+                             stdout=out, stderr=out)
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - start
+    child.returncode = os.waitstatus_to_exitcode(status)  # so Popen does not wait for it again
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, child.returncode
+
+
+def run_json(script: str, args: list[str], env: dict[str, str], timeout: float) -> tuple[dict | None, str]:
+    """Run bench/SCRIPT with --json; return (the JSON of its last line or None, its whole output)."""
+    cmd = [PY, str(BENCH / script), *args, "--json"]
+    try:
+        result = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None, f"{script}: timed out after {timeout:.0f} s"
+    output = result.stdout + result.stderr
+    lines = result.stdout.strip().splitlines()
+    try:
+        return json.loads(lines[-1]), output
+    except (IndexError, json.JSONDecodeError):
+        return None, output
+
+
+def verdict(wall: float | None, cpu: float | None, limit: float) -> str:
+    if wall is not None and wall <= limit:
+        return "pass"
+    if cpu is not None and cpu <= limit:
+        return "pass (CPU)"
+    return "FAIL" if wall is not None or cpu is not None else "n/a"
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms"
+
+
+# --- startup ----------------------------------------------------------------------------------------
+
+
+def startup(env: dict[str, str], runs: int) -> list[Row]:
+    quiz = quiz_command()
+    commands = {
+        "python -c pass": [PY, "-c", "pass"],
+        "quiz --help": [*quiz, "--help"],
+        "quiz check decks/iss.yaml": [*quiz, "check", "decks/iss.yaml"],
+    }
+    for cmd in commands.values():  # compile bytecode once (into the temporary cache)
+        timed_run(cmd, env)
+    wall: dict[str, list[float]] = {name: [] for name in commands}
+    cpu: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(runs):
+        for name, cmd in commands.items():  # interleaved: the load of the moment hits all three alike
+            w, c, _, code = timed_run(cmd, env)
+            if code != 0:
+                raise SystemExit(f"{name} exited {code}")
+            wall[name].append(w)
+            cpu[name].append(c)
+    base_wall, base_cpu = statistics.median(wall["python -c pass"]), statistics.median(cpu["python -c pass"])
+    rows = [Row("python -c pass (baseline)", ms(base_wall), ms(base_cpu), "1.0x", "", "",
+                [f"min {ms(min(wall['python -c pass']))}"])]
+    for name, limit in (("quiz --help", 6.0), ("quiz check decks/iss.yaml", 10.0)):
+        w, c = statistics.median(wall[name]) / base_wall, statistics.median(cpu[name]) / base_cpu
+        rows.append(Row(name, ms(statistics.median(wall[name])), ms(statistics.median(cpu[name])),
+                        f"{w:.1f}x (CPU {c:.1f}x)", f"<= {limit:.0f}x", verdict(w, c, limit),
+                        [f"min {ms(min(wall[name]))}"]))
+    return rows
+
+
+# --- first card -------------------------------------------------------------------------------------
+
+
+def first_card(env: dict[str, str], runs: int) -> list[Row]:
+    data, output = run_json("first_card.py", ["--runs", str(max(runs, 3))], env, timeout=600)
+    if data is None:
+        return [Row("first card on screen (quiz study decks/iss.yaml)", "error", verdict="n/a",
+                    notes=[output.strip().splitlines()[-1] if output.strip() else "no output"])]
+    warm = data["question_ms"][1:]  # the first run creates the database and compiles quiz's bytecode
+    median = statistics.median(warm) / 1000
+    return [Row("first card on screen (quiz study decks/iss.yaml)", ms(median), "",
+                f"{median * 1000 / data['bare_python_ms']:.1f}x python in a pty", "<= 250 ms",
+                verdict(median, None, 0.250),
+                [f"first run {data['question_ms'][0]:.0f} ms (creates the database)",
+                 f"input prompt ready {statistics.median(data['prompt_ms'][1:]):.0f} ms"])]
+
+
+# --- answer latency ---------------------------------------------------------------------------------
+
+
+def latency(env: dict[str, str], quick: bool) -> list[Row]:
+    args = ["--answers", "500" if quick else "2000"]
+    data, output = run_json("latency.py", args, env, timeout=1200)
+    if data is None:
+        return [Row("answer -> next card, 10k items / 1M reviews, p99", "error", verdict="n/a",
+                    notes=[output.strip().splitlines()[-1] if output.strip() else "no output"])]
+    total, total_cpu = data["total"] / 1000, data.get("total CPU", float("nan")) / 1000
+    slow = max((k for k in ("grade", "schedule", "record", "pick") if k in data), key=lambda k: data[k])
+    return [Row("answer -> next card, 10k items / 1M reviews, p99", f"{total * 1000:.2f} ms",
+                f"{total_cpu * 1000:.2f} ms", "", "<= 10 ms", verdict(total, total_cpu, 0.010),
+                [f"largest step p99: {slow} {data[slow]:.2f} ms"])]
+
+
+# --- quiz check at scale, deck loading -------------------------------------------------------------
+
+
+def check_scale(env: dict[str, str], runs: int) -> list[Row]:
+    data, output = run_json("check_scale.py", ["--runs", str(runs)], env, timeout=1200)
+    if data is None:
+        return [Row("quiz check: 10k citations / 1k sources, citation phase", "error", verdict="n/a",
+                    notes=[output.strip().splitlines()[-1] if output.strip() else "no output"])]
+    wall, cpu = statistics.median(data["phase_s"]), statistics.median(data["phase_cpu_s"])
+    e2e, e2e_cpu = statistics.median(data["end_to_end_s"]), statistics.median(data["end_to_end_cpu_s"])
+    return [Row("quiz check: 10k citations / 1k sources, citation phase", f"{wall:.2f} s", f"{cpu:.2f} s", "",
+                "<= 1.0 s", verdict(wall, cpu, 1.0),
+                [f"whole `quiz check` run {e2e:.2f} s ({e2e_cpu:.2f} s CPU)"])]
+
+
+def deck_load(env: dict[str, str], runs: int) -> list[Row]:
+    data, output = run_json("deck_load.py", ["10000", str(runs)], env, timeout=600)
+    if data is None:
+        return [Row("load + validate a 10,000-card deck", "error", verdict="n/a",
+                    notes=[output.strip().splitlines()[-1] if output.strip() else "no output"])]
+    wall, cpu = statistics.median(data["wall_s"]), statistics.median(data["cpu_s"])
+    return [Row("load + validate a 10,000-card deck", f"{wall:.2f} s", f"{cpu:.2f} s", "", "<= 0.5 s",
+                verdict(wall, cpu, 0.5), [f"libyaml's events alone {statistics.median(data['libyaml_cpu_s']):.2f} s CPU"])]
+
+
+# --- a big study fixture: 10,000-card deck, 1M-answer history ---------------------------------------
+
+
+def build_fixture(root: Path, reviews: int) -> tuple[Path, Path]:
+    """A 10,000-card deck (bench/deck_load.py's generator, all five card types) whose items have a
+    REVIEWS-answer history (bench/latency.py's builder: 10% learning, the rest reviews due from 5 days ago
+    to 60 days ahead). Returns (deck, database)."""
+    sys.path[:0] = [str(BENCH), str(ROOT)]
+    import random
+
+    import deck_load as deck_bench  # bench/deck_load.py
+    import latency as latency_bench  # bench/latency.py
+
+    (root / "decks").mkdir()
+    shutil.copytree(ROOT / "seeds", root / "seeds")  # the generated deck cites ../seeds
+    deck = root / "decks" / "big.yaml"
+    deck_bench.write_deck(deck, 10_000)
+    # latency.py names its items card-00042; give the deck's cards the same ids so they share a history.
+    text = re.sub(r"(?m)^  - id: card-(\d+)$", lambda m: f"  - id: card-{int(m[1]):05d}", deck.read_text())
+    deck.write_text(text, encoding="utf-8")
+    db = root / "quiz.db"
+    latency_bench.build(db, 10_000, reviews, random.Random(1))
+    return deck, db
+
+
+# --- the study session's own answer path ------------------------------------------------------------
+
+
+def session_latency(deck_path: Path, db: Path, answers: int) -> list[Row]:
+    """The real `Session` (plain-mode path, no terminal) driven by a scripted front end: times from the
+    answer to its feedback (grading, evidence) and from the rating to the next card being asked
+    (record, schedule, plan the queue, build the view). The clock advances 8 s per card."""
+    from datetime import timedelta
+
+    from quiz.deck import CardType, load_deck
+    from quiz.scheduler import Rating
+    from quiz.session import EndSession, Response, Session, StudyOptions
+    from quiz.store import Store
+
+    class Clock:
+        def __init__(self) -> None:
+            self.at = datetime(2026, 11, 21, 12, 0, tzinfo=timezone.utc)
+
+        def now(self) -> datetime:
+            return self.at
+
+    class Scripted:
+        def __init__(self, clock: Clock) -> None:
+            self.clock, self.asked, self.rated = clock, 0, None
+            self.feedback_ms: list[float] = []
+            self.next_card_ms: list[float] = []
+            self.answered = 0.0
+
+        def ask(self, view):  # noqa: ANN001
+            if self.rated is not None:
+                self.next_card_ms.append((time.perf_counter() - self.rated) * 1000)
+            if self.asked == answers:
+                raise EndSession
+            self.asked += 1
+            self.clock.at += timedelta(seconds=8)
+            if view.kind is CardType.TRUEFALSE:
+                response = Response("true", True)
+            elif view.kind is CardType.CHOICE:
+                response = Response(view.choices[self.asked % len(view.choices)])
+            elif view.kind is CardType.FLIP:
+                response = Response("")
+            else:
+                response = Response(("Yuri Borisov", "1998", "after 2024", "no idea")[self.asked % 4])
+            self.answered = time.perf_counter()
+            return response
+
+        def show_feedback(self, feedback) -> None:  # noqa: ANN001
+            self.feedback_ms.append((time.perf_counter() - self.answered) * 1000)
+
+        def ask_rating(self, choices, default):  # noqa: ANN001
+            self.rated = time.perf_counter()
+            return Rating.GOOD if self.asked % 5 else Rating.AGAIN
+
+        def notify(self, message: str) -> None:
+            pass
+
+        def show_summary(self, summary) -> None:  # noqa: ANN001
+            pass
+
+    deck = load_deck(deck_path)
+    clock = Clock()
+    frontend = Scripted(clock)
+    store = Store(db)
+    try:
+        Session([deck], store, clock, frontend, StudyOptions(new_limit=answers, review_limit=answers)).run()
+    finally:
+        store.close()
+
+    def p99(samples: list[float]) -> float:
+        return statistics.quantiles(sorted(samples), n=100, method="inclusive")[98]
+
+    fb, nxt = frontend.feedback_ms[1:], frontend.next_card_ms  # the first answer imports grading/rapidfuzz
+    return [
+        Row("Session: rating -> next card asked, p99", f"{p99(nxt):.2f} ms", "", "", "<= 10 ms",
+            verdict(p99(nxt) / 1000, None, 0.010),
+            [f"median {statistics.median(nxt):.2f} ms, max {max(nxt):.1f} ms, {len(nxt)} cards; real Session "
+             "and Store on the 10k-card deck / 1M-answer history"]),
+        Row("Session: answer -> feedback shown, p99", f"{p99(fb):.2f} ms", "", "", "<= 10 ms",
+            verdict(p99(fb) / 1000, None, 0.010),
+            [f"median {statistics.median(fb):.2f} ms (grading, locating the evidence)"]),
+    ]
+
+
+# --- peak memory of a study session ----------------------------------------------------------------
+
+
+def memory(env: dict[str, str], deck: Path, db: Path, reviews: int) -> list[Row]:
+    """Peak RSS of a plain-mode `quiz study` on the fixture, answering 30 cards through a pipe."""
+    root = deck.parent.parent
+    answers = root / "answers.txt"
+    answers.write_text("1\n3\n" * 30, encoding="utf-8")  # an answer (valid for every card type), then Good
+    cmd = [*quiz_command(), "study", str(deck), "--plain", "--db", str(db)]
+    session_env = dict(env, QUIZ_NOW="2026-11-21T12:00:00+00:00")
+    peaks, walls = [], []
+    for _ in range(3):
+        with answers.open("rb") as stdin:
+            wall, _cpu, peak_kib, code = timed_run(cmd, session_env, cwd=root, stdin=stdin)
+        if code != 0:
+            return [Row("peak memory, study session, 10k-card deck", "error", verdict="n/a",
+                        notes=[f"quiz study exited {code}"])]
+        peaks.append(peak_kib / 1024)
+        walls.append(wall)
+    # The interpreter and the session's imports alone, for scale.
+    _, _, bare_kib, _ = timed_run([PY, "-c", "import quiz.cli, quiz.session, quiz.grading, quiz.store, yaml"], env)
+    peak = statistics.median(peaks)
+    return [Row("peak memory, study session, 10k-card deck", f"{peak:.0f} MB", "", "", "<= 150 MB",
+                "pass" if peak <= 150 else "FAIL",
+                [f"{reviews:,} answers in the history, 30 answered through a pipe, session {statistics.median(walls):.1f} s",
+                 f"python + imports alone {bare_kib / 1024:.0f} MB"])]
+
+
+def study_at_scale(env: dict[str, str], quick: bool) -> list[Row]:
+    reviews = 100_000 if quick else 1_000_000
+    with tempfile.TemporaryDirectory() as folder:
+        deck, db = build_fixture(Path(folder), reviews)
+        rows = memory(env, deck, db, reviews)
+        rows += session_latency(deck, db, 100 if quick else 300)
+    return rows
+
+
+# --- information rows (no target) -----------------------------------------------------------------
+
+
+def info(env: dict[str, str]) -> list[Row]:
+    rows = []
+    data, output = run_json("grading_speed.py", [], env, timeout=600)
+    if data is None:
+        rows.append(Row("grading / exports", "error", notes=[output.strip().splitlines()[-1] if output else ""]))
+    else:
+        rows.append(Row("grade one typed answer (typical / hostile)",
+                        f"{data['typical_us']:.0f} / {data['hostile_us']:.0f} us", verdict="info"))
+        rows.append(Row("export 10,000 cards (csv / apkg)", f"{data['csv_s']:.2f} / {data['apkg_s']:.2f} s",
+                        verdict="info"))
+    # anki_parity has no --json: its exit status says whether its own target is met, and its output
+    # names the share of identical intervals.
+    cmd = [PY, str(BENCH / "anki_parity.py"), "--cards", "100"]
+    try:
+        result = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+        found = re.search(r"identical, intervals <= 365 d\s+([\d.]+%)", result.stdout)
+        rows.append(Row("Anki parity: identical intervals <= 365 d (100 histories)",
+                        found[1] if found else "?", target=">= 99.5%",
+                        verdict="pass" if result.returncode == 0 else "FAIL"))
+    except subprocess.TimeoutExpired:
+        rows.append(Row("Anki parity", "timed out", verdict="n/a"))
+    return rows
+
+
+# --- the table --------------------------------------------------------------------------------------
+
+
+def machine() -> list[str]:
+    model = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True,
+                           text=True)
+    return [
+        f"{os.cpu_count()} cores, {model}, {platform.system()} {platform.release()}",
+        f"Python {platform.python_version()} ({PY}), SQLite {sqlite3.sqlite_version}",
+        f"commit {commit.stdout.strip() or '?'}{' + uncommitted changes in the tree' if dirty.stdout.strip() else ''}",
+    ]
+
+
+def table(rows: list[Row]) -> str:
+    head = ("measure", "median (wall)", "CPU", "ratio", "target", "verdict", "notes")
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+    for r in rows:
+        lines.append("| " + " | ".join((r.measure, r.value, r.cpu, r.ratio, r.target, r.verdict,
+                                         "; ".join(r.notes))) + " |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=15, help="runs per startup command (others: fewer)")
+    parser.add_argument("--quick", action="store_true",
+                        help="smaller history for latency/memory, skip grading/export and Anki parity")
+    parser.add_argument("--json", type=Path, help="also write the rows and machine notes to this file")
+    args = parser.parse_args()
+    started = datetime.now(timezone.utc)
+    load_before = os.getloadavg()
+    with tempfile.TemporaryDirectory() as folder:
+        env = child_env(Path(folder) / "pycache")
+        rows: list[Row] = []
+        steps = [
+            ("startup", lambda: startup(env, args.runs)),
+            ("first card", lambda: first_card(env, max(3, args.runs // 2))),
+            ("latency", lambda: latency(env, args.quick)),
+            ("check scale", lambda: check_scale(env, 3)),
+            ("deck load", lambda: deck_load(env, 5)),
+            ("study at scale (memory, session latency)", lambda: study_at_scale(env, args.quick)),
+        ]
+        if not args.quick:
+            steps.append(("grading, exports, Anki parity", lambda: info(env)))
+        for name, step in steps:
+            t0 = time.perf_counter()
+            print(f"running {name} ...", file=sys.stderr, flush=True)
+            rows += step()
+            print(f"  {name}: {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
+    load_after = os.getloadavg()
+    notes = machine() + [
+        f"run {started:%Y-%m-%d %H:%M} UTC, {(datetime.now(timezone.utc) - started).seconds // 60} min; load average "
+        f"before {load_before[0]:.1f} / {load_before[1]:.1f} / {load_before[2]:.1f}, "
+        f"after {load_after[0]:.1f} / {load_after[1]:.1f} / {load_after[2]:.1f} (1/5/15 min)",
+        f"command: {Path(PY).name} bench/run.py" + (f" --runs {args.runs}" if args.runs != 15 else "")
+        + (" --quick" if args.quick else ""),
+    ]
+    print(table(rows))
+    print()
+    for note in notes:
+        print(f"- {note}")
+    if args.json:
+        args.json.write_text(json.dumps({"rows": [r.__dict__ for r in rows], "machine": notes}, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
