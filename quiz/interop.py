@@ -366,10 +366,15 @@ class TermFile:
     from_anki: bool  # an Anki text export (front/back) rather than Quizlet's (term/definition)
 
 
+# Terminal control characters a deck may not hold (the loader refuses them); a term file that carries
+# them (pasted from a terminal, say) loses them on import rather than producing a deck that cannot load.
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
 def _plain(text: str, is_html: bool) -> str:
     if is_html:
         text = html.unescape(_HTML_TAG.sub("", _HTML_BREAK.sub(" ", text)))
-    return " ".join(text.split())
+    return " ".join(_CONTROL.sub("", text).split())
 
 
 def _read_import_text(path: Path) -> str:
