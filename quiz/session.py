@@ -270,8 +270,6 @@ class Session:
         self._answered: list[_Answered] = []
         self._forced: tuple[str, str, int] | None = None  # the item undo brought back, asked next
         self._practice_queue: list[_Item] | None = None
-        # per deck: ((rows in today's log, newest row id) when valid, {(card, gap): ItemRecord})
-        self._cache: dict[str, tuple[tuple[int, int], dict]] = {}
 
     # ---- public
 
@@ -377,11 +375,14 @@ class Session:
         reveal = self.clock.now()  # preview and review use the same instant, so the label is what applies
         scheduler = None if self.options.practice else self._scheduler(item.deck)
         seed = self._seed(item)
-        previews = scheduler.preview(item.state, reveal, seed) if scheduler else {}
-        choices = [
-            RatingChoice(r, RATING_LABELS[r], _format_interval(previews[r].due - reveal) if previews else "")
-            for r in Rating
-        ]
+        labels = {}
+        if scheduler:
+            from quiz.scheduler import format_interval
+
+            # Plain "10m" rather than Anki's collapsed "<10m": the step is what the student will wait.
+            previews = scheduler.preview(item.state, reveal, seed)
+            labels = {r: format_interval(scheduler.interval(after, reveal)) for r, after in previews.items()}
+        choices = [RatingChoice(r, RATING_LABELS[r], labels.get(r, "")) for r in Rating]
         while True:
             action = self.frontend.ask_rating(choices, suggested)
             if isinstance(action, Rating):
@@ -395,14 +396,12 @@ class Session:
                 continue
             if action is Command.SUSPEND:
                 self.store.set_suspended(item.deck.id, item.card.id, True, gaps=item.card.items)
-                self._cache.pop(item.deck.id, None)
                 self._drop_card(item)
                 self.frontend.notify(f"Suspended {item.card.id} (quiz unsuspend brings it back).")
                 return
             if action is Command.BURY:
                 until = self._day_start(reveal, days=1)
                 self.store.bury(item.deck.id, item.card.id, until, gaps=item.card.items)
-                self._cache.pop(item.deck.id, None)
                 self._drop_card(item)
                 self.frontend.notify(f"Buried {item.card.id} until tomorrow.")
                 return
@@ -427,7 +426,6 @@ class Session:
             before=item.state, after=after, interval_days=interval, practice=self.options.practice,
             override=override,
         ))
-        self._cache_answer(review)
         snapshot = None
         if self._practice_queue is not None:
             snapshot = list(self._practice_queue)
@@ -441,21 +439,11 @@ class Session:
         if not self._answered:
             return "Nothing to undo yet in this session."
         last = self._answered[-1]
-        deck_id, ours = last.item.deck.id, last.review.id or 0
-        # store.undo removes the deck's newest answer: make sure that is ours, not another session's.
-        if any((r.id or 0) > ours for r in self.store.reviews(deck_id, since=last.review.reviewed_at)):
-            return "Cannot undo: this deck was answered in another session since."
-        undone = self.store.undo(deck_id)
-        if undone is None:
-            return "Nothing to undo: the answer is no longer in the history."
-        if undone.id != last.review.id:
-            # Another session's answer (stamped earlier than ours, e.g. by a skewed clock) was the
-            # newest row: put it back as it was; ours stays.
-            self.store.record(replace(undone, id=None))
-            self._cache.pop(deck_id, None)
+        # Only this session's own newest answer may go: the store checks that inside the write
+        # transaction, so an answer another session gave meanwhile is never removed.
+        if self.store.undo(last.item.deck.id, if_newest=last.review.id) is None:
             return "Cannot undo: this deck was answered in another session since."
         self._answered.pop()
-        self._cache.pop(last.item.deck.id, None)
         if last.practice_queue is not None:
             self._practice_queue = last.practice_queue
         self._forced = last.item.key
@@ -486,13 +474,11 @@ class Session:
         next_due: list[datetime] = []
         reviews: list[tuple[float, int, _Item]] = []
         for deck_index, deck in enumerate(self.decks):
-            today_log = list(self.store.reviews(deck.id, since=day_start))
-            records = self._records(deck.id, today_log)
+            records = self.store.items(deck.id)  # cached by the store, re-read when another process writes
             new_done, reviews_done = self.store.answered_since(deck.id, day_start)
             touched: dict[str, set[int]] = {}  # gaps answered today per card: their siblings wait
-            for review in today_log:
-                if not review.practice:
-                    touched.setdefault(review.card, set()).add(review.gap)
+            for card_id, gap in self.store.answered_keys(deck.id, day_start):
+                touched.setdefault(card_id, set()).add(gap)
             new_cap = max(0, opts.new_limit - new_done)
             review_cap = max(0, opts.review_limit - reviews_done)
             deck_reviews: list[tuple[float, int, _Item]] = []
@@ -562,34 +548,6 @@ class Session:
         if plan.review_limit_reached or plan.new_limit_reached:
             plan.next_due = min(plan.next_due, tomorrow) if plan.next_due else tomorrow
         return plan
-
-    def _records(self, deck_id: str, today_log: list["Review"]) -> dict:
-        """The deck's stored items, cached between cards: reading 10,000 of them costs ~40 ms. The cache
-        is kept in step with this session's own answers and trusted only while today's log of the deck
-        has exactly the rows it expects (count and newest id), so an answer given meanwhile by another
-        process studying the same deck forces a re-read."""
-        mark = (len(today_log), max((r.id or 0 for r in today_log), default=0))
-        cached = self._cache.get(deck_id)
-        if cached is None or cached[0] != mark:
-            cached = self._cache[deck_id] = (mark, self.store.items(deck_id))
-        return cached[1]
-
-    def _cache_answer(self, review: "Review") -> None:
-        from quiz.store import ItemRecord
-
-        cached = self._cache.get(review.deck)
-        if cached is None:
-            return
-        records = cached[1]
-        if not review.practice:
-            old = records.get((review.card, review.gap))
-            records[(review.card, review.gap)] = (
-                replace(old, state=review.after) if old is not None
-                else ItemRecord(review.deck, review.card, review.gap, review.after)
-            )
-        (count, _newest) = cached[0]
-        # One more row, ours: a row written meanwhile by another process makes the next count differ.
-        self._cache[review.deck] = ((count + 1, review.id or 0), records)
 
     def _find(self, key: tuple[str, str, int], now: datetime) -> _Item | None:
         deck_id, card_id, gap = key
@@ -703,7 +661,9 @@ class Session:
         from quiz.scheduler import Scheduler, SchedulerConfig
 
         retention = self.options.retention or deck.retention or 0.9
-        return Scheduler(SchedulerConfig(desired_retention=retention))
+        # The scheduler counts elapsed days in study days, so it must use the session's zone and day start.
+        return Scheduler(SchedulerConfig(desired_retention=retention, tz=self.options.tz,
+                                         start_hour=self.options.start_hour))
 
     def _default_locate(self, deck: Deck, citation: Citation) -> object:
         from quiz.citations import Sources, locate
@@ -717,12 +677,6 @@ class Session:
 
 def _suggested_rating(verdict: str) -> Rating:
     return {"wrong": Rating.AGAIN, "almost": Rating.HARD}.get(verdict, Rating.GOOD)
-
-
-def _format_interval(delta: timedelta) -> str:
-    from quiz.scheduler import format_interval
-
-    return format_interval(delta)
 
 
 _WORD = re.compile(r"\w+")
