@@ -390,7 +390,7 @@ def stats(
             items = store.items(deck.id)
             known = {(card.id, gap) for card in deck.cards for gap in card.items}
             data.append(DeckData(deck, items, [r for key, r in sorted(items.items()) if key not in known]))
-        reviews = (review for deck in loaded for review in store.reviews(deck.id))
+        reviews = (fact for deck in loaded for fact in store.answer_facts(deck.id))
         numbers = compute_stats(data, reviews, now, None, Scheduler().retrievability)
     except QuizError as error:
         raise fail(error)

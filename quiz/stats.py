@@ -335,7 +335,7 @@ def compute_stats(
             bucket = per_day.setdefault(day, [0, 0.0])
             bucket[0] += 1
             bucket[1] += min(max(review.duration_ms, 0) / 1000, MAX_ANSWER_SECONDS)
-        if day >= recent_start and not review.practice and review.before.state == State.REVIEW:
+        if day >= recent_start and not review.practice and review.before_state == State.REVIEW:
             retention_answers += 1
             retention_passed += review.rating >= Rating.HARD
         key = (review.deck, review.card, review.gap)

@@ -33,6 +33,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 from datetime import datetime, timedelta, timezone
 from importlib.resources import files
 from pathlib import Path
@@ -87,6 +88,25 @@ class Review:
     override: bool = False
     id: int | None = None  # assigned by the store
     profile: str = ""  # filled by the store
+
+    @property
+    def before_state(self) -> State:
+        return self.before.state
+
+
+class AnswerFact(NamedTuple):
+    """The fields of one answer that statistics need. Reading a million of these is ~4x cheaper than
+    reading full `Review`s (no ItemState pair per row), which is what keeps `quiz stats` usable."""
+
+    deck: str
+    card: str
+    gap: int
+    reviewed_at: datetime
+    rating: int
+    verdict: str
+    duration_ms: int
+    practice: bool
+    before_state: State
 
 
 @dataclass(frozen=True)
@@ -605,6 +625,28 @@ class Store:
                     return
                 for row in rows:
                     yield _review_from_row(row, self.profile)
+        except sqlite3.Error as e:
+            raise self._error(e, "read") from e
+
+    def answer_facts(self, deck: str | None = None) -> Iterator[AnswerFact]:
+        """Like `reviews`, but only the fields statistics need, in time order."""
+        pid = self._pid()
+        if pid is None:
+            return
+        sql = ("SELECT deck, card, gap, reviewed_at, rating, verdict, duration_ms, practice, before_state "
+               "FROM reviews WHERE profile_id = ?")
+        params: list = [pid]
+        if deck is not None:
+            sql += " AND deck = ?"
+            params.append(deck)
+        sql += " ORDER BY reviewed_at, id"
+        states = list(State)
+        try:
+            cursor = self._db.execute(sql, params)
+            while rows := cursor.fetchmany(5000):
+                for d, card, gap, at, rating, verdict, duration, practice, before in rows:
+                    yield AnswerFact(d, card, gap, _EPOCH + at * _MS, rating, verdict, duration,
+                                     practice == 1, states[before])
         except sqlite3.Error as e:
             raise self._error(e, "read") from e
 

@@ -69,6 +69,10 @@ class Answer:
     before: ItemState
     practice: bool = False
 
+    @property
+    def before_state(self) -> State:
+        return self.before.state
+
 
 def review_state(due: datetime, stability: float, lapses: int = 0, state: State = State.REVIEW) -> ItemState:
     return ItemState(state=state, stability=stability, difficulty=5.0, due=due,
