@@ -169,6 +169,19 @@ def make_clock():
     return _StartedClock(start.astimezone(timezone.utc))
 
 
+def day_start_hour() -> int:
+    """The local hour a study day starts: 4 (Anki's convention), or `QUIZ_DAY_START` (0-23) for a class
+    whose evenings run late or whose mornings start early."""
+    import os
+
+    raw = os.environ.get("QUIZ_DAY_START", "").strip()
+    if not raw:
+        return 4
+    if not raw.isdigit() or not 0 <= int(raw) <= 23:
+        raise fail(UsageError(f"QUIZ_DAY_START={raw!r} must be an hour from 0 to 23"))
+    return int(raw)
+
+
 def open_store(db: Optional[Path], profile: Optional[str]):
     """Open the history store: `--db`, else `QUIZ_DB`, else the user data folder; `--profile`, else
     `QUIZ_PROFILE`, else `default`. A StoreError becomes a message and exit 2."""
@@ -291,7 +304,7 @@ def study(
         wanted = " ".join([f"--tag {t}" for t in tag] + [f"--source {s}" for s in source])
         raise fail(UsageError(f"no card matches {wanted}"))
     options = StudyOptions(new_limit=new, review_limit=reviews, tags=tuple(tag), sources=tuple(source),
-                           practice=practice, retention=retention)
+                           practice=practice, retention=retention, start_hour=day_start_hour())
     clock = make_clock()
     if plain or os.environ.get("TERM") == "dumb" or not (sys.stdin.isatty() and sys.stdout.isatty()):
         from quiz.ui.plain import PlainFrontend
@@ -357,6 +370,15 @@ def _print_json(data: object) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
+
+def _deck_data(store, deck):
+    """A deck with its stored items, and the stored items whose card (or gap) the deck no longer has."""
+    from quiz.stats import DeckData
+
+    items = store.items(deck.id)
+    known = {(card.id, gap) for card in deck.cards for gap in card.items}
+    return DeckData(deck, items, [record for key, record in sorted(items.items()) if key not in known])
+
 @app.command()
 def stats(
     decks: Optional[List[Path]] = typer.Argument(
@@ -375,7 +397,7 @@ def stats(
     Without DECK: every *.yaml / *.yml file in ./decks. Counts are per review item (a cloze gap is one).
     """
     from quiz.scheduler import Scheduler
-    from quiz.stats import DeckData, compute_stats, render_stats, stats_to_json
+    from quiz.stats import compute_stats, render_stats, stats_to_json
 
     if not decks:
         decks = sorted([*Path("decks").glob("*.yaml"), *Path("decks").glob("*.yml")])
@@ -385,13 +407,10 @@ def stats(
     now = make_clock().now()
     store = open_store(db, profile)
     try:
-        data = []
-        for deck in loaded:
-            items = store.items(deck.id)
-            known = {(card.id, gap) for card in deck.cards for gap in card.items}
-            data.append(DeckData(deck, items, [r for key, r in sorted(items.items()) if key not in known]))
+        data = [_deck_data(store, deck) for deck in loaded]
         reviews = (fact for deck in loaded for fact in store.answer_facts(deck.id))
-        numbers = compute_stats(data, reviews, now, None, Scheduler().retrievability)
+        numbers = compute_stats(data, reviews, now, None, Scheduler().retrievability,
+                                start_hour=day_start_hour())
     except QuizError as error:
         raise fail(error)
     finally:
@@ -410,20 +429,17 @@ def list_cards(
     db: Optional[Path] = _DB_OPTION,
 ) -> None:
     """Each card's state: type, due date, stability, difficulty, reviews, lapses; cloze gaps as card#N."""
-    from quiz.stats import DeckData, list_items, render_list, row_to_json
+    from quiz.stats import list_items, render_list, row_to_json
 
     (loaded,) = _load_decks([deck])
     now = make_clock().now()
     store = open_store(db, profile)
     try:
-        items = store.items(loaded.id)
+        rows, orphan_rows = list_items(_deck_data(store, loaded), now, None, start_hour=day_start_hour())
     except QuizError as error:
         raise fail(error)
     finally:
         store.close()
-    known = {(card.id, gap) for card in loaded.cards for gap in card.items}
-    orphans = [r for key, r in sorted(items.items()) if key not in known]
-    rows, orphan_rows = list_items(DeckData(loaded, items, orphans), now, None)
     if json_output:
         _print_json({
             "deck": loaded.id,

@@ -246,3 +246,18 @@ def test_the_first_card_needs_no_heavy_imports(tmp_path, deck):
                             env=env(tmp_path), cwd=tmp_path, timeout=60)
     assert "HEAVY []" in result.stderr, result.stderr
     assert "Session over: 0 cards studied" in result.stdout
+
+
+def test_the_study_day_start_is_configurable(tmp_path, deck, monkeypatch):
+    # One new card a day: answered at 09:50, the next new card waits for the next study day, which
+    # starts at 04:00 by default (Anki's convention) and at 10:00 with QUIZ_DAY_START=10.
+    first = study(tmp_path, [str(deck), "--new", "1"], "Yuri Borisov\n4\n", now="2026-11-21T09:50:00+00:00")
+    assert first.returncode == 0 and "1/1" in first.stdout
+    same_day = study(tmp_path, [str(deck), "--new", "1"], "", now="2026-11-21T10:10:00+00:00")
+    assert same_day.stdout.startswith("\nNothing to study now.")
+    monkeypatch.setenv("QUIZ_DAY_START", "10")
+    next_day = study(tmp_path, [str(deck), "--new", "1"], "", now="2026-11-21T10:10:00+00:00")
+    assert "What would the station cost?" in next_day.stdout
+    monkeypatch.setenv("QUIZ_DAY_START", "25")
+    bad = study(tmp_path, [str(deck)], "")
+    assert (bad.returncode, bad.stderr) == (2, "Error: QUIZ_DAY_START='25' must be an hour from 0 to 23\n")
