@@ -82,6 +82,11 @@ def _fold_char(c: str, skip: frozenset[str] = frozenset()) -> str:
         # NFKD rather than NFKC, applied per character: equal under NFKC iff equal under NFKD, and
         # decomposing lets a precomposed "é" match "e" + combining accent without looking ahead.
         c = unicodedata.normalize("NFKD", c)
+        if len(c) > 1 and c[0] == " ":
+            # A spacing diacritic ("¸", "¨", "˘", "‾", Arabic spacing vowel marks) decomposes to a space
+            # and its combining mark(s). Keep only the marks: an inserted space would make a quote that
+            # starts with the diacritic (stripped of its leading space) begin inside the character.
+            c = c[1:]
     return c if "case" in skip else c.casefold()
 
 
@@ -562,7 +567,7 @@ class Location:
     found_in: tuple[Found, ...] = ()
     message: str = ""
     pieces: tuple[Span, ...] = ()  # for an ellipsis quote: each piece's own span
-    reason: str = ""  # for "error": SourceError.reason
+    reason: str = ""  # for "error": SourceError.reason; "no-text" for a quote with nothing to find
 
     @property
     def ok(self) -> bool:
@@ -580,11 +585,22 @@ def split_ellipsis(quote: str) -> list[str]:
     return [p for p in _ELLIPSIS.split(quote) if p.strip()]
 
 
+def nothing_to_find(quote: str) -> str:
+    """Why `quote` has no words to look for ("" if it has): it is only an ellipsis, or nothing of it is
+    left once normalized (only spaces or invisible characters). A quote of invisible characters is never
+    found; an ellipsis alone is found only where the source has those very characters ("...")."""
+    if any(normalize(p).strip(" ") for p in split_ellipsis(quote)):
+        return ""
+    if _ELLIPSIS.search(quote):
+        return "the quote is only an ellipsis; quote the source's words"
+    return "the quote has no visible text; quote the source's words"
+
+
 def _match(src: SourceText, quote: str) -> tuple[str, tuple[Span, ...], tuple[str, ...]] | None:
     """Exact, normalized or ellipsis match of `quote` in `src` (no explanation when not found)."""
     text = src.text
     p = text.find(quote) if quote else -1
-    if p >= 0:
+    if p >= 0 and ((quote.isascii() and not quote.isspace()) or normalize(quote).strip(" ")):
         line, col = src.line_col(p)
         return "exact", (Span(p, p + len(quote), line, col, quote),), ()
     nq = normalize(quote).strip(" ")
@@ -596,7 +612,7 @@ def _match(src: SourceText, quote: str) -> tuple[str, tuple[Span, ...], tuple[st
         line, col = src.line_col(a)
         return "normalized", (Span(a, b, line, col, text[a:b]),), differences(quote, text[a:b])
     pieces = split_ellipsis(quote)
-    if len(pieces) < 2 and not _ELLIPSIS.search(quote):
+    if not pieces or (len(pieces) < 2 and not _ELLIPSIS.search(quote)):
         return None
     spans: list[Span] = []
     kinds: set[str] = {"ellipsis"}
@@ -645,6 +661,10 @@ def locate_quote(sources: Sources, source: str, quote: str, *, explain: bool = T
             score=100,
             pieces=spans if len(spans) > 1 else (),
         )
+    why = nothing_to_find(quote)
+    if why:  # no passage can be close to it: say what is wrong with the quote itself
+        return Location(status="missing", source=src.name, score=0, message=f"quote not found in {src.name}: {why}",
+                        reason="no-text")
     missing = Location(status="missing", source=src.name, message=f"quote not found in {src.name}")
     if not explain:
         return missing
@@ -657,6 +677,11 @@ def explain_missing(sources: Sources, misses: Sequence[tuple[Location, str]]) ->
     found = _found_elsewhere(sources, [(loc.source, quote) for loc, quote in misses])
     out = []
     for (loc, quote), found_in in zip(misses, found):
+        why = nothing_to_find(quote)
+        if why:  # no passage can be close to it, and no file contains it
+            out.append(replace(loc, score=0, closest=None, found_in=(), reason="no-text",
+                               message=f"quote not found in {loc.source}: {why}"))
+            continue
         src = sources.get(loc.source)
         closest = closest_passage(src, quote)
         message = f"quote not found in {loc.source}"
@@ -694,6 +719,9 @@ def _found_elsewhere(sources: Sources, queries: Sequence[tuple[str, str]]) -> li
     by_anchor: dict[object, list[int]] = {}
     unanchored: list[int] = []
     for i, (_, quote) in enumerate(queries):
+        if nothing_to_find(quote):
+            needles.append("")
+            continue
         pieces = split_ellipsis(quote) or [quote]
         needle = max((normalize(p).strip(" ") for p in pieces), key=len)
         needles.append(needle)
@@ -730,6 +758,44 @@ def _found_elsewhere(sources: Sources, queries: Sequence[tuple[str, str]]) -> li
                 status, spans, _ = match
                 results[i].append(Found(source=src.name, line=spans[0].line, col=spans[0].col, status=status))
     return results
+
+
+# Displays (quiz check's report lines, study's evidence) show at most this many characters of a quote or
+# passage: about four lines of an 80-column terminal.
+CLIP_LIMIT = 300
+CLIP_MARK = "\u2026"
+
+
+def clip_window(text: str, limit: int = CLIP_LIMIT, focus: tuple[int, int] | None = None) -> tuple[int, int]:
+    """The [start, end) slice of `text` to show in at most `limit` characters, containing `focus` (e.g.
+    the answer inside a quote) with context on both sides, cut at spaces where one is near."""
+    n = len(text)
+    if n <= limit:
+        return 0, n
+    fs, fe = focus if focus is not None else (0, 0)
+    fs, fe = max(0, min(fs, n)), max(0, min(fe, n))
+    if fe - fs >= limit:
+        return fs, fs + limit
+    a = max(0, min(fs - (limit - (fe - fs)) // 2, n - limit))
+    b = a + limit
+    slack = min(20, limit // 10)
+    if a > 0:
+        sp = text.find(" ", a, min(a + slack, fs))
+        if sp >= 0:
+            a = sp + 1
+    if b < n:
+        sp = text.rfind(" ", max(b - slack, fe, a + 1), b)
+        if sp >= 0:
+            b = sp
+    return a, b
+
+
+def clip(text: str, limit: int = CLIP_LIMIT, focus: tuple[int, int] | None = None) -> str:
+    """`text` on one line (whitespace runs folded to a space), at most `limit` characters of it around
+    `focus` (an index range of the folded text), with "…" where it was cut."""
+    flat = " ".join(text.split())
+    a, b = clip_window(flat, limit, focus)
+    return (CLIP_MARK if a else "") + flat[a:b] + (CLIP_MARK if b < len(flat) else "")
 
 
 def word_diff(old: str, new: str) -> str:
@@ -799,8 +865,9 @@ def closest_passage(src: SourceText, quote: str) -> Closest | None:
             i0 = firsts[idx]
             for i in range(max(0, i0 - spread), min(n, i0 + spread + 1)):
                 for kk in range(max(1, nwords - spread), nwords + spread + 1):
-                    if i + kk - 1 < n:
-                        cands.add((starts[i], ends[i + kk - 1]))
+                    # a window running past the end stops at the last word (a quote longer than the
+                    # whole file still gets the file's tail as its candidate)
+                    cands.add((starts[i], ends[min(i + kk, n) - 1]))
         windows = sorted(cands)
     if not windows:
         return None

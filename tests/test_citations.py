@@ -12,9 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from quiz.citations import (
+    CLIP_LIMIT,
     NormText,
     SourceError,
     Sources,
+    clip,
     fold,
     locate,
     locate_quote,
@@ -406,3 +408,92 @@ def test_closest_passage_is_bounded_for_long_quotes_and_sources(tmp_path: Path) 
     assert loc.status == "missing" and loc.closest is not None
     assert loc.closest.score >= 99
     assert loc.closest.text.startswith("w30000 ") and "[-wX-]{+w31000+}" in loc.closest.diff
+
+
+# ------------------------------------------------------------------ quotes with nothing to find (B9)
+
+
+@pytest.mark.parametrize("quote", ["...", "\u2026", "[...]", "(\u2026)", " ... (...) ", "[ . . . ]"])
+def test_a_quote_of_only_an_ellipsis_is_missing_with_a_clear_message(tmp_path: Path, quote: str) -> None:
+    write(tmp_path / "src", "s.txt", "Moscow. Russia will leave.\n")
+    write(tmp_path / "src", "t.txt", "Moscow... Russia will leave.\n")  # another file has "...": no "found in"
+    sources = Sources(tmp_path / "src")
+    for explain in (False, True):
+        loc = locate_quote(sources, "s.txt", quote, explain=explain)
+        assert (loc.status, loc.closest, loc.found_in, loc.score) == ("missing", None, (), 0)
+        assert loc.message == "quote not found in s.txt: the quote is only an ellipsis; quote the source's words"
+
+
+def test_an_ellipsis_the_source_has_verbatim_is_found_like_any_verbatim_text(tmp_path: Path) -> None:
+    write(tmp_path / "src", "s.txt", "Moscow... Russia will leave.\n")
+    loc = locate_quote(Sources(tmp_path / "src"), "s.txt", "...")
+    assert (loc.status, loc.start, loc.end) == ("exact", 6, 9)
+
+
+@pytest.mark.parametrize("quote", ["\u200b", "\u00ad\u200d", "\ufeff \u2060"])
+def test_a_quote_of_invisible_characters_is_never_found(tmp_path: Path, quote: str) -> None:
+    write(tmp_path / "src", "s.txt", "Moscow\u200b \u00ad\u200d. \ufeff \u2060\n")
+    loc = locate_quote(Sources(tmp_path / "src"), "s.txt", quote)
+    assert (loc.status, loc.closest) == ("missing", None)
+    assert loc.message == "quote not found in s.txt: the quote has no visible text; quote the source's words"
+
+
+@pytest.mark.parametrize("quote", ["\u2019", "\u201c", "!", "\u2014"])
+def test_a_quote_of_one_punctuation_mark_does_not_crash(tmp_path: Path, quote: str) -> None:
+    write(tmp_path / "src", "s.txt", "Moscow said: no.\n")
+    loc = locate_quote(Sources(tmp_path / "src"), "s.txt", quote)
+    assert loc.status == "missing" and loc.message == "quote not found in s.txt"
+
+
+# ------------------------------------------------------------------------ spacing diacritics (B10)
+
+
+@pytest.mark.parametrize(
+    "text, quote, span",
+    [
+        ("aaaaaa\u00b8a", "\u00b8A", (6, 8)),  # cedilla, case differs
+        ("Er sagte \u00a8Nein\u00a8.", "\u00a8nein", (9, 14)),  # diaeresis
+        ("x \u02d8Breve here", "\u02d8breve HERE", (2, 13)),  # breve
+        ("over\u203eline", "\u203eLINE", (4, 9)),  # overline
+    ],
+)
+def test_a_quote_starting_with_a_spacing_diacritic_is_found_normalized(
+    tmp_path: Path, text: str, quote: str, span: tuple[int, int]
+) -> None:
+    write(tmp_path / "src", "s.txt", text)
+    loc = locate_quote(Sources(tmp_path / "src"), "s.txt", quote)
+    assert (loc.status, (loc.start, loc.end)) == ("normalized", span)
+    assert "case" in loc.differences
+    assert normalize(text[loc.start : loc.end]).strip(" ") == normalize(quote).strip(" ")
+
+
+def test_spacing_diacritics_fold_one_for_one_without_a_space() -> None:
+    text = "a\u00a8b \u00b8c\u02dd\u00af"
+    nt = NormText(text)
+    assert nt.text == normalize(text) == "a\u0308b \u0327c\u030b\u0304"
+    assert " " not in normalize("\u00b8") and normalize("\u00b8") == "\u0327"
+    # one character each: no atomic piece, every index maps straight back
+    assert [nt.orig_start(i) for i in range(len(nt.text))] == list(range(len(text)))
+
+
+# -------------------------------------------------------------------------- display excerpts (B6/B7)
+
+
+def test_clip_folds_lines_and_keeps_short_text_whole() -> None:
+    assert clip("Russia  invaded\nUkraine\n\n earlier") == "Russia invaded Ukraine earlier"
+
+
+def test_clip_cuts_long_text_at_spaces_with_ellipses_around_the_focus() -> None:
+    words = [f"w{i}" for i in range(400)]
+    text = "\n".join(words)
+    head = clip(text)
+    assert head.endswith("\u2026") and not head.startswith("\u2026")
+    assert len(head) <= CLIP_LIMIT + 1 and "\n" not in head
+    assert head[:-1].split(" ") == words[: len(head[:-1].split(" "))]  # whole words only
+    flat = " ".join(words)
+    i = flat.index("w200 ")
+    mid = clip(text, 60, focus=(i, i + 4))
+    assert mid.startswith("\u2026") and mid.endswith("\u2026") and " w200 " in mid
+    assert len(mid) <= 62
+    tail = clip(text, 60, focus=(len(flat) - 4, len(flat)))
+    assert tail.startswith("\u2026w") and tail.endswith("w399")

@@ -60,9 +60,7 @@ CITATION_FAILS = {
 }
 
 # Cases whose expected output is the good message the code does not print yet (see /work/briefs/bugs.md).
-XFAIL = {
-    "quote_only_ellipsis": "bug B9: quiz check crashes (IndexError in citations.locate_quote) on quote: \"...\"",
-}
+XFAIL: dict[str, str] = {}
 
 
 def _deck_text(card_body: str) -> str:
