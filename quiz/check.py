@@ -20,11 +20,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from quiz.citations import Location, Sources, explain_missing, fold, locate, split_ellipsis
+from quiz.citations import Location, Sources, clip, explain_missing, fold, locate, split_ellipsis
 from quiz.deck import Card, CardType, Citation, Deck, load_deck
 from quiz.errors import DeckError, Problem, UsageError
 
 FIX_THRESHOLD = 90
+# Below this score the "closest passage" shares little more than common words with the quote: the human
+# report says there is nothing close instead of showing it (--json keeps it, with its score).
+CLOSE_THRESHOLD = 50
 DECK_SUFFIXES = (".yaml", ".yml")
 JSON_VERSION = 1
 
@@ -493,13 +496,20 @@ def render_text(report: Report, console: Any, *, verbose: bool = False) -> None:
             console.print(head)
             if loc.status != "missing":
                 continue
-            console.print(Text("  quote:   ") + Text(r.citation.quote))
-            if loc.closest is not None and not loc.found_in:
-                c = loc.closest
-                console.print(
-                    Text(f"  closest: {loc.source}:{c.line}:{c.col} (score {c.score}): ") + Text(c.text)
-                )
-                console.print(Text("  diff:    ") + _diff_text(c.diff))
+            # One line each, however long or multi-line the quote and passage are (clipped with "…").
+            console.print(Text("  quote:   ") + Text(clip(r.citation.quote)))
+            if loc.found_in or loc.reason == "no-text":
+                continue
+            c = loc.closest
+            if c is None or c.score < CLOSE_THRESHOLD:
+                best = f" (best score {c.score})" if c is not None else ""
+                console.print(Text(f"  closest: nothing close in {loc.source}{best}", style="dim"))
+                continue
+            console.print(Text(f"  closest: {loc.source}:{c.line}:{c.col} (score {c.score}): ") + Text(clip(c.text)))
+            diff = " ".join(c.diff.split())
+            change = [i for i in (diff.find("[-"), diff.find("{+")) if i >= 0]
+            focus = (min(change), min(change) + 2) if change else None
+            console.print(Text("  diff:    ") + _diff_text(clip(diff, focus=focus)))
         for s in d.support:
             card = s.card
             line = Text(f"{d.path}:{card.mark.line}:{card.mark.col}: ")

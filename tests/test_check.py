@@ -511,3 +511,80 @@ def test_fix_with_json_reports_the_fix_and_prints_only_json(project: Path) -> No
     ]
     assert d["fix_diff"].startswith("--- decks/t.yaml\n+++ decks/t.yaml (fixed)\n")
     assert d["citations"][0]["status"] == "exact"
+
+
+# ------------------------------------------------------- long, multi-line and far-off passages (B7, B9)
+
+
+def own_sources(project: Path, text: str, quote: str, answer: str = "2024") -> Path:
+    """A deck citing `quote` from `mine/s.txt` (holding `text`), the only source of its folder."""
+    (project / "mine").mkdir()
+    (project / "mine" / "s.txt").write_text(text, encoding="utf-8")
+    path = project / "decks" / "m.yaml"
+    path.write_text(
+        "title: Mine\nsources: ../mine\ncards:\n  - id: c1\n    question: Which year?\n"
+        f"    answer: \"{answer}\"\n    cite:\n      - source: s.txt\n        quote: {json.dumps(quote)}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_a_passage_over_several_lines_is_shown_on_one_line(project: Path) -> None:
+    text = "Intro line.\nRussia will leave the station\nafter 2024, the new head\nof Roscosmos said.\n"
+    own_sources(project, text, "Russia will leave the station after 2024, the new boss of Roscosmos said")
+    code, out, err = run("decks/m.yaml")
+    assert (code, err) == (1, "")
+    assert out.splitlines()[1:5] == [
+        "decks/m.yaml:9:16: card c1: quote not found in s.txt",
+        "  quote:   Russia will leave the station after 2024, the new boss of Roscosmos said",
+        "  closest: s.txt:2:1 (score 94): Russia will leave the station after 2024, the new head of Roscosmos said",
+        "  diff:    Russia will leave the station after 2024, the new [-boss-]{+head+} of Roscosmos said",
+    ]
+
+
+def test_a_far_off_closest_passage_is_not_shown_and_a_long_quote_is_clipped(project: Path) -> None:
+    text = "Moscow said: the station will be left after 2024.\n"
+    quote = " ".join(["orbit crew module launch"] * 150)  # 3,749 characters, nothing like the source
+    own_sources(project, text, quote)
+    code, out, err = run("decks/m.yaml")
+    assert (code, err) == (1, "")
+    lines = out.splitlines()
+    assert lines[1] == "decks/m.yaml:9:16: card c1: quote not found in s.txt"
+    assert lines[2].startswith("  quote:   orbit crew module launch orbit ") and lines[2].endswith("…")
+    assert len(lines[2]) <= len("  quote:   ") + 301
+    assert re.fullmatch(r"  closest: nothing close in s\.txt \(best score \d\d?\)", lines[3])
+    assert lines[4].startswith("decks/m.yaml:4:5: warning: card c1: answer '2024'")
+    # --json keeps the whole quote and the closest passage with its score
+    code, out, _ = run("--json", "decks/m.yaml")
+    c = json.loads(out)["decks"][0]["citations"][0]
+    assert c["quote"] == quote and c["closest"]["score"] < 50 and c["closest"]["text"]
+
+
+def test_a_long_near_miss_is_clipped_and_its_diff_shows_the_change(project: Path) -> None:
+    words = [f"word{i}" for i in range(150)]
+    text = "\n".join(" ".join(words[i : i + 10]) for i in range(0, 150, 10)) + "\n"
+    quote = " ".join(words).replace("word120", "wort120")
+    own_sources(project, text, quote, answer="word3")
+    code, out, _ = run("--json", "decks/m.yaml")
+    full = json.loads(out)["decks"][0]["citations"][0]["closest"]
+    assert full["text"] == text.rstrip("\n") and "[-wort120-]{+word120+}" in full["diff"]
+    code, out, err = run("decks/m.yaml")
+    assert (code, err) == (1, "")
+    closest, diff = out.splitlines()[3:5]
+    assert closest.startswith("  closest: s.txt:1:1 (score 99): word0 word1 ") and closest.endswith("…")
+    assert diff.startswith("  diff:    …") and diff.endswith("…") and "[-wort120-]{+word120+}" in diff
+    assert max(len(closest), len(diff)) <= 350
+
+
+@pytest.mark.parametrize("quote", ["...", "…", "[...]", " ... (...) "])
+def test_a_quote_of_only_an_ellipsis_fails_the_check_with_a_clear_message(project: Path, quote: str) -> None:
+    own_sources(project, "Moscow said: the station will be left after 2024.\n", quote)
+    code, out, err = run("decks/m.yaml")
+    assert (code, err) == (1, "")
+    assert out.splitlines()[1:4] == [
+        "decks/m.yaml:9:16: card c1: quote not found in s.txt: the quote is only an ellipsis; "
+        "quote the source's words",
+        f"  quote:   {' '.join(quote.split())}",
+        "decks/m.yaml:4:5: warning: card c1: answer '2024' is not in any of its quotes; cite a passage that "
+        "contains it",
+    ]
