@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -575,3 +576,62 @@ def test_undo_refuses_when_another_session_answered_later(tmp_path, store):
     Session([deck], store, clock, ui, OPTS).run()
     assert ui.notes == ["Cannot undo: this deck was answered in another session since."]
     assert [r.card for r in store.reviews("iss")] == ["a", "c", "b"]
+
+
+def test_a_long_quote_is_clipped_around_the_answer_in_both_front_ends(tmp_path, store):
+    """B6: evidence keeps the answer visible and fits a few lines, however long the quote."""
+    import io
+
+    from rich.console import Console
+
+    from quiz.ui.plain import PlainFrontend
+    from quiz.ui.prompts import PromptFrontend
+
+    filler = " ".join(f"word{i}" for i in range(300))
+    long_line = f"{filler} Russia will leave the station after 2024, Roscosmos said. {filler}"
+    far = " ".join(f"far{i}" for i in range(1000)) + " until 2024 at least"  # 9,000+ characters, not in a file
+    card = Card(id="when", type=CardType.TYPED, mark=M, question="After which year?", answer="2024",
+                cite=(Citation("b.txt", long_line, M, M), Citation("a.txt", far, M, M)))
+    deck = make_deck(tmp_path, [card])
+    (deck.sources / "b.txt").write_text(f"Title\n{long_line}\n", encoding="utf-8")
+    ui, _ = run(deck, store, Clock(), [Answer(), Rating.GOOD])
+    feedback = ui.feedback[0]
+    found, missing = feedback.evidence
+    assert found.found and found.quote == long_line and found.line == 2  # the session keeps the whole text
+    assert not missing.found and missing.quote == far
+
+    out = io.StringIO()
+    PlainFrontend(stdin=io.StringIO(), stdout=out).show_feedback(feedback)
+    lines = out.getvalue().splitlines()
+    assert lines[:2] == ["Correct", "Answer: 2024"]
+    found_line, flag_line = lines[2:]
+    assert found_line.startswith("  b.txt:2  “…") and found_line.endswith("…”")
+    assert "the station after «2024», Roscosmos said." in found_line
+    assert len(found_line) <= len("  b.txt:2  “”") + 302
+    assert flag_line.startswith("  ⚠ citation not found in a.txt: “…far") and flag_line.endswith(" until «2024» at least”")
+    assert len(flag_line) <= len("  ⚠ citation not found in a.txt: “”") + 302
+
+    for width, most in ((80, 300), (40, 144)):
+        out = io.StringIO()
+        console = Console(file=out, width=width, no_color=True, highlight=False, emoji=False, force_terminal=False)
+        PromptFrontend(console).show_feedback(feedback)
+        text = out.getvalue()
+        shown = " ".join(text.split())
+        assert "after «2024», Roscosmos" in shown and "until «2024» at least" in shown
+        assert "⚠ citation not found in a.txt:" in shown
+        quotes = re.findall("“(.*?)”", shown)
+        assert len(quotes) == 2 and all(len(q) <= most + 10 for q in quotes)
+        assert all(len(line) <= width for line in text.splitlines())
+
+
+def test_clipped_quote_moves_the_highlights_with_the_cut():
+    from quiz.ui import clipped_quote
+
+    text = "x" * 50 + " " + " ".join(["aa"] * 200) + " ANSWER " + " ".join(["bb"] * 200)
+    at = text.index("ANSWER")
+    clipped, spans = clipped_quote(text, [(at, at + 6), (len(text) - 2, len(text))], limit=100)
+    assert clipped.startswith("…aa") and clipped.endswith("bb…") and len(clipped) <= 102
+    assert [clipped[a:b] for a, b in spans] == ["ANSWER"]  # the span beyond the cut is dropped
+    assert clipped_quote("short «quote»", [(0, 5)], limit=100) == ("short «quote»", ((0, 5),))
+    clipped, spans = clipped_quote("z" * 500, [(100, 400)], limit=100)  # the answer itself is too long
+    assert clipped == "…" + "z" * 100 + "…" and spans == ((1, 101),)

@@ -261,3 +261,21 @@ def test_the_study_day_start_is_configurable(tmp_path, deck, monkeypatch):
     monkeypatch.setenv("QUIZ_DAY_START", "25")
     bad = study(tmp_path, [str(deck)], "")
     assert (bad.returncode, bad.stderr) == (2, "Error: QUIZ_DAY_START='25' must be an hour from 0 to 23\n")
+
+
+def test_a_100000_character_quote_not_found_is_flagged_on_one_clipped_line(tmp_path):
+    """B6: the ⚠ line shows a few hundred characters around the answer, not the whole quote."""
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.txt").write_text(SOURCE, encoding="utf-8")
+    quote = ("orbit crew module launch " * 4000) + "after 2024 the station " + ("partners " * 100)
+    (tmp_path / "long.yaml").write_text(
+        "id: long\ntitle: Long\nsources: src\ncards:\n  - id: c1\n    question: After which year?\n"
+        f"    answer: \"2024\"\n    cite:\n      - source: a.txt\n        quote: {quote.strip()}\n",
+        encoding="utf-8",
+    )
+    run = study(tmp_path, ["--plain", "long.yaml"], "2024\n\n")
+    assert (run.returncode, run.stderr) == (0, ""), run.stderr
+    flag = [line for line in run.stdout.splitlines() if "⚠" in line]
+    assert len(flag) == 1
+    assert flag[0].startswith("  ⚠ citation not found in a.txt: “…") and flag[0].endswith("…”")
+    assert " after «2024» the station " in flag[0] and len(flag[0]) < 360

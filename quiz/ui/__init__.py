@@ -91,6 +91,30 @@ def marked_quote(text: str, spans: Sequence[tuple[int, int]], left: str = "«", 
     return "".join(out)
 
 
+def clipped_quote(
+    text: str, spans: Sequence[tuple[int, int]], limit: int | None = None
+) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """A quote longer than `limit` characters (default: quiz.citations.CLIP_LIMIT) cut around its first
+    highlighted span, with "…" at each cut, and the spans moved to match (clipped at the cuts), so the
+    answer stays on screen however long the quote is."""
+    from quiz.citations import CLIP_LIMIT, CLIP_MARK, clip_window
+
+    a, b = clip_window(text, limit or CLIP_LIMIT, spans[0] if spans else None)
+    if (a, b) == (0, len(text)):
+        return text, tuple(spans)
+    lead = CLIP_MARK if a else ""
+    shift = len(lead) - a
+    moved = tuple((max(s, a) + shift, min(e, b) + shift) for s, e in spans if s < b and e > a)
+    return lead + text[a:b] + (CLIP_MARK if b < len(text) else ""), moved
+
+
+def flag_text(message: str) -> str:
+    """The ⚠ line's message on one line, clipped like a quote (it may quote a long source path)."""
+    from quiz.citations import clip
+
+    return clip(message, 200)
+
+
 def one_line(text: str) -> str:
     """Quotes may span lines in the source; evidence is shown on one line (the terminal wraps it)."""
     return " ".join(text.split())

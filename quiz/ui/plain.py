@@ -17,7 +17,9 @@ from quiz.session import CardView, Command, EndSession, Feedback, RatingChoice, 
 from quiz.ui import (
     answer_text,
     COMMAND_KEYS,
+    clipped_quote,
     evidence_location,
+    flag_text,
     header_text,
     kind_hint,
     marked_quote,
@@ -116,11 +118,11 @@ class PlainFrontend:
         if g.verdict.value != "self":
             self._say(f"Answer: {answer_text(feedback.view)}")
         for ev in feedback.evidence:
-            quote = one_line(marked_quote(ev.quote, ev.highlights))
+            quote = one_line(marked_quote(*clipped_quote(ev.quote, ev.highlights)))
             if ev.found:
                 self._say(f"  {evidence_location(ev)}  “{quote}”")
             else:
-                self._say(f"  ⚠ {ev.message}: “{quote}”")
+                self._say(f"  ⚠ {flag_text(ev.message)}: “{quote}”")
 
     def ask_rating(self, choices: Sequence[RatingChoice], default: Rating) -> Rating | Command:
         self._say("Rate: " + " | ".join(f"{int(c.rating)} {rating_text(c)}" for c in choices))

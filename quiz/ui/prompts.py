@@ -14,7 +14,9 @@ from quiz.scheduler import Rating
 from quiz.session import CardView, Command, EndSession, Feedback, RatingChoice, Response, Summary
 from quiz.ui import (
     answer_text,
+    clipped_quote,
     evidence_location,
+    flag_text,
     marked_quote,
     fit_parts,
     header_text,
@@ -117,6 +119,8 @@ class PromptFrontend:
     def show_feedback(self, feedback: Feedback) -> None:
         from rich.text import Text
 
+        from quiz.citations import CLIP_LIMIT
+
         g = feedback.grade
         verdict = g.verdict.value
         line = Text(verdict_text(verdict, g.expected, g.note, g.diff, feedback.response.text),
@@ -126,21 +130,23 @@ class PromptFrontend:
             answer = Text("Answer: ")
             answer.append(answer_text(feedback.view), style="bold")
             self.console.print(answer)
+        # A long quote is cut to about four lines around the answer (a 40-column terminal gets less).
+        limit = min(CLIP_LIMIT, max(120, 4 * (self.console.width - 4)))
         for ev in feedback.evidence:
+            text, highlights = clipped_quote(ev.quote, ev.highlights, limit)
+            quote = Text("“")
+            if self._plain_marks():
+                quote.append(one_line(marked_quote(text, highlights)))
+            else:
+                body = Text(one_line_keep(text))
+                for start, end in highlights:
+                    body.stylize("bold underline", start, end)
+                quote.append_text(body)
+            quote.append("”")
             if ev.found:
                 head = Text(evidence_location(ev), style="cyan")
-                quote = Text("“")
-                if self._plain_marks():
-                    quote.append(one_line(marked_quote(ev.quote, ev.highlights)))
-                else:
-                    body = Text(one_line_keep(ev.quote))
-                    for start, end in ev.highlights:
-                        body.stylize("bold underline", start, end)
-                    quote.append_text(body)
-                quote.append("”")
-            else:
-                head = Text(f"⚠ {ev.message}:", style="yellow")
-                quote = Text(f"“{one_line(ev.quote)}”")
+            else:  # the deck's own quote, with the answer marked as in plain mode
+                head = Text(f"⚠ {flag_text(ev.message)}:", style="yellow")
             self._print_evidence(head, quote, "  " if ev.found else " ")
 
     def _print_evidence(self, head: "Text", quote: "Text", gap: str) -> None:
