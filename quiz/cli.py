@@ -677,7 +677,7 @@ def history(
 
 def main() -> None:
     try:
-        app()
+        app(prog_name="quiz")  # also under `python -m quiz`, so usage lines match the docs
     except KeyboardInterrupt:
         typer.echo("Interrupted.", err=True)
         raise SystemExit(130)

@@ -33,3 +33,9 @@ def test_python_dash_m_quiz_works():
     out = subprocess.run([sys.executable, "-m", "quiz", "--help"], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert "Usage" in out.stdout
+
+
+def test_cli_reference_is_up_to_date():
+    out = subprocess.run([sys.executable, str(ROOT / "tools" / "cli_reference.py"), "--check"],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr

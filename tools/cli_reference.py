@@ -1,0 +1,53 @@
+"""Write docs/cli.md, the CLI reference, from the commands' own --help (as sqlite-utils does with cog).
+
+    python tools/cli_reference.py          # rewrite docs/cli.md
+    python tools/cli_reference.py --check  # exit 1 if docs/cli.md is out of date (tests run this)
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+REFERENCE = ROOT / "docs" / "cli.md"
+
+
+def help_text(*command: str) -> str:
+    env = dict(os.environ, COLUMNS="100", NO_COLOR="1", TERM="dumb")
+    out = subprocess.run([sys.executable, "-m", "quiz", *command, "--help"], capture_output=True, text=True,
+                         env=env, cwd=ROOT, check=True)
+    return out.stdout.rstrip() + "\n"
+
+
+def commands() -> list[str]:
+    lines = help_text().splitlines()
+    start = lines.index("Commands:") + 1
+    return [line.split()[0] for line in lines[start:] if line.startswith("  ") and line.split()]
+
+
+def render() -> str:
+    parts = ["# quiz command reference\n",
+             "Generated from each command's `--help` by `python tools/cli_reference.py`; "
+             "a test fails when it is out of date.\n",
+             "```\n$ quiz --help\n" + help_text() + "```\n"]
+    for name in commands():
+        parts.append(f"## quiz {name}\n\n```\n$ quiz {name} --help\n" + help_text(name) + "```\n")
+    return "\n".join(parts)
+
+
+def main() -> int:
+    text = render()
+    if "--check" in sys.argv[1:]:
+        if not REFERENCE.exists() or REFERENCE.read_text(encoding="utf-8") != text:
+            print(f"{REFERENCE.relative_to(ROOT)} is out of date: run python tools/cli_reference.py", file=sys.stderr)
+            return 1
+        return 0
+    REFERENCE.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
