@@ -35,7 +35,6 @@ import json
 import os
 import platform
 import re
-import resource
 import shutil
 import sqlite3
 import statistics
@@ -160,7 +159,7 @@ def first_card(env: dict[str, str], runs: int) -> list[Row]:
     return [Row("first card on screen (quiz study decks/iss.yaml)", ms(median), "",
                 f"{median * 1000 / data['bare_python_ms']:.1f}x python in a pty", "<= 250 ms",
                 verdict(median, None, 0.250),
-                [f"first run {data['question_ms'][0]:.0f} ms (creates the database)",
+                [f"first run {data['question_ms'][0]:.0f} ms (creates the database, compiles bytecode)",
                  f"input prompt ready {statistics.median(data['prompt_ms'][1:]):.0f} ms"])]
 
 
