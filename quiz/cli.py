@@ -318,14 +318,15 @@ def study(
     # longer walks every card's objects (tens of ms on 10,000 cards, felt as a stall between cards).
     import gc
 
-    gc.freeze()
     store = open_store(db, profile)
+    gc.freeze()
     try:
         summary = Session(loaded, store, clock, frontend, options).run()
     except QuizError as error:
         raise fail(error)
     finally:
         store.close()
+        gc.unfreeze()  # an in-process caller (a test) gets its collector back as it was
     if summary.interrupted:
         raise typer.Exit(130)
 
