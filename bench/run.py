@@ -1,6 +1,6 @@
 """Run every benchmark in bench/ and print one table: measure, median, ratio, target, verdict.
 
-    python bench/run.py [--runs N] [--quick] [--json FILE]
+    python bench/run.py [--runs N] [--quick] [--only STEP ...] [--json FILE]
 
 Rows (targets from the performance brief):
   startup      `quiz --help` and `quiz check decks/iss.yaml`, as ratios to `python -c pass` measured in the
@@ -375,23 +375,32 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true",
                         help="smaller history for latency/memory, skip grading/export and Anki parity")
     parser.add_argument("--json", type=Path, help="also write the rows and machine notes to this file")
+    parser.add_argument("--only", action="append", metavar="STEP",
+                        help="run only this step (repeatable): startup, first-card, latency, check-scale, deck-load, "
+                             "study, info")
     args = parser.parse_args()
     started = datetime.now(timezone.utc)
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as folder:
         env = child_env(Path(folder) / "pycache")
         rows: list[Row] = []
-        steps = [
-            ("startup", lambda: startup(env, args.runs)),
-            ("first card", lambda: first_card(env, max(3, args.runs // 2))),
-            ("latency", lambda: latency(env, args.quick)),
-            ("check scale", lambda: check_scale(env, 3)),
-            ("deck load", lambda: deck_load(env, 5)),
-            ("study at scale (latency, memory)", lambda: study_at_scale(env, args.quick)),
-        ]
-        if not args.quick:
-            steps.append(("grading, exports, Anki parity", lambda: info(env)))
-        for name, step in steps:
+        steps = {
+            "startup": lambda: startup(env, args.runs),
+            "first-card": lambda: first_card(env, max(3, args.runs // 2)),
+            "latency": lambda: latency(env, args.quick),
+            "check-scale": lambda: check_scale(env, 3),
+            "deck-load": lambda: deck_load(env, 5),
+            "study": lambda: study_at_scale(env, args.quick),
+            "info": lambda: info(env),
+        }
+        if args.quick:
+            del steps["info"]
+        if args.only:
+            unknown = set(args.only) - set(steps)
+            if unknown:
+                parser.error(f"unknown --only {', '.join(sorted(unknown))}; choose from {', '.join(steps)}")
+            steps = {name: step for name, step in steps.items() if name in args.only}
+        for name, step in steps.items():
             t0 = time.perf_counter()
             print(f"running {name} ...", file=sys.stderr, flush=True)
             rows += step()
@@ -402,7 +411,7 @@ def main() -> None:
         f"before {load_before[0]:.1f} / {load_before[1]:.1f} / {load_before[2]:.1f}, "
         f"after {load_after[0]:.1f} / {load_after[1]:.1f} / {load_after[2]:.1f} (1/5/15 min)",
         f"command: {Path(PY).name} bench/run.py" + (f" --runs {args.runs}" if args.runs != 15 else "")
-        + (" --quick" if args.quick else ""),
+        + (" --quick" if args.quick else "") + "".join(f" --only {name}" for name in args.only or ()),
     ]
     print(table(rows))
     print()
