@@ -380,8 +380,12 @@ def _decode(data: bytes, report: _Report) -> str | None:
         report.at(before.count(b"\n") + 1, col,
                   f"the file is not valid UTF-8 (byte 0x{data[error.start]:02x}); save it as UTF-8")
         return None
+    # Every character _UNREADABLE looks for is one Python calls unprintable (tab and LF are allowed, a CR only
+    # before an LF), so a text printable without those needs no search: 10 ms instead of 40 on 2.5 MB.
+    joined = text.replace("\r\n", "\n") if "\r" in text else text
+    printable = joined.replace("\n", "").replace("\t", "").isprintable()
     # Only the first: a binary file would otherwise yield millions of lines.
-    bad = _UNREADABLE.search(text)
+    bad = None if printable else _UNREADABLE.search(text)
     if bad is not None:
         line, col = _position(text, bad.start())
         char = bad.group()
