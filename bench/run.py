@@ -403,7 +403,10 @@ def main() -> None:
         for name, step in steps.items():
             t0 = time.perf_counter()
             print(f"running {name} ...", file=sys.stderr, flush=True)
-            rows += step()
+            try:
+                rows += step()
+            except Exception as error:  # one broken benchmark must not hide the others' numbers
+                rows.append(Row(name, "error", verdict="n/a", notes=[f"{type(error).__name__}: {error}"]))
             print(f"  {name}: {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
     load_after = os.getloadavg()
     notes = machine() + [
