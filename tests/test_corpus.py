@@ -234,14 +234,21 @@ BATCHED = [n for n in COMMITTED if n not in CITATION_FAILS]
 STUDY_INPUT = "2024\n\n"  # one answer, Enter for the suggested rating, then end of input
 
 
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> CorpusResults:
-    base = tmp_path_factory.mktemp("corpus")
+def copy_corpus(base: Path) -> Path:
+    """The corpus copied under `base`, with the parts git cannot hold: the secret FIFO outside the sources
+    folder, a symlink in the sources folder pointing at it, and a FIFO inside the sources folder."""
     root = base / "corpus"
     shutil.copytree(CORPUS, root, symlinks=True)
     os.mkfifo(root / "secret.txt")
     os.symlink("../secret.txt", root / "sources" / "escape.txt")
     os.mkfifo(root / "sources" / "pipe.txt")
+    return root
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> CorpusResults:
+    base = tmp_path_factory.mktemp("corpus")
+    root = copy_corpus(base)
     bad = root / "bad"
     for name, generated in GENERATED.items():
         generated.make(bad, name)  # type: ignore[operator]
@@ -385,3 +392,39 @@ def test_no_command_created_changed_or_removed_a_file(corpus: CorpusResults) -> 
 def test_study_created_a_database_only_for_valid_decks(corpus: CorpusResults) -> None:
     created = sorted(p.name for p in corpus.dbs.iterdir()) if corpus.dbs.exists() else []
     assert created == sorted(CITATION_FAILS)
+
+
+def before_names(snap: dict[str, tuple], folder: str) -> list[str]:
+    return [k.split("/", 1)[1] for k in snap if k.startswith(folder + "/") and "/" not in k.split("/", 1)[1]]
+
+
+def test_check_fix_writes_only_the_deck_it_fixes(corpus: CorpusResults, tmp_path: Path) -> None:
+    """`--fix` on every valid corpus deck (each with a failing citation) and on one near-miss deck it can fix:
+    the near-miss deck is rewritten (and then checks clean); nothing else anywhere is created or changed,
+    and neither FIFO is opened."""
+    root = copy_corpus(tmp_path)
+    bad = root / "bad"
+    near = bad / "near_miss.yaml"
+    near.write_text(_deck_text("    question: After which year?\n    answer: \"2024\"\n    cite:\n"
+                               "      - source: station.txt\n"
+                               "        quote: stop operating on the Internatonal Space Station after 2024\n"),
+                    encoding="utf-8")
+    watches = [FifoWatch(root / name) for name in WATCHED]
+    before = snapshot(root)
+    env = dict(corpus.env, QUIZ_DB=str(tmp_path / "db" / "quiz.db"))
+    names = sorted(n for n in CITATION_FAILS if n in COMMITTED and n not in XFAIL) + ["near_miss"]
+    try:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            runs = dict(zip(names, pool.map(lambda n: _run(["check", "--fix", f"{n}.yaml"], bad, env, ""), names)))
+    finally:
+        opened = [str(w.path.relative_to(root)) for w in watches if w.stop()]
+    assert opened == []
+    for name, run in runs.items():
+        _no_crash(f"check --fix {name}", run)
+    assert runs["near_miss"].returncode == 0, runs["near_miss"].text
+    after = snapshot(root)
+    changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+    assert changed == ["bad", "bad/near_miss.yaml"]  # the deck, and its folder's time (replaced by rename)
+    assert sorted(os.listdir(bad)) == sorted(before_names(before, "bad"))
+    assert 'quote: "stop operating on the International Space Station after 2024"\n' in near.read_text()
+    assert not (tmp_path / "db").exists()
