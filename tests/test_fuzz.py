@@ -6,7 +6,7 @@ quote locator. Hypothesis picks random seeds each run and prints the failing exa
   every problem has a valid 1-based line:col in the file and a one-line message; nothing else escapes.
 * Grader: `normalize` and `grade` never raise on any text; `normalize` is idempotent; typing the expected
   answer (or any accepted one) is always correct.
-* Locator: for any text and any quote, a located span points at the text: exact matches are the quote
+* Locator: for any text and any quote, a located span (and a missing quote's closest passage) points at the text: exact matches are the quote
   itself, normalized ones normalize to the normalized quote (piece by piece for an ellipsis quote), and
   line:col agree with the start offset. A quote cut from the text and then changed only in ways matching
   ignores (case, curly quotes, dashes, whitespace) is always found.
@@ -263,11 +263,17 @@ def _assert_points_at_text(text: str, quote: str, loc) -> None:
 @given(text=source_texts, quote=st.one_of(st.text(max_size=30), source_texts))
 def test_any_located_quote_points_at_its_text(workdir: Path, text: str, quote: str) -> None:
     assume(not text.startswith("\ufeff"))  # a leading BOM is not part of the text
-    loc = locate_quote(_sources(workdir, text), "s.txt", quote, explain=False)
-    event(f"status {loc.status}")
+    loc = locate_quote(_sources(workdir, text), "s.txt", quote, explain=True)
+    event(f"status {loc.status}" + (" with a closest passage" if loc.closest else ""))
     assert loc.status in ("exact", "normalized", "missing")
     if loc.ok:
         _assert_points_at_text(text, quote, loc)
+    elif loc.closest is not None:  # the explanation of a miss also points at the text
+        c = loc.closest
+        assert 0 <= c.start <= c.end <= len(text)
+        assert c.text == text[c.start:c.end]
+        assert (c.line, c.col) == _line_col(text, c.start)
+        assert 0 <= c.score <= 100
 
 
 @fuzz(300)
