@@ -184,15 +184,23 @@ def day_start_hour() -> int:
 
 def open_store(db: Optional[Path], profile: Optional[str]):
     """Open the history store: `--db`, else `QUIZ_DB`, else the user data folder; `--profile`, else
-    `QUIZ_PROFILE`, else `default`. A StoreError becomes a message and exit 2."""
+    `QUIZ_PROFILE`, else `default`. `QUIZ_BUSY_TIMEOUT` (seconds, default 10) is how long to wait for
+    another process that holds the file's write lock. A StoreError becomes a message and exit 2."""
     import os
 
     from quiz.store import Store, default_db_path
 
     path = db if db is not None else default_db_path()
     name = profile or os.environ.get("QUIZ_PROFILE") or "default"
+    raw_wait = os.environ.get("QUIZ_BUSY_TIMEOUT", "").strip()
     try:
-        return Store(path, name)
+        wait = float(raw_wait) if raw_wait else 10.0
+    except ValueError:
+        wait = -1.0
+    if not 0 <= wait <= 3600:
+        raise fail(UsageError(f"QUIZ_BUSY_TIMEOUT={raw_wait!r} must be a number of seconds from 0 to 3600"))
+    try:
+        return Store(path, name, busy_timeout=wait)
     except QuizError as error:  # StoreError (unusable file), UsageError (bad profile name)
         raise fail(error)
 
@@ -676,7 +684,46 @@ def history(
         typer.echo(f"Wrote {count} answer{'s' if count != 1 else ''} to {out}", err=True)
 
 
+# What a terminal without these characters shows instead (an ASCII or Latin-1 locale, say).
+_LOOKALIKES = {
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"',
+    "\u00ab": "*", "\u00bb": "*", "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u00b7": "-",
+    "\u2026": "...", "\u2192": "->", "\u26a0": "!", "\u2500": "-", "\u2502": "|", "\u2514": "+",
+}
+
+
+def _lookalike(error: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: a character the output encoding lacks becomes its ASCII look-alike, its
+    accent-free letter, or '?' — never a UnicodeEncodeError in the middle of a session."""
+    import unicodedata
+
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    out = []
+    for char in error.object[error.start:error.end]:
+        plain = _LOOKALIKES.get(char)
+        if plain is None:
+            plain = unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode() or "?"
+        out.append(plain)
+    return "".join(out), error.end
+
+
+def _safe_standard_streams() -> None:
+    """A closed stdin reads as end of input, and a terminal that can't show a curly quote gets a
+    look-alike rather than a UnicodeEncodeError: neither may crash a session or lose an answer."""
+    import codecs
+    import os
+
+    if sys.stdin is None:  # file descriptor 0 closed
+        sys.stdin = open(os.devnull, encoding="utf-8")
+    codecs.register_error("quiz-lookalike", _lookalike)
+    for stream, errors in ((sys.stdin, "replace"), (sys.stdout, "quiz-lookalike"), (sys.stderr, "quiz-lookalike")):
+        if stream is not None and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors=errors)
+
+
 def main() -> None:
+    _safe_standard_streams()
     try:
         app(prog_name="quiz")  # also under `python -m quiz`, so usage lines match the docs
     except KeyboardInterrupt:

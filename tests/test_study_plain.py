@@ -279,3 +279,11 @@ def test_a_100000_character_quote_not_found_is_flagged_on_one_clipped_line(tmp_p
     assert len(flag) == 1
     assert flag[0].startswith("  ⚠ citation not found in a.txt: “…") and flag[0].endswith("…”")
     assert " after «2024» the station " in flag[0] and len(flag[0]) < 360
+
+
+def test_a_bad_busy_timeout_is_a_usage_error(tmp_path, deck, monkeypatch):
+    monkeypatch.setenv("QUIZ_BUSY_TIMEOUT", "soon")
+    bad = study(tmp_path, [str(deck)], "")
+    assert (bad.returncode, bad.stderr) == (2, "Error: QUIZ_BUSY_TIMEOUT='soon' must be a number of seconds from 0 "
+                                               "to 3600\n")
+    assert not (tmp_path / "quiz.db").exists()
