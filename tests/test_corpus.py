@@ -430,3 +430,25 @@ def test_check_fix_writes_only_the_deck_it_fixes(corpus: CorpusResults, tmp_path
     assert sorted(os.listdir(bad)) == sorted(before_names(before, "bad"))
     assert 'quote: "stop operating on the International Space Station after 2024"\n' in near.read_text()
     assert not (tmp_path / "db").exists()
+
+
+def test_checking_a_folder_with_a_symlink_loop_and_a_fifo_deck(corpus: CorpusResults, tmp_path: Path) -> None:
+    """`quiz check FOLDER` walks the folder: a symlink loop ends, a FIFO named *.yaml is skipped unopened."""
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    shutil.copy(CORPUS / "bad" / "empty_file.yaml", decks)
+    os.symlink(".", decks / "loop")
+    os.symlink("../decks", decks / "up")
+    os.mkfifo(decks / "pipe.yaml")
+    watch = FifoWatch(decks / "pipe.yaml")
+    try:
+        run = _run(["check", "decks"], tmp_path, dict(corpus.env, QUIZ_DB=str(tmp_path / "db" / "quiz.db")), "")
+    finally:
+        opened = watch.stop()
+    assert not opened
+    _no_crash("check", run)
+    assert (run.returncode, run.stdout, run.stderr) == (
+        2,
+        "decks/empty_file.yaml: invalid deck (1 problem, listed on stderr)\n",
+        "decks/empty_file.yaml:1:1: the deck is empty; it needs a 'title' and a list of 'cards'\n",
+    )
