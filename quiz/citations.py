@@ -798,13 +798,34 @@ def clip(text: str, limit: int = CLIP_LIMIT, focus: tuple[int, int] | None = Non
     return (CLIP_MARK if a else "") + flat[a:b] + (CLIP_MARK if b < len(flat) else "")
 
 
+_MAX_DIFF_WORDS = 2_000
+
+
 def word_diff(old: str, new: str) -> str:
     """A word diff in `git diff --word-diff=plain` notation: [-removed-]{+added+} (words split on space)."""
     a, b = old.split(), new.split()
     # Compare words normalized so that a curly/straight quote difference alone doesn't show as a change.
-    sm = difflib.SequenceMatcher(None, [normalize(w) for w in a], [normalize(w) for w in b], autojunk=False)
+    na, nb = [normalize(w) for w in a], [normalize(w) for w in b]
+    # The words both share at the start and the end are equal whatever the matcher would find; what is left
+    # goes to difflib, whose cost grows with the product of the lengths (minutes for two 20,000-word
+    # passages): above _MAX_DIFF_WORDS^2 the middle is shown as one change.
+    head = 0
+    while head < min(len(na), len(nb)) and na[head] == nb[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(na), len(nb)) - head and na[-1 - tail] == nb[-1 - tail]:
+        tail += 1
+    mid_a, mid_b = na[head : len(na) - tail], nb[head : len(nb) - tail]
+    if len(mid_a) * len(mid_b) <= _MAX_DIFF_WORDS**2:
+        sm = difflib.SequenceMatcher(None, mid_a, mid_b, autojunk=False)
+        middle = [(op, i1 + head, i2 + head, j1 + head, j2 + head) for op, i1, i2, j1, j2 in sm.get_opcodes()]
+    else:
+        middle = [("replace", head, len(na) - tail, head, len(nb) - tail)]
+    opcodes = ([("equal", 0, head, 0, head)] if head else []) + middle
+    if tail:
+        opcodes.append(("equal", len(na) - tail, len(na), len(nb) - tail, len(nb)))
     out: list[str] = []
-    for op, i1, i2, j1, j2 in sm.get_opcodes():
+    for op, i1, i2, j1, j2 in opcodes:
         if op == "equal":
             out.extend(b[j1:j2])
             continue
@@ -817,13 +838,67 @@ def word_diff(old: str, new: str) -> str:
     return " ".join(out)
 
 
-# Bound on the sliding-window search per missing quote (words in the source x characters in the quote,
-# about the characters it would compare); beyond it, rapidfuzz's partial alignment picks the region.
-_MAX_WINDOW_CHARS = 4_000_000
+# The closest-passage search does a bounded amount of work whatever the quote and source sizes (a deck may
+# be 5 MB, a source 20 MB). rapidfuzz's ratio costs about len(a) * len(b) / 64 machine words (~1.4 ns
+# each here), so work is counted in "cells", len(a) * len(b): _MAX_CELLS is about half a second of it.
+# Below the budget every word-aligned window of the source is scored (the best quality); above it,
+# distinctive word n-grams of the quote ("seeds") are looked up in the source with str.find (C speed) and
+# vote for where the quote would start, and only windows around the best few such places are scored.
+_MAX_CELLS = 20_000_000_000
+_MAX_WINDOWS = 1_000_000  # slicing out each window costs ~0.1-0.3 us even for a tiny quote
+_CHUNK = 20_000  # windows held in memory at once
+_SEEDS = 24  # n-grams of each size looked up (spread over the quote)
+_SEED_HITS = 1000  # occurrences counted per seed; a seed found more often than this is not distinctive
+_REGIONS = 3  # places scored in detail
+
+
+def _seed_starts(hay: str, starts: list[int], q: str, regions: int) -> list[int]:
+    """Up to `regions` source word indexes where `q` most plausibly starts (best first), from word
+    n-gram seeds: each occurrence in `hay` of an n-gram at quote word j votes for a start at (its word
+    index - j), weighted by 1/occurrences so common phrases count for little. Trigrams first; bigrams and
+    then single words only if no trigram gives a vote (a change in every third word). At most
+    _SEEDS x _SEED_HITS votes per size."""
+    qw = q.split(" ")
+    nwords = len(qw)
+    tol = max(2, min(nwords // 8, 50))  # dropped/added words shift the start: nearby votes add up
+    for size in (3, 2, 1):
+        if nwords < size:
+            continue
+        grams = [" ".join(qw[j : j + size]) for j in range(nwords - size + 1)]
+        # the longest n-gram of each stretch of the quote: long words are the rare ones
+        step = len(grams) / min(_SEEDS, len(grams))
+        picks = {max(range(int(k * step), max(int(k * step) + 1, int((k + 1) * step))), key=lambda j: len(grams[j]))
+                 for k in range(min(_SEEDS, len(grams)))}
+        votes: dict[int, float] = {}
+        for j in sorted(picks):
+            gram = grams[j]
+            found: list[int] = []
+            p = hay.find(gram)
+            while p >= 0 and len(found) <= _SEED_HITS:
+                found.append(p)
+                p = hay.find(gram, p + 1)
+            if not found or len(found) > _SEED_HITS:
+                continue
+            weight = 1.0 / len(found)
+            for p in found:
+                d = bisect_right(starts, p) - 1 - j
+                votes[d] = votes.get(d, 0.0) + weight
+        if not votes:
+            continue
+        clustered = {d: sum(votes.get(e, 0.0) for e in range(d - tol, d + tol + 1)) for d in votes}
+        best: list[int] = []
+        for d in sorted(clustered, key=lambda d: (-clustered[d], d)):
+            if all(abs(d - b) > max(tol, nwords // 2) for b in best):
+                best.append(d)
+                if len(best) == regions:
+                    break
+        return best
+    return []
 
 
 def closest_passage(src: SourceText, quote: str) -> Closest | None:
-    """The passage of `src` most similar to `quote` (rapidfuzz ratio on normalized text)."""
+    """The passage of `src` most similar to `quote` (rapidfuzz ratio on normalized text), found with a
+    bounded amount of work (see _MAX_CELLS)."""
     from rapidfuzz import fuzz, process
 
     pieces = split_ellipsis(quote)
@@ -837,47 +912,60 @@ def closest_passage(src: SourceText, quote: str) -> Closest | None:
     if not q or not hay:
         return None
     # Candidate windows start at a word start and span about as many words as the quote. Stage 1 scores
-    # windows of exactly the quote's word count everywhere; stage 2 varies start and length around the
-    # three best, so a dropped or added word still finds its passage.
+    # windows of exactly the quote's word count (everywhere, or where the seeds point); stage 2 varies
+    # start and length around the best three, so a dropped or added word still finds its passage.
     starts, ends = src.words()
     n = len(starts)
     if not n:
         return None
     nwords = max(1, len(q.split()))
     spread = min(max(1, nwords // 4), 6)
-    if n * len(q) > _MAX_WINDOW_CHARS:
-        # A long quote or a long source: let rapidfuzz's partial alignment find the region (in C),
-        # then widen it to word boundaries; sliding word windows would cost too much memory and time.
-        al = fuzz.partial_ratio_alignment(q, hay)
-        if al is None:
-            return None
-        i = max(0, bisect_right(starts, al.dest_start) - 1)
-        j = max(i, bisect_right(starts, max(al.dest_end - 1, 0)) - 1)
-        windows = [(starts[i], ends[j])]
+    k = min(nwords, n)
+    window_chars = min(len(q), len(hay))  # about the length of a window
+    cell = len(q) * window_chars  # the work of scoring one window
+    regions = max(1, min(_REGIONS, _MAX_CELLS // cell))
+    if n <= _MAX_WINDOWS and n * cell <= _MAX_CELLS:
+        firsts: Sequence[int] = range(0, n - k + 1)
     else:
-        k = min(nwords, n)
-        firsts = range(0, n - k + 1)
-        stage1 = process.extract(
-            q, [hay[starts[i] : ends[i + k - 1]] for i in firsts], scorer=fuzz.ratio, limit=3
-        )
-        cands: set[tuple[int, int]] = set()
-        for _, _, idx in stage1:
-            i0 = firsts[idx]
-            for i in range(max(0, i0 - spread), min(n, i0 + spread + 1)):
-                for kk in range(max(1, nwords - spread), nwords + spread + 1):
-                    # a window running past the end stops at the last word (a quote longer than the
-                    # whole file still gets the file's tail as its candidate)
-                    cands.add((starts[i], ends[min(i + kk, n) - 1]))
-        windows = sorted(cands)
-    if not windows:
-        return None
-    best = process.extractOne(q, [hay[a:b] for a, b in windows], scorer=fuzz.ratio)
-    a, b = windows[best[2]]
-    score = best[1]
+        firsts = sorted({min(max(0, d), n - k) for d in _seed_starts(hay, starts, q, regions)})
+        if not firsts:  # no n-gram of the quote is both in the source and rare in it: sample evenly
+            firsts = range(0, n - k + 1, max(1, (n - k + 1) // max(1, min(_SEED_HITS, _MAX_CELLS // cell))))
+    # Stage 1, in chunks so that memory stays bounded too: the best `regions` windows.
+    stage1: list[tuple[float, int]] = []
+    for c0 in range(0, len(firsts), _CHUNK):
+        chunk = firsts[c0 : c0 + _CHUNK]
+        windows1 = [hay[starts[i] : ends[i + k - 1]] for i in chunk]
+        stage1 += [(score, chunk[idx]) for _, score, idx in process.extract(q, windows1, scorer=fuzz.ratio,
+                                                                             limit=regions)]
+    stage1.sort(key=lambda t: (-t[0], t[1]))
+    tops = [i for _, i in stage1[:regions]]
+    scored = {(starts[i], ends[i + k - 1]): score for score, i in stage1[:regions]}
+    # Stage 2 tries up to (2 * spread + 1)^2 windows per region; a long quote gets fewer (coarser steps),
+    # down to none (the stage-1 window alone).
+    per_region = max(1, _MAX_CELLS // (2 * cell * len(tops)))
+    step = 1
+    while (2 * spread // step + 1) ** 2 > per_region and step <= spread:
+        step += 1
+    cands: set[tuple[int, int]] = set()
+    for i0 in tops:
+        cands.add((starts[i0], ends[i0 + k - 1]))
+        if step > spread:
+            continue
+        for i in range(max(0, i0 - spread), min(n, i0 + spread + 1), step):
+            for kk in range(max(1, nwords - spread), nwords + spread + 1, step):
+                # a window running past the end stops at the last word (a quote longer than the
+                # whole file still gets the file's tail as its candidate)
+                cands.add((starts[i], ends[min(i + kk, n) - 1]))
+    windows = sorted(cands - scored.keys())
+    if windows:
+        for _, score, idx in process.extract(q, [hay[a:b] for a, b in windows], scorer=fuzz.ratio, limit=1):
+            scored[windows[idx]] = score
+    # the best score; among equals the earliest window (as extractOne over sorted windows picks)
+    (a, b), score = min(scored.items(), key=lambda item: (-item[1], item[0]))
     # Word windows keep punctuation glued to words ("said,"), which the quote may leave out: try
     # trimming up to three non-alphanumeric characters at either edge.
     best_a, best_b = a, b
-    for da in range(4):
+    for da in range(4 if cell * 16 <= _MAX_CELLS else 0):
         if da and (a + da >= b or hay[a + da - 1].isalnum()):
             break
         for db in range(4):

@@ -588,3 +588,41 @@ def test_a_quote_of_only_an_ellipsis_fails_the_check_with_a_clear_message(projec
         "decks/m.yaml:4:5: warning: card c1: answer '2024' is not in any of its quotes; cite a passage that "
         "contains it",
     ]
+
+
+# ------------------------------------------------------- bounded closest-passage search (B13)
+
+
+def test_a_long_missing_quote_against_a_large_source_is_explained_quickly(tmp_path: Path) -> None:
+    """B13: the closest-passage search was quadratic in quote x source (minutes for this deck, scaled down
+    from the 2 MB / 100,000-character report); now its work is bounded. A 4 KB near miss in the same
+    file still finds its passage, with the changed word in the diff."""
+    rng = __import__("random").Random(1)
+    vocab = "station orbit roscosmos moscow crew module launch year after partners obligations the of and to in"
+    words = vocab.split()
+    lines = [" ".join(rng.choice(words) for _ in range(15)) + ".\n" for _ in range(5500)]  # ~0.5 MB
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "big.txt").write_text("".join(lines), encoding="utf-8")
+    unrelated = " ".join(rng.choice(words) for _ in range(6000))[:30000].strip()
+    passage = "".join(lines[3000:3040]).replace("\n", " ").strip()
+    near = passage.replace(" the ", " thee ", 1)
+    assert near != passage
+    (tmp_path / "d.yaml").write_text(
+        "id: big\ntitle: Big\nsources: src\ncards:\n  - id: c1\n    question: Q?\n    answer: orbit\n    cite:\n"
+        f"      - source: big.txt\n        quote: {unrelated}\n"
+        f"      - source: big.txt\n        quote: {near}\n",
+        encoding="utf-8",
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR",)} | {"NO_COLOR": "1"}
+    done = subprocess.run([sys.executable, "-m", "quiz", "check", "d.yaml"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stderr) == (1, "")
+    lines_out = done.stdout.splitlines()
+    assert lines_out[0] == "d.yaml: 2 citations — 2 missing · 1 card supported · all 1 source cited"
+    assert lines_out[1] == "d.yaml:10:16: card c1: quote not found in big.txt"
+    assert lines_out[2].startswith("  quote:   ") and lines_out[2].endswith("…") and len(lines_out[2]) <= 320
+    assert re.fullmatch(r"  (closest: big\.txt:\d+:\d+ \(score \d+\): .*…|closest: nothing close in big\.txt.*)",
+                        lines_out[3])
+    assert lines_out[5] == "d.yaml:12:16: card c1: quote not found in big.txt"
+    assert re.fullmatch(r"  closest: big\.txt:3001:1 \(score (99|100)\): .*", lines_out[7]), lines_out[7]
+    assert "[-thee-]{+the+}" in lines_out[8]
