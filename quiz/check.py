@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from quiz.citations import Location, Sources, clip, explain_missing, fold, locate, split_ellipsis
+from quiz.citations import Location, Sources, clip, explain_missing, fold, locate, printable, split_ellipsis
 from quiz.deck import Card, CardType, Citation, Deck, load_deck
 from quiz.errors import DeckError, Problem, UsageError
 
@@ -457,13 +457,21 @@ def _at(d: DeckReport, r: CitationResult) -> str:
 
 
 def render_text(report: Report, console: Any, *, verbose: bool = False) -> None:
-    """Print the human report on a rich Console (markup off: quotes may contain [brackets])."""
-    from rich.text import Text
+    """Print the human report on a rich Console (markup off: quotes may contain [brackets]).
+
+    Every text that comes from a file (source passages, quotes, file names, messages quoting them) goes
+    through `printable`, so a control character in a source shows as `\\x1b` instead of reaching the
+    terminal."""
+    from rich.text import Text as RichText
+
+    # Every line below is built with this `Text`: rich's, over the printable form of its string.
+    def Text(text: str = "", style: str = "") -> Any:  # noqa: N802
+        return RichText(printable(text), style=style)
 
     for d in report.decks:
         line = Text(summary_line(d))
         style = "red" if not d.valid or d.failures else ("yellow" if d.support else "green")
-        line.stylize(f"bold {style}", 0, len(str(d.path)) + 1)
+        line.stylize(f"bold {style}", 0, len(printable(str(d.path))) + 1)
         console.print(line)
         if not d.valid:
             continue
@@ -492,12 +500,12 @@ def render_text(report: Report, console: Any, *, verbose: bool = False) -> None:
                 continue
             head = Text(f"{_at(d, r)}: ")
             head.append(f"card {r.card.id}: ", style="bold")
-            head.append(loc.message, style="red")
+            head.append(printable(loc.message), style="red")
             console.print(head)
             if loc.status != "missing":
                 continue
             # One line each, however long or multi-line the quote and passage are (clipped with "…").
-            console.print(Text("  quote:   ") + Text(clip(r.citation.quote)))
+            console.print(Text("  quote:   ") + Text(clip(printable(r.citation.quote))))
             if loc.found_in or loc.reason == "no-text":
                 continue
             c = loc.closest
@@ -505,8 +513,9 @@ def render_text(report: Report, console: Any, *, verbose: bool = False) -> None:
                 best = f" (best score {c.score})" if c is not None else ""
                 console.print(Text(f"  closest: nothing close in {loc.source}{best}", style="dim"))
                 continue
-            console.print(Text(f"  closest: {loc.source}:{c.line}:{c.col} (score {c.score}): ") + Text(clip(c.text)))
-            diff = " ".join(c.diff.split())
+            passage = Text(clip(printable(c.text)))
+            console.print(Text(f"  closest: {loc.source}:{c.line}:{c.col} (score {c.score}): ") + passage)
+            diff = " ".join(printable(c.diff).split())
             change = [i for i in (diff.find("[-"), diff.find("{+")) if i >= 0]
             focus = (min(change), min(change) + 2) if change else None
             console.print(Text("  diff:    ") + _diff_text(clip(diff, focus=focus)))
@@ -514,7 +523,7 @@ def render_text(report: Report, console: Any, *, verbose: bool = False) -> None:
             card = s.card
             line = Text(f"{d.path}:{card.mark.line}:{card.mark.col}: ")
             line.append("error" if report.strict else "warning", style="bold red" if report.strict else "bold yellow")
-            line.append(f": {s.message}")
+            line.append(printable(f": {s.message}"))
             console.print(line)
         if verbose or d.uncited:
             shown = " · ".join(f"{name} {n}" for name, n in d.coverage.items() if n)

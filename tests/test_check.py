@@ -590,6 +590,28 @@ def test_a_quote_of_only_an_ellipsis_fails_the_check_with_a_clear_message(projec
     ]
 
 
+# ------------------------------------------------------------------ source text is shown printable (B14)
+
+
+def test_control_characters_in_a_source_are_escaped_in_the_report_and_kept_in_json(project: Path) -> None:
+    text = "Russia will leave the station after 2024.\x1b]0;window title\x07 The crew \x1b[2J\x1b[Hwill return home.\n"
+    own_sources(project, text, "Russia will leave the station after 2024. The crew will go home.")
+    code, out, err = run("decks/m.yaml")
+    assert (code, err) == (1, "")
+    assert out.splitlines()[1:5] == [
+        "decks/m.yaml:9:16: card c1: quote not found in s.txt",
+        "  quote:   Russia will leave the station after 2024. The crew will go home.",
+        "  closest: s.txt:1:1 (score 79): Russia will leave the station after 2024.\\x1b]0;window title\\x07 The "
+        "crew \\x1b[2J\\x1b[Hwill return home.",
+        "  diff:    Russia will leave the station after [-2024.-]{+2024.\\x1b]0;window title\\x07+} The crew "
+        "[-will go-]{+\\x1b[2J\\x1b[Hwill return+} home.",
+    ]
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", out), repr(out)
+    code, out, _ = run("--json", "decks/m.yaml")
+    closest = json.loads(out)["decks"][0]["citations"][0]["closest"]
+    assert closest["text"] == text.rstrip("\n") and "\x1b[2J" in closest["diff"]
+
+
 # ------------------------------------------------------- bounded closest-passage search (B13)
 
 

@@ -64,8 +64,6 @@ CITATION_FAILS = {
 XFAIL = {
     "syntax_unknown_escape": "poor message B15: 'found unknown escape character' names neither the escape nor "
                              "the fix",
-    "source_with_escape_sequences": "bug B14: escape sequences in a source file reach the terminal raw "
-                                    "(check's closest passage and diff, study's evidence)",
 }
 
 

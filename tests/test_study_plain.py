@@ -287,3 +287,22 @@ def test_a_bad_busy_timeout_is_a_usage_error(tmp_path, deck, monkeypatch):
     assert (bad.returncode, bad.stderr) == (2, "Error: QUIZ_BUSY_TIMEOUT='soon' must be a number of seconds from 0 "
                                                "to 3600\n")
     assert not (tmp_path / "quiz.db").exists()
+
+
+def test_control_characters_in_a_source_never_reach_the_terminal(tmp_path):
+    """B14: a found quote is the source's text; its ESC/BEL show as visible escapes, the answer still marked."""
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.txt").write_text(
+        "Russia will leave the station after 2024.\x1b]0;window title\x07 The crew \x1b[2J\x1b[Hwill return home.\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "esc.yaml").write_text(
+        "id: esc\ntitle: Esc\nsources: src\ncards:\n  - id: c1\n    question: When?\n    answer: after 2024\n"
+        "    cite:\n      - source: a.txt\n        quote: leave the station after 2024. ... will return home\n",
+        encoding="utf-8",
+    )
+    run = study(tmp_path, ["--plain", "esc.yaml"], "after 2024\n\n")
+    assert (run.returncode, run.stderr) == (0, ""), run.stderr
+    assert ("  a.txt:1  “leave the station «after 2024».\\x1b]0;window title\\x07 The crew \\x1b[2J\\x1b[Hwill "
+            "return home”") in run.stdout.splitlines()
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", run.stdout), repr(run.stdout)

@@ -4,6 +4,7 @@ DummyOutput, everything the front end prints captured from its rich console."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -214,3 +215,40 @@ def test_forty_columns_wrap_without_losing_words(tmp_path):
 def test_evidence_that_does_not_fit_goes_under_its_source(tmp_path):
     _, text, _, _ = study(tmp_path, make_deck(tmp_path, "typed"), "Borisov" + ENTER + ENTER + CTRL_D, width=30)
     assert "\n  a.txt:2\n    “«Yuri Borissov» replaced\n    Dmitri Rogozin”\n" in text
+
+
+ESCAPES = "Russia will leave the station after 2024.\x1b]0;window title\x07 The crew \x1b[2J\x1b[Hwill return home.\n"
+
+
+def escape_deck(tmp_path: Path) -> Deck:
+    """A source with terminal escape sequences inside a found (ellipsis) quote: the evidence is its text."""
+    (tmp_path / "src").mkdir(exist_ok=True)
+    (tmp_path / "src" / "a.txt").write_text(ESCAPES, encoding="utf-8")
+    card = Card(id="exit", type=CardType.TYPED, cite=c("leave the station after 2024. ... will return home"), mark=M,
+                question="When?", answer="after 2024")
+    return Deck(id="iss", title="ISS", path=tmp_path / "iss.yaml", sources=tmp_path / "src", cards=(card,))
+
+
+def test_control_characters_in_a_source_are_shown_escaped_in_the_evidence(tmp_path):
+    """B14: ESC/BEL from a source file never reach the terminal; the answer is still marked."""
+    _, text, _, _ = study(tmp_path, escape_deck(tmp_path), "after 2024" + ENTER + ENTER + CTRL_D, width=200)
+    assert ("  a.txt:1  “leave the station «after 2024».\\x1b]0;window title\\x07 The crew \\x1b[2J\\x1b[Hwill "
+            "return home”") in text.splitlines()
+    assert "\x1b" not in text and "\x07" not in text
+
+
+def test_control_characters_in_a_source_are_escaped_in_coloured_evidence_too(tmp_path):
+    """With colour the answer is styled by offsets: the escapes must not shift the highlight."""
+    out = io.StringIO()
+    console = Console(file=out, width=200, force_terminal=True, color_system="standard", highlight=False, emoji=False)
+    with Store(tmp_path / "quiz.db") as store, create_pipe_input() as inp:
+        inp.send_text("after 2024" + ENTER + ENTER + CTRL_D)
+        with create_app_session(input=inp, output=DummyOutput()):
+            Session([escape_deck(tmp_path)], store, Clock(), PromptFrontend(console), StudyOptions(tz=UTC)).run()
+    text = out.getvalue()
+    evidence = next(line for line in text.splitlines() if "a.txt:1" in line)
+    # rich's own styling is SGR (ESC [ ... m); nothing else of ESC, and no BEL
+    assert re.sub(r"\x1b\[[0-9;]*m", "", evidence) == (
+        "  a.txt:1  “leave the station after 2024.\\x1b]0;window title\\x07 The crew \\x1b[2J\\x1b[Hwill return home”")
+    assert "\x07" not in text
+    assert re.search(r"\x1b\[[0-9;]*m(after 2024)\x1b\[0m", evidence), evidence

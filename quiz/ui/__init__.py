@@ -77,8 +77,11 @@ def verdict_text(verdict: str, expected: str, note: str, diff: str, answer: str)
 
 
 def evidence_location(ev: "Evidence") -> str:
-    """`003_21e2480842a6230d.txt:11` (line known) or just the file name."""
-    return f"{ev.source}:{ev.line}" if ev.line else ev.source
+    """`003_21e2480842a6230d.txt:11` (line known) or just the file name (printable: a symlinked source
+    may resolve to a file whose name holds a control character)."""
+    from quiz.citations import printable
+
+    return printable(f"{ev.source}:{ev.line}" if ev.line else ev.source)
 
 
 def marked_quote(text: str, spans: Sequence[tuple[int, int]], left: str = "«", right: str = "»") -> str:
@@ -96,23 +99,43 @@ def clipped_quote(
 ) -> tuple[str, tuple[tuple[int, int], ...]]:
     """A quote longer than `limit` characters (default: quiz.citations.CLIP_LIMIT) cut around its first
     highlighted span, with "…" at each cut, and the spans moved to match (clipped at the cuts), so the
-    answer stays on screen however long the quote is."""
+    answer stays on screen however long the quote is. The result is printable (see `printable_quote`):
+    a quote found in a source is the source's text, which may hold control characters."""
     from quiz.citations import CLIP_LIMIT, CLIP_MARK, clip_window
 
     a, b = clip_window(text, limit or CLIP_LIMIT, spans[0] if spans else None)
     if (a, b) == (0, len(text)):
-        return text, tuple(spans)
+        return printable_quote(text, tuple(spans))
     lead = CLIP_MARK if a else ""
     shift = len(lead) - a
     moved = tuple((max(s, a) + shift, min(e, b) + shift) for s, e in spans if s < b and e > a)
-    return lead + text[a:b] + (CLIP_MARK if b < len(text) else ""), moved
+    return printable_quote(lead + text[a:b] + (CLIP_MARK if b < len(text) else ""), moved)
+
+
+def printable_quote(
+    text: str, spans: Sequence[tuple[int, int]]
+) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """`quiz.citations.printable(text)` (each control character as a four-character escape like `\\x1b`),
+    with the highlight spans moved to the same characters."""
+    from bisect import bisect_left
+
+    from quiz.citations import CONTROL_RE, printable
+
+    controls = [m.start() for m in CONTROL_RE.finditer(text)]
+    if not controls:
+        return text, tuple(spans)
+
+    def moved(i: int) -> int:  # every control character before `i` grew by three characters
+        return i + 3 * bisect_left(controls, i)
+
+    return printable(text), tuple((moved(s), moved(e)) for s, e in spans)
 
 
 def flag_text(message: str) -> str:
     """The ⚠ line's message on one line, clipped like a quote (it may quote a long source path)."""
-    from quiz.citations import clip
+    from quiz.citations import clip, printable
 
-    return clip(message, 200)
+    return clip(printable(message), 200)
 
 
 def one_line(text: str) -> str:
