@@ -450,3 +450,22 @@ def test_checking_a_folder_with_a_symlink_loop_and_a_fifo_deck(corpus: CorpusRes
         "decks/empty_file.yaml: invalid deck (1 problem, listed on stderr)\n",
         "decks/empty_file.yaml:1:1: the deck is empty; it needs a 'title' and a list of 'cards'\n",
     )
+
+
+def test_a_long_missing_quote_in_a_large_source_is_explained_without_hanging(corpus: CorpusResults,
+                                                                             tmp_path: Path) -> None:
+    """B13: a 100,000-character quote missing from a 2 MB source kept `quiz check` busy for minutes (its
+    closest-passage search grew with quote length x source length). The run must end within TIMEOUT."""
+    rng = random.Random(13)
+    words = "station orbit roscosmos moscow crew module launch year after partners obligations the of and".split()
+    (tmp_path / "src").mkdir()
+    lines = (" ".join(rng.choice(words) for _ in range(15)) + ".\n" for _ in range(22_000))
+    (tmp_path / "src" / "big.txt").write_text("".join(lines), encoding="utf-8")
+    quote = " ".join(rng.choice(words) for _ in range(20_000))[:100_000].strip()
+    (tmp_path / "big.yaml").write_text(
+        "id: big\ntitle: Big\nsources: src\ncards:\n  - id: c1\n    question: Which orbit?\n    answer: orbit\n"
+        f"    cite:\n      - source: big.txt\n        quote: {quote}\n", encoding="utf-8")
+    run = _run(["check", "big.yaml"], tmp_path, dict(corpus.env, QUIZ_DB=str(tmp_path / "db" / "quiz.db")), "")
+    _no_crash("check", run)
+    assert run.returncode == 1, run.text
+    assert "big.yaml:10:16: card c1: quote not found in big.txt\n" in run.stdout
