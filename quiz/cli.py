@@ -177,7 +177,7 @@ def day_start_hour() -> int:
     raw = os.environ.get("QUIZ_DAY_START", "").strip()
     if not raw:
         return 4
-    if not raw.isdigit() or not 0 <= int(raw) <= 23:
+    if not raw.isdecimal() or not 0 <= int(raw) <= 23:
         raise fail(UsageError(f"QUIZ_DAY_START={raw!r} must be an hour from 0 to 23"))
     return int(raw)
 

@@ -610,6 +610,12 @@ def _report_syntax_error(error: yaml.MarkedYAMLError, text: str, report: _Report
                                            f"line and runs into the next key; add the missing closing "
                                            f"{last_event.style}")
         return
+    if problem == "found unknown escape character" and mark is not None:
+        escape = text[mark.index:mark.index + 2]
+        if escape.startswith("\\"):
+            report.mark(mark, f"invalid YAML: '{escape}' is not an escape in double quotes; write '\\\\' for a "
+                              "backslash, or put the text in single quotes")
+            return
     line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     lines = text.splitlines()
     if mark is not None and 0 <= mark.line < len(lines):

@@ -962,7 +962,7 @@ def resolve_targets(deck: Deck, ids: Sequence[str]) -> list[Target]:
             if card.type is not CardType.CLOZE:
                 problems.append(f"{raw!r} ({name!r} is not a cloze card: name it {name!r})")
                 continue
-            if not gap_text.isdigit() or int(gap_text) not in card.items:
+            if not gap_text.isdecimal() or int(gap_text) not in card.items:
                 problems.append(f"{raw!r} (cloze card {name!r} has gaps 1 to {len(card.items)})")
                 continue
             gaps: tuple[int, ...] = (int(gap_text),)

@@ -61,10 +61,7 @@ CITATION_FAILS = {
 }
 
 # Cases whose expected output is the good message the code does not print yet (see /work/briefs/bugs.md).
-XFAIL = {
-    "syntax_unknown_escape": "poor message B15: 'found unknown escape character' names neither the escape nor "
-                             "the fix",
-}
+XFAIL: dict[str, str] = {}
 
 
 def _deck_text(card_body: str) -> str:

@@ -104,7 +104,7 @@ class PlainFrontend:
 
     @staticmethod
     def _pick(raw: str, options: Sequence[str]) -> str | None:
-        if raw.isdigit() and 1 <= int(raw) <= len(options):
+        if raw.isdecimal() and 1 <= int(raw) <= len(options):
             return options[int(raw) - 1]
         folded = raw.casefold()
         for option in options:
