@@ -11,7 +11,12 @@ quote locator. Hypothesis picks random seeds each run and prints the failing exa
   line:col agree with the start offset. A quote cut from the text and then changed only in ways matching
   ignores (case, curly quotes, dashes, whitespace) is always found.
 
-Example counts per run (see the settings below): loader 600, grader 300 + 300, locator 300 + 300.
+* Session: random keyboard lines (answers, ratings, commands, odd digits, 10,000-character lines, any
+  Unicode) fed to the real session and plain front end never crash it, and the store holds exactly the
+  answers the session confirmed.
+
+Example counts per run (see the settings below): loader 600, grader 300 + 300, locator 300 + 300,
+session 100; QUIZ_FUZZ_SCALE multiplies them.
 """
 
 from __future__ import annotations
