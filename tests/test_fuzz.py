@@ -6,11 +6,10 @@ quote locator. Hypothesis picks random seeds each run and prints the failing exa
   every problem has a valid 1-based line:col in the file and a one-line message; nothing else escapes.
 * Grader: `normalize` and `grade` never raise on any text; `normalize` is idempotent; typing the expected
   answer (or any accepted one) is always correct.
-* Locator: for any text and any quote, a located span (and a missing quote's closest passage) points at the text: exact matches are the quote
-  itself, normalized ones normalize to the normalized quote (piece by piece for an ellipsis quote), and
-  line:col agree with the start offset. A quote cut from the text and then changed only in ways matching
-  ignores (case, curly quotes, dashes, whitespace) is always found.
-
+* Locator: for any text and any quote, a located span (and a missing quote's closest passage) points at
+  the text: exact matches are the quote itself, normalized ones normalize to the normalized quote (piece
+  by piece for an ellipsis quote), and line:col agree with the start offset. A quote cut from the text and
+  then changed only in ways matching ignores (case, curly quotes, dashes, whitespace) is always found.
 * Session: random keyboard lines (answers, ratings, commands, odd digits, 10,000-character lines, any
   Unicode) fed to the real session and plain front end never crash it, and the store holds exactly the
   answers the session confirmed.
