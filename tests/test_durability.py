@@ -86,7 +86,7 @@ def test_two_processes_writing_500_answers_each_lose_none(tmp_path: Path) -> Non
     results = [writer.communicate(timeout=120) for writer in writers]
     for writer, (out, errors) in zip(writers, results):
         assert "locked" not in errors
-        assert errors == "" and writer.returncode == 0
+        assert errors == "" and writer.returncode == 0, (writer.returncode, errors)
         assert out.splitlines() == [f"confirmed {i}" for i in range(500)]
     check_consistent(db, "a-", 500)
     check_consistent(db, "b-", 500)
@@ -112,7 +112,7 @@ def test_two_processes_opening_an_old_database_migrate_it_once(tmp_path: Path) -
         writer.stdin.flush()
     for writer in writers:
         out, errors = writer.communicate(timeout=120)
-        assert errors == "" and writer.returncode == 0
+        assert errors == "" and writer.returncode == 0, (writer.returncode, errors)
         assert out.splitlines() == [f"confirmed {i}" for i in range(50)]
     check_consistent(db, "a-", 50)
     check_consistent(db, "b-", 50)
