@@ -21,6 +21,7 @@ logged with practice=True and after == before; items rated Again come back at th
 
 from __future__ import annotations
 
+import bisect
 import random
 import re
 from dataclasses import dataclass, field, replace
@@ -234,6 +235,21 @@ class _Plan:
 
 
 @dataclass
+class _DeckIndex:
+    """The deck's items that could be asked before `tomorrow`, in deck order (new ones apart, since only
+    the day's few are taken), and the due times of the review items that wait for a later study day.
+    Planning walks the day's items instead of every card (10,000 on a big deck, before every card); the
+    index is patched after each of this session's answers and rebuilt when the study day changes,
+    another process writes (store.generation), or after undo/suspend/bury."""
+
+    generation: int
+    tomorrow: datetime
+    new: list[tuple[int, int]]  # never studied (or NEW) items: (position in the session's card list, gap)
+    active: list[tuple[int, int]]  # the other items that may be asked before `tomorrow`
+    later: dict[tuple[str, int], datetime]  # (card, gap) -> due, for "next card due ..."
+
+
+@dataclass
 class _Answered:
     review: "Review"
     item: _Item
@@ -270,6 +286,8 @@ class Session:
         self._answered: list[_Answered] = []
         self._forced: tuple[str, str, int] | None = None  # the item undo brought back, asked next
         self._practice_queue: list[_Item] | None = None
+        self._index: dict[str, _DeckIndex] = {}
+        self._position = {d.id: {c.id: i for i, c in enumerate(self._cards[d.id])} for d in self.decks}
 
     # ---- public
 
@@ -396,12 +414,14 @@ class Session:
                 continue
             if action is Command.SUSPEND:
                 self.store.set_suspended(item.deck.id, item.card.id, True, gaps=item.card.items)
+                self._index.clear()
                 self._drop_card(item)
                 self.frontend.notify(f"Suspended {item.card.id} (quiz unsuspend brings it back).")
                 return
             if action is Command.BURY:
                 until = self._day_start(reveal, days=1)
                 self.store.bury(item.deck.id, item.card.id, until, gaps=item.card.items)
+                self._index.clear()
                 self._drop_card(item)
                 self.frontend.notify(f"Buried {item.card.id} until tomorrow.")
                 return
@@ -426,6 +446,8 @@ class Session:
             before=item.state, after=after, interval_days=interval, practice=self.options.practice,
             override=override,
         ))
+        if not self.options.practice:
+            self._patch_index(item, after)
         snapshot = None
         if self._practice_queue is not None:
             snapshot = list(self._practice_queue)
@@ -444,6 +466,7 @@ class Session:
         if self.store.undo(last.item.deck.id, if_newest=last.review.id) is None:
             return "Cannot undo: this deck was answered in another session since."
         self._answered.pop()
+        self._index.clear()
         if last.practice_queue is not None:
             self._practice_queue = last.practice_queue
         self._forced = last.item.key
@@ -474,7 +497,7 @@ class Session:
         next_due: list[datetime] = []
         reviews: list[tuple[float, int, _Item]] = []
         for deck_index, deck in enumerate(self.decks):
-            records = self.store.items(deck.id)  # cached by the store, re-read when another process writes
+            records = self.store.items_view(deck.id)  # cached by the store, re-read when another process writes
             new_done, reviews_done = self.store.answered_since(deck.id, day_start)
             touched: dict[str, set[int]] = {}  # gaps answered today per card: their siblings wait
             for card_id, gap in self.store.answered_keys(deck.id, day_start):
@@ -482,40 +505,35 @@ class Session:
             new_cap = max(0, opts.new_limit - new_done)
             review_cap = max(0, opts.review_limit - reviews_done)
             deck_reviews: list[tuple[float, int, _Item]] = []
-            new_keys: list[tuple[Card, int]] = []
             taken: set[str] = set()  # cards with a learning item due today: their siblings wait
-            for order, card in enumerate(self._cards[deck.id]):
-                for gap in card.items:
-                    rec = records.get((card.id, gap))
-                    if rec is None:  # never studied: new
-                        if not touched.get(card.id):
-                            new_keys.append((card, gap))
-                        continue
-                    if rec.suspended or (rec.buried_until is not None and now < rec.buried_until):
-                        continue
-                    state = rec.state
-                    if state.state is State.NEW:
-                        if not (touched.get(card.id, set()) - {gap}):
-                            new_keys.append((card, gap))
-                        continue
-                    due = state.due
-                    if due is None:
-                        continue
-                    if state.state in _LEARNING:
-                        if due <= now:
-                            plan.learning.append(_Item(deck, card, gap, state))
-                        elif due <= ahead_until:
-                            plan.ahead.append(_Item(deck, card, gap, state))
-                        else:
-                            next_due.append(due)
-                        if due < tomorrow:
-                            taken.add(card.id)
-                    elif due >= tomorrow:
+            index = self._deck_index(deck, records, tomorrow)
+            if index.later:
+                next_due.append(min(index.later.values()))
+            cards = self._cards[deck.id]
+            for order, gap in index.active:
+                card = cards[order]
+                rec = records.get((card.id, gap))
+                if rec is None or rec.suspended or (rec.buried_until is not None and now < rec.buried_until):
+                    continue
+                state = rec.state
+                due = state.due
+                if due is None:
+                    continue
+                if state.state in _LEARNING:
+                    if due <= now:
+                        plan.learning.append(_Item(deck, card, gap, state))
+                    elif due <= ahead_until:
+                        plan.ahead.append(_Item(deck, card, gap, state))
+                    else:
                         next_due.append(due)
-                    elif not (touched.get(card.id, set()) - {gap}):
-                        interval = (due - state.last_review) if state.last_review else timedelta(days=1)
-                        overdue = (now - due) / max(interval, timedelta(days=1))
-                        deck_reviews.append((-overdue, order, _Item(deck, card, gap, state)))
+                    if due < tomorrow:
+                        taken.add(card.id)
+                elif due >= tomorrow:
+                    next_due.append(due)
+                elif not (touched.get(card.id, set()) - {gap}):
+                    interval = (due - state.last_review) if state.last_review else timedelta(days=1)
+                    overdue = (now - due) / max(interval, timedelta(days=1))
+                    deck_reviews.append((-overdue, order, _Item(deck, card, gap, state)))
             deck_reviews.sort(key=lambda t: (t[0], t[1]))
             seen_cards = set(taken)
             picked: list[tuple[float, int, _Item]] = []
@@ -529,7 +547,16 @@ class Session:
             for overdue, order, item in picked[:review_cap]:
                 reviews.append((overdue, deck_index * 1_000_000 + order, item))
             new_items: list[_Item] = []
-            for card, gap in new_keys:
+            for order, gap in index.new:  # in deck order, until the day's limit
+                card = cards[order]
+                rec = records.get((card.id, gap))
+                if rec is None:  # never studied
+                    if touched.get(card.id):
+                        continue  # a sibling was answered today
+                elif rec.suspended or (rec.buried_until is not None and now < rec.buried_until):
+                    continue
+                elif touched.get(card.id, set()) - {gap}:
+                    continue
                 if card.id in seen_cards:
                     continue  # new siblings count once
                 if len(new_items) == new_cap:
@@ -548,6 +575,45 @@ class Session:
         if plan.review_limit_reached or plan.new_limit_reached:
             plan.next_due = min(plan.next_due, tomorrow) if plan.next_due else tomorrow
         return plan
+
+    def _deck_index(self, deck: Deck, records: dict, tomorrow: datetime) -> _DeckIndex:
+        index = self._index.get(deck.id)
+        if index is None or index.generation != self.store.generation or index.tomorrow != tomorrow:
+            new: list[tuple[int, int]] = []
+            active: list[tuple[int, int]] = []
+            later: dict[tuple[str, int], datetime] = {}
+            for order, card in enumerate(self._cards[deck.id]):
+                for gap in card.items:
+                    rec = records.get((card.id, gap))
+                    if rec is not None and rec.suspended:
+                        continue  # never asked, never "next due"
+                    if rec is None or rec.state.state is State.NEW:
+                        new.append((order, gap))
+                    # A burial ends by the next study day at the latest, so it never hides a later one.
+                    elif _waits_for_later_day(rec.state, tomorrow):
+                        later[(card.id, gap)] = rec.state.due
+                    else:
+                        active.append((order, gap))
+            index = self._index[deck.id] = _DeckIndex(self.store.generation, tomorrow, new, active, later)
+        return index
+
+    def _patch_index(self, item: _Item, after: ItemState) -> None:
+        """This session's own answer moved one item: move it in the index instead of rebuilding it."""
+        index = self._index.get(item.deck.id)
+        if index is None:
+            return
+        entry = (self._position[item.deck.id][item.card.id], item.gap)
+        for keys in (index.new, index.active):
+            at = bisect.bisect_left(keys, entry)
+            if at < len(keys) and keys[at] == entry:
+                del keys[at]
+        index.later.pop((item.card.id, item.gap), None)
+        if after.state is State.NEW:
+            bisect.insort(index.new, entry)
+        elif _waits_for_later_day(after, index.tomorrow):
+            index.later[(item.card.id, item.gap)] = after.due
+        else:
+            bisect.insort(index.active, entry)
 
     def _find(self, key: tuple[str, str, int], now: datetime) -> _Item | None:
         deck_id, card_id, gap = key
@@ -673,6 +739,11 @@ class Session:
             sources = self._sources[deck.id] = Sources(deck)
         # explain=False: the closest-passage search is `quiz check`'s job; here a flag is enough.
         return locate(sources, citation, explain=False)
+
+
+def _waits_for_later_day(state: ItemState, tomorrow: datetime) -> bool:
+    """A review item due on a later study day: planning today only needs its due time."""
+    return state.state is State.REVIEW and state.due is not None and state.due >= tomorrow
 
 
 def _suggested_rating(verdict: str) -> Rating:

@@ -30,9 +30,10 @@ from __future__ import annotations
 import math
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from types import MappingProxyType
 from typing import NamedTuple
 from datetime import datetime, timedelta, timezone
 from importlib.resources import files
@@ -292,6 +293,9 @@ class Store:
         self._cache: dict[str, dict[tuple[str, int], ItemRecord]] = {}
         self._cache_gaps: dict[str, dict[str, list[int]]] = {}  # deck -> card -> its cached gaps
         self._cache_version: int | None = None
+        # Bumped whenever another connection's commit makes the cached items stale, so a caller that
+        # keeps its own index over `items()` (the study session) knows when to rebuild it.
+        self.generation = 0
         self._touched: set[tuple[str, str]] = set()  # (deck, card) whose items the open write changes
         if sqlite3.sqlite_version_info < MIN_SQLITE:
             raise StoreError(
@@ -543,6 +547,7 @@ class Store:
             self._cache.clear()
             self._cache_gaps.clear()
             self._cache_version = version
+            self.generation += 1
 
     def _read(self, sql: str, params: tuple = ()) -> list[tuple]:
         try:
@@ -571,6 +576,14 @@ class Store:
 
     def items(self, deck: str) -> dict[tuple[str, int], ItemRecord]:
         """Every stored item of the deck for this profile, by (card, gap)."""
+        return dict(self._cached_items(deck))  # a copy: the caller may change it
+
+    def items_view(self, deck: str) -> Mapping[tuple[str, int], ItemRecord]:
+        """`items()` read-only and without the copy (2 ms for 10,000 items), for the study session, which
+        looks items up after every answer. Valid until the next write."""
+        return MappingProxyType(self._cached_items(deck))
+
+    def _cached_items(self, deck: str) -> dict[tuple[str, int], ItemRecord]:
         pid = self._pid()
         if pid is None:
             return {}
@@ -583,7 +596,7 @@ class Store:
             for card, gap in items:
                 gaps.setdefault(card, []).append(gap)
             self._cache[deck], self._cache_gaps[deck] = items, gaps
-        return dict(items)  # a copy: the caller may change it
+        return items
 
     def due_items(
         self, deck: str, now: datetime, until: datetime | None = None, limit: int | None = None

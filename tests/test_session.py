@@ -635,3 +635,50 @@ def test_clipped_quote_moves_the_highlights_with_the_cut():
     assert clipped_quote("short «quote»", [(0, 5)], limit=100) == ("short «quote»", ((0, 5),))
     clipped, spans = clipped_quote("z" * 500, [(100, 400)], limit=100)  # the answer itself is too long
     assert clipped == "…" + "z" * 100 + "…" and spans == ((1, 101),)
+
+
+class _CheckedSession(Session):
+    """Plans with the session's index, then again from scratch, and insists they agree."""
+
+    plans = 0
+
+    def _plan(self, now, learn_ahead):
+        indexed = super()._plan(now, learn_ahead)
+        saved, self._index = self._index, {}
+        rebuilt = super()._plan(now, learn_ahead)
+        fresh, self._index = self._index, saved
+        for deck_id, index in fresh.items():  # patched after every answer, yet exactly what a rebuild gives
+            assert (saved[deck_id].new, saved[deck_id].active, saved[deck_id].later) == (
+                index.new, index.active, index.later)
+        for part in ("learning", "reviews", "new", "ahead"):
+            assert [it.key for it in getattr(indexed, part)] == [it.key for it in getattr(rebuilt, part)], part
+        assert (indexed.next_due, indexed.new_left, indexed.new_limit_reached, indexed.review_limit_reached) == (
+            rebuilt.next_due, rebuilt.new_left, rebuilt.new_limit_reached, rebuilt.review_limit_reached)
+        _CheckedSession.plans += 1
+        return indexed
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_planning_index_always_agrees_with_a_full_rebuild(tmp_path, store, seed):
+    import random
+
+    rng = random.Random(seed)
+    cards = [typed(f"t{i:02d}") for i in range(18)] + [cloze(f"z{i}") for i in range(4)]
+    deck = make_deck(tmp_path, cards)
+    clock = Clock()
+    opts = StudyOptions(tz=UTC, new_limit=8, review_limit=6)
+
+    def policy(view):
+        what = rng.choice([RIGHT, RIGHT, WRONG])
+        action = rng.choice([None, None, Rating.AGAIN, Rating.HARD, Rating.GOOD, Rating.EASY,
+                             Command.UNDO, Command.SUSPEND, Command.BURY])
+        clock.advance(minutes=rng.choice([0, 1, 3, 12, 30]))
+        if rng.random() < 0.1:  # another process (a second connection) resets a card meanwhile
+            with Store(store.path) as other:
+                other.reset(deck.id, rng.choice(cards).id, clock.now())
+        return [Answer(what), action]  # an undo refused (nothing yet) ends that session: fine here too
+
+    for day in range(8):
+        _CheckedSession([deck], store, clock, Script(clock, policy=policy), opts).run()
+        clock.advance(hours=rng.choice([5, 20, 30, 70]))
+    assert _CheckedSession.plans > 40
