@@ -530,7 +530,7 @@ class Session:
                         taken.add(card.id)
                 elif due >= tomorrow:
                     next_due.append(due)
-                elif not (touched.get(card.id, set()) - {gap}):
+                elif not (gaps := touched.get(card.id)) or (len(gaps) == 1 and gap in gaps):  # no sibling answered today
                     interval = (due - state.last_review) if state.last_review else timedelta(days=1)
                     overdue = (now - due) / max(interval, timedelta(days=1))
                     deck_reviews.append((-overdue, order, _Item(deck, card, gap, state)))
@@ -555,7 +555,7 @@ class Session:
                         continue  # a sibling was answered today
                 elif rec.suspended or (rec.buried_until is not None and now < rec.buried_until):
                     continue
-                elif touched.get(card.id, set()) - {gap}:
+                elif _sibling_answered(touched, card.id, gap):
                     continue
                 if card.id in seen_cards:
                     continue  # new siblings count once
@@ -739,6 +739,12 @@ class Session:
             sources = self._sources[deck.id] = Sources(deck)
         # explain=False: the closest-passage search is `quiz check`'s job; here a flag is enough.
         return locate(sources, citation, explain=False)
+
+
+def _sibling_answered(touched: dict[str, set[int]], card_id: str, gap: int) -> bool:
+    """Whether another gap of the card was answered today (without building sets per item)."""
+    gaps = touched.get(card_id)
+    return bool(gaps) and (len(gaps) > 1 or gap not in gaps)
 
 
 def _waits_for_later_day(state: ItemState, tomorrow: datetime) -> bool:
