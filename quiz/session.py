@@ -530,7 +530,8 @@ class Session:
                         taken.add(card.id)
                 elif due >= tomorrow:
                     next_due.append(due)
-                elif not (gaps := touched.get(card.id)) or (len(gaps) == 1 and gap in gaps):  # no sibling answered today
+                # a review due today, unless another gap of its card was answered today
+                elif not (gaps := touched.get(card.id)) or (len(gaps) == 1 and gap in gaps):
                     interval = (due - state.last_review) if state.last_review else timedelta(days=1)
                     overdue = (now - due) / max(interval, timedelta(days=1))
                     deck_reviews.append((-overdue, order, _Item(deck, card, gap, state)))
