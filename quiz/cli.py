@@ -205,6 +205,57 @@ def open_store(db: Optional[Path], profile: Optional[str]):
         raise fail(error)
 
 
+_PROFILE_OPTION = typer.Option(None, "--profile", envvar="QUIZ_PROFILE", help="History profile (default: default).")
+_DB_OPTION = typer.Option(None, "--db", envvar="QUIZ_DB", help="History database file.")
+
+
+def _load_decks(paths: List[Path]) -> list:
+    """Load the decks (every problem of every deck reported at once); refuse two decks with one id."""
+    from quiz.deck import load_deck
+
+    loaded, problems = [], []
+    for path in paths:
+        try:
+            loaded.append(load_deck(path))
+        except DeckError as error:
+            problems.extend(error.problems)
+    if problems:
+        raise fail(DeckError(problems))
+    seen: dict = {}
+    for deck in loaded:
+        if deck.id in seen:
+            raise fail(UsageError(f"{deck.path} and {seen[deck.id]} have the same deck id {deck.id!r}; "
+                                  "give one of them another `id:`"))
+        seen[deck.id] = deck.path
+    return loaded
+
+
+def _deck_id(deck: Optional[str]) -> Optional[str]:
+    """A `--deck` value that names a deck file or a deck id, as the id."""
+    if deck is not None and (deck.endswith((".yaml", ".yml")) or Path(deck).is_file()):
+        (loaded,) = _load_decks([Path(deck)])
+        return loaded.id
+    return deck
+
+
+def _console(soft_wrap: bool = False):
+    import os
+
+    from rich.console import Console
+
+    # NO_COLOR: no escape codes at all (rich alone would drop colours but keep bold); the heatmap then
+    # shades with characters.
+    plain = bool(os.environ.get("NO_COLOR"))
+    return Console(file=sys.stdout, highlight=False, markup=False, emoji=False, soft_wrap=soft_wrap,
+                   color_system=None if plain else "auto")
+
+
+def _print_json(data: object) -> None:
+    import json
+
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of the deck format (for editors and CI)."""
@@ -239,25 +290,9 @@ def check(
         for problem in deck_report.problems:
             typer.echo(str(problem), err=True)
     if json_output:
-        import json
-
-        sys.stdout.write(json.dumps(checking.to_json(report), indent=2, ensure_ascii=False) + "\n")
+        _print_json(checking.to_json(report))
     else:
-        import os
-
-        from rich.console import Console
-
-        # rich drops colours for NO_COLOR but keeps bold/dim; no colour system means no escape codes at all.
-        plain = bool(os.environ.get("NO_COLOR"))
-        console = Console(
-            file=sys.stdout,
-            highlight=False,
-            markup=False,
-            emoji=False,
-            soft_wrap=True,
-            color_system=None if plain else "auto",
-        )
-        checking.render_text(report, console, verbose=verbose)
+        checking.render_text(report, _console(soft_wrap=True), verbose=verbose)
     raise typer.Exit(report.exit_code)
 
 
@@ -272,10 +307,8 @@ def study(
     ),
     practice: bool = typer.Option(False, "--practice", help="Go through the cards without changing the schedule."),
     plain: bool = typer.Option(False, "--plain", help="Plain numbered lines (automatic without a terminal)."),
-    profile: Optional[str] = typer.Option(
-        None, "--profile", envvar="QUIZ_PROFILE", help="History profile (default: default)."
-    ),
-    db: Optional[Path] = typer.Option(None, "--db", envvar="QUIZ_DB", help="History database file."),
+    profile: Optional[str] = _PROFILE_OPTION,
+    db: Optional[Path] = _DB_OPTION,
     retention: Optional[float] = typer.Option(
         None, "--retention", min=0.7, max=0.99, help="Desired retention 0.70-0.99 (overrides the deck's)."
     ),
@@ -288,26 +321,12 @@ def study(
     """
     import os
 
-    from quiz.deck import load_deck
     from quiz.session import Session, StudyOptions, select_cards
 
-    loaded, problems, opened = [], [], set()
+    unique: dict = {}  # the same file named twice (e.g. by a shell glob) is studied once
     for path in decks:
-        if path.resolve() in opened:  # the same file named twice (e.g. by a shell glob): study it once
-            continue
-        opened.add(path.resolve())
-        try:
-            loaded.append(load_deck(path))
-        except DeckError as error:
-            problems.extend(error.problems)
-    if problems:
-        raise fail(DeckError(problems))
-    seen: dict = {}
-    for deck in loaded:
-        if deck.id in seen:
-            raise fail(UsageError(f"{deck.path} and {seen[deck.id]} have the same deck id {deck.id!r}; "
-                                  "give one of them another `id:`"))
-        seen[deck.id] = deck.path
+        unique.setdefault(path.resolve(), path)
+    loaded = _load_decks(list(unique.values()))
     if (tag or source) and not any(select_cards(d, tag, source) for d in loaded):
         wanted = " ".join([f"--tag {t}" for t in tag] + [f"--source {s}" for s in source])
         raise fail(UsageError(f"no card matches {wanted}"))
@@ -341,49 +360,6 @@ def study(
 
 # --- progress and card management: stats, list, suspend, unsuspend, reset, undo --------------------
 
-_PROFILE_OPTION = typer.Option(None, "--profile", envvar="QUIZ_PROFILE", help="History profile (default: default).")
-_DB_OPTION = typer.Option(None, "--db", envvar="QUIZ_DB", help="History database file.")
-
-
-def _load_decks(paths: List[Path]) -> list:
-    """Load the decks (every problem of every deck reported at once); refuse two decks with one id."""
-    from quiz.deck import load_deck
-
-    loaded, problems = [], []
-    for path in paths:
-        try:
-            loaded.append(load_deck(path))
-        except DeckError as error:
-            problems.extend(error.problems)
-    if problems:
-        raise fail(DeckError(problems))
-    seen: dict = {}
-    for deck in loaded:
-        if deck.id in seen:
-            raise fail(UsageError(f"{deck.path} and {seen[deck.id]} have the same deck id {deck.id!r}; "
-                                  "give one of them another `id:`"))
-        seen[deck.id] = deck.path
-    return loaded
-
-
-def _console():
-    import os
-
-    from rich.console import Console
-
-    # NO_COLOR: no escape codes at all (rich alone would drop colours but keep bold); the heatmap then
-    # shades with characters.
-    plain = bool(os.environ.get("NO_COLOR"))
-    return Console(file=sys.stdout, highlight=False, markup=False, emoji=False,
-                   color_system=None if plain else "auto")
-
-
-def _print_json(data: object) -> None:
-    import json
-
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-
-
 
 def _deck_data(store, deck):
     """A deck with its stored items, and the stored items whose card (or gap) the deck no longer has."""
@@ -392,6 +368,7 @@ def _deck_data(store, deck):
     items = store.items(deck.id)
     known = {(card.id, gap) for card in deck.cards for gap in card.items}
     return DeckData(deck, items, [record for key, record in sorted(items.items()) if key not in known])
+
 
 @app.command()
 def stats(
@@ -556,10 +533,7 @@ def undo(
     from quiz.scheduler import Rating
     from quiz.stats import describe_state, item_label
 
-    deck_id = deck
-    if deck is not None and (deck.endswith((".yaml", ".yml")) or Path(deck).is_file()):
-        (loaded,) = _load_decks([Path(deck)])
-        deck_id = loaded.id
+    deck_id = _deck_id(deck)
     now = make_clock().now()
     store = open_store(db, profile)
     try:
@@ -668,10 +642,7 @@ def history(
     fmt = fmt.strip().casefold()
     if fmt not in ("csv", "json"):
         raise fail(UsageError(f"unknown history format {fmt!r}; use --format csv or --format json"))
-    deck_id = deck
-    if deck is not None and (deck.endswith((".yaml", ".yml")) or Path(deck).is_file()):
-        (loaded,) = _load_decks([Path(deck)])
-        deck_id = loaded.id
+    deck_id = _deck_id(deck)
     store = open_store(db, profile)
     try:
         count = interop.write_history(store.reviews(deck_id), None if _to_stdout(out) else out, fmt,
