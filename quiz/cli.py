@@ -188,10 +188,10 @@ def open_store(db: Optional[Path], profile: Optional[str]):
     another process that holds the file's write lock. A StoreError becomes a message and exit 2."""
     import os
 
-    from quiz.store import Store, default_db_path
+    from quiz.store import Store, default_db_path, default_profile
 
     path = db if db is not None else default_db_path()
-    name = profile or os.environ.get("QUIZ_PROFILE") or "default"
+    name = profile or default_profile()
     raw_wait = os.environ.get("QUIZ_BUSY_TIMEOUT", "").strip()
     try:
         wait = float(raw_wait) if raw_wait else 10.0

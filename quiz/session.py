@@ -513,7 +513,7 @@ class Session:
             for order, gap in index.active:
                 card = cards[order]
                 rec = records.get((card.id, gap))
-                if rec is None or rec.suspended or (rec.buried_until is not None and now < rec.buried_until):
+                if rec is None or rec.suspended or rec.is_buried(now):
                     continue
                 state = rec.state
                 due = state.due
@@ -530,8 +530,7 @@ class Session:
                         taken.add(card.id)
                 elif due >= tomorrow:
                     next_due.append(due)
-                # a review due today, unless another gap of its card was answered today
-                elif not (gaps := touched.get(card.id)) or (len(gaps) == 1 and gap in gaps):
+                elif not _sibling_answered(touched, card.id, gap):
                     interval = (due - state.last_review) if state.last_review else timedelta(days=1)
                     overdue = (now - due) / max(interval, timedelta(days=1))
                     deck_reviews.append((-overdue, order, _Item(deck, card, gap, state)))
@@ -554,7 +553,7 @@ class Session:
                 if rec is None:  # never studied
                     if touched.get(card.id):
                         continue  # a sibling was answered today
-                elif rec.suspended or (rec.buried_until is not None and now < rec.buried_until):
+                elif rec.suspended or rec.is_buried(now):
                     continue
                 elif _sibling_answered(touched, card.id, gap):
                     continue
