@@ -560,6 +560,13 @@ class Store:
             if rows:
                 gaps[card] = [row[1] for row in rows]
 
+    def check_for_changes(self) -> int:
+        """Notice whether another connection has committed since the last read (one cheap PRAGMA) and
+        return `generation`, which counts such changes: a caller keeping its own view of the items
+        (the study session's queue) rebuilds it when the number moves."""
+        self._check_cache()
+        return self.generation
+
     def _check_cache(self) -> None:
         """Forget the cached items if another connection has committed since they were read."""
         version = self._read("PRAGMA data_version")[0][0]

@@ -216,6 +216,24 @@ def test_queue_order_learning_then_most_overdue_reviews_then_new_in_deck_order(t
     assert summary.answers == 0 and store.answered_since("iss", START - timedelta(hours=6)) == (0, 0)
 
 
+def test_two_decks_interleave_learning_by_due_and_reviews_by_overdueness(tmp_path, store):
+    a = make_deck(tmp_path, [typed(c) for c in ("a-new", "a-learn-1", "a-learn-3", "a-rev-1", "a-rev-3")], deck_id="a")
+    b = make_deck(tmp_path, [typed(c) for c in ("b-new", "b-learn-2", "b-rev-2")], deck_id="b")
+
+    def learning(minutes_ago: int) -> ItemState:
+        return ItemState(state=State.LEARNING, step=1, stability=1.0, difficulty=5.0,
+                         due=START - timedelta(minutes=minutes_ago), last_review=START - timedelta(minutes=20), reps=1)
+
+    seed_state(store, "a", "a-learn-1", learning(3))
+    seed_state(store, "b", "b-learn-2", learning(5))
+    seed_state(store, "a", "a-learn-3", learning(1))
+    seed_state(store, "a", "a-rev-1", review_state(START - timedelta(days=2), 20))  # overdue by 0.1 interval
+    seed_state(store, "b", "b-rev-2", review_state(START - timedelta(days=2), 4))  # by 0.5
+    seed_state(store, "a", "a-rev-3", review_state(START - timedelta(days=3), 10))  # by 0.3
+    ui, _ = run([a, b], store, Clock(), steps(20, RIGHT, Command.BURY))
+    assert ui.asked == ["b-learn-2", "a-learn-1", "a-learn-3", "b-rev-2", "a-rev-3", "a-rev-1", "a-new", "b-new"]
+
+
 def test_new_and_review_limits_over_simulated_days(tmp_path, store):
     deck = make_deck(tmp_path, [typed(f"c{i:02d}") for i in range(30)])
     clock = Clock()
@@ -637,25 +655,40 @@ def test_clipped_quote_moves_the_highlights_with_the_cut():
     assert clipped == "…" + "z" * 100 + "…" and spans == ((1, 101),)
 
 
+def _queue_facts(q):
+    """A deck queue as plain comparable values (items by key, not by object)."""
+    return dict(
+        generation=q.generation, tomorrow=q.tomorrow, ranked_at=q.ranked_at, valid_until=q.valid_until,
+        learning=[(due, order, gap, it.key, it.state) for due, order, gap, it in q.learning],
+        reviews=[(rank, order, it.key, it.state) for rank, order, it in q.reviews],
+        new=[(it.key, it.state) for it in q.new], new_cap=q.new_cap, review_cap=q.review_cap,
+        new_limit_reached=q.new_limit_reached, later=q.later, touched=q.touched,
+    )
+
+
 class _CheckedSession(Session):
-    """Plans with the session's index, then again from scratch, and insists they agree."""
+    """Plans with the session's kept queues, then again from queues built from scratch (reviews ranked at
+    the same instant), and insists they agree."""
 
     plans = 0
+    patched = 0  # plans that used a queue patched after an answer (not one just built)
 
     def _plan(self, now, learn_ahead):
-        indexed = super()._plan(now, learn_ahead)
-        saved, self._index = self._index, {}
+        kept = super()._plan(now, learn_ahead)
+        saved = dict(self._queues)
+        self._queues = {deck.id: self._build_queue(deck, now, ranked_at=saved[deck.id].ranked_at)
+                        for deck in self.decks}
         rebuilt = super()._plan(now, learn_ahead)
-        fresh, self._index = self._index, saved
-        for deck_id, index in fresh.items():  # patched after every answer, yet exactly what a rebuild gives
-            assert (saved[deck_id].new, saved[deck_id].active, saved[deck_id].later) == (
-                index.new, index.active, index.later)
+        fresh, self._queues = self._queues, saved
+        for deck_id, q in fresh.items():  # patched after every answer, yet exactly what a rebuild gives
+            assert _queue_facts(saved[deck_id]) == _queue_facts(q)
+            _CheckedSession.patched += saved[deck_id].ranked_at != now
         for part in ("learning", "reviews", "new", "ahead"):
-            assert [it.key for it in getattr(indexed, part)] == [it.key for it in getattr(rebuilt, part)], part
-        assert (indexed.next_due, indexed.new_left, indexed.new_limit_reached, indexed.review_limit_reached) == (
+            assert [it.key for it in getattr(kept, part)] == [it.key for it in getattr(rebuilt, part)], part
+        assert (kept.next_due, kept.new_left, kept.new_limit_reached, kept.review_limit_reached) == (
             rebuilt.next_due, rebuilt.new_left, rebuilt.new_limit_reached, rebuilt.review_limit_reached)
         _CheckedSession.plans += 1
-        return indexed
+        return kept
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -664,7 +697,9 @@ def test_the_planning_index_always_agrees_with_a_full_rebuild(tmp_path, store, s
 
     rng = random.Random(seed)
     cards = [typed(f"t{i:02d}") for i in range(18)] + [cloze(f"z{i}") for i in range(4)]
-    deck = make_deck(tmp_path, cards)
+    decks = [make_deck(tmp_path, cards)]
+    if seed % 2:  # two decks: each keeps its own queue, and the plan merges them
+        decks.append(make_deck(tmp_path, [typed(f"u{i:02d}") for i in range(10)] + [cloze("y0")], deck_id="other"))
     clock = Clock()
     opts = StudyOptions(tz=UTC, new_limit=8, review_limit=6)
 
@@ -674,11 +709,12 @@ def test_the_planning_index_always_agrees_with_a_full_rebuild(tmp_path, store, s
                              Command.UNDO, Command.SUSPEND, Command.BURY])
         clock.advance(minutes=rng.choice([0, 1, 3, 12, 30]))
         if rng.random() < 0.1:  # another process (a second connection) resets a card meanwhile
+            deck = rng.choice(decks)
             with Store(store.path) as other:
-                other.reset(deck.id, rng.choice(cards).id, clock.now())
+                other.reset(deck.id, rng.choice(deck.cards).id, clock.now())
         return [Answer(what), action]  # an undo refused (nothing yet) ends that session: fine here too
 
     for day in range(8):
-        _CheckedSession([deck], store, clock, Script(clock, policy=policy), opts).run()
+        _CheckedSession(decks, store, clock, Script(clock, policy=policy), opts).run()
         clock.advance(hours=rng.choice([5, 20, 30, 70]))
-    assert _CheckedSession.plans > 40
+    assert _CheckedSession.plans > 40 and _CheckedSession.patched > 20
