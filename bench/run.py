@@ -410,7 +410,7 @@ def main() -> None:
             print(f"  {name}: {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
     load_after = os.getloadavg()
     notes = machine() + [
-        f"run {started:%Y-%m-%d %H:%M} UTC, {(datetime.now(timezone.utc) - started).seconds // 60} min; load average "
+        f"run {started:%Y-%m-%d %H:%M} UTC, took {(datetime.now(timezone.utc) - started).total_seconds():.0f} s; load average "
         f"before {load_before[0]:.1f} / {load_before[1]:.1f} / {load_before[2]:.1f}, "
         f"after {load_after[0]:.1f} / {load_after[1]:.1f} / {load_after[2]:.1f} (1/5/15 min)",
         f"command: {Path(PY).name} bench/run.py" + (f" --runs {args.runs}" if args.runs != 15 else "")
