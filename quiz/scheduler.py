@@ -127,6 +127,8 @@ class SystemClock:
 
 DAY_SECONDS = 86_400
 DEFAULT_START_HOUR = 4  # Anki's default "next day starts at" hour
+# Anki's default learn-ahead limit; intervals shorter than it are shown as "<10m" on the buttons.
+LEARN_AHEAD_LIMIT = timedelta(minutes=20)
 
 
 def _check_aware(moment: datetime, name: str) -> None:
@@ -440,10 +442,12 @@ class Scheduler:
             return timedelta(days=(study_day(after.due, tz, hour) - study_day(now, tz, hour)).days)
         return after.due - now
 
-    def button_labels(self, item: ItemState, now: datetime, seed: int = 0) -> dict[Rating, str]:
-        """Anki-style labels for the four answer buttons, e.g. {AGAIN: "<1m", ..., EASY: "8d"}."""
+    def button_labels(self, item: ItemState, now: datetime, seed: int = 0,
+                      collapse: timedelta | None = LEARN_AHEAD_LIMIT) -> dict[Rating, str]:
+        """Labels for the four answer buttons: Anki's, e.g. {AGAIN: "<1m", ..., EASY: "8d"}; with
+        `collapse=None` the plain intervals ("1m", "10m"), as `quiz study` shows them."""
         return {
-            rating: format_interval(self.interval(after, now), collapse=LEARN_AHEAD_LIMIT)
+            rating: format_interval(self.interval(after, now), collapse=collapse)
             for rating, after in self.preview(item, now, seed).items()
         }
 
@@ -665,9 +669,6 @@ def from_fsrs_card(card: "fsrs.Card", reps: int = 0, lapses: int = 0) -> ItemSta
 # --------------------------------------------------------------------------------------------------
 # Interval labels (rslib/src/scheduler/timespan.rs, answer buttons)
 # --------------------------------------------------------------------------------------------------
-
-# Anki's default learn-ahead limit; intervals shorter than it are shown as "<10m" on the buttons.
-LEARN_AHEAD_LIMIT = timedelta(minutes=20)
 
 _MINUTE = 60.0
 _HOUR = 60 * _MINUTE

@@ -414,11 +414,8 @@ class Session:
         seed = self._seed(item)
         labels = {}
         if scheduler:
-            from quiz.scheduler import format_interval
-
             # Plain "10m" rather than Anki's collapsed "<10m": the step is what the student will wait.
-            previews = scheduler.preview(item.state, reveal, seed)
-            labels = {r: format_interval(scheduler.interval(after, reveal)) for r, after in previews.items()}
+            labels = scheduler.button_labels(item.state, reveal, seed, collapse=None)
         choices = [RatingChoice(r, RATING_LABELS[r], labels.get(r, "")) for r in Rating]
         while True:
             action = self.frontend.ask_rating(choices, suggested)

@@ -86,6 +86,8 @@ def test_new_item_buttons_follow_learning_steps():
     assert [round(result[r].stability, 4) for r in Rating] == [0.212, 1.2931, 2.3065, 8.2956]
     assert SCHED.button_labels(ItemState(), NOW) == {
         Rating.AGAIN: "<1m", Rating.HARD: "<6m", Rating.GOOD: "<10m", Rating.EASY: "8d"}
+    assert SCHED.button_labels(ItemState(), NOW, collapse=None) == {
+        Rating.AGAIN: "1m", Rating.HARD: "6m", Rating.GOOD: "10m", Rating.EASY: "8d"}
 
 
 def test_last_learning_step_graduates_on_good_and_repeats_on_hard():
