@@ -718,6 +718,14 @@ _CARD_KEY_SET = frozenset(CARD_KEYS)
 _CITE_KEY_SET = frozenset(CITE_KEYS)
 
 
+# What to write instead of `answer: [a, b]`, by card type.
+_LIST_ANSWER_HINTS = {
+    CardType.TYPED: "write one answer here and list the other accepted answers under 'accept:'",
+    CardType.CHOICE: "write the right option here and list all the options under 'choices:'",
+    CardType.FLIP: "write the back of the card as one text; use '|' for several lines",
+}
+
+
 class _Validator:
     def __init__(self, report: _Report, path: Path):
         self.report = report
@@ -996,6 +1004,8 @@ class _Validator:
         if pair is not None:
             if card_type is CardType.TRUEFALSE:
                 answer = self.truefalse_answer(pair[1])
+            elif pair[1].__class__ is _Seq:
+                self.report.node(pair[1], f"'answer' must be text, got a list ({_LIST_ANSWER_HINTS[card_type]})")
             else:
                 answer = self.text(pair[1], "answer", "write the expected answer")
             if answer is not None:
