@@ -182,10 +182,11 @@ def day_start_hour() -> int:
     return int(raw)
 
 
-def open_store(db: Optional[Path], profile: Optional[str]):
+def open_store(db: Optional[Path], profile: Optional[str], create: bool = True):
     """Open the history store: `--db`, else `QUIZ_DB`, else the user data folder; `--profile`, else
     `QUIZ_PROFILE`, else `default`. `QUIZ_BUSY_TIMEOUT` (seconds, default 10) is how long to wait for
-    another process that holds the file's write lock. A StoreError becomes a message and exit 2."""
+    another process that holds the file's write lock. A StoreError becomes a message and exit 2.
+    `create=False` (commands that only read): a missing file is an empty history, and is not created."""
     import os
 
     from quiz.store import Store, default_db_path, default_profile
@@ -200,7 +201,7 @@ def open_store(db: Optional[Path], profile: Optional[str]):
     if not 0 <= wait <= 3600:
         raise fail(UsageError(f"QUIZ_BUSY_TIMEOUT={raw_wait!r} must be a number of seconds from 0 to 3600"))
     try:
-        return Store(path, name, busy_timeout=wait)
+        return Store(path, name, busy_timeout=wait, create=create)
     except QuizError as error:  # StoreError (unusable file), UsageError (bad profile name)
         raise fail(error)
 
@@ -396,7 +397,7 @@ def stats(
             raise fail(UsageError("no DECK given and no decks/*.yaml here; name one, e.g. quiz stats decks/iss.yaml"))
     loaded = _load_decks(decks)
     now = make_clock().now()
-    store = open_store(db, profile)
+    store = open_store(db, profile, create=False)
     try:
         data = [_deck_data(store, deck) for deck in loaded]
         reviews = (fact for deck in loaded for fact in store.answer_facts(deck.id))
@@ -424,7 +425,7 @@ def list_cards(
 
     (loaded,) = _load_decks([deck])
     now = make_clock().now()
-    store = open_store(db, profile)
+    store = open_store(db, profile, create=False)
     try:
         rows, orphan_rows = list_items(_deck_data(store, loaded), now, None, start_hour=day_start_hour())
     except QuizError as error:
@@ -535,7 +536,7 @@ def undo(
 
     deck_id = _deck_id(deck)
     now = make_clock().now()
-    store = open_store(db, profile)
+    store = open_store(db, profile, create=False)
     try:
         review = store.undo(deck_id)
     except QuizError as error:
@@ -643,7 +644,7 @@ def history(
     if fmt not in ("csv", "json"):
         raise fail(UsageError(f"unknown history format {fmt!r}; use --format csv or --format json"))
     deck_id = _deck_id(deck)
-    store = open_store(db, profile)
+    store = open_store(db, profile, create=False)
     try:
         count = interop.write_history(store.reviews(deck_id), None if _to_stdout(out) else out, fmt,
                                       include_practice=practice, stdout=sys.stdout)

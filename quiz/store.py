@@ -271,7 +271,10 @@ def _statements(script: str) -> Iterator[str]:
 
 
 class Store:
-    """The history database of one profile. Open it, use it, close it (or use `with`)."""
+    """The history database of one profile. Open it, use it, close it (or use `with`).
+
+    With `create=False` a file that does not exist is not created: the store is an empty one in memory,
+    for commands that only read (`quiz stats` before the first answer must not leave a file behind)."""
 
     def __init__(
         self,
@@ -279,12 +282,15 @@ class Store:
         profile: str = DEFAULT_PROFILE,
         *,
         busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+        create: bool = True,
     ) -> None:
         if not isinstance(profile, str) or not profile.strip():
             raise UsageError("the profile name must not be empty (use --profile NAME)")
         self.path = Path(path).expanduser()
         self.profile = profile
         self.busy_timeout = busy_timeout
+        self.create = create
+        self._in_memory = False  # create=False and no file: an empty history held in memory
         self._profile_id: int | None = None
         self._conn: sqlite3.Connection | None = None
         # `items(deck)` of the decks read so far, kept while no other connection commits (PRAGMA
@@ -309,6 +315,12 @@ class Store:
     def _open(self) -> sqlite3.Connection:
         if self.path.is_dir():
             raise StoreError(f"cannot open {self.path}: it is a folder, not a database file")
+        if not self.create and not self.path.exists():
+            conn = sqlite3.connect(":memory:", isolation_level=None)
+            conn.execute("PRAGMA foreign_keys = ON")
+            self._upgrade(conn)  # the schema, in memory
+            self._in_memory = True
+            return conn
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as e:
@@ -513,6 +525,8 @@ class Store:
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One BEGIN IMMEDIATE transaction, committed (durably) when the block ends without error.
         Write methods name the cards whose items they change in `self._touched`."""
+        if self._in_memory:  # an answer written here would vanish: refuse it (a bug, not user input)
+            raise StoreError(f"cannot write to {self.path}: it was opened only to read (create=False)")
         conn = self._db
         profile_id = self._profile_id
         self._touched = set()

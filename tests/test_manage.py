@@ -154,6 +154,19 @@ def test_undo_empty_profile(tmp_path, utc_local_time):
     assert (result.exit_code, result.output) == (0, "Nothing to undo for profile nobody.\n")
 
 
+def test_commands_that_only_read_never_create_a_history_file(tmp_path, utc_local_time):
+    deck, _ = build_history(tmp_path)
+    db = tmp_path / "not-yet" / "quiz.db"
+    for args in (["stats", str(deck)], ["list", str(deck)], ["history"], ["undo"]):
+        result = run(args, db)
+        assert result.exit_code == 0, (args, result.output)
+    assert run(["undo"], db).output == "Nothing to undo for profile default.\n"
+    assert "new 5 · learning 0 · review 0" in run(["stats", str(deck)], db).output  # every item new
+    assert not db.parent.exists()
+    assert run(["suspend", str(deck), "alpha"], db).exit_code == 0  # a write creates it
+    assert db.exists()
+
+
 def test_list_bad_deck_exits_2(tmp_path, utc_local_time):
     result = run(["list", str(tmp_path / "missing.yaml")], tmp_path / "quiz.db")
     assert result.exit_code == 2 and "Traceback" not in result.output

@@ -801,3 +801,16 @@ def test_answer_facts_are_the_reviews_narrowed(store: Store) -> None:
     for deck in ("a", "b", None):
         assert [tuple(getattr(r, f) for f in fields) for r in store.reviews(deck)] == list(store.answer_facts(deck))
     assert [f.before_state for f in store.answer_facts("a")] == [State.NEW, State.LEARNING]
+
+
+def test_a_store_opened_only_to_read_creates_no_file_and_refuses_writes(tmp_path):
+    path = tmp_path / "sub" / "quiz.db"
+    with Store(path, create=False) as store:
+        assert store.items("iss") == {} and store.answered_since("iss", T0) == (0, 0)
+        with pytest.raises(StoreError, match="opened only to read"):
+            store.set_suspended("iss", "a", True)
+    assert not (tmp_path / "sub").exists()
+    with Store(path) as store:  # the default creates it
+        store.set_suspended("iss", "a", True)
+    with Store(path, create=False) as store:  # and an existing file is read as usual
+        assert store.items("iss")[("a", 0)].suspended
