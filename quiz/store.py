@@ -827,6 +827,8 @@ class Store:
 
         If the item was reset after that answer, it stays reset (as a rebuild from the log would
         have it); a practice answer never changed the item, so only its log row goes."""
+        if self._pid() is None:  # nothing stored for this profile (or a store opened only to read)
+            return None
         with self._write() as conn:
             pid = self._pid()
             if pid is None:
