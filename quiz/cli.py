@@ -389,7 +389,8 @@ def stats(
     Without DECK: every *.yaml / *.yml file in ./decks. Counts are per review item (a cloze gap is one).
     """
     from quiz.scheduler import Scheduler
-    from quiz.stats import compute_stats, render_stats, stats_to_json
+    from quiz.stats import (MAX_ANSWER_SECONDS, SLOT_SECONDS, AnswerTotals, compute_stats, next_day_start,
+                            render_stats, stats_to_json)
 
     if not decks:
         decks = sorted([*Path("decks").glob("*.yaml"), *Path("decks").glob("*.yml")])
@@ -400,9 +401,14 @@ def stats(
     store = open_store(db, profile, create=False)
     try:
         data = [_deck_data(store, deck) for deck in loaded]
-        reviews = (fact for deck in loaded for fact in store.answer_facts(deck.id))
-        numbers = compute_stats(data, reviews, now, None, Scheduler().retrievability,
-                                start_hour=day_start_hour())
+        hour = day_start_hour()
+        before = next_day_start(now, None, hour)
+        totals = AnswerTotals()
+        for deck in loaded:
+            slots, items = store.answer_totals(deck.id, before, int(MAX_ANSWER_SECONDS * 1000), SLOT_SECONDS)
+            totals.slots += slots
+            totals.items += items
+        numbers = compute_stats(data, totals, now, None, Scheduler().retrievability, start_hour=hour)
     except QuizError as error:
         raise fail(error)
     finally:

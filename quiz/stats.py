@@ -23,9 +23,10 @@ Conventions (what the numbers mean):
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from quiz.deck import CLOZE_GAP, Card, CardType, Deck
@@ -73,6 +74,57 @@ def is_correct(review: Any) -> bool:
 
 
 # ----------------------------------------------------------------------------------------------- stats
+
+# Every time zone offset is a multiple of 15 minutes, so all instants of one 15-minute slot of UTC time
+# fall in one study day: answers are summed per slot, and each slot's day is looked up once.
+SLOT_SECONDS = 900
+
+
+@dataclass
+class AnswerTotals:
+    """The answer log summed the way `compute_stats` needs it. `tally_answers` sums Review-like objects;
+    `Store.answer_totals` sums the same in SQL (a million answers: ~1.4 s instead of ~5 s in Python)."""
+
+    # (slot: seconds since 1970 // SLOT_SECONDS, answers, seconds spent with each answer capped at
+    #  MAX_ANSWER_SECONDS, non-practice answers to items in the review state, of those rated Hard or better)
+    slots: list[tuple[int, int, float, int, int]] = field(default_factory=list)
+    # (deck, card, gap, answers, non-practice answers, correct ones of those: see `is_correct`)
+    items: list[tuple[str, str, int, int, int, int]] = field(default_factory=list)
+
+
+def next_day_start(now: datetime, tz: tzinfo | None, start_hour: int) -> datetime:
+    """When the next study day starts. Statistics leave out answers logged from then on: they can only
+    come from a clock that was moved back since, and belong to no past day."""
+    from quiz.scheduler import study_day_start
+
+    return study_day_start(study_day(now, tz, start_hour) + timedelta(days=1), tz, start_hour)
+
+
+def tally_answers(reviews: Iterable[Any], before: datetime | None = None) -> AnswerTotals:
+    """`AnswerTotals` of Review-like objects (deck, card, gap, reviewed_at, rating, verdict, duration_ms,
+    practice, before_state), leaving out those given at or after `before`."""
+    slots: dict[int, list] = {}
+    items: dict[tuple[str, str, int], list[int]] = {}
+    for review in reviews:
+        if before is not None and review.reviewed_at >= before:
+            continue
+        slot = math.floor(review.reviewed_at.timestamp() / SLOT_SECONDS)
+        totals = slots.setdefault(slot, [0, 0.0, 0, 0])
+        totals[0] += 1
+        totals[1] += min(max(review.duration_ms, 0) / 1000, MAX_ANSWER_SECONDS)
+        if not review.practice and review.before_state == State.REVIEW:
+            totals[2] += 1
+            totals[3] += review.rating >= Rating.HARD
+        counts = items.setdefault((review.deck, review.card, review.gap), [0, 0, 0])
+        counts[0] += 1
+        if not review.practice:
+            counts[1] += 1
+            counts[2] += is_correct(review)
+    return AnswerTotals(
+        slots=[(slot, n, seconds, graded, passed) for slot, (n, seconds, graded, passed) in sorted(slots.items())],
+        items=[(*key, *counts) for key, counts in sorted(items.items())],  # type: ignore[misc]
+    )
+
 
 
 @dataclass(frozen=True)
@@ -225,7 +277,7 @@ def _streaks(studied: set[date], today: date) -> tuple[int, int]:
 
 def compute_stats(
     decks: Sequence[DeckData],
-    reviews: Iterable[Any],
+    answers: AnswerTotals | Iterable[Any],
     now: datetime,
     tz: tzinfo | None,
     retrievability: Retrievability,
@@ -233,8 +285,11 @@ def compute_stats(
     start_hour: int = 4,
     hardest_limit: int = HARDEST_LIMIT,
 ) -> Stats:
-    """Every number of `quiz stats` for the given decks and their review log (Review-like objects)."""
+    """Every number of `quiz stats` for the given decks and their answers: `Store.answer_totals`, or the
+    review log itself (Review-like objects)."""
     today = study_day(now, tz, start_hour)
+    if not isinstance(answers, AnswerTotals):
+        answers = tally_answers(answers, before=next_day_start(now, tz, start_hour))
     counts = {"new": 0, "learning": 0, "review": 0, "suspended": 0}
     forecast = [0] * FORECAST_DAYS
     due_tomorrow = 0
@@ -320,33 +375,26 @@ def compute_stats(
     retention_answers = retention_passed = 0
     answers_by_card: dict[tuple[str, str], list[int]] = {}  # non-practice [answers, correct]
     orphan_answers: dict[str, int] = {}
-    # Every time zone offset is a multiple of 15 minutes, so all instants in one 15-minute UTC slot share
-    # a study day: look each slot up once instead of converting a million timestamps.
-    day_of_slot: dict[int, date] = {}
-    for review in reviews:
-        slot = int(review.reviewed_at.timestamp()) // 900
-        day = day_of_slot.get(slot)
-        if day is None:
-            day = day_of_slot[slot] = study_day(review.reviewed_at, tz, start_hour)
+    for slot, count, seconds, graded, passed in answers.slots:
+        day = study_day(datetime.fromtimestamp(slot * SLOT_SECONDS, timezone.utc), tz, start_hour)
         if day > today:
             continue  # logged "in the future" (clock moved back): not part of any past day
         studied.add(day)
         if day >= heatmap_start:
             bucket = per_day.setdefault(day, [0, 0.0])
-            bucket[0] += 1
-            bucket[1] += min(max(review.duration_ms, 0) / 1000, MAX_ANSWER_SECONDS)
-        if day >= recent_start and not review.practice and review.before_state == State.REVIEW:
-            retention_answers += 1
-            retention_passed += review.rating >= Rating.HARD
-        key = (review.deck, review.card, review.gap)
-        if key not in known:
+            bucket[0] += count
+            bucket[1] += seconds
+        if day >= recent_start:
+            retention_answers += graded
+            retention_passed += passed
+    for deck_id, card_id, gap, count, graded, correct in answers.items:
+        if (deck_id, card_id, gap) not in known:
             # an orphan answer: its card (or gap) is gone from the deck; a stored item or not, count it
-            orphan_answers[review.deck] = orphan_answers.get(review.deck, 0) + 1
-            continue
-        if not review.practice:
-            counts_of_card = answers_by_card.setdefault((review.deck, review.card), [0, 0])
-            counts_of_card[0] += 1
-            counts_of_card[1] += is_correct(review)
+            orphan_answers[deck_id] = orphan_answers.get(deck_id, 0) + count
+        elif graded:
+            counts_of_card = answers_by_card.setdefault((deck_id, card_id), [0, 0])
+            counts_of_card[0] += graded
+            counts_of_card[1] += correct
     for card_key, (answered, correct) in answers_by_card.items():
         for tally in card_sources[card_key]:
             tally.answers += answered

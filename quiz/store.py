@@ -34,7 +34,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from types import MappingProxyType
-from typing import NamedTuple
 from datetime import datetime, timedelta, timezone
 from importlib.resources import files
 from pathlib import Path
@@ -93,21 +92,6 @@ class Review:
     @property
     def before_state(self) -> State:
         return self.before.state
-
-
-class AnswerFact(NamedTuple):
-    """The fields of one answer that statistics need. Reading a million of these is ~4x cheaper than
-    reading full `Review`s (no ItemState pair per row), which is what keeps `quiz stats` usable."""
-
-    deck: str
-    card: str
-    gap: int
-    reviewed_at: datetime
-    rating: int
-    verdict: str
-    duration_ms: int
-    practice: bool
-    before_state: State
 
 
 @dataclass(frozen=True)
@@ -682,27 +666,39 @@ class Store:
         except sqlite3.Error as e:
             raise self._error(e, "read") from e
 
-    def answer_facts(self, deck: str | None = None) -> Iterator[AnswerFact]:
-        """Like `reviews`, but only the fields statistics need, in time order."""
+    def answer_totals(self, deck: str, before: datetime, max_answer_ms: int,
+                      slot_seconds: int = 900) -> tuple[list[tuple], list[tuple]]:
+        """This profile's answers in the deck given before `before`, summed for statistics
+        (`quiz.stats.AnswerTotals`, whose `tally_answers` is the same in Python; a test keeps them equal):
+
+        - per slot of `slot_seconds` of UTC time: (slot, answers, seconds spent with each answer capped at
+          `max_answer_ms`, non-practice answers to items in the review state, of those rated Hard or better);
+        - per item: (deck, card, gap, answers, non-practice answers, correct ones of those: graded correct,
+          or self-rated Good or Easy).
+
+        Summing a million answers here takes ~1.4 s; reading them into Python to sum took ~5 s."""
         pid = self._pid()
         if pid is None:
-            return
-        sql = ("SELECT deck, card, gap, reviewed_at, rating, verdict, duration_ms, practice, before_state "
-               "FROM reviews WHERE profile_id = ?")
-        params: list = [pid]
-        if deck is not None:
-            sql += " AND deck = ?"
-            params.append(deck)
-        sql += " ORDER BY reviewed_at, id"
-        states = list(State)
-        try:
-            cursor = self._db.execute(sql, params)
-            while rows := cursor.fetchmany(5000):
-                for d, card, gap, at, rating, verdict, duration, practice, before in rows:
-                    yield AnswerFact(d, card, gap, _EPOCH + at * _MS, rating, verdict, duration,
-                                     practice == 1, states[before])
-        except sqlite3.Error as e:
-            raise self._error(e, "read") from e
+            return [], []
+        slot_ms = slot_seconds * 1000
+        where = "WHERE profile_id = ? AND deck = ? AND reviewed_at < ?"
+        params = (pid, deck, _to_ms(before))
+        # Floor division, also for (absurd) times before 1970: SQLite's integer division truncates.
+        slot = f"(reviewed_at - ((reviewed_at % {slot_ms}) + {slot_ms}) % {slot_ms}) / {slot_ms}"
+        review_answer = f"practice = 0 AND before_state = {int(State.REVIEW)}"
+        slots = self._read(
+            f"SELECT {slot} AS slot, count(*), sum(min(max(duration_ms, 0), ?)) / 1000.0, "
+            f"sum({review_answer}), sum({review_answer} AND rating >= 2) FROM reviews {where} "
+            "GROUP BY slot ORDER BY slot",
+            (max_answer_ms, *params),
+        )
+        items = self._read(
+            "SELECT deck, card, gap, count(*), sum(practice = 0), "
+            "sum(practice = 0 AND CASE WHEN verdict = 'self' THEN rating >= 3 ELSE verdict = 'correct' END) "
+            f"FROM reviews {where} GROUP BY card, gap ORDER BY card, gap",
+            params,
+        )
+        return slots, items
 
     def resets(self, deck: str | None = None) -> list[ResetEvent]:
         """This profile's logged resets (of one deck, or all), in the order they happened."""

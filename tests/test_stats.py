@@ -564,3 +564,38 @@ def test_stats_on_a_colour_terminal_keeps_shades_and_fits(tmp_path):
         lines = _terminal_text(lambda c: render_stats(stats, c), width)
         assert "Fri  · · · · · · · · · · · █" in lines
         assert max(len(line) for line in lines) <= width
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_stores_answer_totals_equal_the_python_tally_of_the_log(tmp_path, seed):
+    """Store.answer_totals sums in SQL what tally_answers sums in Python; `quiz stats` uses the former,
+    the pure tests the latter. Random answers: practice or not, every state, verdict and rating, short
+    and long durations, three decks, and answers at or after the cut-off that both leave out."""
+    import random
+
+    from quiz.stats import MAX_ANSWER_SECONDS, SLOT_SECONDS, tally_answers
+
+    rng = random.Random(seed)
+    cutoff = NOW + timedelta(hours=rng.choice([0, 7]))
+    with Store(tmp_path / "quiz.db") as store:
+        for _ in range(400):
+            verdict = rng.choice(["correct", "almost", "wrong", "self"])
+            before_state = ItemState(state=rng.choice(list(State)))
+            at = NOW - timedelta(seconds=rng.randrange(-3 * 86400, 90 * 86400))
+            store.record(Review(
+                deck=rng.choice(["a", "b", "c"]), card=f"k{rng.randrange(12)}", gap=rng.choice([0, 0, 1, 2]),
+                reviewed_at=at, rating=rng.randint(1, 4), verdict=verdict,
+                answer="", duration_ms=rng.choice([0, 900, 59_999, 60_000, 61_000, 3_600_000, rng.randrange(99_999)]),
+                before=before_state, after=before_state, interval_days=0.0, practice=rng.random() < 0.3,
+            ))
+        for at in (cutoff, cutoff - timedelta(milliseconds=1)):  # the first is left out, the second counted
+            state = ItemState(state=State.REVIEW)
+            store.record(Review(deck="a", card="edge", gap=0, reviewed_at=at, rating=3, verdict="correct",
+                                answer="", duration_ms=1000, before=state, after=state, interval_days=0.0))
+        for deck in ("a", "b", "c"):
+            slots, items = store.answer_totals(deck, cutoff, int(MAX_ANSWER_SECONDS * 1000), SLOT_SECONDS)
+            expected = tally_answers(store.reviews(deck), before=cutoff)
+            assert [s[:2] + s[3:] for s in slots] == [s[:2] + s[3:] for s in expected.slots]
+            assert [s[2] for s in slots] == pytest.approx([s[2] for s in expected.slots])
+            assert items == expected.items
+            assert sum(s[1] for s in slots) == sum(1 for r in store.reviews(deck) if r.reviewed_at < cutoff) > 0

@@ -792,17 +792,6 @@ def test_a_failed_write_leaves_no_trace_in_memory(db: Path) -> None:
         assert set(s.items("bio")) == {("c1", 0)} and s.profiles() == ["default"]
 
 
-def test_answer_facts_are_the_reviews_narrowed(store: Store) -> None:
-    store.record(answer("c1", T0, NEW, learning(T0), deck="a"))
-    store.record(answer("c2", T0 + timedelta(seconds=1), NEW, learning(T0), deck="b", practice=True))
-    store.record(answer("c1", T0 + timedelta(days=2), learning(T0), reviewing(T0, 3), deck="a", rating=2,
-                        verdict="almost"))
-    fields = ("deck", "card", "gap", "reviewed_at", "rating", "verdict", "duration_ms", "practice", "before_state")
-    for deck in ("a", "b", None):
-        assert [tuple(getattr(r, f) for f in fields) for r in store.reviews(deck)] == list(store.answer_facts(deck))
-    assert [f.before_state for f in store.answer_facts("a")] == [State.NEW, State.LEARNING]
-
-
 def test_a_store_opened_only_to_read_creates_no_file_and_refuses_writes(tmp_path):
     path = tmp_path / "sub" / "quiz.db"
     with Store(path, create=False) as store:
