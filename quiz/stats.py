@@ -92,12 +92,16 @@ class AnswerTotals:
     items: list[tuple[str, str, int, int, int, int]] = field(default_factory=list)
 
 
+def _day_start(day: date, tz: tzinfo | None, start_hour: int) -> datetime:
+    from quiz.scheduler import study_day_start
+
+    return study_day_start(day, tz, start_hour)
+
+
 def next_day_start(now: datetime, tz: tzinfo | None, start_hour: int) -> datetime:
     """When the next study day starts. Statistics leave out answers logged from then on: they can only
     come from a clock that was moved back since, and belong to no past day."""
-    from quiz.scheduler import study_day_start
-
-    return study_day_start(study_day(now, tz, start_hour) + timedelta(days=1), tz, start_hour)
+    return _day_start(study_day(now, tz, start_hour) + timedelta(days=1), tz, start_hour)
 
 
 def tally_answers(reviews: Iterable[Any], before: datetime | None = None) -> AnswerTotals:
@@ -375,8 +379,13 @@ def compute_stats(
     retention_answers = retention_passed = 0
     answers_by_card: dict[tuple[str, str], list[int]] = {}  # non-practice [answers, correct]
     orphan_answers: dict[str, int] = {}
-    for slot, count, seconds, graded, passed in answers.slots:
-        day = study_day(datetime.fromtimestamp(slot * SLOT_SECONDS, timezone.utc), tz, start_hour)
+    day, day_starts, day_ends = today, 0.0, 0.0  # the study day of the slot before, as UTC seconds
+    for slot, count, seconds, graded, passed in sorted(answers.slots):
+        moment = slot * SLOT_SECONDS
+        if not day_starts <= moment < day_ends:  # a new study day: look it up (not once per slot)
+            day = study_day(datetime.fromtimestamp(moment, timezone.utc), tz, start_hour)
+            day_starts = _day_start(day, tz, start_hour).timestamp()
+            day_ends = _day_start(day + timedelta(days=1), tz, start_hour).timestamp()
         if day > today:
             continue  # logged "in the future" (clock moved back): not part of any past day
         studied.add(day)

@@ -599,3 +599,31 @@ def test_the_stores_answer_totals_equal_the_python_tally_of_the_log(tmp_path, se
             assert [s[2] for s in slots] == pytest.approx([s[2] for s in expected.slots])
             assert items == expected.items
             assert sum(s[1] for s in slots) == sum(1 for r in store.reviews(deck) if r.reviewed_at < cutoff) > 0
+
+
+@pytest.mark.parametrize("zone", ["Australia/Lord_Howe", "America/St_Johns", "Asia/Kathmandu", "Europe/Paris"])
+def test_answers_are_counted_on_their_study_day_across_time_zone_changes(tmp_path, zone):
+    """compute_stats looks a study day up once per day, not per answer: every answer must still land
+    on the day `study_day` gives it, through DST changes of 30 minutes (Lord Howe) and 1 hour, and in
+    zones 30 or 45 minutes off the hour. One answer every 15 minutes (and one a minute on both sides of
+    each day start) for the 12 weeks the heatmap shows."""
+    from zoneinfo import ZoneInfo
+
+    from quiz.stats import HEATMAP_WEEKS, study_day
+
+    tz = ZoneInfo(zone)
+    now = datetime(2026, 10, 20, 12, tzinfo=UTC)  # 12 weeks back reach each zone's 2026 DST change
+    state = ItemState(state=State.REVIEW)
+    moments = [now - timedelta(minutes=15 * i) for i in range(HEATMAP_WEEKS * 7 * 96)]
+    day = study_day(now, tz, 4)
+    for _ in range(HEATMAP_WEEKS * 7):
+        start = datetime(day.year, day.month, day.day, 4, tzinfo=tz).astimezone(UTC)
+        moments += [start - timedelta(minutes=1), start + timedelta(minutes=1)]
+        day -= timedelta(days=1)
+    answers = [Answer("demo", "a", 0, m, 3, "correct", 1000, state) for m in moments if m <= now]
+    stats = compute_stats([DeckData(make_deck(tmp_path), {})], answers, now, tz, fake_recall)
+    expected: dict[date, int] = {}
+    for answer in answers:
+        expected[study_day(answer.reviewed_at, tz, 4)] = expected.get(study_day(answer.reviewed_at, tz, 4), 0) + 1
+    shown = {d.day: d.answers for d in stats.days if d.answers}
+    assert shown == {d: n for d, n in expected.items() if d >= stats.heatmap_start}
