@@ -304,11 +304,23 @@ def study_session(env: dict[str, str], deck: Path, db: Path, reviews: int, answe
     ]
 
 
+def stats_at_scale(env: dict[str, str], deck: Path, db: Path, reviews: int) -> list[Row]:
+    """`quiz stats` on the same fixture (no target: the issue sets none; recorded so it stays usable)."""
+    cmd = [*quiz_command(), "stats", str(deck), "--db", str(db)]
+    runs = [timed_run(cmd, dict(env, QUIZ_NOW="2026-11-21T12:00:00+00:00"), cwd=deck.parent.parent) for _ in range(3)]
+    if any(status != 0 for *_, status in runs):
+        return [Row("quiz stats at scale", "error", verdict="n/a", notes=["quiz stats failed"])]
+    wall, cpu = statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
+    return [Row(f"quiz stats, 10k-card deck, {reviews:,}-answer history", f"{wall:.2f} s", f"{cpu:.2f} s",
+                verdict="info", notes=["whole command: load the deck, sum the log in SQLite, render"])]
+
+
 def study_at_scale(env: dict[str, str], quick: bool) -> list[Row]:
     reviews = 100_000 if quick else 1_000_000
     with tempfile.TemporaryDirectory() as folder:
         deck, db = build_fixture(Path(folder), reviews)
-        return study_session(env, deck, db, reviews, 100 if quick else 300)
+        rows = study_session(env, deck, db, reviews, 100 if quick else 300)
+        return rows + stats_at_scale(env, deck, db, reviews)
 
 
 # --- information rows (no target) -----------------------------------------------------------------
