@@ -185,6 +185,35 @@ def test_a_mutated_deck_loads_or_fails_with_valid_marks(workdir: Path, data: byt
             assert card.items  # a cloze card has at least one gap
 
 
+@fuzz(300)
+@given(data=mutated_deck())
+def test_checking_cards_while_parsing_finds_what_checking_the_whole_tree_finds(workdir: Path, data: bytes) -> None:
+    """load_deck checks each card as soon as it is parsed (quiz.deck._compose's on_card); building the
+    whole tree first and checking it after must give the same deck and the same problems, whenever the
+    file parses (a syntax error stops the tree, not the cards already checked) and the problems fit
+    under the cap (past it, which ones are kept depends on the order they are found in)."""
+    from quiz import deck as deck_module
+
+    path = workdir / "deck.yaml"
+    path.write_bytes(data)
+    try:
+        streamed, streamed_problems = load_deck(path), []
+    except DeckError as error:
+        streamed, streamed_problems = None, [str(p) for p in error.problems]
+    whole = deck_module._Report(str(path))
+    text = deck_module._read_text(path, whole)
+    if text is None:
+        assert streamed is None and streamed_problems == [str(p) for p in whole.sorted()]
+        return
+    root = deck_module._compose(text, whole)  # no on_card: the whole tree
+    if root is None or len(whole.problems) >= deck_module.MAX_PROBLEMS:
+        event("syntax error or many problems: not compared")
+        return
+    built = deck_module._Validator(whole, path).deck(root)
+    assert streamed_problems == [str(p) for p in whole.sorted()]
+    assert streamed == (built if not whole.problems else None)
+
+
 # --------------------------------------------------------------------------------------------------
 # Grader
 
