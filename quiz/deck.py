@@ -294,8 +294,9 @@ def load_deck(path: str | Path) -> Deck:
     text = _read_text(Path(path), report)
     deck = None
     if text is not None:
-        # The tree holds ~25 small objects per card and none of them form cycles; without this the
-        # cyclic collector rescans the growing tree again and again and loading takes 4-5x longer.
+        # Loading makes ~25 small objects per card (parser events, then the Card, its citations and
+        # marks) and none of them form cycles; without this the cyclic collector rescans the growing
+        # list of cards again and again (10% of the load time on 10,000 cards).
         gc_was_enabled = gc.isenabled()
         gc.disable()
         try:
@@ -303,8 +304,8 @@ def load_deck(path: str | Path) -> Deck:
             root = _compose(text, report, validator.card)
             if root is not None:
                 deck = validator.deck(root)
-            # Free the tree by reference counting now, so the collector's first pass after re-enabling
-            # does not walk its half a million objects.
+            # Free what is left of the tree (the top level, non-card entries) and the text by reference
+            # counting now, not in the collector's first pass after re-enabling.
             root = text = None
         finally:
             if gc_was_enabled:
