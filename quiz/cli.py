@@ -206,7 +206,8 @@ def open_store(db: Optional[Path], profile: Optional[str], create: bool = True):
         raise fail(error)
 
 
-_PROFILE_OPTION = typer.Option(None, "--profile", envvar="QUIZ_PROFILE", metavar="NAME", help="History profile (default: default).")
+_PROFILE_OPTION = typer.Option(None, "--profile", envvar="QUIZ_PROFILE", metavar="NAME",
+                               help="History profile (default: default).")
 _DB_OPTION = typer.Option(None, "--db", envvar="QUIZ_DB", metavar="FILE", help="History database file.")
 
 
@@ -302,16 +303,19 @@ def study(
     decks: List[Path] = typer.Argument(..., metavar="DECK", help="Deck files (YAML) to study.", show_default=False),
     new: int = typer.Option(20, "--new", min=0, metavar="N", help="New cards per deck and study day."),
     reviews: int = typer.Option(200, "--reviews", min=0, metavar="N", help="Reviews per deck and study day."),
-    tag: List[str] = typer.Option([], "--tag", metavar="TAG", help="Only cards with this tag (repeatable: any of them)."),
+    tag: List[str] = typer.Option([], "--tag", metavar="TAG",
+                                  help="Only cards with this tag (repeatable: any of them)."),
     source: List[str] = typer.Option(
-        [], "--source", metavar="FILE", help="Only cards citing this source file (repeatable: any of them; with --tag: both)."
+        [], "--source", metavar="FILE",
+        help="Only cards citing this source file (repeatable: any of them; with --tag: both).",
     ),
     practice: bool = typer.Option(False, "--practice", help="Go through the cards without changing the schedule."),
     plain: bool = typer.Option(False, "--plain", help="Plain numbered lines (automatic without a terminal)."),
     profile: Optional[str] = _PROFILE_OPTION,
     db: Optional[Path] = _DB_OPTION,
     retention: Optional[float] = typer.Option(
-        None, "--retention", min=0.7, max=0.99, metavar="R", help="Desired retention 0.70-0.99 (overrides the deck's)."
+        None, "--retention", min=0.7, max=0.99, metavar="R",
+        help="Desired retention 0.70-0.99 (overrides the deck's).",
     ),
 ) -> None:
     """Study the cards that are due: answer, see the cited evidence, rate, repeat.
@@ -532,7 +536,8 @@ def reset(
 
 @app.command()
 def undo(
-    deck: Optional[str] = typer.Option(None, "--deck", metavar="DECK", help="Only this deck's answers (a deck file or a deck id)."),
+    deck: Optional[str] = typer.Option(None, "--deck", metavar="DECK",
+                                       help="Only this deck's answers (a deck file or a deck id)."),
     profile: Optional[str] = _PROFILE_OPTION,
     db: Optional[Path] = _DB_OPTION,
 ) -> None:
@@ -571,9 +576,11 @@ def _to_stdout(out: Optional[Path]) -> bool:
 @app.command()
 def export(
     deck: Path = typer.Argument(..., metavar="DECK", help="Deck file.", show_default=False),
-    fmt: str = typer.Option(..., "--format", "-f", metavar="apkg|csv", help="apkg (Anki package) or csv (one row per card)."),
+    fmt: str = typer.Option(..., "--format", "-f", metavar="apkg|csv",
+                            help="apkg (Anki package) or csv (one row per card)."),
     out: Optional[Path] = typer.Option(
-        None, "--output", "-o", metavar="FILE", help="File to write (csv: '-' or none for standard output).", show_default=False
+        None, "--output", "-o", metavar="FILE", help="File to write (csv: '-' or none for standard output).",
+        show_default=False,
     ),
 ) -> None:
     """Export a deck for Anki (.apkg, citations on the back) or a spreadsheet (CSV).
@@ -603,7 +610,8 @@ def export(
 def import_(
     source: Path = typer.Argument(..., metavar="FILE", help="Quizlet or Anki text export (.tsv, .csv, .txt).",
                                   show_default=False),
-    out: Path = typer.Option(..., "--output", "-o", metavar="FILE", help="Deck file to create (.yaml).", show_default=False),
+    out: Path = typer.Option(..., "--output", "-o", metavar="FILE", help="Deck file to create (.yaml).",
+                             show_default=False),
     reverse: bool = typer.Option(False, "--reverse", help="Ask the other side (Quizlet: the term; Anki: the back)."),
     title: Optional[str] = typer.Option(None, "--title", metavar="TEXT", help="Deck title (default: the file name)."),
     force: bool = typer.Option(False, "--force", help="Overwrite the deck file if it exists."),
@@ -626,10 +634,13 @@ def import_(
 
 @app.command()
 def history(
-    deck: Optional[str] = typer.Option(None, "--deck", metavar="DECK", help="Only this deck's answers (a deck file or a deck id)."),
-    fmt: str = typer.Option("csv", "--format", "-f", metavar="csv|json", help="csv (spreadsheets, FSRS optimizer) or json."),
+    deck: Optional[str] = typer.Option(None, "--deck", metavar="DECK",
+                                       help="Only this deck's answers (a deck file or a deck id)."),
+    fmt: str = typer.Option("csv", "--format", "-f", metavar="csv|json",
+                            help="csv (spreadsheets, FSRS optimizer) or json."),
     out: Optional[Path] = typer.Option(
-        None, "--output", "-o", metavar="FILE", help="File to write ('-' or none for standard output).", show_default=False
+        None, "--output", "-o", metavar="FILE", help="File to write ('-' or none for standard output).",
+        show_default=False,
     ),
     practice: bool = typer.Option(True, "--practice/--no-practice",
                                   help="Include practice answers (they did not change the schedule)."),

@@ -130,7 +130,6 @@ def tally_answers(reviews: Iterable[Any], before: datetime | None = None) -> Ans
     )
 
 
-
 @dataclass(frozen=True)
 class DeckSummary:
     id: str
