@@ -39,7 +39,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from quiz.errors import StoreError, UsageError
-from quiz.scheduler import ItemState, State
+from quiz.scheduler import ItemState, Rating, State
 
 SCHEMA_VERSION = 2
 APPLICATION_ID = int.from_bytes(b"QUIZ", "big")  # PRAGMA application_id of every quiz database
@@ -688,13 +688,13 @@ class Store:
         review_answer = f"practice = 0 AND before_state = {int(State.REVIEW)}"
         slots = self._read(
             f"SELECT {slot} AS slot, count(*), sum(min(max(duration_ms, 0), ?)) / 1000.0, "
-            f"sum({review_answer}), sum({review_answer} AND rating >= 2) FROM reviews {where} "
+            f"sum({review_answer}), sum({review_answer} AND rating >= {int(Rating.HARD)}) FROM reviews {where} "
             "GROUP BY slot ORDER BY slot",
             (max_answer_ms, *params),
         )
         items = self._read(
-            "SELECT deck, card, gap, count(*), sum(practice = 0), "
-            "sum(practice = 0 AND CASE WHEN verdict = 'self' THEN rating >= 3 ELSE verdict = 'correct' END) "
+            "SELECT deck, card, gap, count(*), sum(practice = 0), sum(practice = 0 AND CASE WHEN verdict = 'self' "
+            f"THEN rating >= {int(Rating.GOOD)} ELSE verdict = 'correct' END) "
             f"FROM reviews {where} GROUP BY card, gap ORDER BY card, gap",
             params,
         )
