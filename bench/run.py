@@ -401,7 +401,7 @@ def main() -> None:
             "first-card": lambda: first_card(env, max(3, args.runs // 2)),
             "latency": lambda: latency(env, args.quick),
             "check-scale": lambda: check_scale(env, 3),
-            "deck-load": lambda: deck_load(env, 5),
+            "deck-load": lambda: deck_load(env, 9),
             "study": lambda: study_at_scale(env, args.quick),
             "info": lambda: info(env),
         }
