@@ -667,7 +667,7 @@ class Store:
             raise self._error(e, "read") from e
 
     def answer_totals(self, deck: str, before: datetime, max_answer_ms: int,
-                      slot_seconds: int = 900) -> tuple[list[tuple], list[tuple]]:
+                      slot_seconds: int) -> tuple[list[tuple], list[tuple]]:
         """This profile's answers in the deck given before `before`, summed for statistics
         (`quiz.stats.AnswerTotals`, whose `tally_answers` is the same in Python; a test keeps them equal):
 
