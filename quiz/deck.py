@@ -485,8 +485,7 @@ def _compose(text: str, report: _Report, on_card: Callable[[object, int], object
                 continue
             if cls is MappingStart or cls is SequenceStart:
                 if len(stack) >= MAX_DEPTH:
-                    report.mark(event.start_mark, f"nesting deeper than {MAX_DEPTH} levels; a deck needs "
-                                                  "only a few (check the structure)")
+                    report.mark(event.start_mark, _TOO_DEEP)
                     return None
                 if (event.anchor is None and event.tag is None) or _vet_collection(event, report):
                     node = _Map() if cls is MappingStart else _Seq()
@@ -533,7 +532,11 @@ def _compose(text: str, report: _Report, on_card: Callable[[object, int], object
                 stack.append((top, in_map, key))
                 top, in_map, key = node, False, None
     except yaml.MarkedYAMLError as error:
-        _report_syntax_error(error, text, report, event)
+        deep = _nesting_limit_crossed_at(text, error) if "nesting depth" in (error.problem or "") else None
+        if deep is not None:
+            report.mark(deep, _TOO_DEEP)
+        else:
+            _report_syntax_error(error, text, report, event)
         return None
     except yaml.YAMLError as error:  # reader errors carry no mark; _decode already rejects their causes
         report.at(1, 1, f"invalid YAML: {error}")
@@ -543,6 +546,33 @@ def _compose(text: str, report: _Report, on_card: Callable[[object, int], object
     if documents == 0:
         report.at(1, 1, "the deck is empty; it needs a 'title' and a list of 'cards'")
     return root
+
+
+_TOO_DEEP = f"nesting deeper than {MAX_DEPTH} levels; a deck needs only a few (check the structure)"
+
+
+def _nesting_limit_crossed_at(text: str, error: yaml.MarkedYAMLError):
+    """Where a collection first opens deeper than MAX_DEPTH, by the pure-Python parser; None if nowhere.
+
+    libyaml 0.2.6 (in PyYAML 6.0.4's wheels) has a nesting limit of its own, and its scanner reads a
+    whole flow collection ahead before the parser hands out its first event, so a deep `[[[...` fails
+    inside libyaml before `_compose` sees the level where quiz's limit is crossed. The pure-Python
+    parser streams, so it finds that level; it reads only up to where libyaml stopped (quiz's limit
+    is far lower than libyaml's), and runs only on this rare error path.
+    """
+    end = error.problem_mark.index + 1 if error.problem_mark is not None else len(text)
+    depth = 0
+    try:
+        for event in yaml.parse(text[:end], Loader=yaml.SafeLoader):
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return event.start_mark
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        pass
+    return None
 
 
 def _escaped_control(event, report: _Report) -> _Bad:

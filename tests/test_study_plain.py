@@ -221,8 +221,16 @@ def test_sigint_while_waiting_for_an_answer_exits_130_with_the_summary(tmp_path,
         assert chunk, seen
         seen += chunk
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=30)
-    assert proc.returncode == 130
+    # Keep stdin open until quiz has exited: closing it (as communicate() does first) would race end of
+    # input against the signal, and a session that sees end of input first ends normally with exit 0.
+    out = proc.stdout.read()
+    proc.wait(timeout=30)
+    proc.stdin.close()
+    assert proc.stderr is not None
+    err = proc.stderr.read()
+    proc.stderr.close()
+    proc.stdout.close()
+    assert proc.returncode == 130, err
     assert "Interrupted: 1 card studied (1 answer: 1 correct, 0 almost, 0 wrong)" in seen + out
     with Store(tmp_path / "quiz.db") as store:
         assert [r.card for r in store.reviews("mini")] == ["who"]

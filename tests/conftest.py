@@ -1,0 +1,32 @@
+"""Session-wide test setup: say which versions of quiz's dependencies this run tests against."""
+
+from __future__ import annotations
+
+import re
+from importlib import metadata
+
+import pytest
+
+
+def dependency_versions() -> list[str]:
+    """`name version` for every requirement of the installed quiz (runtime and test extras), in order."""
+    lines = []
+    for requirement in metadata.requires("quiz") or []:
+        name = re.match(r"[A-Za-z0-9._-]+", requirement)
+        if name is None:
+            continue
+        extra = re.search(r"""extra\s*==\s*["']([^"']+)""", requirement)
+        try:
+            version = metadata.version(name.group())
+        except metadata.PackageNotFoundError:
+            version = "not installed"
+        lines.append(f"{name.group()} {version}" + (f" ({extra.group(1)})" if extra else ""))
+    return lines
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # Printed whatever the verbosity (the report header is hidden under -q): CI's log must say which
+    # releases the dependency ranges resolved to on the day it ran.
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line("dependencies: " + ", ".join(dependency_versions()))
