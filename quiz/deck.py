@@ -120,6 +120,9 @@ MAX_DECK_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 50
 # Enough for every card of a big deck to be wrong; bounds memory and output for a hostile 5 MB file.
 MAX_PROBLEMS = 10_000
+# A choice card's options each get a one-key shortcut in the interactive prompt (1-9, 0, a-z): 36 of them.
+# More would not fit a screen anyway; a longer list is a typed card.
+MAX_CHOICES = 36
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]*")
 RETENTION_MIN, RETENTION_MAX = 0.70, 0.99
 
@@ -1082,6 +1085,10 @@ class _Validator:
                 first_line[value] = _line(item)
         if len(first_line) < 2:
             self.report.node(node, "a choice card needs at least 2 different choices")
+        if len(node) > MAX_CHOICES:
+            self.report.node(node[MAX_CHOICES], f"a choice card may have at most {MAX_CHOICES} choices, this is "
+                                                f"choice {MAX_CHOICES + 1} of {len(node)}; remove some (or make "
+                                                "it a typed card)")
         if isinstance(answer, str) and answer not in first_line:
             folded = {" ".join(c.split()).casefold(): c for c in first_line}
             near = folded.get(" ".join(answer.split()).casefold())
