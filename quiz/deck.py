@@ -37,6 +37,8 @@ Mark = namedtuple("Mark", ["line", "col"])
 
 # `{{answer}}` or `{{answer::hint}}` (Anki's cloze hint syntax), never nested.
 CLOZE_GAP = re.compile(r"\{\{(.+?)(?:::(.*?))?\}\}", re.DOTALL)
+# Three braces in a row: a gap is marked with exactly two on each side.
+_STRAY_BRACE = re.compile(r"\{\{\{|\}\}\}")
 
 
 @dataclass(frozen=True)
@@ -1116,6 +1118,24 @@ class _Validator:
         for number, gap in enumerate(gaps, start=1):
             if not gap.group(1).strip():
                 self.report.node(node, f"cloze gap {number} is empty; write the hidden answer between {{{{ and }}}}")
+                ok = False
+            elif gap.group(1).startswith("::"):  # '{{::hint}}': the lazy pattern took the hint for the answer
+                self.report.node(node, f"cloze gap {number} ('{_clip(gap.group())}') has a hint but no answer "
+                                       "before '::'; write {{answer}} or {{answer::hint}}")
+                ok = False
+        # A brace touching or inside a gap ('{{{a}}}', '{{a}}}', '{{a{b}}') leaves it unclear where the gap
+        # starts or ends; the pattern would quietly make the brace part of the answer or of the text.
+        triple = _STRAY_BRACE.search(text)
+        if triple is not None:
+            brace, where = ("{", "before") if triple.group() == "{{{" else ("}", "after")
+            self.report.node(node, f"cloze text has a stray '{brace}' {where} a gap ('{triple.group()}'); a gap "
+                                   "takes exactly two braces on each side: write {{answer}} or {{answer::hint}}")
+            return None
+        for number, gap in enumerate(gaps, start=1):
+            inside = gap.group()[2:-2]
+            if "{" in inside or "}" in inside:
+                self.report.node(node, f"cloze gap {number} ('{_clip(gap.group())}') has a brace inside it; "
+                                       "write {{answer}} or {{answer::hint}}")
                 ok = False
         return text if ok else None
 
