@@ -289,14 +289,16 @@ class _Report:
         return problems
 
 
-def load_deck(path: str | Path) -> Deck:
+def load_deck(path: str | Path, data: bytes | None = None) -> Deck:
     """Parse and validate a deck file; raise `DeckError` with every problem found.
 
-    Never executes YAML tags, never expands aliases, never reads a source file.
+    With `data`, validate those bytes as the file `path` would be, without reading it (`quiz import`
+    checks the deck it made before writing it). Never executes YAML tags, never expands aliases,
+    never reads a source file.
     """
     shown = os.fspath(path)
     report = _Report(shown)
-    text = _read_text(Path(path), report)
+    text = _read_text(Path(path), report) if data is None else _bytes_text(data, report)
     deck = None
     if text is not None:
         # Loading makes ~25 small objects per card (parser events, then the Card, its citations and
@@ -367,6 +369,14 @@ def _read_text(path: Path, report: _Report) -> str | None:
         os.close(fd)
     data = b"".join(chunks)
     if len(data) > MAX_DECK_BYTES:  # grew after the stat
+        report.at(1, 1, _too_big(len(data)))
+        return None
+    return _decode(data, report)
+
+
+def _bytes_text(data: bytes, report: _Report) -> str | None:
+    """What `_read_text` makes of a file holding `data`."""
+    if len(data) > MAX_DECK_BYTES:
         report.at(1, 1, _too_big(len(data)))
         return None
     return _decode(data, report)
