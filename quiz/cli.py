@@ -625,7 +625,8 @@ def import_(
     from quiz import interop
 
     try:
-        count = interop.import_terms(source, out, force=force, reverse=reverse, title=title)
+        count = interop.import_terms(source, out, force=force, reverse=reverse, title=title,
+                                     notify=lambda message: typer.echo(message, err=True))
     except QuizError as error:
         raise fail(error)
     typer.echo(f"Wrote {count} card{'s' if count != 1 else ''} to {out}; fill in each `cite` "

@@ -37,6 +37,8 @@ Mark = namedtuple("Mark", ["line", "col"])
 
 # `{{answer}}` or `{{answer::hint}}` (Anki's cloze hint syntax), never nested.
 CLOZE_GAP = re.compile(r"\{\{(.+?)(?:::(.*?))?\}\}", re.DOTALL)
+# Three braces in a row: a gap is marked with exactly two on each side.
+_STRAY_BRACE = re.compile(r"\{\{\{|\}\}\}")
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,9 @@ MAX_DECK_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 50
 # Enough for every card of a big deck to be wrong; bounds memory and output for a hostile 5 MB file.
 MAX_PROBLEMS = 10_000
+# A choice card's options each get a one-key shortcut in the interactive prompt (1-9, 0, a-z): 36 of them.
+# More would not fit a screen anyway; a longer list is a typed card.
+MAX_CHOICES = 36
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]*")
 RETENTION_MIN, RETENTION_MAX = 0.70, 0.99
 
@@ -284,14 +289,16 @@ class _Report:
         return problems
 
 
-def load_deck(path: str | Path) -> Deck:
+def load_deck(path: str | Path, data: bytes | None = None) -> Deck:
     """Parse and validate a deck file; raise `DeckError` with every problem found.
 
-    Never executes YAML tags, never expands aliases, never reads a source file.
+    With `data`, validate those bytes as the file `path` would be, without reading it (`quiz import`
+    checks the deck it made before writing it). Never executes YAML tags, never expands aliases,
+    never reads a source file.
     """
     shown = os.fspath(path)
     report = _Report(shown)
-    text = _read_text(Path(path), report)
+    text = _read_text(Path(path), report) if data is None else _bytes_text(data, report)
     deck = None
     if text is not None:
         # Loading makes ~25 small objects per card (parser events, then the Card, its citations and
@@ -362,6 +369,14 @@ def _read_text(path: Path, report: _Report) -> str | None:
         os.close(fd)
     data = b"".join(chunks)
     if len(data) > MAX_DECK_BYTES:  # grew after the stat
+        report.at(1, 1, _too_big(len(data)))
+        return None
+    return _decode(data, report)
+
+
+def _bytes_text(data: bytes, report: _Report) -> str | None:
+    """What `_read_text` makes of a file holding `data`."""
+    if len(data) > MAX_DECK_BYTES:
         report.at(1, 1, _too_big(len(data)))
         return None
     return _decode(data, report)
@@ -1082,6 +1097,10 @@ class _Validator:
                 first_line[value] = _line(item)
         if len(first_line) < 2:
             self.report.node(node, "a choice card needs at least 2 different choices")
+        if len(node) > MAX_CHOICES:
+            self.report.node(node[MAX_CHOICES], f"a choice card may have at most {MAX_CHOICES} choices, this is "
+                                                f"choice {MAX_CHOICES + 1} of {len(node)}; remove some (or make "
+                                                "it a typed card)")
         if isinstance(answer, str) and answer not in first_line:
             folded = {" ".join(c.split()).casefold(): c for c in first_line}
             near = folded.get(" ".join(answer.split()).casefold())
@@ -1109,6 +1128,24 @@ class _Validator:
         for number, gap in enumerate(gaps, start=1):
             if not gap.group(1).strip():
                 self.report.node(node, f"cloze gap {number} is empty; write the hidden answer between {{{{ and }}}}")
+                ok = False
+            elif gap.group(1).startswith("::"):  # '{{::hint}}': the lazy pattern took the hint for the answer
+                self.report.node(node, f"cloze gap {number} ('{_clip(gap.group())}') has a hint but no answer "
+                                       "before '::'; write {{answer}} or {{answer::hint}}")
+                ok = False
+        # A brace touching or inside a gap ('{{{a}}}', '{{a}}}', '{{a{b}}') leaves it unclear where the gap
+        # starts or ends; the pattern would quietly make the brace part of the answer or of the text.
+        triple = _STRAY_BRACE.search(text)
+        if triple is not None:
+            brace, where = ("{", "before") if triple.group() == "{{{" else ("}", "after")
+            self.report.node(node, f"cloze text has a stray '{brace}' {where} a gap ('{triple.group()}'); a gap "
+                                   "takes exactly two braces on each side: write {{answer}} or {{answer::hint}}")
+            return None
+        for number, gap in enumerate(gaps, start=1):
+            inside = gap.group()[2:-2]
+            if "{" in inside or "}" in inside:
+                self.report.node(node, f"cloze gap {number} ('{_clip(gap.group())}') has a brace inside it; "
+                                       "write {{answer}} or {{answer::hint}}")
                 ok = False
         return text if ok else None
 

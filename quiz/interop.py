@@ -32,6 +32,11 @@ Formats, and the choices behind them:
   The skeleton's cards cite the placeholder `{source: TODO.txt, quote: TODO}`: a valid deck that
   loads, while `quiz check` flags every card until its author puts in a real source and quote.
   Anki cloze notes ({{c1::...}}) become cloze cards; Anki tags (a tags column, "#tags:") carry over.
+  Only a regular file of at most 5 MB is read (never a FIFO or a device). What a deck cannot hold is
+  changed: control characters are dropped, a nested cloze becomes one gap, an empty one is left out
+  (a note left with no gap makes no card, and is named), other braces in a cloze note become
+  parentheses. The skeleton is then loaded with quiz's own loader before anything is written: a
+  deck quiz would refuse is never written.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ import io
 import json
 import os
 import re
+import stat
 import tempfile
 import unicodedata
 from dataclasses import dataclass
@@ -50,7 +56,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Callable, Iterable, Iterator
 
-from quiz.deck import CLOZE_GAP, Card, CardType, Deck
+from quiz.deck import CLOZE_GAP, Card, CardType, Deck, load_deck
 from quiz.errors import DeckError, Problem, UsageError
 
 LIST_JOINER = " | "
@@ -346,8 +352,10 @@ _HTML_TAG = re.compile(r"<[^>]*>")
 # The header lines of Anki's "Notes in Plain Text" export (and of files Anki imports).
 _ANKI_HEADER = re.compile(r"#(separator|html|tags|columns|notetype|deck|if matches|"
                           r"(?:guid|notetype|deck|tags) column):(.*)", re.IGNORECASE)
-# Anki's cloze deletions: {{c1::answer}} or {{c1::answer::hint}}.
+# Anki's cloze deletions: {{c1::answer}} or {{c1::answer::hint}}, which may nest.
 _ANKI_CLOZE = re.compile(r"\{\{c\d+::(.*?)(?:::(.*?))?\}\}", re.DOTALL)
+_ANKI_CLOZE_MARK = re.compile(r"\{\{c\d+::|\}\}")
+_LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass(frozen=True)
@@ -364,6 +372,7 @@ class Term:
 class TermFile:
     terms: list[Term]
     from_anki: bool  # an Anki text export (front/back) rather than Quizlet's (term/definition)
+    skipped: tuple[Problem, ...] = ()  # lines that make no card (a cloze note whose every gap is empty)
 
 
 # Terminal control characters a deck may not hold (the loader refuses them); a term file that carries
@@ -378,17 +387,38 @@ def _plain(text: str, is_html: bool) -> str:
 
 
 def _read_import_text(path: Path) -> str:
+    """The file's text. Only a regular file is read, and never more than MAX_IMPORT_BYTES + 1 bytes:
+    `st_size` is 0 for /dev/zero, a FIFO or a /proc file, so the size alone would let them be read forever."""
     try:
-        size = path.stat().st_size
-        if path.is_dir():
-            raise UsageError(f"{path} is a folder; give a .csv, .tsv or .txt file")
-        if size > MAX_IMPORT_BYTES:
-            raise UsageError(f"{path} is {size // (1024 * 1024)} MB; term files over 5 MB are refused")
-        data = path.read_bytes()
+        # O_NONBLOCK: opening a FIFO nobody writes to must not hang (it is refused just below).
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
         raise UsageError(f"cannot read {path}: no such file") from None
     except OSError as error:
         raise UsageError(f"cannot read {path}: {error.strerror or error}") from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise UsageError(f"{path} is a folder; give a .csv, .tsv or .txt file")
+        if not stat.S_ISREG(info.st_mode):
+            raise UsageError(f"{path} is not a regular file (a pipe or a device); give a .csv, .tsv or .txt file")
+        if info.st_size > MAX_IMPORT_BYTES:
+            raise UsageError(f"{path} is {info.st_size // (1024 * 1024)} MB; term files over 5 MB are refused")
+        chunks = []
+        remaining = MAX_IMPORT_BYTES + 1
+        while remaining > 0:
+            chunk = os.read(fd, min(remaining, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+    except OSError as error:
+        raise UsageError(f"cannot read {path}: {error.strerror or error}") from None
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    if len(data) > MAX_IMPORT_BYTES:  # a file whose size did not tell (it grew, or /proc)
+        raise UsageError(f"{path} holds more than {MAX_IMPORT_BYTES:,} bytes; term files over 5 MB are refused")
     if b"\x00" in data:
         raise UsageError(f"{path} is not a text file (it contains NUL bytes)")
     try:
@@ -397,12 +427,66 @@ def _read_import_text(path: Path) -> str:
         raise UsageError(f"{path} is not UTF-8 text (byte {error.start + 1}); save it as UTF-8 and retry") from None
 
 
+def _quiz_cloze(text: str) -> tuple[str, str] | None:
+    """An Anki cloze note's text in quiz's cloze syntax, and the text with every gap filled in (for the
+    card id); None if no gap has an answer.
+
+    A nested cloze ({{c1::a {{c2::b}}}}) becomes one gap of the outer text (quiz gaps do not nest), an
+    empty one ({{c1::}}) is left out, and any other brace becomes a parenthesis: quiz's syntax has no
+    way to write a brace touching or inside a gap."""
+    def unbraced(part: str) -> str:
+        return part.replace("{", "(").replace("}", ")")
+
+    out: list[str] = []
+    filled: list[str] = []
+    gaps = 0
+    # The open clozes, outermost first: [the opening mark, the text inside it so far].
+    stack: list[list[str]] = []
+    position = 0
+    for mark in _ANKI_CLOZE_MARK.finditer(text):
+        piece, position = text[position:mark.start()], mark.end()
+        if stack:
+            stack[-1][1] += piece
+        else:
+            out.append(unbraced(piece))
+            filled.append(unbraced(piece))
+        if mark.group() != "}}":
+            stack.append([mark.group(), ""])
+            continue
+        if not stack:  # a "}}" that closes nothing
+            out.append("))")
+            filled.append("))")
+            continue
+        inside = stack.pop()[1]
+        answer, _, hint = inside.partition("::")
+        answer, hint = " ".join(unbraced(answer).split()), " ".join(unbraced(hint).split())
+        if stack:  # an inner cloze: its answer is part of the outer one's, its hint is dropped
+            stack[-1][1] += answer
+        elif answer:
+            gaps += 1
+            out.append("{{" + answer + (f"::{hint}" if hint else "") + "}}")
+            filled.append(answer)
+    rest = "".join(opening + inside for opening, inside in stack) + text[position:]  # clozes never closed
+    out.append(unbraced(rest))
+    filled.append(unbraced(rest))
+    if not gaps:
+        return None
+    return " ".join("".join(out).split()), " ".join("".join(filled).split())
+
+
+def _column_number(value: str) -> int | None:
+    """A 1-based column number from an Anki header ("#tags column:3"), as a 0-based index; None if bad."""
+    return int(value) - 1 if value.isascii() and value.isdigit() and int(value) >= 1 else None
+
+
 def read_terms(path: str | Path, reverse: bool = False) -> TermFile:
     """Parse a Quizlet or Anki text export. Raises UsageError (unreadable, empty) or DeckError
     (one `path:line:col` problem per unusable line)."""
     path = Path(path)
     text = _read_import_text(path)
-    lines = text.splitlines()
+    # Only CR and LF end a line: splitlines() also splits at U+0085, U+2028, form feeds and the like, which
+    # a term may hold (they become spaces).
+    lines = _LINE_END.split(text)
     shown = str(path)
 
     # Anki's header lines come first: "#key:value".
@@ -429,10 +513,13 @@ def read_terms(path: str | Path, reverse: bool = False) -> TermFile:
         elif key == "html":
             is_html = value.casefold() == "true"
         elif key.endswith(" column"):
-            try:
-                special[key[: -len(" column")]] = int(value) - 1
-            except ValueError:
-                problems.append(Problem(shown, first + 1, 1, f"'{key}' must be a column number, not {value!r}"))
+            column = _column_number(value)
+            if column is None:
+                raw = header.group(2)
+                problems.append(Problem(shown, first + 1, header.start(2) + len(raw) - len(raw.lstrip()) + 1,
+                                        f"'{key}' must be a column number (1 for the first column), not {value!r}"))
+            else:
+                special[key[: -len(" column")]] = column
     else:
         first = len(lines)
     body = lines[first:]
@@ -444,10 +531,18 @@ def read_terms(path: str | Path, reverse: bool = False) -> TermFile:
         separator = "\t" if any("\t" in line for line in body) else ","
 
     terms: list[Term] = []
+    skipped: list[Problem] = []
     if anki or separator != "\t":
-        # Anki quotes fields holding the separator or a line break ("..."), like CSV.
+        # Anki quotes fields holding the separator or a line break ("..."), like CSV. A field may be as
+        # long as the file (csv's default limit, 128 KB, raised an uncaught csv.Error).
+        csv.field_size_limit(max(csv.field_size_limit(), MAX_IMPORT_BYTES + 1))
         reader = csv.reader(io.StringIO("\n".join(body)), delimiter=separator, quotechar='"', strict=False)
-        rows = [(first + reader.line_num, row) for row in reader]
+        rows = []
+        try:
+            for row in reader:
+                rows.append((first + reader.line_num, row))
+        except csv.Error as error:
+            raise DeckError([Problem(shown, first + reader.line_num, 1, f"cannot read this line: {error}")]) from None
     else:
         rows = [(first + i + 1, line.split("\t")) for i, line in enumerate(body)]
 
@@ -458,7 +553,7 @@ def read_terms(path: str | Path, reverse: bool = False) -> TermFile:
         tags = global_tags
         if anki:
             if "tags" in special and special["tags"] < len(row):
-                tags += tuple(t for t in row[special["tags"]].split() if t not in tags)
+                tags = tuple(dict.fromkeys(tags + tuple(row[special["tags"]].split())))  # linear, not per tag
             fields = [cell for i, cell in enumerate(row) if i not in skip]
         else:
             # Quizlet does not quote: a separator inside the definition splits it; put it back.
@@ -466,9 +561,12 @@ def read_terms(path: str | Path, reverse: bool = False) -> TermFile:
         fields = [_plain(cell, is_html) for cell in fields]
         if anki and fields and _ANKI_CLOZE.search(fields[0]):
             # A cloze note: one cloze card, each {{cN::...}} its own gap (quiz asks every gap separately).
-            text = _ANKI_CLOZE.sub(lambda m: "{{" + m.group(1) + (f"::{m.group(2)}" if m.group(2) else "") + "}}",
-                                   fields[0])
-            terms.append(Term("", "", _ANKI_CLOZE.sub(lambda m: m.group(1), fields[0]), tags, line_no, text))
+            cloze = _quiz_cloze(fields[0])
+            if cloze is None:
+                skipped.append(Problem(shown, line_no, 1, "this cloze note makes no card: every {{c1::...}} in "
+                                                          "it is empty, so there is nothing to ask"))
+            else:
+                terms.append(Term("", "", cloze[1], tags, line_no, cloze[0]))
             continue
         if len(fields) < 2 or not fields[0] or not fields[1]:
             what = "front and back" if anki else "a term and a definition"
@@ -484,8 +582,10 @@ def read_terms(path: str | Path, reverse: bool = False) -> TermFile:
     if problems:
         raise DeckError(problems)
     if not terms:
+        if skipped:
+            raise DeckError(skipped)
         raise UsageError(f"{path} has no term/definition lines")
-    return TermFile(terms, anki)
+    return TermFile(terms, anki, tuple(skipped))
 
 
 _ID_CHARS = re.compile(r"[^a-z0-9]+")
@@ -509,13 +609,18 @@ def skeleton_yaml(terms: list[Term], deck_id: str, title: str, source_name: str,
     import yaml
 
     used: set[str] = set()
+    # The next number to try after each base id: one counter per base keeps 40,000 copies of one term
+    # linear (trying 2, 3, ... afresh for each copy took minutes).
+    next_number: dict[str, int] = {}
     cards = []
     for term in terms:
         base = card_id = slug(term.key)
-        n = 2
-        while card_id in used:
+        if card_id in used:
+            n = next_number.get(base, 2)
+            while f"{base}-{n}" in used:  # taken by a term whose own id is this ("a 2" is "a-2")
+                n += 1
             card_id = f"{base}-{n}"
-            n += 1
+            next_number[base] = n + 1
         used.add(card_id)
         card: dict = {"id": card_id}
         if term.cloze:
@@ -531,6 +636,10 @@ def skeleton_yaml(terms: list[Term], deck_id: str, title: str, source_name: str,
             "the front of each Anki note, expecting the back"
     else:
         direction = "the term, expecting the definition" if reverse else "the definition, expecting the term"
+    # A line break in the file name would end the comment and put the rest into the YAML; a control
+    # character in the title would be a value the loader refuses.
+    source_name = _plain(source_name, False) or "a term file"
+    title = _plain(title, False) or deck_id
     header = (
         f"# Deck skeleton made by `quiz import` from {source_name} ({len(cards)} cards).\n"
         "#\n"
@@ -552,8 +661,9 @@ def skeleton_yaml(terms: list[Term], deck_id: str, title: str, source_name: str,
 
 
 def import_terms(src: str | Path, out: str | Path, force: bool = False, reverse: bool = False,
-                 title: str | None = None) -> int:
-    """Turn a term file into a deck skeleton at `out`; returns the number of cards."""
+                 title: str | None = None, notify: Callable[[str], None] | None = None) -> int:
+    """Turn a term file into a deck skeleton at `out`; returns the number of cards. Lines that make no
+    card are passed to `notify`. A deck quiz's own loader would refuse is never written."""
     src, out = Path(src), Path(out)
     _refuse_to_overwrite(src, out)
     if out.exists() and not force:
@@ -564,5 +674,19 @@ def import_terms(src: str | Path, out: str | Path, force: bool = False, reverse:
     stem = out.name[:-5] if out.name.endswith(".yaml") else out.stem
     deck_id = slug(stem, limit=60)
     text = skeleton_yaml(parsed.terms, deck_id, title or src.stem, src.name, reverse, parsed.from_anki)
+    _check_skeleton(text, src, out)
+    for problem in parsed.skipped:
+        if notify is not None:
+            notify(str(problem))
     _write_text(out, text, None)
     return len(parsed.terms)
+
+
+def _check_skeleton(text: str, src: Path, out: Path) -> None:
+    """Load the deck about to be written with quiz's own loader; refuse (nothing written) if it fails."""
+    try:
+        load_deck(out, data=text.encode("utf-8"))
+    except DeckError as error:
+        first = error.problems[0]
+        raise UsageError(f"the deck made from {src} would not load ({first.message}, at line {first.line} of "
+                         f"the deck); nothing was written") from None

@@ -819,6 +819,7 @@ def test_schema_is_json_and_its_field_names_are_the_loaders():
     assert set(data["$defs"]["citation"]["properties"]) == set(CITE_KEYS)
     assert card["properties"]["type"]["enum"] == [t.value for t in CardType]
     assert data["$defs"]["id"]["anyOf"][0]["pattern"] == "^" + quiz.deck.ID_PATTERN.pattern + "$"
+    assert card["properties"]["choices"]["maxItems"] == quiz.deck.MAX_CHOICES
 
 
 def example_decks() -> list[Path]:
@@ -855,6 +856,11 @@ def test_schema_rejects_what_the_loader_rejects():
         {"id": "a", "type": "choice", "question": "Q", "answer": "A", "choices": ["A", "B"], "accept": ["a"],
          "cite": cite},
         {"id": "a", "type": "cloze", "text": "no gap", "cite": cite},
+        {"id": "a", "type": "cloze", "text": "{{::hint}}", "cite": cite},
+        {"id": "a", "type": "cloze", "text": "{{{a}}}", "cite": cite},
+        {"id": "a", "type": "cloze", "text": "x {{a}}} y", "cite": cite},
+        {"id": "a", "type": "choice", "question": "Q", "answer": "1", "choices": [str(n) for n in range(1, 38)],
+         "cite": cite},
         {"id": "a", "type": "cloze", "text": "{{gap}}", "question": "Q", "cite": cite},
         {"id": "a", "type": "flip", "question": "Q", "cite": cite},
         {"id": "a", "question": "Q", "answer": "A", "cite": [{"source": "a.txt"}]},

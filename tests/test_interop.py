@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -17,6 +18,7 @@ from typer.testing import CliRunner
 from quiz import interop
 from quiz.cli import app
 from quiz.deck import load_deck
+from quiz.errors import QuizError, UsageError
 
 SOURCE = """Russia will leave the ISS "after 2024" & build its own station.
 Yuri Borisov, head of Roscosmos, told President Putin <in person>.
@@ -519,3 +521,170 @@ def test_slug() -> None:
     assert interop.slug("Zoë & Ørsted") == "zoe-orsted"
     assert interop.slug("日本") == "card"
     assert interop.slug("a" * 30 + " " + "b" * 30) == "a" * 30
+
+
+def test_slug_collisions_number_each_base_in_order() -> None:
+    # "a 2" is itself "a-2": the copies of "a" skip it, and its own copy is "a-2-2".
+    terms = [interop.Term("q", "x", key, (), 1) for key in ["a", "a", "a 2", "a", "a 2", "a-3"]]
+    text = interop.skeleton_yaml(terms, "d", "D", "f.tsv", False, False)
+    assert re.findall(r"^- id: (.*)$", text, re.M) == ["a", "a-2", "a-2-2", "a-3", "a-2-3", "a-3-2"]
+
+
+def test_forty_thousand_copies_of_one_term_get_unique_ids_in_linear_time(tmp_path: Path) -> None:
+    # Trying -2, -3, ... afresh for each copy took 277 s for this file (240 KB); the subprocess's
+    # timeout is a guard far above the seconds the linear numbering needs, not a measurement.
+    import subprocess
+    import sys
+
+    src, out = tmp_path / "same.tsv", tmp_path / "same.yaml"
+    src.write_text("term\tdefinition\n" * 40_000, encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "quiz", "import", str(src), "-o", str(out)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    ids = [card.id for card in load_deck(out).cards]
+    assert ids == ["term"] + [f"term-{n}" for n in range(2, 40_001)]
+
+
+@pytest.mark.parametrize("value", ["-5", "0", "abc", "1.5", "+2", "\u0663", ""])
+def test_import_rejects_bad_anki_column_numbers(tmp_path: Path, value: str) -> None:
+    # "-5" crashed with IndexError, and "0" silently meant the last column.
+    result, out = _import(tmp_path, "anki.txt", f"#separator:tab\n#tags column: {value}\nfront\tback\ttag\n")
+    assert (result.exit_code, result.output) == (
+        2, f"{tmp_path / 'anki.txt'}:2:15: 'tags column' must be a column number (1 for the first column), "
+           f"not {value!r}\n")
+    assert not out.exists()
+
+
+def _run_import_process(src: str, out: Path):
+    """`quiz import` in a child process: a read that never ends is caught by the timeout (and by a 2 GB
+    memory limit, so that reading /dev/zero into memory cannot take the machine's)."""
+    import resource
+    import subprocess
+    import sys
+
+    def limit_memory() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    return subprocess.run([sys.executable, "-m", "quiz", "import", src, "-o", str(out)], capture_output=True,
+                          text=True, timeout=60, preexec_fn=limit_memory)
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom"])
+def test_import_refuses_devices_without_reading_them(tmp_path: Path, device: str) -> None:
+    if not os.path.exists(device):
+        pytest.skip(f"no {device}")
+    out = tmp_path / "x.yaml"
+    done = _run_import_process(device, out)
+    assert (done.returncode, done.stderr) == (
+        2, f"Error: {device} is not a regular file (a pipe or a device); give a .csv, .tsv or .txt file\n")
+    assert not out.exists()
+
+
+def test_import_refuses_a_fifo_without_blocking_on_it(tmp_path: Path) -> None:
+    fifo, out = tmp_path / "terms.tsv", tmp_path / "x.yaml"
+    os.mkfifo(fifo)  # nobody writes to it: a plain open() would wait forever
+    done = _run_import_process(str(fifo), out)
+    assert (done.returncode, done.stderr) == (
+        2, f"Error: {fifo} is not a regular file (a pipe or a device); give a .csv, .tsv or .txt file\n")
+    assert not out.exists()
+
+
+def test_import_reads_at_most_its_cap_whatever_the_size_says(monkeypatch, tmp_path: Path) -> None:
+    # A /proc file says it is 0 bytes long but is not; reading stops one byte past the cap.
+    proc = Path("/proc/self/status")
+    if not proc.exists() or proc.stat().st_size != 0:
+        pytest.skip("needs a /proc file whose size is 0")
+    monkeypatch.setattr(interop, "MAX_IMPORT_BYTES", 100)
+    with pytest.raises(UsageError) as caught:
+        interop.read_terms(proc)
+    assert str(caught.value) == "/proc/self/status holds more than 100 bytes; term files over 5 MB are refused"
+
+
+def test_anki_clozes_quiz_cannot_hold_become_gaps_it_can(tmp_path: Path) -> None:
+    # Each of these notes used to be written as a cloze text quiz itself refused to load.
+    content = ("#separator:tab\n"
+               "#html:false\n"
+               "Russia leaves {{c1::after {{c2::2024}}}} for {{c3::ROS::a station}}\t\n"
+               "Empty {{c1::}} gap and {{c2::a real one}}\t\n"
+               "A set {1, 2} has {{c1::two}}} members\t\n"
+               "{{c1::::only a hint}} and {{c2::}}\t\n"
+               "Unclosed {{c1::gap\tback\n")
+    src = tmp_path / "anki.txt"
+    src.write_text(content, encoding="utf-8")
+    out, notices = tmp_path / "anki.yaml", []
+    assert interop.import_terms(src, out, notify=notices.append) == 4
+    assert notices == [f"{src}:6:1: this cloze note makes no card: every {{{{c1::...}}}} in it is empty, "
+                       "so there is nothing to ask"]
+    deck = load_deck(out)
+    assert [(c.type.value, c.text, c.gaps) for c in deck.cards] == [
+        ("cloze", "Russia leaves {{after 2024}} for {{ROS::a station}}", ("after 2024", "ROS")),
+        ("cloze", "Empty gap and {{a real one}}", ("a real one",)),
+        ("cloze", "A set (1, 2) has {{two}}) members", ("two",)),
+        ("typed", "", ()),  # no complete cloze: an ordinary note, its front the question
+    ]
+    assert (deck.cards[3].question, deck.cards[3].answer) == ("Unclosed {{c1::gap", "back")
+
+
+def test_import_writes_a_loadable_deck_from_awkward_names_and_terms(tmp_path: Path) -> None:
+    long_term = "word " * 400
+    yamlish = ["- x", "key: value", "# not a comment", "'quoted'", '"double"', "{a: 1}", "[1, 2]", "&anchor",
+               "*alias", "!!python/object:os.system", "? key", "| block", "> folded", "%YAML 1.1", "---", "...",
+               "yes", "null", "1998", "0x1F", "1e3", "@at", "`tick`", "Zoë 日本 🙂 \u200d", "form\x0cfeed"]
+    lines = [f"{text}\t{text} def" for text in yamlish] + [f"{long_term}\tlong", "ctl\x1b[2J\x07\tbell\x9b\x85x"]
+    name = "terms\x1b]0;title\x07 \nid: evil.tsv"
+    src = tmp_path / name
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out.yaml"
+    interop.import_terms(src, out, title="Title\x1b[31m\nsources: /")
+    text = out.read_text(encoding="utf-8")
+    deck = load_deck(out)
+    assert deck.title == "Title[31m sources: /"
+    assert deck.sources == tmp_path
+    assert text.startswith("# Deck skeleton made by `quiz import` from terms]0;title id: evil.tsv (27 cards).\n")
+    assert [c.answer for c in deck.cards][:len(yamlish)] == [" ".join(t.split()) for t in yamlish]
+    assert deck.cards[-2].answer == long_term.strip()
+    assert (deck.cards[-1].answer, deck.cards[-1].question) == ("ctl[2J", "bell x")
+
+
+# Pieces term files are made of, the awkward ones over-represented: Anki headers (good and bad), separators,
+# quotes, cloze marks and stray braces, YAML syntax, control characters, odd line breaks, HTML, Unicode.
+_PIECES = st.sampled_from([
+    "#separator:tab\n", "#separator:comma\n", "#separator:;\n", "#separator:\"\n", "#separator:x\n",
+    "#html:true\n", "#tags column:3\n", "#tags column:-5\n", "#tags column:0\n", "#guid column:1\n",
+    "#notetype column:2\n", "#deck column:9\n", "#tags:a b\n", "#columns:Front\tBack\n",
+    "{{c1::", "{{c2::", "}}", "::", "{", "}", "{{", "\t", ",", ";", "\n", "\r\n", "\r", '"', "'", "- ", ": ",
+    " #", "&", "*", "!!", "%", "@", "|", ">", "? ", "---", "...", "\x1b[2J", "\x00", "\x07", "\x85", "\u2028",
+    "\ufeff", "\ufffe", "<br>", "<b>", "&nbsp;", "&#0;", "Zoë", "日本", "🙂", "yes", "null", "1998", " ", "  ",
+    "a" * 120, "term", "definition",
+])
+_TERM_FILE = st.lists(st.one_of(_PIECES, st.text(max_size=4)), max_size=30).map("".join)
+_NAME = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="/\x00"), min_size=1, max_size=12)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(content=_TERM_FILE, stem=_NAME, title=st.one_of(st.none(), _NAME), anki_first=st.booleans())
+def test_any_term_file_is_refused_cleanly_or_imported_into_a_deck_that_loads(
+        tmp_path: Path, content: str, stem: str, title: str | None, anki_first: bool) -> None:
+    import tempfile
+
+    if anki_first:
+        content = "#separator:tab\n" + content
+    with tempfile.TemporaryDirectory(dir=tmp_path) as folder:
+        src, out = Path(folder) / (stem + ".tsv"), Path(folder) / "deck.yaml"
+        src.write_bytes(content.encode("utf-8"))
+        try:
+            interop.import_terms(src, out, title=title)
+        except QuizError:
+            assert not out.exists()
+        else:
+            load_deck(out)
+
+
+def test_import_writes_nothing_when_the_deck_it_made_would_not_load(monkeypatch, tmp_path: Path) -> None:
+    # The last line of defence: whatever the generator gets wrong, quiz's own loader sees it first.
+    monkeypatch.setattr(interop, "skeleton_yaml", lambda *args: "title: T\ncards: []\n")
+    result, out = _import(tmp_path, "q.tsv", "a\tb\n")
+    assert (result.exit_code, result.output) == (
+        2, f"Error: the deck made from {tmp_path / 'q.tsv'} would not load (the deck has no cards; add at least "
+           "one card under 'cards:', at line 2 of the deck); nothing was written\n")
+    assert not out.exists()

@@ -130,6 +130,32 @@ def test_choice_by_number_key(tmp_path):
     assert [(r.answer, r.verdict, r.rating) for r in log] == [("$1 billion", "wrong", 1)]
 
 
+def test_a_choice_card_longer_than_the_shortcut_keys_is_answered_with_the_arrows(tmp_path):
+    # questionary refuses more choices than it has shortcut keys (ValueError, a crash mid-session); the
+    # loader caps a deck's choices, and the prompt still copes with a longer list built in code.
+    from quiz.scheduler import item_seed
+    import random
+
+    options = [f"${n} billion" for n in range(1, 41)]
+    card = Card(id="many", type=CardType.CHOICE, cite=c("cost $6 billion"), mark=M, question="What cost?",
+                answer="$6 billion", choices=tuple(options))
+    deck = Deck(id="iss", title="ISS", path=tmp_path / "iss.yaml", sources=tmp_path, cards=(card,))
+    shuffled = list(options)
+    random.Random(item_seed("iss", "many", 0, 0)).shuffle(shuffled)
+    steps = shuffled.index("$6 billion")
+    _, _, log, _ = study(tmp_path, deck, DOWN * steps + ENTER + ENTER + CTRL_D)
+    assert [(r.answer, r.verdict) for r in log] == [("$6 billion", "correct")]
+
+
+def test_the_loaders_choice_cap_fits_questionarys_shortcut_keys():
+    from questionary.prompts.common import InquirerControl
+
+    from quiz.deck import MAX_CHOICES
+    from quiz.ui.prompts import SHORTCUT_KEYS
+
+    assert MAX_CHOICES <= SHORTCUT_KEYS == len(InquirerControl.SHORTCUT_KEYS)
+
+
 def test_truefalse_by_letter_and_by_arrow(tmp_path):
     _, text, log, _ = study(tmp_path, make_deck(tmp_path, "truefalse"), "f" + ENTER + ENTER + CTRL_D)
     assert [(r.answer, r.verdict) for r in log] == [("false", "correct")]

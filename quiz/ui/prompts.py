@@ -37,6 +37,8 @@ COMMAND_TITLES = (
     (Command.BURY, "Bury until tomorrow", "b"),
     (Command.QUIT, "Quit", "q"),
 )
+# questionary's select has 36 shortcut keys (1-9, 0, a-z); deck.MAX_CHOICES is kept within it.
+SHORTCUT_KEYS = 36
 
 
 def _ask(question: Any) -> Any:
@@ -100,7 +102,10 @@ class PromptFrontend:
 
         if view.kind is CardType.CHOICE:
             choices = [questionary.Choice(title=option, value=option) for option in view.choices]
-            question = questionary.select("Your choice", choices=choices, use_shortcuts=True, use_jk_keys=False)
+            # questionary raises on a list longer than its shortcut keys; the loader caps choices at that,
+            # and a longer list (a card not from a deck file) still works with the arrow keys alone.
+            question = questionary.select("Your choice", choices=choices, use_jk_keys=False,
+                                          use_shortcuts=len(choices) <= SHORTCUT_KEYS)
             return Response(_ask(_bind_eof(question)))
         if view.kind is CardType.TRUEFALSE:
             choices = [
