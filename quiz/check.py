@@ -13,9 +13,7 @@ rich and rapidfuzz are imported lazily (rendering, explaining a miss) to keep `q
 from __future__ import annotations
 
 import difflib
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -23,6 +21,7 @@ from typing import Any, Iterable, Sequence
 from quiz.citations import Location, Sources, clip, explain_missing, fold, locate, printable, split_ellipsis
 from quiz.deck import Card, CardType, Citation, Deck, load_deck
 from quiz.errors import DeckError, Problem, UsageError
+from quiz.files import replace_atomically
 
 FIX_THRESHOLD = 90
 # Below this score the "closest passage" shares little more than common words with the quote: the human
@@ -339,25 +338,13 @@ def _fix(report: DeckReport) -> None:
     for start, end, replacement in sorted(edits, reverse=True):
         new_text = new_text[:start] + replacement + new_text[end:]
     data = (b"\xef\xbb\xbf" if bom else b"") + new_text.encode("utf-8")
-    # The rewritten deck goes to a private folder beside the deck, under the deck's own file name (so a
-    # default deck id stays the same), is loaded back and compared, and only then replaces the deck.
-    tmp_dir = tempfile.mkdtemp(prefix=".quiz-fix-", dir=target.parent)
-    tmp = os.path.join(tmp_dir, path.name)
-    try:
-        with open(tmp, "xb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, target.stat().st_mode & 0o7777)
-        if not _verify(report.deck, _load_or_none(tmp), {(f.card, f.old): f.new for f in fixes}):
-            report.fix_notes.append(f"{path}: not fixed: the rewritten deck did not load back identically")
-            return
-        os.replace(tmp, target)
-        _fsync_dir(target.parent)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        os.rmdir(tmp_dir)
+    # The rewritten deck is written beside the deck under the deck's own file name (so a default deck id
+    # stays the same), loaded back and compared, and only then replaces the deck.
+    changed = {(f.card, f.old): f.new for f in fixes}
+    if not replace_atomically(target, lambda out: out.write(data),
+                              verify=lambda tmp: _verify(report.deck, _load_or_none(str(tmp)), changed), shown=path):
+        report.fix_notes.append(f"{path}: not fixed: the rewritten deck did not load back identically")
+        return
     report.fixes = fixes
     report.fix_diff = "".join(
         difflib.unified_diff(
@@ -367,20 +354,6 @@ def _fix(report: DeckReport) -> None:
             tofile=f"{path} (fixed)",
         )
     )
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make the rename itself durable (best effort: not every platform can open a folder)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _load_or_none(path: str) -> Deck | None:

@@ -182,11 +182,13 @@ def day_start_hour() -> int:
     return int(raw)
 
 
-def open_store(db: Optional[Path], profile: Optional[str], create: bool = True):
+def open_store(db: Optional[Path], profile: Optional[str], create: bool = True, read_only: bool = False):
     """Open the history store: `--db`, else `QUIZ_DB`, else the user data folder; `--profile`, else
     `QUIZ_PROFILE`, else `default`. `QUIZ_BUSY_TIMEOUT` (seconds, default 10) is how long to wait for
     another process that holds the file's write lock. A StoreError becomes a message and exit 2.
-    `create=False` (commands that only read): a missing file is an empty history, and is not created."""
+    `create=False` (undo): a missing file is an empty history, and neither it nor a schema in an empty
+    file is created. `read_only=True` (stats, list, history): that, and a file or folder that is not
+    writable is still read (see `Store`)."""
     import os
 
     from quiz.store import Store, default_db_path, default_profile
@@ -201,7 +203,7 @@ def open_store(db: Optional[Path], profile: Optional[str], create: bool = True):
     if not 0 <= wait <= 3600:
         raise fail(UsageError(f"QUIZ_BUSY_TIMEOUT={raw_wait!r} must be a number of seconds from 0 to 3600"))
     try:
-        return Store(path, name, busy_timeout=wait, create=create)
+        return Store(path, name, busy_timeout=wait, create=create and not read_only, read_only=read_only)
     except QuizError as error:  # StoreError (unusable file), UsageError (bad profile name)
         raise fail(error)
 
@@ -402,7 +404,7 @@ def stats(
             raise fail(UsageError("no DECK given and no decks/*.yaml here; name one, e.g. quiz stats decks/iss.yaml"))
     loaded = _load_decks(decks)
     now = make_clock().now()
-    store = open_store(db, profile, create=False)
+    store = open_store(db, profile, read_only=True)
     try:
         data = [_deck_data(store, deck) for deck in loaded]
         hour = day_start_hour()
@@ -435,7 +437,7 @@ def list_cards(
 
     (loaded,) = _load_decks([deck])
     now = make_clock().now()
-    store = open_store(db, profile, create=False)
+    store = open_store(db, profile, read_only=True)
     try:
         rows, orphan_rows = list_items(_deck_data(store, loaded), now, None, start_hour=day_start_hour())
     except QuizError as error:
@@ -573,6 +575,9 @@ def _to_stdout(out: Optional[Path]) -> bool:
     return out is None or str(out) == "-"
 
 
+_FORCE_OPTION = typer.Option(False, "--force", help="Replace the output file if it exists.")
+
+
 @app.command()
 def export(
     deck: Path = typer.Argument(..., metavar="DECK", help="Deck file.", show_default=False),
@@ -582,6 +587,7 @@ def export(
         None, "--output", "-o", metavar="FILE", help="File to write (csv: '-' or none for standard output).",
         show_default=False,
     ),
+    force: bool = _FORCE_OPTION,
 ) -> None:
     """Export a deck for Anki (.apkg, citations on the back) or a spreadsheet (CSV).
 
@@ -597,9 +603,9 @@ def export(
     (loaded,) = _load_decks([deck])
     try:
         if fmt == "apkg":
-            count = interop.export_apkg(loaded, out, make_clock().now())
+            count = interop.export_apkg(loaded, out, make_clock().now(), force=force)
         else:
-            count = interop.export_csv(loaded, None if _to_stdout(out) else out, sys.stdout)
+            count = interop.export_csv(loaded, None if _to_stdout(out) else out, sys.stdout, force=force)
     except QuizError as error:
         raise fail(error)
     if not _to_stdout(out):
@@ -614,7 +620,7 @@ def import_(
                              show_default=False),
     reverse: bool = typer.Option(False, "--reverse", help="Ask the other side (Quizlet: the term; Anki: the back)."),
     title: Optional[str] = typer.Option(None, "--title", metavar="TEXT", help="Deck title (default: the file name)."),
-    force: bool = typer.Option(False, "--force", help="Overwrite the deck file if it exists."),
+    force: bool = typer.Option(False, "--force", help="Replace the deck file if it exists."),
 ) -> None:
     """Make a deck skeleton from term/definition pairs (Quizlet export or Anki 'Notes in Plain Text').
 
@@ -645,6 +651,7 @@ def history(
     ),
     practice: bool = typer.Option(True, "--practice/--no-practice",
                                   help="Include practice answers (they did not change the schedule)."),
+    force: bool = _FORCE_OPTION,
     profile: Optional[str] = _PROFILE_OPTION,
     db: Optional[Path] = _DB_OPTION,
 ) -> None:
@@ -661,11 +668,16 @@ def history(
     fmt = fmt.strip().casefold()
     if fmt not in ("csv", "json"):
         raise fail(UsageError(f"unknown history format {fmt!r}; use --format csv or --format json"))
+    from quiz.files import InUse, history_files
+
     deck_id = _deck_id(deck)
-    store = open_store(db, profile, create=False)
+    store = open_store(db, profile, read_only=True)
+    in_use = history_files(store.path)
+    if deck is not None and Path(deck).is_file():  # --deck named a deck file
+        in_use.append(InUse(Path(deck), "the deck being read"))
     try:
         count = interop.write_history(store.reviews(deck_id), None if _to_stdout(out) else out, fmt,
-                                      include_practice=practice, stdout=sys.stdout)
+                                      include_practice=practice, stdout=sys.stdout, force=force, in_use=in_use)
     except QuizError as error:
         raise fail(error)
     finally:

@@ -2,8 +2,9 @@
 review log, and term/definition files from Quizlet or Anki turned into deck skeletons.
 
 Pure of the CLI: functions take decks, reviews and paths and return what they did; errors are
-`QuizError`s (exit 2). `genanki` is imported only by the Anki export. Every file is written to a
-temporary file next to its target and renamed into place, so a failure never leaves half a file.
+`QuizError`s (exit 2). `genanki` is imported only by the Anki export. Every file goes through
+`quiz.files.write_output`: never over a file in use or a history database, never over an existing file
+without `force`, and atomically (a temporary file renamed into place), so a failure never leaves half a file.
 
 Formats, and the choices behind them:
 
@@ -49,7 +50,6 @@ import json
 import os
 import re
 import stat
-import tempfile
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -58,6 +58,7 @@ from typing import IO, Callable, Iterable, Iterator
 
 from quiz.deck import CLOZE_GAP, Card, CardType, Deck, load_deck
 from quiz.errors import DeckError, Problem, UsageError
+from quiz.files import InUse, write_output
 
 LIST_JOINER = " | "
 
@@ -70,50 +71,24 @@ CLOZE_MODEL_ID = 1732000000103
 # --------------------------------------------------------------------------------------------------
 # Writing files
 
-def _write_atomically(path: Path, write: Callable[[IO[bytes]], None]) -> None:
-    """Write through a temporary file in the target's folder, then rename it over the target."""
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise UsageError(f"cannot write {path}: the folder {folder} does not exist")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    except OSError as error:
-        raise UsageError(f"cannot write {path}: {error.strerror or error}") from error
-    try:
-        with os.fdopen(fd, "wb") as out:
-            write(out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except OSError as error:
-        raise UsageError(f"cannot write {path}: {error.strerror or error}") from error
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+def _deck_files(deck: Deck) -> list[InUse]:
+    """The deck file and every source it cites: an export must not replace any of them."""
+    used = [InUse(deck.path, "the deck being exported")]
+    for source in sorted({c.source for card in deck.cards for c in card.cite}):
+        used.append(InUse(deck.sources / source, f"a source cited by {deck.path}"))
+    return used
 
 
-def _refuse_to_overwrite(source: Path, out: Path | None) -> None:
-    """An export or import must never replace the file it reads (e.g. `-o` naming the deck itself)."""
-    if out is None or str(out) == "-":
-        return
-    try:
-        same = Path(out).exists() and os.path.samefile(source, out)
-    except OSError:
-        same = False
-    if same:
-        raise UsageError(f"{out} is the file being read; write to another file")
-
-
-def _write_text(path: Path | None, text: str, stdout: IO[str] | None) -> None:
-    """Write `text` to `path`, or to `stdout` when path is None or "-"."""
+def _write_text(path: Path | None, text: str, stdout: IO[str] | None, force: bool = False,
+                in_use: Iterable[InUse] = ()) -> None:
+    """Write `text` to `path` (checked by `quiz.files.write_output`), or to `stdout` when path is None or "-"."""
     if path is None or str(path) == "-":
         assert stdout is not None
         stdout.write(text)
         stdout.flush()
         return
     data = text.encode("utf-8")
-    _write_atomically(path, lambda out: out.write(data))
+    write_output(path, lambda out: out.write(data), force=force, in_use=in_use)
 
 
 def _csv_text(rows: Iterable[list[str]]) -> str:
@@ -215,12 +190,12 @@ def _front(card: Card) -> str:
     return front
 
 
-def export_apkg(deck: Deck, out: Path, now: datetime) -> int:
+def export_apkg(deck: Deck, out: Path, now: datetime, force: bool = False, in_use: Iterable[InUse] = ()) -> int:
     """Write `deck` as an Anki package; returns the number of notes. `now` stamps the notes, so a
-    later export counts as newer and Anki updates the notes it imported before."""
+    later export counts as newer and Anki updates the notes it imported before. `force` replaces an
+    existing file; `in_use` names more files it must not replace (the deck and its sources are known)."""
     import genanki
 
-    _refuse_to_overwrite(deck.path, out)
     typed, basic, cloze = _models()
     anki_deck = genanki.Deck(anki_deck_id(deck.id), deck.title)
     for card in deck.cards:
@@ -244,7 +219,7 @@ def export_apkg(deck: Deck, out: Path, now: datetime) -> int:
         # genanki builds its SQLite file in a temporary file of its own and zips it into `target`.
         package.write_to_file(target, timestamp=now.timestamp())
 
-    _write_atomically(out, write)
+    write_output(out, write, force=force, in_use=[*_deck_files(deck), *in_use])
     return len(deck.cards)
 
 
@@ -273,10 +248,10 @@ def deck_rows(deck: Deck) -> Iterator[list[str]]:
         ]
 
 
-def export_csv(deck: Deck, out: Path | None, stdout: IO[str] | None = None) -> int:
+def export_csv(deck: Deck, out: Path | None, stdout: IO[str] | None = None, force: bool = False,
+               in_use: Iterable[InUse] = ()) -> int:
     """Write the deck as CSV to `out` (or `stdout` for None / "-"); returns the number of cards."""
-    _refuse_to_overwrite(deck.path, out)
-    _write_text(out, _csv_text(deck_rows(deck)), stdout)
+    _write_text(out, _csv_text(deck_rows(deck)), stdout, force, [*_deck_files(deck), *in_use])
     return len(deck.cards)
 
 
@@ -324,8 +299,9 @@ def history_records(reviews: Iterable, include_practice: bool = True) -> Iterato
 
 
 def write_history(reviews: Iterable, out: Path | None, fmt: str = "csv", include_practice: bool = True,
-                  stdout: IO[str] | None = None) -> int:
-    """Write the review log as CSV (or JSON, a list of objects); returns the number of reviews."""
+                  stdout: IO[str] | None = None, force: bool = False, in_use: Iterable[InUse] = ()) -> int:
+    """Write the review log as CSV (or JSON, a list of objects); returns the number of reviews.
+    `in_use` names the files `out` must not replace: the history database (`quiz.files.history_files`)."""
     records = list(history_records(reviews, include_practice))
     if fmt == "json":
         text = json.dumps(records, indent=2, ensure_ascii=False) + "\n"
@@ -338,7 +314,7 @@ def write_history(reviews: Iterable, out: Path | None, fmt: str = "csv", include
         text = _csv_text(rows)
     else:
         raise UsageError(f"unknown history format {fmt!r}; use csv or json")
-    _write_text(out, text, stdout)
+    _write_text(out, text, stdout, force, in_use)
     return len(records)
 
 
@@ -665,11 +641,6 @@ def import_terms(src: str | Path, out: str | Path, force: bool = False, reverse:
     """Turn a term file into a deck skeleton at `out`; returns the number of cards. Lines that make no
     card are passed to `notify`. A deck quiz's own loader would refuse is never written."""
     src, out = Path(src), Path(out)
-    _refuse_to_overwrite(src, out)
-    if out.exists() and not force:
-        raise UsageError(f"{out} exists; use --force to overwrite it")
-    if out.exists() and out.is_dir():
-        raise UsageError(f"{out} is a folder; give the deck file to write, e.g. {out / 'deck.yaml'}")
     parsed = read_terms(src, reverse)
     stem = out.name[:-5] if out.name.endswith(".yaml") else out.stem
     deck_id = slug(stem, limit=60)
@@ -678,7 +649,7 @@ def import_terms(src: str | Path, out: str | Path, force: bool = False, reverse:
     for problem in parsed.skipped:
         if notify is not None:
             notify(str(problem))
-    _write_text(out, text, None)
+    _write_text(out, text, None, force, [InUse(src, "the file being imported")])
     return len(parsed.terms)
 
 

@@ -19,7 +19,14 @@ data_version) and patched after this store's own writes, since the session asks 
 every answer; `due_items` and `answered_keys` are the cheap queries for "what next" and "what today".
 
 Durability: WAL journal, `synchronous=FULL`, a busy timeout so that concurrent writers wait for each other,
-and every write is its own `BEGIN IMMEDIATE` transaction committed before the method returns.
+and every write is its own `BEGIN IMMEDIATE` transaction committed before the method returns, then copied
+into the database file itself (a checkpoint): a committed answer that lived only in the -wal file would be
+lost with that file (deleted by hand or by a cleaning tool, while a session runs). Before each write the
+store checks that its -wal file is still the one it opened, and stops with a StoreError if it was removed
+or replaced.
+
+Reading: `create=False` never creates a file nor writes a schema into one (an empty file is refused);
+`read_only=True` also reads a file or folder that is not writable, without leaving -wal/-shm files behind.
 Every sqlite3 failure the user can act on (corrupt or foreign file, too new a schema, read-only file or
 folder, locked beyond the busy timeout, disk full) becomes a `StoreError` naming the file; nothing is ever
 silently reset or overwritten.
@@ -258,7 +265,12 @@ class Store:
     """The history database of one profile. Open it, use it, close it (or use `with`).
 
     With `create=False` a file that does not exist is not created: the store is an empty one in memory,
-    for commands that only read (`quiz stats` before the first answer must not leave a file behind)."""
+    for commands that only read (`quiz stats` before the first answer must not leave a file behind); an
+    existing file without a schema (empty, say) is refused, never given one. With `read_only=True` (which
+    implies `create=False`) nothing is written: a writable file is opened as usual (SQLite removes its
+    -wal/-shm files when it closes), one whose file or folder is not writable is opened read-only (and
+    `immutable` while it has no -wal file, since SQLite cannot otherwise read a WAL database whose -shm
+    file it cannot create), and writing raises StoreError."""
 
     def __init__(
         self,
@@ -267,14 +279,20 @@ class Store:
         *,
         busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
         create: bool = True,
+        read_only: bool = False,
     ) -> None:
         if not isinstance(profile, str) or not profile.strip():
             raise UsageError("the profile name must not be empty (use --profile NAME)")
         self.path = Path(path).expanduser()
         self.profile = profile
         self.busy_timeout = busy_timeout
-        self.create = create
+        self.create = create and not read_only
+        self.read_only = read_only
         self._in_memory = False  # create=False and no file: an empty history held in memory
+        self._reading_only = False  # opened through SQLite's read-only modes: any write is refused
+        # (st_dev, st_ino) of the -wal file as opened: if it changes, the file was removed or replaced
+        # under us, and what SQLite still writes into the old one would be lost when it closes.
+        self._wal_id: tuple[int, int] | None = None
         self._profile_id: int | None = None
         self._conn: sqlite3.Connection | None = None
         # `items(deck)` of the decks read so far, kept while no other connection commits (PRAGMA
@@ -305,6 +323,8 @@ class Store:
             self._upgrade(conn)  # the schema, in memory
             self._in_memory = True
             return conn
+        if self.read_only and not (os.access(self.path, os.W_OK) and os.access(self.path.parent, os.W_OK)):
+            return self._open_read_only()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as e:
@@ -321,6 +341,8 @@ class Store:
             # Only reads until the file is known to be ours and not too new: a foreign, corrupt or newer
             # file must stay byte-identical.
             version = self._check_header(conn)
+            if version == 0 and not self.create:
+                raise self._no_schema()
             mode = self._switch_to_wal(conn)
             if str(mode).lower() != "wal":
                 raise StoreError(
@@ -330,12 +352,14 @@ class Store:
             conn.execute("PRAGMA synchronous = FULL")
             if version < SCHEMA_VERSION:
                 self._upgrade(conn)
-            else:
+                self._checkpoint(conn)
+            elif not self.read_only:
                 # Fail now, not at the first answer, when the file is not writable: BEGIN IMMEDIATE
                 # alone does not notice in WAL mode, a page write does (and is rolled back).
                 conn.execute("BEGIN IMMEDIATE")
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                 conn.execute("ROLLBACK")
+            self._wal_id = self._wal_identity()
         except sqlite3.Error as e:
             conn.close()
             raise self._error(e, "open") from e
@@ -343,6 +367,74 @@ class Store:
             conn.close()
             raise
         return conn
+
+    def _open_read_only(self) -> sqlite3.Connection:
+        """The connection of a `read_only` store whose file or folder is not writable."""
+        from urllib.parse import quote
+
+        # A -wal file may hold answers not yet in the database file: read it through SQLite's read-only
+        # mode (which needs the -shm file that came with it). Without one, `immutable` is the only way
+        # SQLite reads a WAL database whose -shm file it cannot create.
+        wal = self._wal_path()
+        flag = "mode=ro" if wal.exists() else "immutable=1"
+        try:
+            conn = sqlite3.connect(f"file:{quote(str(self.path.absolute()))}?{flag}", uri=True,
+                                   timeout=self.busy_timeout, isolation_level=None)
+        except sqlite3.Error as e:
+            raise self._error(e, "open") from e
+        try:
+            conn.execute("PRAGMA trusted_schema = OFF")
+            version = self._check_header(conn)
+            if version == 0:
+                raise self._no_schema()
+            if version < SCHEMA_VERSION:
+                raise StoreError(
+                    f"cannot read {self.path}: it has an older schema ({version}) and cannot be upgraded "
+                    "because the file or its folder is read-only; make it writable and try again"
+                )
+        except sqlite3.Error as e:
+            conn.close()
+            raise self._error(e, "open") from e
+        except BaseException:
+            conn.close()
+            raise
+        self._reading_only = True
+        return conn
+
+    def _no_schema(self) -> StoreError:
+        return StoreError(
+            f"{self.path} holds no quiz history (it is empty); quiz only reads it here and never "
+            "turns an existing file into a database: check --db / QUIZ_DB, or start with `quiz study`"
+        )
+
+    def _wal_path(self) -> Path:
+        return self.path.with_name(self.path.name + "-wal")
+
+    def _wal_identity(self) -> tuple[int, int] | None:
+        try:
+            info = os.stat(self._wal_path())
+        except FileNotFoundError:
+            return None
+        return (info.st_dev, info.st_ino)
+
+    def _check_wal(self) -> None:
+        """StoreError if the -wal file this connection writes to is no longer the one at its path."""
+        if self._wal_id is not None and self._wal_identity() != self._wal_id:
+            raise StoreError(
+                f"the history's write-ahead log {self._wal_path()} was removed or replaced while quiz was "
+                f"using it; every answer confirmed so far is saved in {self.path}; start quiz again"
+            )
+
+    @staticmethod
+    def _checkpoint(conn: sqlite3.Connection) -> None:
+        """Copy every committed page from the -wal file into the database file (and sync it), so that
+        losing the -wal file loses nothing. FULL waits (busy timeout) for a reader of an older snapshot.
+        Best effort: when it fails (a reader in the way, a full disk), the commit is still durable in
+        the -wal file, where every SQLite commit lives until a checkpoint, and the next write retries."""
+        try:
+            conn.execute("PRAGMA wal_checkpoint(FULL)").fetchone()
+        except sqlite3.Error:
+            pass
 
     def _switch_to_wal(self, conn: sqlite3.Connection) -> str:
         """`PRAGMA journal_mode = WAL`, waiting out lock conflicts. When several processes open a new
@@ -509,8 +601,9 @@ class Store:
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One BEGIN IMMEDIATE transaction, committed (durably) when the block ends without error.
         Write methods name the cards whose items they change in `self._touched`."""
-        if self._in_memory:  # an answer written here would vanish: refuse it (a bug, not user input)
-            raise StoreError(f"cannot write to {self.path}: it was opened only to read (create=False)")
+        if self._in_memory or self._reading_only:  # an answer would vanish or fail: a bug, not user input
+            raise StoreError(f"cannot write to {self.path}: it was opened only to read")
+        self._check_wal()
         conn = self._db
         profile_id = self._profile_id
         self._touched = set()
@@ -532,6 +625,9 @@ class Store:
         finally:
             self._touched = set()
         self._apply_patches(patches)
+        self._checkpoint(conn)
+        if self._wal_id is None:
+            self._wal_id = self._wal_identity()
 
     def _cache_patches(self, conn: sqlite3.Connection) -> list[tuple[str, str, list[tuple]]]:
         """The stored rows, as this transaction leaves them, of every touched card of a cached deck."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import re
 import resource
@@ -192,13 +193,66 @@ def test_a_killed_session_keeps_every_confirmed_answer(tmp_path: Path, deck: Pat
 
 
 # --------------------------------------------------------------------------------------------------
+# The -wal file deleted while a session runs (by hand, or by a tool that cleans "temporary" files)
+
+
+def _start_and_delete_wal(tmp_path: Path, deck: Path) -> tuple[PlainSession, list[str], Path]:
+    db = tmp_path / "db" / "quiz.db"
+    session = PlainSession(deck, quiz_env(db))
+    confirmed = [session.answer_one() for _ in range(3)]
+    wal = db.with_name(db.name + "-wal")
+    assert wal.exists()
+    wal.unlink()
+    return session, confirmed, db
+
+
+def test_a_deleted_wal_then_a_crash_loses_no_confirmed_answer(tmp_path: Path, deck: Path) -> None:
+    # Every answer used to live only in the -wal file until the session closed: deleted, then the session
+    # killed (a crash, a power cut), every answer was gone and the database file held not even a schema.
+    session, confirmed, db = _start_and_delete_wal(tmp_path, deck)
+    session.proc.kill()
+    session.proc.wait(10)
+    session.proc.stdout.close(), session.proc.stderr.close(), session.proc.stdin.close()
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:  # the database file alone, read-only
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert [r[0] for r in conn.execute("SELECT answer FROM reviews ORDER BY id")] == confirmed
+
+
+def test_a_deleted_wal_stops_the_session_before_an_answer_it_could_lose(tmp_path: Path, deck: Path) -> None:
+    session, confirmed, db = _start_and_delete_wal(tmp_path, deck)
+    session.read_until(r"answer> $")
+    session.send(right_answer(session.out))
+    session.read_until(r"rating> $")
+    session.send("")  # rate: the store notices its -wal file is gone instead of writing into it
+    code, out, err = session.finish()
+    assert_clean_error(code, err, f"write-ahead log {db}-wal was removed")
+    assert confirmed_answers(out) == confirmed
+    assert stored_answers(db) == confirmed
+
+
+@pytest.mark.parametrize("command", ["stats", "list", "history", "undo"])
+def test_read_commands_refuse_an_empty_file_and_leave_it_empty(tmp_path: Path, deck: Path, command: str) -> None:
+    # They used to write a 45 KB schema into it (an emptied database file looked like a new one).
+    db = tmp_path / "empty.db"
+    db.touch()
+    args = {"stats": [str(deck)], "list": [str(deck)], "history": [], "undo": []}[command]
+    done = subprocess.run(QUIZ + [command, *args, "--db", str(db)], capture_output=True, text=True,
+                          env=quiz_env(db), timeout=60)
+    assert_clean_error(done.returncode, done.stderr, f"{db} holds no quiz history")
+    assert db.stat().st_size == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["deck", "empty.db"]
+
+
+# --------------------------------------------------------------------------------------------------
 # The disk full during a commit
 
 
 def test_a_full_disk_during_a_commit_is_a_clear_error_and_loses_nothing(tmp_path: Path, deck: Path) -> None:
     db = tmp_path / "db" / "quiz.db"
     before = seed_history(db, deck)
-    limit = db.stat().st_size  # no file may grow past the database's present size: the WAL soon cannot
+    # No file may grow past half the database's present size. (Up to the database's size, as before, no
+    # longer bites: every commit is checkpointed, so the WAL never holds more than one answer.)
+    limit = db.stat().st_size // 2
 
     def small_disk() -> None:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG instead
@@ -356,6 +410,35 @@ def test_a_read_only_history_folder_is_a_clear_error(shared_dir: Path, existing:
     if existing:
         folder.chmod(0o755)
         assert stored_answers(db) == before
+
+
+@pytest.mark.parametrize("folder_mode", [0o555, 0o777], ids=["read-only-folder", "read-only-file"])
+def test_a_read_only_history_still_serves_stats_list_and_history(shared_dir: Path, folder_mode: int) -> None:
+    # They used to open it for writing and fail ("attempt to write a readonly database"); a read-only
+    # connection in a writable folder would leave -wal/-shm files behind.
+    as_nobody = _run_as_nobody()
+    deck = write_deck(shared_dir / "deck")
+    for path in [shared_dir / "deck", *(shared_dir / "deck").rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    folder = shared_dir / "db"
+    folder.mkdir()
+    db = folder / "quiz.db"
+    answers = seed_history(db, deck, answers=2)
+    db.chmod(0o444)
+    folder.chmod(folder_mode)
+    digest = _digest(folder)
+    if not as_nobody:
+        assert not os.access(db, os.W_OK), "could not make the history read-only"
+    env = quiz_env(db, HOME=str(shared_dir))
+    for command in (["stats", str(deck)], ["list", str(deck)], ["history", "--format", "json"]):
+        done = subprocess.run(as_nobody + QUIZ + command, capture_output=True, text=True, env=env, timeout=60,
+                              cwd=shared_dir)
+        assert (done.returncode, done.stderr) == (0, ""), (command, done.stderr)
+        if command[0] == "history":
+            assert [r["answer"] for r in json.loads(done.stdout)] == answers
+        elif command[0] == "list":
+            assert re.search(r"m\d+ +typed +learning", done.stdout), done.stdout
+        assert _digest(folder) == digest, command  # nothing written, no -wal/-shm left behind
 
 
 # --------------------------------------------------------------------------------------------------

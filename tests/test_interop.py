@@ -258,12 +258,12 @@ def test_exports_and_imports_never_overwrite_their_input(deck_file: Path, tmp_pa
     before = deck_file.read_bytes()
     for fmt in ("csv", "apkg"):
         result = run("export", str(deck_file), "--format", fmt, "-o", str(deck_file))
-        assert (result.exit_code, result.output) == (2, f"Error: {deck_file} is the file being read; "
-                                                        "write to another file\n")
+        assert (result.exit_code, result.output) == (2, f"Error: {deck_file} is the deck being exported; "
+                                                        "choose another file\n")
     terms = tmp_path / "t.tsv"
     terms.write_text("a\tb\n", encoding="utf-8")
     result = run("import", str(terms), "-o", str(terms), "--force")
-    assert (result.exit_code, result.output) == (2, f"Error: {terms} is the file being read; write to another file\n")
+    assert (result.exit_code, result.output) == (2, f"Error: {terms} is the file being imported; choose another file\n")
     assert deck_file.read_bytes() == before and terms.read_text(encoding="utf-8") == "a\tb\n"
 
 
@@ -329,6 +329,102 @@ def test_history_csv_rows(tmp_path: Path, deck_file: Path) -> None:
         "demo/exit,1795165920123,3,2,800,demo,exit,0,2026-11-20T09:12:00.123Z,correct,after 2024,1,0,alice",
         "",
     ]
+
+
+def _answers(db: Path) -> int:
+    from quiz.store import Store
+
+    with Store(db, "alice", create=False) as store:
+        return sum(1 for _ in store.reviews())
+
+
+@pytest.mark.parametrize("target", ["h.db", "h.db-wal", "h.db-shm", "link-to-h.db", "hardlink-to-h.db"])
+def test_history_never_writes_over_the_database_it_reads(tmp_path: Path, target: str) -> None:
+    # `quiz history --db h.db -o h.db` used to print "Wrote 5 answers to h.db" and destroy them all.
+    db = tmp_path / "h.db"
+    _store_with_history(db)
+    (tmp_path / "link-to-h.db").symlink_to(db)
+    os.link(db, tmp_path / "hardlink-to-h.db")
+    before = db.read_bytes()
+    out = tmp_path / target
+    for force in ([], ["--force"]):
+        result = run("history", "--profile", "alice", "--db", str(db), "-o", str(out), *force)
+        assert result.exit_code == 2, result.output
+        assert result.output.startswith(f"Error: {out} is ")
+        assert result.output.endswith("; choose another file\n")
+    assert run("history", "--db", str(db), "-o", str(db)).output == (
+        f"Error: {db} is the history database in use; choose another file\n")
+    assert db.read_bytes() == before and _answers(db) == 5
+    assert not (tmp_path / "h.db-wal").exists() and not (tmp_path / "h.db-shm").exists()
+
+
+def test_no_output_replaces_a_quiz_database_or_a_file_in_use(tmp_path: Path, deck_file: Path) -> None:
+    db = tmp_path / "h.db"
+    _store_with_history(db)
+    other = tmp_path / "other.db"
+    _store_with_history(other)
+    before = other.read_bytes()
+    for args in (["history", "--db", str(db)], ["export", str(deck_file), "-f", "csv"],
+                 ["export", str(deck_file), "-f", "apkg"]):
+        result = run(*args, "-o", str(other), "--force")
+        assert result.output == f"Error: {other} is a quiz history database; choose another file\n"
+        wal = tmp_path / "other.db-wal"
+        result = run(*args, "-o", str(wal), "--force")
+        assert result.output == (f"Error: {wal} is the wal file of the quiz history database {other}; "
+                                 "choose another file\n")
+        assert not wal.exists()
+    assert other.read_bytes() == before
+    source = tmp_path / "src" / "sub" / "b.txt"
+    result = run("export", str(deck_file), "-f", "csv", "-o", str(source), "--force")
+    assert result.output == f"Error: {source} is a source cited by {deck_file}; choose another file\n"
+    result = run("history", "--deck", str(deck_file), "--db", str(db), "-o", str(deck_file), "--force")
+    assert result.output == f"Error: {deck_file} is the deck being read; choose another file\n"
+    assert source.read_text(encoding="utf-8") == "Borisov\n" and deck_file.read_text(encoding="utf-8") == DECK
+
+
+def test_outputs_replace_an_existing_file_only_with_force(tmp_path: Path, deck_file: Path) -> None:
+    db = tmp_path / "h.db"
+    _store_with_history(db)
+    for args in (["history", "--db", str(db), "--profile", "alice"], ["export", str(deck_file), "-f", "csv"],
+                 ["export", str(deck_file), "-f", "apkg"]):
+        out = tmp_path / "kept.txt"
+        out.write_text("precious\n", encoding="utf-8")
+        refused = run(*args, "-o", str(out))
+        assert (refused.exit_code, refused.output) == (2, f"Error: {out} exists; add --force to replace it\n")
+        assert out.read_text(encoding="utf-8") == "precious\n"
+        out.chmod(0o640)
+        forced = run(*args, "-o", str(out), "--force")
+        assert forced.exit_code == 0, forced.output
+        assert out.read_bytes() != b"precious\n" and (out.stat().st_mode & 0o777) == 0o640
+    # Through a symlink: the file it points to is replaced, the link stays a link.
+    target, link = tmp_path / "target.csv", tmp_path / "link.csv"
+    target.write_text("old\n", encoding="utf-8")
+    link.symlink_to(target)
+    assert run("export", str(deck_file), "-f", "csv", "-o", str(link), "--force").exit_code == 0
+    assert link.is_symlink() and target.read_text(encoding="utf-8").startswith("id,type,question")
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary file left
+    stdout = run("history", "--db", str(db), "--profile", "alice", "-o", "-")
+    assert stdout.exit_code == 0 and stdout.stdout.startswith("card_id,")
+
+
+def test_an_output_fifo_is_written_into_not_replaced(tmp_path: Path, deck_file: Path) -> None:
+    import stat
+
+    db = tmp_path / "h.db"
+    _store_with_history(db)
+    for args in (["history", "--db", str(db), "--profile", "alice"], ["export", str(deck_file), "-f", "csv"]):
+        fifo = tmp_path / "pipe"
+        os.mkfifo(fifo)
+        reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # the reading end is open: writing never blocks
+        try:
+            result = run(*args, "-o", str(fifo))
+            received = os.read(reader, 1 << 20)
+        finally:
+            os.close(reader)
+        assert result.exit_code == 0, result.output
+        assert stat.S_ISFIFO(fifo.lstat().st_mode)
+        assert received.startswith((b"card_id,", b"id,type"))
+        fifo.unlink()
 
 
 def test_history_filters_and_json(tmp_path: Path) -> None:
@@ -452,7 +548,7 @@ def test_import_refuses_to_overwrite_unless_forced(tmp_path: Path) -> None:
     assert result.exit_code == 0
     before = out.read_text(encoding="utf-8")
     again, _ = _import(tmp_path, "q.tsv", "c\td\n")
-    assert (again.exit_code, again.output) == (2, f"Error: {out} exists; use --force to overwrite it\n")
+    assert (again.exit_code, again.output) == (2, f"Error: {out} exists; add --force to replace it\n")
     assert out.read_text(encoding="utf-8") == before
     forced, _ = _import(tmp_path, "q.tsv", "c\td\n", "--force")
     assert forced.exit_code == 0
