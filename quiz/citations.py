@@ -824,26 +824,6 @@ def _found_elsewhere(sources: Sources, queries: Sequence[tuple[str, str]]) -> li
     return results
 
 
-# Source files come with decks from other people, and the loader's refusal of control characters covers
-# only the deck: a source's ESC/BEL/CSI would reach the terminal raw (clear the screen, set the window title,
-# write the clipboard with OSC 52). Every display of source text goes through `printable`.
-# C0 controls except tab and line feed (and a CR that ends a CRLF line), DEL, and the C1 controls.
-CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|\r(?!\n)")
-
-
-def _escape_control(m: re.Match[str]) -> str:
-    return f"\\x{ord(m.group()):02x}"
-
-
-def printable(text: str) -> str:
-    """`text` safe to print on a terminal: each control character (see CONTROL_RE) becomes a visible
-    four-character escape like `\\x1b`; tab, line feed and CRLF stay. For human output only: --json keeps
-    the text as it is (JSON escapes control characters itself)."""
-    if text.isprintable():  # the usual case (no control character, no line break), checked in C
-        return text
-    return CONTROL_RE.sub(_escape_control, text)
-
-
 # Displays (quiz check's report lines, study's evidence) show at most this many characters of a quote or
 # passage: about four lines of an 80-column terminal.
 CLIP_LIMIT = 300

@@ -54,6 +54,7 @@ from typing import IO, Callable, Iterable, Iterator
 
 from quiz.deck import CLOZE_GAP, Card, CardType, Deck
 from quiz.errors import DeckError, Problem, UsageError
+from quiz.text import BIDI_CONTROLS
 
 LIST_JOINER = " | "
 
@@ -373,9 +374,9 @@ class TermFile:
     from_anki: bool  # an Anki text export (front/back) rather than Quizlet's (term/definition)
 
 
-# Terminal control characters a deck may not hold (the loader refuses them); a term file that carries
+# Terminal control characters and bidi controls a deck may not hold (the loader refuses them); a term file that carries
 # them (pasted from a terminal, say) loses them on import rather than producing a deck that cannot load.
-_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+_CONTROL = re.compile(f"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff{BIDI_CONTROLS}]")
 
 
 def _plain(text: str, is_html: bool) -> str:

@@ -572,8 +572,9 @@ def test_import_rejects_missing_binary_and_non_utf8_files(tmp_path: Path) -> Non
     assert not out.exists()
 
 
-# Control characters are covered by test_control_characters_are_dropped_on_import.
-_cell = st.text(st.characters(exclude_categories=["Cs", "Cc"], exclude_characters="\x85\u2028\u2029"),
+# Control characters (and bidi controls) are covered by test_control_characters_are_dropped_on_import.
+_cell = st.text(st.characters(exclude_categories=["Cs", "Cc"],
+                              exclude_characters="\x85\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"),
                 min_size=1, max_size=20).filter(lambda s: bool(s.split()) and not s.startswith("#"))
 
 
@@ -593,9 +594,10 @@ def test_control_characters_are_dropped_on_import(tmp_path: Path) -> None:
     # The loader refuses terminal control characters in a deck; import drops them instead of writing a deck
     # that cannot load.
     src, out = tmp_path / "ctl.tsv", tmp_path / "ctl.yaml"
-    src.write_text("Borisov\x1b[31m\tthe new\x07 chief\n", encoding="utf-8")
+    src.write_text("Borisov\x1b[31m\tthe new\x07 chief\nRTL\u202eoverride\tan \u2067isolate\u2069\n", encoding="utf-8")
     interop.import_terms(src, out)
-    assert [(c.question, c.answer) for c in load_deck(out).cards] == [("the new chief", "Borisov[31m")]
+    assert [(c.question, c.answer) for c in load_deck(out).cards] == [("the new chief", "Borisov[31m"),
+                                                                      ("an isolate", "RTLoverride")]
 
 
 def test_slug() -> None:
