@@ -18,10 +18,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from quiz.citations import Location, Sources, clip, explain_missing, fold, locate, printable, split_ellipsis
+from quiz.citations import Location, Sources, clip, explain_missing, fold, locate, split_ellipsis
 from quiz.deck import Card, CardType, Citation, Deck, load_deck
 from quiz.errors import DeckError, Problem, UsageError
 from quiz.files import replace_atomically
+from quiz.text import printable, printable_line
 
 FIX_THRESHOLD = 90
 # Below this score the "closest passage" shares little more than common words with the quote: the human
@@ -397,7 +398,7 @@ def _plural(n: int, word: str) -> str:
 def summary_line(d: DeckReport) -> str:
     """One line per deck, e.g. `decks/iss.yaml: 74 citations — 70 exact, 4 normalized · ...`."""
     if not d.valid:
-        return f"{d.path}: invalid deck ({_plural(len(d.problems), 'problem')}, listed on stderr)"
+        return f"{_shown(d.path)}: invalid deck ({_plural(len(d.problems), 'problem')}, listed on stderr)"
     counts = [
         f"{n} {label}"
         for label, n in (
@@ -421,12 +422,17 @@ def summary_line(d: DeckReport) -> str:
             parts.append(f"all {_plural(d.source_files, 'source')} cited")
         else:
             parts.append(f"{cited} of {_plural(d.source_files, 'source')} cited")
-    return f"{d.path}: " + " · ".join(parts)
+    return f"{_shown(d.path)}: " + " · ".join(parts)
 
 
 def _at(d: DeckReport, r: CitationResult) -> str:
     mark = r.citation.quote_mark if r.location.status == "missing" else r.citation.mark
-    return f"{d.path}:{mark.line}:{mark.col}"
+    return f"{_shown(d.path)}:{mark.line}:{mark.col}"
+
+
+def _shown(path: Path) -> str:
+    """A deck path as shown in a report line: its name may hold a control character or a line break."""
+    return printable_line(str(path))
 
 
 def render_text(report: Report, console: Any, *, verbose: bool = False) -> None:
@@ -444,13 +450,13 @@ def render_text(report: Report, console: Any, *, verbose: bool = False) -> None:
     for d in report.decks:
         line = Text(summary_line(d))
         style = "red" if not d.valid or d.failures else ("yellow" if d.support else "green")
-        line.stylize(f"bold {style}", 0, len(printable(str(d.path))) + 1)
+        line.stylize(f"bold {style}", 0, len(_shown(d.path)) + 1)
         console.print(line)
         if not d.valid:
             continue
         for f in d.fixes:
             console.print(
-                Text(f"{d.path}:{f.line}:{f.col}: card {f.card}: fixed quote to the text of {f.source} "
+                Text(f"{_shown(d.path)}:{f.line}:{f.col}: card {f.card}: fixed quote to the text of {f.source} "
                      f"(score {f.score})", style="cyan")
             )
         if d.fix_diff:
@@ -494,7 +500,7 @@ def render_text(report: Report, console: Any, *, verbose: bool = False) -> None:
             console.print(Text("  diff:    ") + _diff_text(clip(diff, focus=focus)))
         for s in d.support:
             card = s.card
-            line = Text(f"{d.path}:{card.mark.line}:{card.mark.col}: ")
+            line = Text(f"{_shown(d.path)}:{card.mark.line}:{card.mark.col}: ")
             line.append("error" if report.strict else "warning", style="bold red" if report.strict else "bold yellow")
             line.append(printable(f": {s.message}"))
             console.print(line)

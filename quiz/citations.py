@@ -18,6 +18,7 @@ missing, because the citation must reproduce the source.
 from __future__ import annotations
 
 import difflib
+import errno
 import operator
 import os
 import re
@@ -347,10 +348,20 @@ class Sources:
         return _display(self.root)
 
     def resolve(self, source: str) -> Path:
-        """The absolute path of `source`, checked to be a regular file inside the folder, else SourceError.
+        """The path of `source` inside the folder, checked to be a regular file there, else SourceError.
 
-        Nothing is opened: containment is decided on the resolved path (symlinks followed) first, then
-        the file type by `stat`, so a FIFO or device is refused without blocking on it.
+        Nothing but folders is opened: the file's type comes from `stat`, so a FIFO or device is refused
+        without blocking on it.
+        """
+        name, st, fd = self._locate(source, open_file=False)
+        assert fd is None
+        return self.root / name
+
+    def _locate(self, source: str, open_file: bool) -> tuple[str, os.stat_result, int | None]:
+        """(canonical name, stat, open descriptor if `open_file`) of `source`, or SourceError.
+
+        The canonical name is the file's POSIX path inside the folder with symlinks resolved. With
+        `open_file` the descriptor is a regular file's, and the stat is the descriptor's own.
         """
         where = f"the sources folder {self.display}"
         if not source or "\x00" in source:
@@ -364,54 +375,111 @@ class Sources:
                 source, "missing", f"sources folder {self.display} does not exist (set `sources:` in the deck)"
             )
         try:
-            resolved, st = self._walk(source)
+            found = self._walk(source, open_file)
         except FileNotFoundError:
             hint = difflib.get_close_matches(source, self.files(), n=1, cutoff=0.6)
             did_you_mean = f" (did you mean {hint[0]!r}?)" if hint else ""
             raise SourceError(
                 source, "missing", f"source file {source!r} not found in {where}{did_you_mean}"
             ) from None
-        except (OSError, RuntimeError) as e:  # permission denied on a folder, symlink loop
-            reason = getattr(e, "strerror", None) or str(e)
+        except OSError as e:  # permission denied on a folder, a symlink loop, a file used as a folder
+            reason = e.strerror or str(e)
             raise SourceError(source, "unreadable", f"source {source!r} cannot be read: {reason}") from None
-        if resolved is None:
+        if found is None:
             how = "goes up with '..'" if ".." in Path(source).parts else "is a symlink to a file outside it"
             raise SourceError(
                 source,
                 "escape",
                 f"source {source!r} leaves {where} ({how}); cite a file inside it",
             )
+        name, st, fd = found
+        problem = None
         if stat.S_ISDIR(st.st_mode):
-            raise SourceError(source, "not-a-file", f"source {source!r} is a directory, not a file")
-        if not stat.S_ISREG(st.st_mode):
-            raise SourceError(source, "not-a-file", f"source {source!r} is not a regular file")
-        if st.st_size > MAX_SOURCE_BYTES:
-            raise SourceError(
+            problem = SourceError(source, "not-a-file", f"source {source!r} is a directory, not a file")
+        elif not stat.S_ISREG(st.st_mode):
+            problem = SourceError(source, "not-a-file", f"source {source!r} is not a regular file")
+        elif st.st_size > MAX_SOURCE_BYTES:
+            problem = SourceError(
                 source, "too-large", f"source {source!r} is larger than {MAX_SOURCE_BYTES // 2**20} MB"
             )
-        return resolved
+        if problem is not None:
+            if fd is not None:
+                os.close(fd)
+            raise problem
+        return name, st, fd
 
-    def _walk(self, source: str) -> tuple[Path | None, os.stat_result]:
-        """(resolved path, its stat), or (None, _) when it resolves outside the folder.
+    def _walk(self, source: str, open_file: bool) -> tuple[str, os.stat_result, int | None] | None:
+        """Follow `source` down from the folder one component at a time, each opened relative to its
+        parent folder's descriptor with O_NOFOLLOW; None when it leads outside the folder.
 
-        The usual case, a plain relative path without symlinks, costs one `lstat` per component; any
-        `..` or symlink falls back to a full `Path.resolve()` and a containment check.
+        Checking a resolved path and then opening it by name would let a folder inside the sources folder
+        be swapped for a symlink to elsewhere in between (quiz check then printed an outside file's text).
+        Here nothing is ever looked up by a path that could have changed: a symlink is read (readlink)
+        and its target walked the same way, from the folder the link is in, and a `..` only pops back up
+        to a folder already opened, never above the sources folder. A component swapped for a symlink
+        between its stat and its open makes the open fail and is looked at again.
+
+        The final component is only stat'ed, never opened, unless `open_file` (then O_NONBLOCK too, so a
+        FIFO swapped in after the stat cannot block; its fstat is what the caller checks).
         """
-        parts = Path(source).parts
-        if ".." not in parts:
-            path, st = self.root, None
-            for part in parts:
-                path = path / part
-                st = os.lstat(path)
+        nofollow = os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+        todo = [p for p in source.split("/") if p not in ("", ".")]
+        todo.reverse()  # a stack: the next component last
+        names: list[str] = []  # the folders walked into, below the sources folder
+        fds = [os.open(self.root, os.O_RDONLY | os.O_DIRECTORY | nofollow)]
+        hops = 0  # symlinks followed and opens retried: a loop of links ends like the kernel's (ELOOP)
+        try:
+            while todo:
+                part = todo.pop()
+                if part == "..":
+                    if not names:
+                        return None
+                    names.pop()
+                    os.close(fds.pop())
+                    continue
+                st = os.stat(part, dir_fd=fds[-1], follow_symlinks=False)
                 if stat.S_ISLNK(st.st_mode):
-                    break
-            else:
-                if st is not None:
-                    return path, st
-        resolved = (self.root / source).resolve()
-        if not resolved.is_relative_to(self.root):
-            return None, os.stat_result((0,) * 10)
-        return resolved, resolved.stat()
+                    hops += 1
+                    if hops > 40:
+                        raise OSError(errno.ELOOP, os.strerror(errno.ELOOP))
+                    target = os.readlink(part, dir_fd=fds[-1])
+                    if target.startswith("/"):
+                        # An absolute link may still point inside (`ln -s "$PWD/sources/a.txt"`): walk its
+                        # target again from the sources folder itself, by the same rules.
+                        inside = Path(os.path.realpath(target))
+                        if not inside.is_relative_to(self.root):
+                            return None
+                        target = inside.relative_to(self.root).as_posix()
+                        while len(fds) > 1:
+                            os.close(fds.pop())
+                        names.clear()
+                    todo.extend(reversed([p for p in target.split("/") if p not in ("", ".")]))
+                    continue
+                last = not todo
+                if last and not (open_file and stat.S_ISREG(st.st_mode)):  # a FIFO or device stays unopened
+                    return "/".join(names + [part]), st, None
+                if not last and not stat.S_ISDIR(st.st_mode):
+                    raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR))
+                flags = (os.O_RDONLY | os.O_NONBLOCK) if last else (os.O_RDONLY | os.O_DIRECTORY)
+                try:
+                    fd = os.open(part, flags | nofollow, dir_fd=fds[-1])
+                except OSError as e:
+                    # ELOOP (ENOTDIR with O_DIRECTORY on Linux): it is no longer what its stat said,
+                    # a symlink now, say; look at it again.
+                    if e.errno not in (errno.ELOOP, errno.ENOTDIR) or hops >= 40:
+                        raise
+                    hops += 1
+                    todo.append(part)
+                    continue
+                if last:
+                    return "/".join(names + [part]), os.fstat(fd), fd
+                fds.append(fd)
+                names.append(part)
+            # The path ends at a folder ("." or "sub/.."): report it as such.
+            return "/".join(names) or ".", os.fstat(fds[-1]), None
+        finally:
+            for fd in fds:
+                os.close(fd)
 
     def get(self, source: str) -> SourceText:
         """The source's text, read (as UTF-8) once per run; raises SourceError (also cached)."""
@@ -425,20 +493,16 @@ class Sources:
 
     def _read(self, source: str) -> SourceText | SourceError:
         try:
-            path = self.resolve(source)
+            name, _, fd = self._locate(source, open_file=True)
         except SourceError as e:
             return e
-        name = path.relative_to(self.root).as_posix()
+        assert fd is not None
         if name != source and name in self._texts:  # "./a.txt" and "a.txt" share one read
+            os.close(fd)
             return self._texts[name]
         try:
-            # O_NOFOLLOW and O_NONBLOCK: if the file was swapped for a symlink or a FIFO since it was
-            # checked, fail (or re-check) instead of following it or blocking.
-            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
             with os.fdopen(fd, "rb") as f:
-                if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-                    return SourceError(source, "not-a-file", f"source {source!r} is not a regular file")
-                data = f.read(MAX_SOURCE_BYTES + 1)
+                data = f.read(MAX_SOURCE_BYTES + 1)  # the cap holds even if the file grows after its fstat
         except OSError as e:
             return SourceError(source, "unreadable", f"source {source!r} cannot be read: {e.strerror}")
         if len(data) > MAX_SOURCE_BYTES:
@@ -457,7 +521,7 @@ class Sources:
                 f"source {source!r} is not valid UTF-8 (first bad byte at line {line}, col {col}); "
                 "save it as UTF-8",
             )
-        result = SourceText(name=name, path=path, text=text)
+        result = SourceText(name=name, path=self.root / name, text=text)
         self._texts[name] = result
         return result
 
@@ -758,26 +822,6 @@ def _found_elsewhere(sources: Sources, queries: Sequence[tuple[str, str]]) -> li
                 status, spans, _ = match
                 results[i].append(Found(source=src.name, line=spans[0].line, col=spans[0].col, status=status))
     return results
-
-
-# Source files come with decks from other people, and the loader's refusal of control characters covers
-# only the deck: a source's ESC/BEL/CSI would reach the terminal raw (clear the screen, set the window title,
-# write the clipboard with OSC 52). Every display of source text goes through `printable`.
-# C0 controls except tab and line feed (and a CR that ends a CRLF line), DEL, and the C1 controls.
-CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|\r(?!\n)")
-
-
-def _escape_control(m: re.Match[str]) -> str:
-    return f"\\x{ord(m.group()):02x}"
-
-
-def printable(text: str) -> str:
-    """`text` safe to print on a terminal: each control character (see CONTROL_RE) becomes a visible
-    four-character escape like `\\x1b`; tab, line feed and CRLF stay. For human output only: --json keeps
-    the text as it is (JSON escapes control characters itself)."""
-    if text.isprintable():  # the usual case (no control character, no line break), checked in C
-        return text
-    return CONTROL_RE.sub(_escape_control, text)
 
 
 # Displays (quiz check's report lines, study's evidence) show at most this many characters of a quote or

@@ -124,12 +124,15 @@ app = typer.Typer(
 
 
 def fail(error: QuizError) -> typer.Exit:
-    """Print a core error the user can act on (no traceback) and return the exit to raise."""
+    """Print a core error the user can act on (no traceback) and return the exit to raise. One line
+    each: a deck's file name and the values messages quote come from other people (see quiz.text)."""
+    from quiz.text import printable_line
+
     if isinstance(error, DeckError):
         for problem in error.problems:
-            typer.echo(str(problem), err=True)
+            typer.echo(printable_line(str(problem)), err=True)
     else:
-        typer.echo(f"Error: {error}", err=True)
+        typer.echo(f"Error: {printable_line(str(error))}", err=True)
     return typer.Exit(error.exit_code)
 
 
@@ -257,7 +260,33 @@ def _console(soft_wrap: bool = False):
 def _print_json(data: object) -> None:
     import json
 
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    from quiz.text import UNSAFE
+
+    # json escapes the C0 controls itself but writes C1 controls, bidi overrides and zero-width characters
+    # as they are (ensure_ascii=False); as \uXXXX escapes they read back the same and a terminal shows them.
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    sys.stdout.write(UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
+
+
+class _TerminalSafe:
+    """Standard output for a data format (CSV, JSON) that may hold text from a deck or a typed answer: into
+    a pipe or a file the text goes as it is, but on a terminal it is shown through `printable`, so a
+    stored ESC sequence cannot drive the terminal that `quiz history` prints to."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+        try:
+            self._terminal = stream.isatty()
+        except (AttributeError, ValueError):
+            self._terminal = False
+
+    def write(self, text: str) -> int:
+        from quiz.text import printable
+
+        return self._stream.write(printable(text) if self._terminal else text)
+
+    def flush(self) -> None:
+        self._stream.flush()
 
 
 @app.command()
@@ -290,9 +319,11 @@ def check(
         report = checking.build(paths or [], fix=fix, strict=strict)
     except QuizError as error:
         raise fail(error)
+    from quiz.text import printable_line
+
     for deck_report in report.decks:
         for problem in deck_report.problems:
-            typer.echo(str(problem), err=True)
+            typer.echo(printable_line(str(problem)), err=True)
     if json_output:
         _print_json(checking.to_json(report))
     else:
@@ -460,6 +491,7 @@ def _manage(deck_path: Path, ids: List[str], profile: Optional[str], db: Optiona
     """suspend / unsuspend / reset: check every id first, then change each card and confirm it."""
     from quiz.scheduler import State
     from quiz.stats import resolve_targets, short_text
+    from quiz.text import printable_line
 
     (deck,) = _load_decks([deck_path])
     try:
@@ -491,7 +523,7 @@ def _manage(deck_path: Path, ids: List[str], profile: Optional[str], db: Optiona
                     line = f"Reset {name} to new (its answers stay in the history)"
                 if any(r is not None and r.suspended for r in records):
                     line += "; still suspended"
-            typer.echo(f"{line}: {text}")
+            typer.echo(printable_line(f"{line}: {text}"))
     except QuizError as error:
         raise fail(error)
     finally:
@@ -546,6 +578,7 @@ def undo(
     """Take back the last answer of the profile: the card goes back to how it was before it."""
     from quiz.scheduler import Rating
     from quiz.stats import describe_state, item_label
+    from quiz.text import printable_line
 
     deck_id = _deck_id(deck)
     now = make_clock().now()
@@ -557,15 +590,16 @@ def undo(
     finally:
         store.close()
     if review is None:
-        typer.echo("Nothing to undo" + (f" in deck {deck_id}." if deck_id else f" for profile {store.profile}."))
+        where = f" in deck {deck_id}." if deck_id else f" for profile {store.profile}."
+        typer.echo("Nothing to undo" + printable_line(where))
         return
     when = review.reviewed_at.astimezone().strftime("%Y-%m-%d %H:%M")
     rating = Rating(review.rating).name.capitalize()
     kind = "practice answer" if review.practice else "answer"
     effect = ("the schedule was not changed by it" if review.practice
               else f"the card is back to {describe_state(review.before, now, None)}")
-    typer.echo(f"Undid the {kind} to {review.deck}:{item_label(review.card, review.gap)} "
-               f"({rating}, {review.verdict}) from {when}; {effect}.")
+    typer.echo(printable_line(f"Undid the {kind} to {review.deck}:{item_label(review.card, review.gap)} "
+                              f"({rating}, {review.verdict}) from {when}; {effect}."))
 
 
 # --- interop: export, import, history -------------------------------------------------------------
@@ -605,7 +639,8 @@ def export(
         if fmt == "apkg":
             count = interop.export_apkg(loaded, out, make_clock().now(), force=force)
         else:
-            count = interop.export_csv(loaded, None if _to_stdout(out) else out, sys.stdout, force=force)
+            count = interop.export_csv(loaded, None if _to_stdout(out) else out, _TerminalSafe(sys.stdout),
+                                       force=force)
     except QuizError as error:
         raise fail(error)
     if not _to_stdout(out):
@@ -677,7 +712,8 @@ def history(
         in_use.append(InUse(Path(deck), "the deck being read"))
     try:
         count = interop.write_history(store.reviews(deck_id), None if _to_stdout(out) else out, fmt,
-                                      include_practice=practice, stdout=sys.stdout, force=force, in_use=in_use)
+                                      include_practice=practice, stdout=_TerminalSafe(sys.stdout), force=force,
+                                      in_use=in_use)
     except QuizError as error:
         raise fail(error)
     finally:

@@ -20,6 +20,7 @@ from pathlib import Path
 import yaml
 
 from quiz.errors import DeckError, Problem
+from quiz.text import BIDI_CONTROLS
 
 
 class CardType(str, Enum):
@@ -172,9 +173,14 @@ _MAYBE_NOT_TEXT = re.compile(
 # libyaml stops with an offset-only error, and the line breaks only YAML counts (NEL, LS, PS, a CR without
 # LF), which would shift every later line number away from what an editor shows. Written as the
 # forbidden set: the negated printable set costs 10 ms to compile.
-_UNREADABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff\u2028\u2029]|\r(?!\n)")
-# What a double-quoted scalar's escapes (\e, \a, \0, \r, \x1b...) may not produce: terminal control.
-_CONTROL_IN_VALUE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+# Bidirectional embeddings, overrides and isolates are refused too: they make a line display in another
+# order than it is stored and graded ("Trojan Source"), and no deck needs them (RTL text does not).
+_UNREADABLE = re.compile(
+    f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff\u2028\u2029{BIDI_CONTROLS}]|\r(?!\n)")
+# What a double-quoted scalar's escapes (\e, \a, \0, \r, \x1b, \N...) may not produce: terminal control,
+# NEL (U+0085) and the other C1 controls included, and the bidi controls.
+_CONTROL_IN_VALUE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff{BIDI_CONTROLS}]")
+_BIDI = re.compile(f"[{BIDI_CONTROLS}]")
 _YAML_ONLY_BREAKS = {"\x85": "next line", "\u2028": "line separator", "\u2029": "paragraph separator"}
 _TRUE_WORDS = frozenset({"yes", "true", "on"})
 
@@ -421,7 +427,7 @@ def _decode(data: bytes, report: _Report) -> str | None:
             message = (f"{_YAML_ONLY_BREAKS[char]} U+{ord(char):04X} is not allowed in a deck (it counts as a "
                        "line break in YAML but not in most editors); replace it with a normal line break or a space")
         else:
-            message = f"control character U+{ord(char):04X} is not allowed in a deck; remove it"
+            message = _control_message(char)
         report.at(line, col, message)
         return None
     return text
@@ -593,8 +599,15 @@ def _nesting_limit_crossed_at(text: str, error: yaml.MarkedYAMLError):
 def _escaped_control(event, report: _Report) -> _Bad:
     """A double-quoted scalar whose escapes make a control character (terminal injection from a deck)."""
     char = _CONTROL_IN_VALUE.search(event.value).group()
-    report.mark(event.start_mark, f"control character U+{ord(char):04X} is not allowed in a deck; remove it")
+    report.mark(event.start_mark, _control_message(char))
     return _Bad(event.start_mark)
+
+
+def _control_message(char: str) -> str:
+    if _BIDI.match(char):
+        return (f"bidirectional control U+{ord(char):04X} is not allowed in a deck (it shows text in another "
+                "order than it is stored); remove it")
+    return f"control character U+{ord(char):04X} is not allowed in a deck; remove it"
 
 
 def _duplicate_key(key, first, report: _Report) -> None:

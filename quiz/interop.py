@@ -24,8 +24,10 @@ Formats, and the choices behind them:
   before the answer: 0 new, 1 learning, 2 review, 3 relearning), review_duration (ms) -- then deck,
   card, gap, reviewed_at (ISO 8601 UTC), verdict, answer, practice (1 for practice answers, which
   did not change the schedule), override (1 if the student rated above the grader's verdict),
-  profile. An answer that starts with = + - @ or a tab is written with a leading "'" so that a
-  spreadsheet shows it as text instead of running it as a formula.
+  profile.
+* Both CSVs: every text cell that starts with = + - @, a tab or a CR (also after leading whitespace) is
+  written with a leading "'" so that a spreadsheet shows it as text instead of running it as a formula
+  (`_csv_text`, which writes every CSV, does it for every cell).
 * Term files (`read_terms`, `import_terms`): Quizlet's export ("term<TAB>definition" per line, or
   comma separated) and Anki's "Notes in Plain Text" export (header lines such as "#separator:tab",
   "#html:true", "#tags column:3", "#guid column:1"). Quizlet rows ask the definition and expect the
@@ -59,6 +61,7 @@ from typing import IO, Callable, Iterable, Iterator
 from quiz.deck import CLOZE_GAP, Card, CardType, Deck, load_deck
 from quiz.errors import DeckError, Problem, UsageError
 from quiz.files import InUse, write_output
+from quiz.text import BIDI_CONTROLS
 
 LIST_JOINER = " | "
 
@@ -91,10 +94,12 @@ def _write_text(path: Path | None, text: str, stdout: IO[str] | None, force: boo
     write_output(path, lambda out: out.write(data), force=force, in_use=in_use)
 
 
-def _csv_text(rows: Iterable[list[str]]) -> str:
+def _csv_text(rows: Iterable[list]) -> str:
+    """Every CSV quiz writes goes through here: each text cell is made spreadsheet-safe (see
+    `_spreadsheet_safe`); numbers (ints) are written as they are."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)
-    writer.writerows(rows)
+    writer.writerows([_spreadsheet_safe(cell) if isinstance(cell, str) else cell for cell in row] for row in rows)
     return buffer.getvalue()
 
 
@@ -262,11 +267,16 @@ HISTORY_COLUMNS = [
     "card_id", "review_time", "review_rating", "review_state", "review_duration",
     "deck", "card", "gap", "reviewed_at", "verdict", "answer", "practice", "override", "profile",
 ]
+# OWASP's rule against CSV injection: a cell starting with one of these is a formula to Excel, LibreOffice
+# or Google Sheets (=HYPERLINK(...) sends data away, =cmd|... ran programs in old Excel), so it is written
+# with a leading "'", which spreadsheets show as text and hide. Leading spaces and line breaks don't make a
+# cell safe (some spreadsheets trim them before parsing), so the first other character decides.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _spreadsheet_safe(text: str) -> str:
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    risky = text.startswith(_FORMULA_START) or text.lstrip().startswith(_FORMULA_START)
+    return "'" + text if risky else text
 
 
 def _item_id(deck: str, card: str, gap: int) -> str:
@@ -306,11 +316,9 @@ def write_history(reviews: Iterable, out: Path | None, fmt: str = "csv", include
     if fmt == "json":
         text = json.dumps(records, indent=2, ensure_ascii=False) + "\n"
     elif fmt == "csv":
-        rows: list[list[str]] = [list(HISTORY_COLUMNS)]
+        rows: list[list] = [list(HISTORY_COLUMNS)]
         for record in records:
-            row = [str(record[c]) for c in HISTORY_COLUMNS]
-            row[HISTORY_COLUMNS.index("answer")] = _spreadsheet_safe(record["answer"])
-            rows.append(row)
+            rows.append([record[c] for c in HISTORY_COLUMNS])  # text cells are guarded by _csv_text
         text = _csv_text(rows)
     else:
         raise UsageError(f"unknown history format {fmt!r}; use csv or json")
@@ -351,9 +359,9 @@ class TermFile:
     skipped: tuple[Problem, ...] = ()  # lines that make no card (a cloze note whose every gap is empty)
 
 
-# Terminal control characters a deck may not hold (the loader refuses them); a term file that carries
+# Terminal control characters and bidi controls a deck may not hold (the loader refuses them); a term file that carries
 # them (pasted from a terminal, say) loses them on import rather than producing a deck that cannot load.
-_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+_CONTROL = re.compile(f"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff{BIDI_CONTROLS}]")
 
 
 def _plain(text: str, is_html: bool) -> str:

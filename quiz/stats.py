@@ -31,6 +31,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from quiz.deck import CLOZE_GAP, Card, CardType, Deck
 from quiz.scheduler import ItemState, Rating, State
+from quiz.text import printable, printable_line
 
 MAX_ANSWER_SECONDS = 60.0
 FORECAST_DAYS = 30
@@ -775,7 +776,7 @@ def render_stats(stats: Stats, console: Any) -> None:
 
     if len(stats.decks) == 1:
         deck = stats.decks[0]
-        console.print(Text(f"{deck.title} · deck {deck.id}", style="bold"))
+        console.print(Text(f"{printable(deck.title)} · deck {deck.id}", style="bold"))
     else:
         console.print(Text(f"{len(stats.decks)} decks: " + ", ".join(d.id for d in stats.decks), style="bold"))
     cards = sum(d.cards for d in stats.decks)
@@ -855,7 +856,7 @@ def render_stats(stats: Stats, console: Any) -> None:
                 (f"{item.deck}:{item.label}" if several else item.label) + (" (suspended)" if item.suspended else ""),
                 str(item.lapses),
                 _percent(item.retrievability),
-                item.text,
+                printable_line(item.text),
             )
             for item in stats.hardest
         ]
@@ -867,7 +868,7 @@ def render_stats(stats: Stats, console: Any) -> None:
     heading("Mastery by source")
     rows = [
         (
-            source.source,
+            printable_line(source.source),
             str(source.cards),
             str(source.answers),
             _percent(source.correct_share),
@@ -881,7 +882,8 @@ def render_stats(stats: Stats, console: Any) -> None:
     if weakest is not None and weakest.retrievability is not None:
         target = _percent(stats.target_retention)
         if weakest.retrievability < stats.target_retention:
-            advice = f"Re-read first: {weakest.source} (recall {_percent(weakest.retrievability)}, target {target})"
+            advice = (f"Re-read first: {printable_line(weakest.source)} (recall {_percent(weakest.retrievability)}, "
+                      f"target {target})")
         else:
             advice = f"Every studied source is at or above the {target} recall target."
         console.print(Text(advice), soft_wrap=not console.is_terminal)
@@ -962,7 +964,7 @@ def render_list(rows: Sequence[ItemRow], orphans: Sequence[ItemRow], console: An
             _number(row.difficulty),
             str(row.reps),
             str(row.lapses),
-            row.text,
+            printable_line(row.text),
         )
 
     all_cells = [cells(row) for row in rows]

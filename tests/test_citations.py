@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
+import time
 from pathlib import Path
+from typing import Callable
 
 import pytest
 from hypothesis import given, settings
@@ -292,6 +295,108 @@ def test_symlink_escape_is_refused_without_opening(tmp_path: Path) -> None:
     loc = locate_quote(Sources(tmp_path / "seeds"), "link.txt", "anything")
     assert loc.status == "error" and loc.reason == "escape"
     assert "is a symlink to a file outside it" in loc.message
+
+
+# ------------------------------------------- a folder swapped for a symlink while quiz reads (TOCTOU)
+
+SECRET = "SECRET-MARKER outside the sources folder"
+
+
+def _swap_folder(tmp_path: Path) -> tuple[Path, Callable[[], None], Callable[[], None]]:
+    """seeds/sub (a real folder holding secret.txt) and an outside folder with its own secret.txt, and
+    two functions: one puts a symlink to the outside folder in place of seeds/sub, one puts it back."""
+    write(tmp_path / "seeds" / "sub", "secret.txt", "the inside quote, nothing secret\n")
+    write(tmp_path / "outside", "secret.txt", SECRET + ": the inside quote\n")
+    sub, kept = tmp_path / "seeds" / "sub", tmp_path / "seeds" / ".kept"
+
+    def to_link() -> None:
+        os.rename(sub, kept)
+        os.symlink(tmp_path / "outside", sub)
+
+    def to_folder() -> None:
+        os.unlink(sub)
+        os.rename(kept, sub)
+
+    return tmp_path / "seeds", to_link, to_folder
+
+
+def _swap_after_stat(monkeypatch: pytest.MonkeyPatch, name: str, swap: Callable[[], None]) -> None:
+    """Run `swap` right after the first stat or lstat of a path ending in `name`: the worst moment, between
+    quiz's look at that component and its open."""
+    done = []
+    for function in ("stat", "lstat"):
+        real = getattr(os, function)
+
+        def spy(path, *args, _real=real, **kwargs):  # type: ignore[no-untyped-def]
+            result = _real(path, *args, **kwargs)
+            if not done and os.fspath(path).endswith(name):
+                done.append(path)
+                swap()
+            return result
+
+        monkeypatch.setattr(os, function, spy)
+
+
+def test_a_folder_swapped_for_an_outside_symlink_after_its_check_is_not_followed(tmp_path: Path,
+                                                                                  monkeypatch) -> None:
+    # The intermediate component `sub` is checked (a real folder), then replaced by a symlink to the
+    # outside before it is opened: the opener must refuse the symlink, not walk through it.
+    folder, to_link, _ = _swap_folder(tmp_path)
+    _swap_after_stat(monkeypatch, "sub", to_link)
+    sources = Sources(folder)
+    with pytest.raises(SourceError) as raised:
+        sources.get("sub/secret.txt")
+    assert raised.value.reason == "escape", raised.value
+    assert str(raised.value) == (f"source 'sub/secret.txt' leaves the sources folder {sources.display} "
+                                 "(is a symlink to a file outside it); cite a file inside it")
+
+
+def test_a_folder_swapped_after_its_file_was_checked_still_reads_the_inside_file(tmp_path: Path,
+                                                                                  monkeypatch) -> None:
+    # The file itself was checked; then the folder holding it becomes a symlink to the outside. The file is
+    # opened relative to the folder already open, so it is the inside file that is read.
+    folder, to_link, _ = _swap_folder(tmp_path)
+    _swap_after_stat(monkeypatch, "secret.txt", to_link)
+    text = Sources(folder).get("sub/secret.txt").text
+    assert text == "the inside quote, nothing secret\n"
+
+
+def test_swapping_a_folder_for_a_symlink_while_locating_never_reads_outside(tmp_path: Path) -> None:
+    # A thread keeps swapping seeds/sub and a symlink to an outside folder while quotes are located in
+    # sub/secret.txt over and over (the quote is missing, so the closest passage of the file is shown too):
+    # whatever the interleaving, nothing from the outside file may come out. Before the fix, `quiz check`
+    # printed the outside file in 25 of 25 such races.
+    folder, to_link, to_folder = _swap_folder(tmp_path)
+    stop = threading.Event()
+    swaps = [0]
+
+    def swapper() -> None:
+        while not stop.is_set():
+            to_link()
+            to_folder()
+            swaps[0] += 1
+
+    thread = threading.Thread(target=swapper, daemon=True)
+    thread.start()
+    outputs: list[str] = []
+    try:
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline or len(outputs) < 200:
+            sources = Sources(folder)
+            loc = locate_quote(sources, "sub/secret.txt", "the inside quote, something else")
+            shown = [loc.message, loc.closest.text if loc.closest else "", loc.source]
+            try:
+                shown.append(sources.get("sub/secret.txt").text)
+            except SourceError as e:
+                shown.append(str(e))
+            outputs.append("\n".join(shown))
+    finally:
+        stop.set()
+        thread.join(5)
+    assert swaps[0] > 100, "the swapping thread hardly ran: the race was not exercised"
+    assert any("nothing secret" in out for out in outputs), "the inside file was never read"
+    leaked = [out for out in outputs if "SECRET" in out]
+    assert leaked == [], f"{len(leaked)} of {len(outputs)} reads showed the outside file: {leaked[0]!r}"
 
 
 def test_fifo_inside_is_refused_without_opening(tmp_path: Path) -> None:

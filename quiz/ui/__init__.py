@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Sequence
 
+from quiz.text import printable
+
 if TYPE_CHECKING:
     from quiz.session import CardView, Evidence, RatingChoice, Summary
 
@@ -20,7 +22,7 @@ COMMAND_KEYS = (("u", "undo"), ("s", "suspend"), ("b", "bury"), ("q", "quit"))
 def header_text(view: "CardView") -> str:
     """`Russia and the ISS · 3/24 · new 5 · learning 2 · review 17` (practice: `· practice`)."""
     p = view.progress
-    parts = [view.deck_title, f"{p.position}/{p.total}"]
+    parts = [printable(view.deck_title), f"{p.position}/{p.total}"]
     if view.practice:
         parts.append("practice")
     else:
@@ -37,6 +39,16 @@ def fit_parts(text: str, width: int, sep: str = " · ") -> str:
         else:
             lines.append(part)
     return "\n".join(lines)
+
+
+def question_text(view: "CardView") -> str:
+    """The question (or the cloze text with its gap) as shown: deck text, so made printable."""
+    return printable(view.prompt)
+
+
+def choice_texts(view: "CardView") -> list[str]:
+    """The options of a choice card as shown (printable); the card's own strings stay the answers."""
+    return [printable(option) for option in view.choices]
 
 
 def kind_hint(view: "CardView") -> str:
@@ -59,7 +71,7 @@ def answer_text(view: "CardView") -> str:
     expected = view.card.expected(view.gap)
     if view.kind is CardType.TRUEFALSE:
         return "True" if expected.strip().casefold() == "true" else "False"
-    return expected
+    return printable(expected)
 
 
 def rating_text(choice: "RatingChoice") -> str:
@@ -68,20 +80,21 @@ def rating_text(choice: "RatingChoice") -> str:
 
 
 def verdict_text(verdict: str, expected: str, note: str, diff: str, answer: str) -> str:
-    """The verdict line: `Correct`, `Almost — Boris[-s-]ov (spelling: 1 letter off)`, `Wrong`."""
+    """The verdict line: `Correct`, `Almost — Boris[-s-]ov (spelling: 1 letter off)`, `Wrong`. Printable:
+    the diff holds the typed answer, `expected` the deck's."""
     head = VERDICT_WORDS.get(verdict, verdict.capitalize())
     if verdict == "self":
-        return f"{head}: {expected}"
+        return printable(f"{head}: {expected}")
     line = head + (f" — {diff}" if diff else "")
-    return line + (f" ({note})" if note else "")
+    return printable(line + (f" ({note})" if note else ""))
 
 
 def evidence_location(ev: "Evidence") -> str:
     """`003_21e2480842a6230d.txt:11` (line known) or just the file name (printable: a symlinked source
     may resolve to a file whose name holds a control character)."""
-    from quiz.citations import printable
+    from quiz.text import printable_line
 
-    return printable(f"{ev.source}:{ev.line}" if ev.line else ev.source)
+    return printable_line(f"{ev.source}:{ev.line}" if ev.line else ev.source)
 
 
 def marked_quote(text: str, spans: Sequence[tuple[int, int]], left: str = "«", right: str = "»") -> str:
@@ -115,25 +128,29 @@ def clipped_quote(
 def printable_quote(
     text: str, spans: Sequence[tuple[int, int]]
 ) -> tuple[str, tuple[tuple[int, int], ...]]:
-    """`quiz.citations.printable(text)` (each control character as a four-character escape like `\\x1b`),
-    with the highlight spans moved to the same characters."""
+    """`quiz.text.printable(text)` (each control, bidi or zero-width character as a visible escape like
+    `\\x1b` or `\\u202e`), with the highlight spans moved to the same characters."""
     from bisect import bisect_left
+    from itertools import accumulate
 
-    from quiz.citations import CONTROL_RE, printable
+    from quiz.text import UNSAFE, escape, printable
 
-    controls = [m.start() for m in CONTROL_RE.finditer(text)]
-    if not controls:
+    unsafe = [m.start() for m in UNSAFE.finditer(text)]
+    if not unsafe:
         return text, tuple(spans)
+    # growth[k]: how many characters the first k escapes added (an escape is 4 or 6 characters for 1)
+    growth = list(accumulate((len(escape(text[i])) - 1 for i in unsafe), initial=0))
 
-    def moved(i: int) -> int:  # every control character before `i` grew by three characters
-        return i + 3 * bisect_left(controls, i)
+    def moved(i: int) -> int:
+        return i + growth[bisect_left(unsafe, i)]
 
     return printable(text), tuple((moved(s), moved(e)) for s, e in spans)
 
 
 def flag_text(message: str) -> str:
     """The ⚠ line's message on one line, clipped like a quote (it may quote a long source path)."""
-    from quiz.citations import clip, printable
+    from quiz.citations import clip
+    from quiz.text import printable
 
     return clip(printable(message), 200)
 

@@ -14,8 +14,10 @@ from typing import TextIO, Sequence
 from quiz.deck import CardType
 from quiz.scheduler import Rating
 from quiz.session import CardView, Command, EndSession, Feedback, RatingChoice, Response, Summary
+from quiz.text import printable
 from quiz.ui import (
     answer_text,
+    choice_texts,
     COMMAND_KEYS,
     clipped_quote,
     evidence_location,
@@ -24,6 +26,7 @@ from quiz.ui import (
     kind_hint,
     marked_quote,
     one_line,
+    question_text,
     rating_text,
     summary_lines,
     verdict_text,
@@ -70,8 +73,8 @@ class PlainFrontend:
                 self.stdout.write("\n")
             raise EndSession
         line = line.rstrip("\r\n")
-        if self.echo:
-            self.stdout.write(line + "\n")
+        if self.echo:  # what was typed, shown: an ESC in it must not reach the terminal as one
+            self.stdout.write(printable(line) + "\n")
             self.stdout.flush()
         return line
 
@@ -81,9 +84,10 @@ class PlainFrontend:
         self._say()
         self._say(header_text(view))
         hint = kind_hint(view)
-        self._say(f"{hint}: {view.prompt}" if hint else f"Q: {view.prompt}")
+        question = question_text(view)
+        self._say(f"{hint}: {question}" if hint else f"Q: {question}")
         if view.kind is CardType.CHOICE:
-            for number, option in enumerate(view.choices, 1):
+            for number, option in enumerate(choice_texts(view), 1):
                 self._say(f"  {number}) {option}")
             while True:
                 raw = self._read(f"answer 1-{len(view.choices)}> ").strip()
@@ -139,7 +143,7 @@ class PlainFrontend:
             self._say(f"Please answer 1-4 (or a/h/g/e), u, s, b or q; Enter = {default_label}.")
 
     def notify(self, message: str) -> None:
-        self._say(message)
+        self._say(printable(message))
 
     def show_summary(self, summary: Summary) -> None:
         self._say()

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 from quiz.deck import CardType
 from quiz.scheduler import Rating
 from quiz.session import CardView, Command, EndSession, Feedback, RatingChoice, Response, Summary
+from quiz.text import printable
 from quiz.ui import (
     answer_text,
     clipped_quote,
@@ -19,9 +20,11 @@ from quiz.ui import (
     flag_text,
     marked_quote,
     fit_parts,
+    choice_texts,
     header_text,
     kind_hint,
     one_line,
+    question_text,
     rating_text,
     summary_lines,
     verdict_text,
@@ -78,7 +81,7 @@ class PromptFrontend:
         question while the prompt machinery loads (about 100 ms). No rich here either, for the same
         reason: two SGR codes (dim, bold) when colour is allowed, plain text otherwise."""
         hint = kind_hint(view)
-        question = f"{hint}: {view.prompt}" if hint else view.prompt
+        question = f"{hint}: {question_text(view)}" if hint else question_text(view)
         if self._console is not None and not _is_stdout(self._console):
             width = self.console.width
             self.console.print()
@@ -101,7 +104,8 @@ class PromptFrontend:
         import questionary
 
         if view.kind is CardType.CHOICE:
-            choices = [questionary.Choice(title=option, value=option) for option in view.choices]
+            choices = [questionary.Choice(title=shown, value=option)
+                       for shown, option in zip(choice_texts(view), view.choices)]
             # questionary raises on a list longer than its shortcut keys; the loader caps choices at that,
             # and a longer list (a card not from a deck file) still works with the arrow keys alone.
             question = questionary.select("Your choice", choices=choices, use_jk_keys=False,
@@ -186,7 +190,7 @@ class PromptFrontend:
         return _ask(_bind_eof(question))
 
     def notify(self, message: str) -> None:
-        self.console.print(message, style="italic", markup=False)
+        self.console.print(printable(message), style="italic", markup=False)
 
     def show_summary(self, summary: Summary) -> None:
         self.console.print()
