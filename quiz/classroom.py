@@ -122,18 +122,23 @@ def _meta(conn: "psycopg.Connection") -> dict[str, str]:
 def init(url: ServerUrl) -> InitResult:
     """Create (or upgrade) the class schema, its group roles and its security policies. A database that
     is up to date is left as it is (`applied` is empty)."""
+    psycopg = load_psycopg()
     with connect(url, autocommit=True) as conn:
-        database = conn.info.dbname
-        owner = conn.execute("SELECT current_user").fetchone()[0]
-        version = schema_version(conn)
-        check_version(version, url)
-        teacher, student = _group_names(database)
-        if version >= 2:  # named at init: later upgrades keep them
-            meta = _meta(conn)
-            teacher, student = meta.get("teacher_role", teacher), meta.get("student_role", student)
+        try:
+            database = conn.info.dbname
+            owner = conn.execute("SELECT current_user").fetchone()[0]
+            version = schema_version(conn)
+            check_version(version, url)
+            meta = _meta(conn) if version >= 2 else {}  # named at the first init: upgrades keep them
+        except psycopg.Error as error:
+            raise ServerError(f"cannot read the class schema of {url}: {server_message(error)}") from None
+        if meta:
+            teacher, student = meta["teacher_role"], meta["student_role"]
+        else:
+            teacher, student = _group_names(database)
         applied = migrate(conn, url, {"owner": owner, "teacher": teacher, "student": student,
                                       "database": database})
-        return InitResult(applied, schema_version(conn), teacher, student)
+        return InitResult(applied, max(applied, default=version), teacher, student)
 
 
 def _class_roles(conn: "psycopg.Connection", url: ServerUrl) -> dict[str, str]:

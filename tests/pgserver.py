@@ -155,7 +155,7 @@ def start_server() -> PgServer:
         unavailable("PostgreSQL server binaries not found in /usr/lib/postgresql/*/bin "
                     "(install Debian's postgresql package, or set QUIZ_PG_BINDIR)")
     try:
-        import psycopg  # noqa: F401
+        import psycopg  # noqa: F401  (only: is it installed?)
     except ImportError:
         unavailable("psycopg is not installed (pip install -e '.[test]')")
     user = None

@@ -161,6 +161,18 @@ def test_init_creates_the_class_and_a_second_run_says_it_is_already_initialised(
                          ("resets", True, True), ("reviews", True, True), ("schema_version", False, False)]
 
 
+def test_the_password_can_come_from_a_pgpass_file(class_db, tmp_path: Path) -> None:
+    passfile = tmp_path / "pgpass"
+    passfile.write_text(f"*:*:{class_db.name}:{class_db.owner}:{owner_password(class_db)}\n", encoding="utf-8")
+    passfile.chmod(0o600)  # libpq ignores a password file that others can read
+    without_password = class_db.owner_url.replace(":" + owner_password(class_db) + "@", "@", 1)
+    code, out, err = run("init", "--db", without_password, env={"PGPASSFILE": str(passfile)})
+    assert (code, err) == (0, ""), err
+    assert out.startswith(f"Initialised postgresql://{class_db.owner}@/{class_db.name}?host=")
+    code, out, err = run("students", "--db", without_password, env={"PGPASSFILE": str(tmp_path / "none")})
+    assert code == 2 and "password" in err and err.count("\n") == 1
+
+
 def test_a_database_from_a_newer_quiz_is_refused(class_db) -> None:
     assert class_run(class_db, "init")[0] == 0
     with psycopg.connect(class_db.owner_url) as conn:
