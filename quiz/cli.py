@@ -722,6 +722,179 @@ def history(
         typer.echo(f"Wrote {count} answer{'s' if count != 1 else ''} to {out}", err=True)
 
 
+# --- classroom administration on a PostgreSQL server: quiz class ... ---------------------------------
+
+class_app = typer.Typer(
+    cls=_QuickGroup,
+    name="class",
+    help="Set up a class on a PostgreSQL server: schema, roles, students (run by the teacher).",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(class_app, name="class")
+
+_CLASS_DB_OPTION = typer.Option(
+    None, "--db", envvar="QUIZ_DB", metavar="URL", show_default=False,
+    help="The class database, as its owner: postgresql://USER@HOST/DB (the password from ~/.pgpass, "
+         "PGPASSFILE or the URL; never printed).",
+)
+
+
+def _class_url(db: Optional[str]):
+    """The --db/QUIZ_DB value as a server URL whose password never prints."""
+    from quiz.postgres import ServerUrl, is_server_url
+
+    if not db or not is_server_url(db):
+        raise fail(UsageError("quiz class needs the class database on a PostgreSQL server: "
+                              "--db postgresql://USER@HOST/DBNAME (or QUIZ_DB)"))
+    return ServerUrl(db)
+
+
+def _class_fail(error: QuizError) -> typer.Exit:
+    """A roster's problems one per line (path:line:col: ...); any other error as `fail` prints it."""
+    from quiz.errors import RosterError
+
+    if isinstance(error, RosterError):
+        for problem in error.problems:
+            typer.echo(str(problem), err=True)
+        return typer.Exit(error.exit_code)
+    return fail(error)
+
+
+@class_app.command("init")
+def class_init(db: Optional[str] = _CLASS_DB_OPTION) -> None:
+    """Create the class schema, its teacher and student group roles and its row-level security.
+
+    Run it as the role that owns the database (with CREATEROLE). Running it again does nothing.
+    """
+    from quiz import classroom
+
+    url = _class_url(db)
+    try:
+        result = classroom.init(url)
+    except QuizError as error:
+        raise _class_fail(error)
+    if result.applied:
+        typer.echo(f"Initialised {url} (schema version {result.version}); group roles "
+                   f"{result.teacher_role} and {result.student_role}")
+    else:
+        typer.echo(f"{url} is already initialised (schema version {result.version}); nothing to do")
+
+
+def _print_logins(created: list, json_output: bool, single: bool) -> None:
+    if json_output:
+        key = "profile" if created[0].profile is not None else "role"
+        rows = [{key: login.profile if key == "profile" else login.role, "url": login.url} for login in created]
+        _print_json(rows[0] if single else rows)
+    elif single:
+        (login,) = created
+        kind = "student" if login.profile is not None else "teacher"
+        typer.echo(f"Added {kind} {login.role}. Give them this URL (it holds their password; it is not shown again):")
+        typer.echo(login.url)
+    else:
+        typer.echo("profile,url")
+        for login in created:
+            typer.echo(f"{login.role},{login.url}")
+
+
+def _add_login(name: str, db: Optional[str], password_file: Optional[Path], json_output: bool,
+               teacher: bool) -> None:
+    from quiz import classroom
+
+    url = _class_url(db)
+    try:
+        passwords = {name: classroom.read_password_file(password_file)} if password_file else None
+        created = classroom.add_logins(url, [name], teacher=teacher, passwords=passwords)
+    except QuizError as error:
+        raise _class_fail(error)
+    _print_logins(created, json_output, single=True)
+
+
+_PASSWORD_FILE_OPTION = typer.Option(None, "--password-file", metavar="FILE", show_default=False,
+                                     help="Take the password from the first line of FILE (default: generate one).")
+_CLASS_JSON_OPTION = typer.Option(False, "--json", help="Print JSON.")
+
+
+@class_app.command("add-student")
+def class_add_student(
+    name: str = typer.Argument(..., metavar="NAME", help="Profile and login role name.", show_default=False),
+    db: Optional[str] = _CLASS_DB_OPTION,
+    password_file: Optional[Path] = _PASSWORD_FILE_OPTION,
+    json_output: bool = _CLASS_JSON_OPTION,
+) -> None:
+    """Add a student: a login role that sees only its own history, and a profile of the same name.
+
+    The last line printed is the student's connection URL, password included (--json: {"profile", "url"}).
+    """
+    _add_login(name, db, password_file, json_output, teacher=False)
+
+
+@class_app.command("add-teacher")
+def class_add_teacher(
+    name: str = typer.Argument(..., metavar="NAME", help="Login role name.", show_default=False),
+    db: Optional[str] = _CLASS_DB_OPTION,
+    password_file: Optional[Path] = _PASSWORD_FILE_OPTION,
+    json_output: bool = _CLASS_JSON_OPTION,
+) -> None:
+    """Add a teacher: a login role that reads every student's history and writes none.
+
+    The last line printed is the teacher's connection URL, password included (--json: {"role", "url"}).
+    """
+    _add_login(name, db, password_file, json_output, teacher=True)
+
+
+@class_app.command("roster")
+def class_roster(
+    roster: Path = typer.Argument(..., metavar="FILE.csv", help="CSV file with a 'name' column.",
+                                  show_default=False),
+    db: Optional[str] = _CLASS_DB_OPTION,
+    json_output: bool = _CLASS_JSON_OPTION,
+) -> None:
+    """Add every student listed in a CSV file (all or none); print profile,url lines (CSV).
+
+    A bad or duplicate name, or one already taken on the server, is reported as FILE:LINE:COL.
+    """
+    from quiz import classroom
+
+    url = _class_url(db)
+    try:
+        created = classroom.add_roster(url, roster)
+    except QuizError as error:
+        raise _class_fail(error)
+    _print_logins(created, json_output, single=False)
+
+
+@class_app.command("students")
+def class_students(
+    db: Optional[str] = _CLASS_DB_OPTION,
+    json_output: bool = _CLASS_JSON_OPTION,
+) -> None:
+    """List the students: profile, login role, answers and last answer time (UTC)."""
+    from quiz import classroom
+
+    url = _class_url(db)
+    try:
+        rows = classroom.students(url)
+    except QuizError as error:
+        raise _class_fail(error)
+    stamp = (lambda when: None if when is None else when.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    if json_output:
+        _print_json([{"profile": row.profile, "role": row.role, "answers": row.answers,
+                      "last_answer": stamp(row.last_answer)} for row in rows])
+        return
+    if not rows:
+        typer.echo("No students yet; add them with: quiz class add-student NAME (or quiz class roster FILE.csv)")
+        return
+    table = [("profile", "role", "answers", "last answer")] + [
+        (classroom.printable(row.profile), classroom.printable(row.role), str(row.answers),
+         stamp(row.last_answer) or "never")
+        for row in rows
+    ]
+    widths = [max(len(line[i]) for line in table) for i in range(3)]
+    for line in table:
+        typer.echo(f"{line[0]:<{widths[0]}}  {line[1]:<{widths[1]}}  {line[2]:>{widths[2]}}  {line[3]}".rstrip())
+
+
 # What a terminal without these characters shows instead (an ASCII or Latin-1 locale, say).
 _LOOKALIKES = {
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"',

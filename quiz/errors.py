@@ -38,3 +38,16 @@ class DeckError(QuizError):
 
 class StoreError(QuizError):
     """The history database cannot be used (corrupt, too new, locked, read-only, disk full)."""
+
+
+class ServerError(StoreError):
+    """A PostgreSQL server that cannot be used: unreachable, refusing our role, or a schema it cannot use.
+    Its message never contains a password (see quiz.postgres.redact_url)."""
+
+
+class RosterError(QuizError):
+    """A class roster file that cannot be used; carries every problem found, in file order."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))

@@ -30,3 +30,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
         reporter.write_line("dependencies: " + ", ".join(dependency_versions()))
+
+
+# The throwaway PostgreSQL server (session-wide) and a fresh class database per test.
+from pgserver import class_db, pg_server  # noqa: E402,F401

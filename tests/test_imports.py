@@ -22,9 +22,10 @@ import quiz
 ROOT = Path(__file__).resolve().parent.parent
 ISS = ROOT / "decks" / "iss.yaml"
 
-WATCHED = ("questionary", "prompt_toolkit", "fsrs", "rapidfuzz", "rich", "genanki", "pydantic", "yaml", "sqlite3")
+WATCHED = ("questionary", "prompt_toolkit", "fsrs", "rapidfuzz", "rich", "genanki", "pydantic", "yaml", "sqlite3",
+           "psycopg")
 #: What nothing but `quiz study` (questionary, fsrs) and the commands that render or export may import.
-HEAVY = ("questionary", "prompt_toolkit", "fsrs", "rapidfuzz", "rich", "genanki", "pydantic")
+HEAVY = ("questionary", "prompt_toolkit", "fsrs", "rapidfuzz", "rich", "genanki", "pydantic", "psycopg")
 
 PROBE = """\
 import json, sys
@@ -55,8 +56,10 @@ def run_quiz(tmp_path: Path, *args: str) -> tuple[dict, str]:
 
 @pytest.mark.parametrize(
     "args",
-    [["--help"], [], ["check", "--help"], ["study", "--help"], ["stats", "--help"], ["export", "--help"]],
-    ids=["--help", "no-arguments", "check --help", "study --help", "stats --help", "export --help"],
+    [["--help"], [], ["check", "--help"], ["study", "--help"], ["stats", "--help"], ["export", "--help"],
+     ["class", "--help"], ["class", "add-student", "--help"]],
+    ids=["--help", "no-arguments", "check --help", "study --help", "stats --help", "export --help", "class --help",
+         "class add-student --help"],
 )
 def test_help_imports_typer_and_nothing_heavy(tmp_path: Path, args: list[str]) -> None:
     report, out = run_quiz(tmp_path, *args)

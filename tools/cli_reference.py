@@ -22,8 +22,8 @@ def help_text(*command: str) -> str:
     return out.stdout.rstrip() + "\n"
 
 
-def commands() -> list[str]:
-    lines = help_text().splitlines()
+def commands(*group: str) -> list[str]:
+    lines = help_text(*group).splitlines()
     start = lines.index("Commands:") + 1
     return [line.split()[0] for line in lines[start:] if line.startswith("  ") and line.split()]
 
@@ -34,7 +34,12 @@ def render() -> str:
              "a test fails when it is out of date.\n",
              "```\n$ quiz --help\n" + help_text() + "```\n"]
     for name in commands():
-        parts.append(f"## quiz {name}\n\n```\n$ quiz {name} --help\n" + help_text(name) + "```\n")
+        text = help_text(name)
+        parts.append(f"## quiz {name}\n\n```\n$ quiz {name} --help\n" + text + "```\n")
+        if "\nCommands:\n" in text:  # a command group (quiz class): each of its commands too
+            for sub in commands(name):
+                parts.append(f"### quiz {name} {sub}\n\n```\n$ quiz {name} {sub} --help\n"
+                             + help_text(name, sub) + "```\n")
     return "\n".join(parts)
 
 
