@@ -50,7 +50,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Callable, Iterable, Iterator
 
-from quiz.deck import CLOZE_GAP, Card, CardType, Deck
+from quiz.model import CLOZE_GAP, Card, CardType, Deck
 from quiz.errors import DeckError, Problem, UsageError
 
 LIST_JOINER = " | "
