@@ -41,12 +41,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import quiz.scheduler as scheduler_module  # noqa: E402
+from quiz.model import ItemState, Rating, State  # noqa: E402
 from quiz.scheduler import (  # noqa: E402
-    ItemState,
-    Rating,
     Scheduler,
     SchedulerConfig,
-    State,
     study_day,
     study_day_start,
 )

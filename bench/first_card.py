@@ -28,7 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def first_question(deck: Path) -> str:
-    from quiz.deck import CardType, load_deck
+    from quiz.model import CardType
+    from quiz.deck import load_deck
 
     card = load_deck(deck).cards[0]  # a fresh history asks new cards in deck order
     text = card.cloze_prompt(1) if card.type is CardType.CLOZE else card.question

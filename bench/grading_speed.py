@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from quiz import interop
-from quiz.deck import Card, CardType, Citation, Deck, Mark
+from quiz.model import Card, CardType, Citation, Deck, Mark
 from quiz.grading import grade
 
 TYPICAL = [

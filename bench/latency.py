@@ -36,8 +36,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from quiz.scheduler import ItemState, Rating, State  # noqa: E402
-from quiz.store import Review, Store  # noqa: E402
+from quiz.model import ItemState, Rating, Review, State  # noqa: E402
+from quiz.store import Store  # noqa: E402
 
 DECK = "bench"
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=timezone.utc)

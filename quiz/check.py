@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from quiz.citations import Location, Sources, clip, explain_missing, fold, locate, split_ellipsis
-from quiz.deck import Card, CardType, Citation, Deck, load_deck
+from quiz.deck import load_deck
 from quiz.errors import DeckError, Problem, UsageError
 from quiz.files import replace_atomically
+from quiz.model import Card, CardType, Citation, Deck, LocationStatus
 from quiz.text import printable, printable_line
 
 FIX_THRESHOLD = 90
@@ -177,7 +178,7 @@ def _check_loaded(report: DeckReport, deck: Deck, sources: Sources) -> None:
         for i, c in enumerate(card.cite)
     ]
     # Misses are explained together: "which other file has it?" looks at every file once per batch.
-    missing = [k for k, r in enumerate(results) if r.location.status == "missing"]
+    missing = [k for k, r in enumerate(results) if r.location.status is LocationStatus.MISSING]
     if missing:
         explained = explain_missing(sources, [(results[k].location, results[k].citation.quote) for k in missing])
         for k, loc in zip(missing, explained):
@@ -191,7 +192,7 @@ def _check_loaded(report: DeckReport, deck: Deck, sources: Sources) -> None:
             report.support_checked += 1
             report.support.extend(_supported(card, [fold(c.quote) for c in card.cite]))
     for r in report.citations:
-        if r.location.status != "error":  # a file that cannot be read is reported, not counted
+        if r.location.status is not LocationStatus.ERROR:  # a file that cannot be read is reported, not counted
             cited.setdefault(r.location.source, set()).add(r.card.id)
     files = sources.files()
     report.source_files = len(files)
@@ -286,7 +287,7 @@ def _fix(report: DeckReport) -> None:
     candidates = []
     for r in report.failures:
         loc, c = r.location, r.citation
-        if loc.status != "missing" or loc.closest is None or loc.closest.score < FIX_THRESHOLD:
+        if loc.status is not LocationStatus.MISSING or loc.closest is None or loc.closest.score < FIX_THRESHOLD:
             continue
         where = f"{path}:{c.quote_mark.line}:{c.quote_mark.col}: card {r.card.id}"
         if loc.found_in:
@@ -426,7 +427,7 @@ def summary_line(d: DeckReport) -> str:
 
 
 def _at(d: DeckReport, r: CitationResult) -> str:
-    mark = r.citation.quote_mark if r.location.status == "missing" else r.citation.mark
+    mark = r.citation.quote_mark if r.location.status is LocationStatus.MISSING else r.citation.mark
     return f"{_shown(d.path)}:{mark.line}:{mark.col}"
 
 
@@ -468,7 +469,7 @@ def render_text(report: Report, console: Any, *, verbose: bool = False) -> None:
         for r in d.citations:
             loc = r.location
             if loc.ok:
-                if verbose and loc.status == "normalized":
+                if verbose and loc.status is LocationStatus.NORMALIZED:
                     console.print(
                         Text(
                             f"{_at(d, r)}: card {r.card.id}: normalized ({', '.join(loc.differences)}) "
@@ -481,7 +482,7 @@ def render_text(report: Report, console: Any, *, verbose: bool = False) -> None:
             head.append(f"card {r.card.id}: ", style="bold")
             head.append(printable(loc.message), style="red")
             console.print(head)
-            if loc.status != "missing":
+            if loc.status is not LocationStatus.MISSING:
                 continue
             # One line each, however long or multi-line the quote and passage are (clipped with "…").
             console.print(Text("  quote:   ") + Text(clip(printable(r.citation.quote))))

@@ -31,6 +31,7 @@ from pathlib import Path, PurePosixPath
 from typing import Iterable, Sequence
 
 from quiz.errors import QuizError
+from quiz.model import LocationStatus
 
 # The kinds of difference a normalized match may have, in the order they are reported.
 KINDS = ("unicode", "quotes", "dashes", "whitespace", "case")
@@ -611,14 +612,14 @@ class Found:
     source: str
     line: int
     col: int
-    status: str  # "exact" | "normalized"
+    status: LocationStatus  # EXACT | NORMALIZED
 
 
 @dataclass(frozen=True)
 class Location:
     """Where a citation's quote is in its source, or why it is not there."""
 
-    status: str  # "exact" | "normalized" | "missing" | "error"
+    status: LocationStatus
     source: str
     line: int = 0
     col: int = 0
@@ -635,7 +636,7 @@ class Location:
 
     @property
     def ok(self) -> bool:
-        return self.status in ("exact", "normalized")
+        return self.status.found
 
 
 def differences(quote: str, matched: str) -> tuple[str, ...]:
@@ -660,13 +661,13 @@ def nothing_to_find(quote: str) -> str:
     return "the quote has no visible text; quote the source's words"
 
 
-def _match(src: SourceText, quote: str) -> tuple[str, tuple[Span, ...], tuple[str, ...]] | None:
+def _match(src: SourceText, quote: str) -> tuple[LocationStatus, tuple[Span, ...], tuple[str, ...]] | None:
     """Exact, normalized or ellipsis match of `quote` in `src` (no explanation when not found)."""
     text = src.text
     p = text.find(quote) if quote else -1
     if p >= 0 and ((quote.isascii() and not quote.isspace()) or normalize(quote).strip(" ")):
         line, col = src.line_col(p)
-        return "exact", (Span(p, p + len(quote), line, col, quote),), ()
+        return LocationStatus.EXACT, (Span(p, p + len(quote), line, col, quote),), ()
     nq = normalize(quote).strip(" ")
     if not nq:
         return None
@@ -674,7 +675,7 @@ def _match(src: SourceText, quote: str) -> tuple[str, tuple[Span, ...], tuple[st
     if span is not None:
         a, b = span
         line, col = src.line_col(a)
-        return "normalized", (Span(a, b, line, col, text[a:b]),), differences(quote, text[a:b])
+        return LocationStatus.NORMALIZED, (Span(a, b, line, col, text[a:b]),), differences(quote, text[a:b])
     pieces = split_ellipsis(quote)
     if not pieces or (len(pieces) < 2 and not _ELLIPSIS.search(quote)):
         return None
@@ -692,7 +693,7 @@ def _match(src: SourceText, quote: str) -> tuple[str, tuple[Span, ...], tuple[st
         kinds.update(differences(piece.strip(), text[a:b]))
         norm_pos = src.norm.norm_index(b)
     order = {k: i for i, k in enumerate(KINDS + ("ellipsis",))}
-    return "normalized", tuple(spans), tuple(sorted(kinds, key=order.__getitem__))
+    return LocationStatus.NORMALIZED, tuple(spans), tuple(sorted(kinds, key=order.__getitem__))
 
 
 def locate(sources: Sources, citation: object, *, explain: bool = True) -> Location:
@@ -708,7 +709,7 @@ def locate_quote(sources: Sources, source: str, quote: str, *, explain: bool = T
     try:
         src = sources.get(source)
     except SourceError as e:
-        return Location(status="error", source=source, message=str(e), reason=e.reason)
+        return Location(status=LocationStatus.ERROR, source=source, message=str(e), reason=e.reason)
     hit = _match(src, quote)
     if hit is not None:
         status, spans, kinds = hit
@@ -727,9 +728,9 @@ def locate_quote(sources: Sources, source: str, quote: str, *, explain: bool = T
         )
     why = nothing_to_find(quote)
     if why:  # no passage can be close to it: say what is wrong with the quote itself
-        return Location(status="missing", source=src.name, score=0, message=f"quote not found in {src.name}: {why}",
+        return Location(status=LocationStatus.MISSING, source=src.name, score=0, message=f"quote not found in {src.name}: {why}",
                         reason="no-text")
-    missing = Location(status="missing", source=src.name, message=f"quote not found in {src.name}")
+    missing = Location(status=LocationStatus.MISSING, source=src.name, message=f"quote not found in {src.name}")
     if not explain:
         return missing
     return explain_missing(sources, [(missing, quote)])[0]

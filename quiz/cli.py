@@ -8,14 +8,18 @@ so `quiz --help` and `quiz check` stay fast.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import TYPE_CHECKING, List, Optional
 
 import typer
 import typer.core
 
 from quiz.errors import DeckError, QuizError, UsageError
+
+if TYPE_CHECKING:
+    from quiz.history import HistoryStore
 
 
 class _PlainValue:
@@ -185,16 +189,32 @@ def day_start_hour() -> int:
     return int(raw)
 
 
-def open_store(db: Optional[Path], profile: Optional[str], create: bool = True, read_only: bool = False):
+def default_db_path() -> Path:
+    """`$QUIZ_DB` if set, else `quiz.db` in the user data folder (e.g. ~/.local/share/quiz/quiz.db)."""
+    env = os.environ.get("QUIZ_DB", "").strip()
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return platformdirs.user_data_path("quiz") / "quiz.db"
+
+
+def default_profile() -> str:
+    """`$QUIZ_PROFILE` if set, else "default"."""
+    from quiz.model import DEFAULT_PROFILE
+
+    return os.environ.get("QUIZ_PROFILE", "").strip() or DEFAULT_PROFILE
+
+
+def open_store(db: Optional[Path], profile: Optional[str], create: bool = True,
+               read_only: bool = False) -> "HistoryStore":
     """Open the history store: `--db`, else `QUIZ_DB`, else the user data folder; `--profile`, else
     `QUIZ_PROFILE`, else `default`. `QUIZ_BUSY_TIMEOUT` (seconds, default 10) is how long to wait for
     another process that holds the file's write lock. A StoreError becomes a message and exit 2.
     `create=False` (undo): a missing file is an empty history, and neither it nor a schema in an empty
     file is created. `read_only=True` (stats, list, history): that, and a file or folder that is not
     writable is still read (see `Store`)."""
-    import os
-
-    from quiz.store import Store, default_db_path, default_profile
+    from quiz.store import Store
 
     path = db if db is not None else default_db_path()
     name = profile or default_profile()
@@ -399,7 +419,7 @@ def study(
 # --- progress and card management: stats, list, suspend, unsuspend, reset, undo --------------------
 
 
-def _deck_data(store, deck):
+def _deck_data(store: "HistoryStore", deck):
     """A deck with its stored items, and the stored items whose card (or gap) the deck no longer has."""
     from quiz.stats import DeckData
 
@@ -442,9 +462,9 @@ def stats(
         before = next_day_start(now, None, hour)
         totals = AnswerTotals()
         for deck in loaded:
-            slots, items = store.answer_totals(deck.id, before, int(MAX_ANSWER_SECONDS * 1000), SLOT_SECONDS)
-            totals.slots += slots
-            totals.items += items
+            found = store.answer_totals(deck.id, before, int(MAX_ANSWER_SECONDS * 1000), SLOT_SECONDS)
+            totals.slots += found.slots
+            totals.items += found.items
         numbers = compute_stats(data, totals, now, None, Scheduler().retrievability, start_hour=hour)
     except QuizError as error:
         raise fail(error)
@@ -489,7 +509,7 @@ def list_cards(
 
 def _manage(deck_path: Path, ids: List[str], profile: Optional[str], db: Optional[Path], action: str) -> None:
     """suspend / unsuspend / reset: check every id first, then change each card and confirm it."""
-    from quiz.scheduler import State
+    from quiz.model import State
     from quiz.stats import resolve_targets, short_text
     from quiz.text import printable_line
 
@@ -576,7 +596,7 @@ def undo(
     db: Optional[Path] = _DB_OPTION,
 ) -> None:
     """Take back the last answer of the profile: the card goes back to how it was before it."""
-    from quiz.scheduler import Rating
+    from quiz.model import Rating
     from quiz.stats import describe_state, item_label
     from quiz.text import printable_line
 

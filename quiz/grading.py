@@ -42,15 +42,9 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
-from enum import Enum
 from typing import Sequence
 
-
-class Verdict(str, Enum):
-    CORRECT = "correct"
-    ALMOST = "almost"
-    WRONG = "wrong"
-    SELF = "self"  # flip cards: the student rates themselves
+from quiz.model import Verdict
 
 
 @dataclass(frozen=True)

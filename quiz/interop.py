@@ -58,7 +58,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Callable, Iterable, Iterator
 
-from quiz.deck import CLOZE_GAP, Card, CardType, Deck, load_deck
+from quiz.deck import load_deck
+from quiz.model import CLOZE_GAP, Card, CardType, Deck
 from quiz.errors import DeckError, Problem, UsageError
 from quiz.files import InUse, write_output
 from quiz.text import BIDI_CONTROLS

@@ -6,7 +6,7 @@ which only `quiz.cli` constructs. Every datetime is timezone-aware; results are 
 Division of labour
 ------------------
 * The memory model (stability, difficulty, retrievability) is the `fsrs` package's FSRS-6 `Scheduler`.
-  It is imported lazily, so importing this module stays cheap (the store imports `ItemState`).
+  It is imported lazily, so importing this module stays cheap (its types, `ItemState`, `Rating`, `State`, live in `quiz.model`).
 * Everything a student sees on the buttons follows Anki's rules (rslib/src/scheduler/states/*.rs), so a
   student moving between quiz and Anki gets the same schedule:
   - days elapsed since the last review are counted Anki's way: whole 86,400 s periods between the
@@ -48,8 +48,9 @@ import math
 import struct
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
-from enum import IntEnum
 from typing import TYPE_CHECKING, Protocol
+
+from quiz.model import ItemState, Rating, State
 
 if TYPE_CHECKING:  # only for annotations; the real import happens lazily
     import fsrs
@@ -78,37 +79,6 @@ __all__ = [
     "study_day_start",
     "to_fsrs_card",
 ]
-
-
-class Rating(IntEnum):
-    AGAIN = 1
-    HARD = 2
-    GOOD = 3
-    EASY = 4
-
-
-class State(IntEnum):
-    NEW = 0
-    LEARNING = 1
-    REVIEW = 2
-    RELEARNING = 3
-
-
-@dataclass(frozen=True)
-class ItemState:
-    """Scheduling state of one review item (a card, or one gap of a cloze card) for one profile.
-
-    All datetimes are timezone-aware UTC. A NEW item has no stability, difficulty, due or last_review.
-    """
-
-    state: State = State.NEW
-    step: int | None = None  # index into the (re)learning steps while LEARNING/RELEARNING
-    stability: float | None = None
-    difficulty: float | None = None
-    due: datetime | None = None
-    last_review: datetime | None = None
-    reps: int = 0
-    lapses: int = 0
 
 
 class Clock(Protocol):

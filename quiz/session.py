@@ -1,8 +1,16 @@
 """The study loop: what to ask next, grading -> suggested rating, recording, undo. UI-agnostic.
 
-A `Session` talks to a front end through the small `Frontend` protocol below (the questionary one in
-`quiz.ui.prompts`, the plain line one in `quiz.ui.plain`, scripted fakes in tests). It never touches SQL
-(everything goes through `quiz.store.Store`) and never reads the wall clock (`clock.now()` is injected).
+A session is driven one step at a time, so that any front end can drive it:
+
+    view = session.next_card()         # the next card to ask (a `CardView`), or None when nothing is left
+    feedback = session.answer(response)  # grade the student's `Response`: verdict, evidence, rating choices
+    outcome = session.act(action)      # a `Rating` (records the answer) or a `Command` (undo, suspend, ...)
+
+A terminal front end blocks for each answer; `run()` is that loop over the three steps, talking to the
+small `Frontend` protocol below (the questionary one in `quiz.ui.prompts`, the plain line one in
+`quiz.ui.plain`, scripted fakes in tests). A request/response front end (a web page) calls one step per
+request instead. The session never touches SQL (everything goes through a `quiz.history.HistoryStore`)
+and never reads the wall clock (`clock.now()` is injected).
 
 Queue rules (Anki's, per profile, deck and study day; a study day starts at `start_hour` local time):
   1. learning / relearning items that are due now, earliest first;
@@ -31,13 +39,13 @@ from enum import Enum
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Callable, Protocol, Sequence, Union
 
-from quiz.deck import Card, CardType, Citation, Deck
-from quiz.scheduler import Clock, ItemState, Rating, State
+from quiz.model import (Card, CardType, Citation, Deck, ItemRecord, ItemState, LocationStatus, Rating, Review, State,
+                        Verdict)
 
 if TYPE_CHECKING:  # imported lazily at run time: grading pulls rapidfuzz, the scheduler pulls fsrs
     from quiz.grading import Grade
-    from quiz.scheduler import Scheduler
-    from quiz.store import ItemRecord, Review, Store
+    from quiz.history import HistoryStore
+    from quiz.scheduler import Clock, Scheduler
 
 
 # --------------------------------------------------------------------------------------------------
@@ -104,21 +112,36 @@ class Evidence:
 
 
 @dataclass(frozen=True)
-class Feedback:
-    view: CardView
-    response: Response
-    grade: "Grade"
-    evidence: tuple[Evidence, ...]
-
-
-@dataclass(frozen=True)
 class RatingChoice:
     rating: Rating
     label: str  # "Again", "Hard", "Good", "Easy"
     interval: str  # "10m", "3d"; "" in practice mode (nothing is scheduled)
 
 
+@dataclass(frozen=True)
+class Feedback:
+    """What `Session.answer` gives back: the verdict and evidence to show, then the rating prompt."""
+
+    view: CardView
+    response: Response
+    grade: "Grade"
+    evidence: tuple[Evidence, ...]
+    choices: tuple[RatingChoice, ...] = ()  # the rating prompt, each with the interval it would give
+    suggested: Rating = Rating.GOOD  # the rating that fits the verdict (the prompt's default)
+
+
 Action = Union[Rating, Command]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What `Session.act` did with a rating or command."""
+
+    action: Action
+    done: bool  # the card is finished; False: it still waits for a rating (e.g. a refused undo)
+    message: str = ""  # a one-line notice for the student ("Suspended ...", "Nothing to undo ...")
+    review: Review | None = None  # the answer as recorded (a rating)
+    ended: bool = False  # the student quit: the session is over
 
 
 @dataclass
@@ -240,7 +263,7 @@ class _DeckQueue:
     """One deck's queue for one study day. Built from the store in one walk over the deck's cards
     (`Session._build_queue`, ~20 ms on 10,000 cards), then patched after each of this session's own
     answers (`Session._patch_queue`), so that picking the next card costs a few bisections instead of that
-    walk. Rebuilt when the study day changes, a burial ends, another process writes (store.generation),
+    walk. Rebuilt when the study day changes, a burial ends, another process writes (store.changed_since),
     and after undo, suspend and bury; an answer the patch does not expect also leads to a rebuild."""
 
     generation: int
@@ -270,22 +293,35 @@ def _due_of(entry: tuple[datetime, int, int, _Item]) -> datetime:
 
 @dataclass
 class _Answered:
-    review: "Review"
+    review: Review
     item: _Item
-    verdict: str
+    verdict: Verdict
     practice_queue: list[_Item] | None  # practice: the queue before this answer, restored by undo
 
 
 _LEARNING = (State.LEARNING, State.RELEARNING)
 
 
+@dataclass(frozen=True)
+class _Pending:
+    """The card on screen: shown by `next_card`, answered by `answer`, finished by `act`."""
+
+    item: _Item
+    view: CardView
+    shown_at: datetime
+    feedback: Feedback | None = None
+    reveal: datetime | None = None  # when the answer was graded: the instant the rating applies to
+    scheduler: "Scheduler | None" = None
+    seed: int = 0
+
+
 class Session:
     def __init__(
         self,
         decks: Sequence[Deck],
-        store: "Store",
-        clock: Clock,
-        frontend: Frontend,
+        store: "HistoryStore",
+        clock: "Clock",
+        frontend: Frontend | None,
         options: StudyOptions = StudyOptions(),
         scheduler_for: Callable[[Deck], "Scheduler"] | None = None,
         locate: Callable[[Deck, Citation], object] | None = None,
@@ -307,10 +343,94 @@ class Session:
         self._practice_queue: list[_Item] | None = None
         self._queues: dict[str, _DeckQueue] = {}
         self._position = {d.id: {c.id: i for i, c in enumerate(self._cards[d.id])} for d in self.decks}
+        self._pending: _Pending | None = None  # the card shown by `next_card`, until `act` is done with it
+        self._ended = False  # the student quit
 
     # ---- public
 
+    def next_card(self) -> CardView | None:
+        """Step 1: the card to ask now, or None when nothing is left (or the student quit). Until `act`
+        is done with it, asking again returns the same card."""
+        if self._pending is not None:
+            return self._pending.view
+        if self._ended:
+            return None
+        if self.options.practice and self._practice_queue is None:
+            self._practice_queue = self._practice_items()
+        item, progress = self._next(self.clock.now())
+        if item is None:
+            return None
+        view = self._view(item, progress)
+        self._pending = _Pending(item, view, shown_at=self.clock.now())
+        return view
+
+    def answer(self, response: Response) -> Feedback:
+        """Step 2: grade the student's answer to the card `next_card` returned. The feedback holds the
+        verdict, the evidence and the rating choices (each with the interval it would give, previewed at
+        this instant, which is also when the answer counts as given)."""
+        pending = self._pending
+        if pending is None or pending.feedback is not None:
+            raise RuntimeError("answer() needs a card from next_card() that has not been answered yet")
+        item = pending.item
+        grade = self._grade(item, response)
+        evidence = self._evidence(item, grade, response)
+        suggested = _suggested_rating(grade.verdict)
+        reveal = self.clock.now()  # preview and review use the same instant, so the label is what applies
+        scheduler = None if self.options.practice else self._scheduler(item.deck)
+        seed = self._seed(item)
+        labels = {}
+        if scheduler:
+            # Plain "10m" rather than Anki's collapsed "<10m": the step is what the student will wait.
+            labels = scheduler.button_labels(item.state, reveal, seed, collapse=None)
+        choices = tuple(RatingChoice(r, RATING_LABELS[r], labels.get(r, "")) for r in Rating)
+        feedback = Feedback(pending.view, response, grade, evidence, choices, suggested)
+        self._pending = replace(pending, feedback=feedback, reveal=reveal, scheduler=scheduler, seed=seed)
+        return feedback
+
+    def act(self, action: Action) -> Outcome:
+        """Step 3: the student's choice at the rating prompt. A rating records the answer; undo reverts this
+        session's last answer (its card comes next); suspend and bury put the card away; quit ends the
+        session. `Outcome.done` False (a refused undo) means the card still waits for a rating."""
+        pending = self._pending
+        if pending is None or pending.feedback is None:
+            raise RuntimeError("act() needs a card answered with answer() first")
+        item, feedback = pending.item, pending.feedback
+        if isinstance(action, Rating):
+            assert pending.reveal is not None
+            review = self._record(item, feedback.response, feedback.grade, Rating(action), feedback.suggested,
+                                  pending.shown_at, pending.reveal, pending.scheduler, pending.seed)
+            self._pending = None
+            return Outcome(action, done=True, review=review)
+        if action is Command.UNDO:
+            undone = self._answered[-1].item.card.id if self._answered else ""
+            refusal = self._undo()
+            if refusal is not None:
+                return Outcome(action, done=False, message=refusal)
+            self._pending = None
+            return Outcome(action, done=True, message=f"Undid the answer to {undone}; asking it again.")
+        if action is Command.SUSPEND:
+            self.store.set_suspended(item.deck.id, item.card.id, True, gaps=item.card.items)
+            self._queues.clear()
+            self._drop_card(item)
+            self._pending = None
+            return Outcome(action, done=True, message=f"Suspended {item.card.id} (quiz unsuspend brings it back).")
+        if action is Command.BURY:
+            assert pending.reveal is not None
+            until = self._day_start(pending.reveal, days=1)
+            self.store.bury(item.deck.id, item.card.id, until, gaps=item.card.items)
+            self._queues.clear()
+            self._drop_card(item)
+            self._pending = None
+            return Outcome(action, done=True, message=f"Buried {item.card.id} until tomorrow.")
+        # Command.QUIT (and, as ever, anything a front end returns that is neither a rating nor a command)
+        self._pending = None
+        self._ended = True
+        return Outcome(action, done=True, ended=True)
+
     def run(self) -> Summary:
+        """The whole session through `self.frontend`, until nothing is left, the student quits or presses
+        Ctrl-C; then the summary."""
+        assert self.frontend is not None, "run() needs a front end; without one, drive the session with next_card/answer/act"
         started = self.clock.now()
         interrupted = False
         nothing_due = False
@@ -335,11 +455,11 @@ class Session:
         s.answers = len(self._answered)
         s.cards = len({(a.item.deck.id, a.item.card.id) for a in self._answered})
         for a in self._answered:
-            if a.verdict == "correct":
+            if a.verdict is Verdict.CORRECT:
                 s.correct += 1
-            elif a.verdict == "almost":
+            elif a.verdict is Verdict.ALMOST:
                 s.almost += 1
-            elif a.verdict == "wrong":
+            elif a.verdict is Verdict.WRONG:
                 s.wrong += 1
             else:
                 s.self_rated += 1
@@ -356,15 +476,12 @@ class Session:
     def _loop(self) -> bool:
         """Ask until nothing is left; return True if there was nothing to ask at all."""
         first = True
-        if self.options.practice:
-            self._practice_queue = self._practice_items()
         while True:
-            now = self.clock.now()
-            item, progress = self._next(now)
-            if item is None:
+            view = self.next_card()
+            if view is None:
                 return first
             first = False
-            self._ask(item, progress)
+            self._ask(view)
 
     def _next(self, now: datetime) -> tuple[_Item | None, Progress]:
         done = len(self._answered)
@@ -402,51 +519,24 @@ class Session:
     def _plan_items(plan: _Plan) -> list[_Item]:
         return plan.learning + plan.reviews + plan.new + plan.ahead
 
-    def _ask(self, item: _Item, progress: Progress) -> None:
-        view = self._view(item, progress)
-        shown_at = self.clock.now()
+    def _ask(self, view: CardView) -> None:
+        """One card through the front end: the answer, the feedback, then ratings or commands until the card
+        is done. Raises EndSession when the student quits."""
+        assert self.frontend is not None
         response = self.frontend.ask(view)
-        grade = self._grade(item, response)
-        self.frontend.show_feedback(Feedback(view, response, grade, self._evidence(item, grade, response)))
-        suggested = _suggested_rating(grade.verdict.value)
-        reveal = self.clock.now()  # preview and review use the same instant, so the label is what applies
-        scheduler = None if self.options.practice else self._scheduler(item.deck)
-        seed = self._seed(item)
-        labels = {}
-        if scheduler:
-            # Plain "10m" rather than Anki's collapsed "<10m": the step is what the student will wait.
-            labels = scheduler.button_labels(item.state, reveal, seed, collapse=None)
-        choices = [RatingChoice(r, RATING_LABELS[r], labels.get(r, "")) for r in Rating]
+        feedback = self.answer(response)
+        self.frontend.show_feedback(feedback)
         while True:
-            action = self.frontend.ask_rating(choices, suggested)
-            if isinstance(action, Rating):
-                self._record(item, response, grade, Rating(action), suggested, shown_at, reveal, scheduler, seed)
+            outcome = self.act(self.frontend.ask_rating(list(feedback.choices), feedback.suggested))
+            if outcome.message:
+                self.frontend.notify(outcome.message)
+            if outcome.ended:
+                raise EndSession
+            if outcome.done:
                 return
-            if action is Command.UNDO:
-                refusal = self._undo()
-                if refusal is None:
-                    return
-                self.frontend.notify(refusal)
-                continue
-            if action is Command.SUSPEND:
-                self.store.set_suspended(item.deck.id, item.card.id, True, gaps=item.card.items)
-                self._queues.clear()
-                self._drop_card(item)
-                self.frontend.notify(f"Suspended {item.card.id} (quiz unsuspend brings it back).")
-                return
-            if action is Command.BURY:
-                until = self._day_start(reveal, days=1)
-                self.store.bury(item.deck.id, item.card.id, until, gaps=item.card.items)
-                self._queues.clear()
-                self._drop_card(item)
-                self.frontend.notify(f"Buried {item.card.id} until tomorrow.")
-                return
-            raise EndSession  # Command.QUIT
 
     def _record(self, item: _Item, response: Response, grade: "Grade", rating: Rating, suggested: Rating,
-                shown_at: datetime, reveal: datetime, scheduler: "Scheduler | None", seed: int) -> None:
-        from quiz.store import Review
-
+                shown_at: datetime, reveal: datetime, scheduler: "Scheduler | None", seed: int) -> Review:
         answered_at = self.clock.now()
         duration = min(max(answered_at - shown_at, timedelta(0)), self.options.max_answer_time)
         if scheduler is None:
@@ -455,10 +545,10 @@ class Session:
             after = scheduler.review(item.state, rating, reveal, seed)
             interval = (after.due - reveal).total_seconds() / 86400 if after.due else 0.0
         # Override: the student overrules the grader with a better rating than its verdict suggests.
-        override = grade.verdict.value in ("wrong", "almost") and rating > suggested
+        override = grade.verdict in (Verdict.WRONG, Verdict.ALMOST) and rating > suggested
         review = self.store.record(Review(
             deck=item.deck.id, card=item.card.id, gap=item.gap, reviewed_at=reveal, rating=int(rating),
-            verdict=grade.verdict.value, answer=response.text, duration_ms=int(duration / timedelta(milliseconds=1)),
+            verdict=grade.verdict, answer=response.text, duration_ms=int(duration / timedelta(milliseconds=1)),
             before=item.state, after=after, interval_days=interval, practice=self.options.practice,
             override=override,
         ))
@@ -470,7 +560,8 @@ class Session:
             self._practice_queue.pop(0)
             if rating is Rating.AGAIN:
                 self._practice_queue.append(item)
-        self._answered.append(_Answered(review, item, grade.verdict.value, snapshot))
+        self._answered.append(_Answered(review, item, grade.verdict, snapshot))
+        return review
 
     def _undo(self) -> str | None:
         """Revert this session's last confirmed answer and ask that item next; or say why not."""
@@ -486,7 +577,6 @@ class Session:
         if last.practice_queue is not None:
             self._practice_queue = last.practice_queue
         self._forced = last.item.key
-        self.frontend.notify(f"Undid the answer to {last.item.card.id}; asking it again.")
         return None
 
     def _drop_card(self, item: _Item) -> None:
@@ -542,7 +632,7 @@ class Session:
     def _queue(self, deck: Deck, now: datetime, tomorrow: datetime) -> _DeckQueue:
         """The deck's day queue, rebuilt if it is stale."""
         q = self._queues.get(deck.id)
-        if (q is None or q.generation != self.store.check_for_changes() or q.tomorrow != tomorrow
+        if (q is None or self.store.changed_since(q.generation) or q.tomorrow != tomorrow
                 or (q.valid_until is not None and now >= q.valid_until)):
             q = self._queues[deck.id] = self._build_queue(deck, now)
         return q
@@ -550,12 +640,12 @@ class Session:
     def _build_queue(self, deck: Deck, now: datetime, ranked_at: datetime | None = None) -> _DeckQueue:
         """The queue rules (see the module docstring) applied to the stored items of the deck."""
         opts = self.options
-        generation = self.store.check_for_changes()  # before reading, so that no later write goes unseen
+        generation = self.store.change_token()  # before reading, so that no later write goes unseen
         ranked_at = ranked_at or now
         day_start = self._day_start(now)
         # "Due today" for a review item is study_day(due) <= today, i.e. due before the next day starts.
         tomorrow = self._day_start(now, days=1)
-        records = self.store.items_view(deck.id)  # cached by the store, re-read when another process writes
+        records = self.store.items(deck.id)  # cached by the store, re-read when another process writes
         new_done, reviews_done = self.store.answered_since(deck.id, day_start)
         touched: dict[str, set[int]] = {}
         for card_id, gap in self.store.answered_keys(deck.id, day_start):
@@ -668,7 +758,7 @@ class Session:
         deck_id, card_id, gap = key
         for deck in self.decks:
             if deck.id == deck_id and card_id in deck.by_id:
-                rec = self.store.items_view(deck_id).get((card_id, gap))
+                rec = self.store.items(deck_id).get((card_id, gap))
                 return _Item(deck, deck.by_id[card_id], gap, rec.state if rec else ItemState())
         return None
 
@@ -736,7 +826,7 @@ class Session:
         wanted = [expected, grade.expected, *card.accept]
         if card.type in (CardType.TRUEFALSE,):
             wanted = []
-        elif grade.verdict.value == "correct" and response.text:
+        elif grade.verdict is Verdict.CORRECT and response.text:
             wanted.append(response.text)
         shown = []
         for citation in card.cite:
@@ -746,8 +836,8 @@ class Session:
                 shown.append(Evidence(citation.source, citation.quote, False,
                                       message=f"citation not checked in {citation.source}: {error}"))
                 continue
-            status = getattr(loc, "status", "error")
-            if status in ("exact", "normalized"):
+            status = getattr(loc, "status", LocationStatus.ERROR)
+            if status in (LocationStatus.EXACT, LocationStatus.NORMALIZED):
                 text = getattr(loc, "text", None) or citation.quote
                 shown.append(Evidence(
                     source=getattr(loc, "source", None) or citation.source, quote=text, found=True,
@@ -755,7 +845,7 @@ class Session:
                     highlights=highlight_spans(text, wanted),
                 ))
             else:
-                if status == "missing":
+                if status == LocationStatus.MISSING:
                     message = f"citation not found in {PurePath(citation.source).name}"
                 else:  # the source itself is unusable (missing file, outside the sources folder, ...)
                     message = getattr(loc, "message", "") or f"cannot read {citation.source}"
@@ -796,8 +886,8 @@ def _sibling_answered(touched: dict[str, set[int]], card_id: str, gap: int) -> b
     return bool(gaps) and (len(gaps) > 1 or gap not in gaps)
 
 
-def _suggested_rating(verdict: str) -> Rating:
-    return {"wrong": Rating.AGAIN, "almost": Rating.HARD}.get(verdict, Rating.GOOD)
+def _suggested_rating(verdict: Verdict) -> Rating:
+    return {Verdict.WRONG: Rating.AGAIN, Verdict.ALMOST: Rating.HARD}.get(verdict, Rating.GOOD)
 
 
 _WORD = re.compile(r"\w+")
@@ -842,6 +932,6 @@ def _find_all(pattern: str, text: str) -> tuple[tuple[int, int], ...]:
 
 
 def _graded_equal(piece: str, expected: str) -> bool:
-    from quiz.grading import Verdict, grade
+    from quiz.grading import grade
 
     return grade(piece, expected).verdict is Verdict.CORRECT

@@ -1,5 +1,8 @@
 """The review history: one SQLite file that never loses an answer. The only module that speaks SQL.
 
+`Store` implements `quiz.history.HistoryStore` (whose contract `tests/test_store_conformance.py` checks);
+the types it stores are `quiz.model`'s.
+
 Layout and conventions are documented in `quiz/schema.sql`. In short:
 
 * One file holds every profile's history; a profile only ever sees its own rows.
@@ -37,97 +40,28 @@ from __future__ import annotations
 import math
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
-from types import MappingProxyType
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from importlib.resources import files
 from pathlib import Path
 
 from quiz.errors import StoreError, UsageError
-from quiz.scheduler import ItemState, Rating, State
+from quiz.history import AnswerTotals, AnsweredCounts, ChangeToken, ItemTotals, SlotTotals
+from quiz.model import (DEFAULT_PROFILE, SELF_RATED_CORRECT_FROM, ItemRecord, ItemState, Rating, ResetEvent, Review,
+                        State, Verdict)
 
 SCHEMA_VERSION = 2
 APPLICATION_ID = int.from_bytes(b"QUIZ", "big")  # PRAGMA application_id of every quiz database
-DEFAULT_PROFILE = "default"
 DEFAULT_BUSY_TIMEOUT = 10.0  # seconds a writer waits for another one before giving up
-VERDICTS = ("correct", "almost", "wrong", "self")
+VERDICTS = tuple(v.value for v in Verdict)
 # The script that upgrades a database from version N-1 to version N, for each N > 1.
 MIGRATIONS = {2: "migrate_v1_to_v2.sql"}
 MIN_SQLITE = (3, 37, 0)  # STRICT tables
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MS = timedelta(milliseconds=1)
-
-
-@dataclass(frozen=True)
-class ItemRecord:
-    """One stored review item of this profile."""
-
-    deck: str
-    card: str
-    gap: int
-    state: ItemState
-    suspended: bool = False
-    buried_until: datetime | None = None  # UTC; buried while now < buried_until
-
-    def is_buried(self, now: datetime) -> bool:
-        return self.buried_until is not None and now < self.buried_until
-
-
-@dataclass(frozen=True)
-class Review:
-    """One row of the append-only answer log."""
-
-    deck: str
-    card: str
-    gap: int
-    reviewed_at: datetime  # UTC (stored as integer ms)
-    rating: int  # 1..4
-    verdict: str  # "correct" | "almost" | "wrong" | "self"
-    answer: str  # what the student typed/chose ("" for flip)
-    duration_ms: int
-    before: ItemState
-    after: ItemState  # for practice answers: equal to before
-    interval_days: float  # (after.due - reviewed_at) in days; 0 for practice
-    practice: bool = False
-    override: bool = False
-    id: int | None = None  # assigned by the store
-    profile: str = ""  # filled by the store
-
-    @property
-    def before_state(self) -> State:
-        return self.before.state
-
-
-@dataclass(frozen=True)
-class ResetEvent:
-    """One logged reset of an item back to NEW (history kept)."""
-
-    deck: str
-    card: str
-    gap: int
-    reset_at: datetime
-    log_position: int  # id of the newest review row when the reset happened: replay it after that row
-    before: ItemState  # the state the reset discarded
-    id: int | None = None
-    profile: str = ""
-
-
-def default_db_path() -> Path:
-    """`$QUIZ_DB` if set, else `quiz.db` in the user data folder (e.g. ~/.local/share/quiz/quiz.db)."""
-    env = os.environ.get("QUIZ_DB", "").strip()
-    if env:
-        return Path(env).expanduser()
-    import platformdirs
-
-    return platformdirs.user_data_path("quiz") / "quiz.db"
-
-
-def default_profile() -> str:
-    """`$QUIZ_PROFILE` if set, else "default"."""
-    return os.environ.get("QUIZ_PROFILE", "").strip() or DEFAULT_PROFILE
 
 
 # --- value conversion -------------------------------------------------------------------------------
@@ -210,6 +144,7 @@ _UPSERT_STATE = (
     + ", ".join(f"{f} = excluded.{f}" for f in _STATE_FIELDS)
 )
 _NEW_STATE = _state_values(ItemState())
+_VERDICT_OF = {v.value: v for v in Verdict}
 
 
 def _review_from_row(row: tuple, profile: str) -> Review:
@@ -220,7 +155,7 @@ def _review_from_row(row: tuple, profile: str) -> Review:
         gap=gap,
         reviewed_at=_from_ms(at),
         rating=rating,
-        verdict=verdict,
+        verdict=_VERDICT_OF.get(verdict, verdict),
         answer=answer,
         duration_ms=duration,
         before=_state_from(row, 12),
@@ -654,12 +589,16 @@ class Store:
             if rows:
                 gaps[card] = [row[1] for row in rows]
 
-    def check_for_changes(self) -> int:
+    def change_token(self) -> ChangeToken:
         """Notice whether another connection has committed since the last read (one cheap PRAGMA) and
         return `generation`, which counts such changes: a caller keeping its own view of the items
         (the study session's queue) rebuilds it when the number moves."""
         self._check_cache()
         return self.generation
+
+    def changed_since(self, token: ChangeToken) -> bool:
+        """Whether another connection has committed since `change_token()` returned `token`."""
+        return self.change_token() != token
 
     def _check_cache(self) -> None:
         """Forget the cached items if another connection has committed since they were read."""
@@ -698,11 +637,6 @@ class Store:
     def items(self, deck: str) -> dict[tuple[str, int], ItemRecord]:
         """Every stored item of the deck for this profile, by (card, gap)."""
         return dict(self._cached_items(deck))  # a copy: the caller may change it
-
-    def items_view(self, deck: str) -> Mapping[tuple[str, int], ItemRecord]:
-        """`items()` read-only and without the copy (2 ms for 10,000 items), for the study session, which
-        looks items up after every answer. Valid until the next write."""
-        return MappingProxyType(self._cached_items(deck))
 
     def _cached_items(self, deck: str) -> dict[tuple[str, int], ItemRecord]:
         pid = self._pid()
@@ -763,9 +697,9 @@ class Store:
             raise self._error(e, "read") from e
 
     def answer_totals(self, deck: str, before: datetime, max_answer_ms: int,
-                      slot_seconds: int) -> tuple[list[tuple], list[tuple]]:
+                      slot_seconds: int) -> AnswerTotals:
         """This profile's answers in the deck given before `before`, summed for statistics
-        (`quiz.stats.AnswerTotals`, whose `tally_answers` is the same in Python; a test keeps them equal):
+        (`quiz.stats.tally_answers` is the same in Python; a test keeps them equal):
 
         - per slot of `slot_seconds` of UTC time: (slot, answers, seconds spent with each answer capped at
           `max_answer_ms`, non-practice answers to items in the review state, of those rated Hard or better);
@@ -775,7 +709,7 @@ class Store:
         Summing a million answers here takes ~1.4 s; reading them into Python to sum took ~5 s."""
         pid = self._pid()
         if pid is None:
-            return [], []
+            return AnswerTotals()
         slot_ms = slot_seconds * 1000
         where = "WHERE profile_id = ? AND deck = ? AND reviewed_at < ?"
         params = (pid, deck, _to_ms(before))
@@ -789,12 +723,14 @@ class Store:
             (max_answer_ms, *params),
         )
         items = self._read(
-            "SELECT deck, card, gap, count(*), sum(practice = 0), sum(practice = 0 AND CASE WHEN verdict = 'self' "
-            f"THEN rating >= {int(Rating.GOOD)} ELSE verdict = 'correct' END) "
+            # `quiz.model.is_correct`, in SQL
+            "SELECT deck, card, gap, count(*), sum(practice = 0), sum(practice = 0 AND CASE WHEN verdict = "
+            f"'{Verdict.SELF.value}' THEN rating >= {int(SELF_RATED_CORRECT_FROM)} "
+            f"ELSE verdict = '{Verdict.CORRECT.value}' END) "
             f"FROM reviews {where} GROUP BY card, gap ORDER BY card, gap",
             params,
         )
-        return slots, items
+        return AnswerTotals([SlotTotals(*row) for row in slots], [ItemTotals(*row) for row in items])
 
     def resets(self, deck: str | None = None) -> list[ResetEvent]:
         """This profile's logged resets (of one deck, or all), in the order they happened."""
@@ -824,20 +760,20 @@ class Store:
             for r in rows
         ]
 
-    def answered_since(self, deck: str, since: datetime) -> tuple[int, int]:
+    def answered_since(self, deck: str, since: datetime) -> AnsweredCounts:
         """(new items introduced, review answers) of this profile in the deck at or after `since`,
         practice answers excluded. For Anki-style daily limits: an answer counts as "new" when the item
         was NEW before it, and as a "review" when the item was in the REVIEW state before it; answers
         to (re)learning steps count in neither, as in Anki."""
         pid = self._pid()
         if pid is None:
-            return (0, 0)
+            return AnsweredCounts(0, 0)
         rows = self._read(
             "SELECT coalesce(sum(before_state = 0), 0), coalesce(sum(before_state = 2), 0) FROM reviews "
             "WHERE profile_id = ? AND deck = ? AND reviewed_at >= ? AND practice = 0",
             (pid, deck, _to_ms(since)),
         )
-        return (rows[0][0], rows[0][1])
+        return AnsweredCounts(rows[0][0], rows[0][1])
 
     def answered_keys(self, deck: str, since: datetime) -> set[tuple[str, int]]:
         """(card, gap) of every item of the deck this profile answered at or after `since`, practice
@@ -872,6 +808,7 @@ class Store:
         _check_review(review)
         stored = replace(
             review,
+            verdict=Verdict(review.verdict),
             answer=_storable_text(review.answer),
             reviewed_at=_from_ms(_to_ms(review.reviewed_at)),
             rating=int(review.rating),
@@ -893,7 +830,7 @@ class Store:
                 + (
                     _to_ms(stored.reviewed_at),
                     stored.rating,
-                    stored.verdict,
+                    stored.verdict.value,
                     stored.answer,
                     stored.duration_ms,
                     stored.interval_days,

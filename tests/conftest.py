@@ -9,19 +9,19 @@ import pytest
 
 
 def dependency_versions() -> list[str]:
-    """`name version` for every requirement of the installed quiz (runtime and test extras), in order."""
-    lines = []
+    """`name version` for every requirement of the installed quiz (runtime, then extras), each once."""
+    seen: dict[str, str] = {}
     for requirement in metadata.requires("quiz") or []:
         name = re.match(r"[A-Za-z0-9._-]+", requirement)
-        if name is None:
+        if name is None or name.group().lower() in seen:
             continue
         extra = re.search(r"""extra\s*==\s*["']([^"']+)""", requirement)
         try:
             version = metadata.version(name.group())
         except metadata.PackageNotFoundError:
             version = "not installed"
-        lines.append(f"{name.group()} {version}" + (f" ({extra.group(1)})" if extra else ""))
-    return lines
+        seen[name.group().lower()] = f"{name.group()} {version}" + (f" ({extra.group(1)})" if extra else "")
+    return list(seen.values())
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

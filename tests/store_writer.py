@@ -17,8 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from quiz.scheduler import ItemState, State  # noqa: E402
-from quiz.store import Review, Store  # noqa: E402
+from quiz.model import ItemState, Review, State  # noqa: E402
+from quiz.store import Store  # noqa: E402
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
 CARDS = 37  # answers cycle over this many cards, so items are updated again and again

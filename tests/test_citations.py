@@ -26,7 +26,7 @@ from quiz.citations import (
     normalize,
     word_diff,
 )
-from quiz.deck import Citation, Mark
+from quiz.model import Citation, Mark
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 S000 = "000_56db16ce61149816.txt"

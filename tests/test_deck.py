@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 import quiz.deck
-from quiz.deck import CARD_KEYS, CITE_KEYS, DECK_KEYS, CardType, Mark, load_deck
+from quiz.model import CardType, Mark
+from quiz.deck import CARD_KEYS, CITE_KEYS, DECK_KEYS, load_deck
 from quiz.errors import DeckError
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -30,9 +30,10 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 from quiz.citations import Sources, locate_quote, normalize as quote_normalize, split_ellipsis
-from quiz.deck import Deck, load_deck
+from quiz.model import Deck, Verdict
+from quiz.deck import load_deck
 from quiz.errors import DeckError
-from quiz.grading import Grade, Verdict, grade, normalize as answer_normalize
+from quiz.grading import Grade, grade, normalize as answer_normalize
 
 # No example database: the tests write nothing outside their temporary folder.
 _FUZZ = settings(deadline=None, database=None,

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from quiz.grading import Grade, Verdict, grade, grade_choice, grade_truefalse, normalize
+from quiz.model import Verdict
+from quiz.grading import Grade, grade, grade_choice, grade_truefalse, normalize
 
 C, A, W = Verdict.CORRECT, Verdict.ALMOST, Verdict.WRONG
 

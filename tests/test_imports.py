@@ -137,3 +137,15 @@ def test_only_study_imports_the_prompt_library_and_no_command_pydantic(tmp_path:
     assert report["code"] in (0, 2), out
     assert out.strip(), "the command printed nothing: the probe did not run it"
     assert not {"questionary", "prompt_toolkit", "pydantic"} & set(report["loaded"]), report
+
+
+@pytest.mark.parametrize("module", ["quiz.model", "quiz.history", "quiz.session"])
+def test_the_model_and_the_session_import_no_parser_matcher_or_scheduler(module: str) -> None:
+    """A front end (a web page, a teacher's view) drives `quiz.session` and speaks `quiz.model`'s types
+    without paying for PyYAML, rapidfuzz or fsrs: those load only when a deck is read, an answer graded,
+    a card scheduled."""
+    code = f"import sys, json, {module}; print(json.dumps(sorted({{n.split('.')[0] for n in sys.modules}})))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    loaded = set(json.loads(result.stdout)) & {"yaml", "rapidfuzz", "fsrs", "rich", "questionary", "sqlite3"}
+    assert loaded == set(), f"importing {module} imports {sorted(loaded)}"

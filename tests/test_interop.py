@@ -278,8 +278,8 @@ def test_csv_export_to_stdout(deck_file: Path) -> None:
 
 
 def _store_with_history(db: Path):
-    from quiz.scheduler import ItemState, State
-    from quiz.store import Review, Store
+    from quiz.model import ItemState, State, Review
+    from quiz.store import Store
 
     t0 = datetime(2026, 11, 20, 9, 0, 0, 123000, tzinfo=timezone.utc)
     new = ItemState()

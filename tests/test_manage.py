@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from quiz.scheduler import State
+from quiz.model import State
 from quiz.store import Store
 from test_stats import build_history, run, utc_local_time  # noqa: F401 (fixture)
 

@@ -13,12 +13,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from quiz.model import ItemState, Rating, State
 from quiz.scheduler import (
-    ItemState,
-    Rating,
     Scheduler,
     SchedulerConfig,
-    State,
     _elapsed_days,
     add_study_days,
     format_interval,

@@ -11,8 +11,7 @@ from typing import Any, Callable
 
 import pytest
 
-from quiz.deck import Card, CardType, Citation, Deck, Mark
-from quiz.scheduler import ItemState, Rating, State
+from quiz.model import Card, CardType, Citation, Deck, ItemState, Mark, Rating, Review, State
 from quiz.session import (
     CardView,
     Command,
@@ -25,7 +24,7 @@ from quiz.session import (
     Summary,
     highlight_spans,
 )
-from quiz.store import Review, Store
+from quiz.store import Store
 
 UTC = timezone.utc
 START = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)  # a Saturday, 10:00 UTC; study days start 04:00 UTC
@@ -719,3 +718,102 @@ def test_the_planning_index_always_agrees_with_a_full_rebuild(tmp_path, store, s
         _CheckedSession(decks, store, clock, Script(clock, policy=policy), opts).run()
         clock.advance(hours=rng.choice([5, 20, 30, 70]))
     assert _CheckedSession.plans > 40 and _CheckedSession.patched > 20
+
+
+# ----------------------------------------------------------------------------------------------------
+# The step API: next_card / answer / act, without a front end
+
+
+def _log(store: Store) -> list[tuple]:
+    """The stored history as comparable values (ids and all)."""
+    reviews = [(r.id, r.deck, r.card, r.gap, r.reviewed_at, r.rating, r.verdict, r.answer, r.duration_ms,
+                r.before, r.after, r.interval_days, r.practice, r.override) for r in store.reviews()]
+    items = sorted((key, rec.state, rec.suspended, rec.buried_until) for key, rec in store.items("iss").items())
+    return [reviews, items, store.resets()]
+
+
+# What the student does, card after card: (answer, then the rating prompt's choices in order).
+_STEP_SCRIPT = [
+    (RIGHT, [None]),
+    (WRONG, [Rating.GOOD]),  # an override
+    (RIGHT, [Command.UNDO]),  # takes back the previous answer: that card comes again
+    (RIGHT, [Rating.HARD]),
+    (RIGHT, [Command.SUSPEND]),
+    (WRONG, [Command.BURY]),
+    ("Yuri Borisof", [None]),  # almost
+    (RIGHT, [Rating.EASY]),
+    (WRONG, [Rating.EASY]),  # an override that stays
+    (RIGHT, [Command.QUIT]),
+]
+
+
+def _step_deck(tmp_path: Path) -> Deck:
+    return make_deck(tmp_path, [typed(f"t{i}") for i in range(6)] + [cloze("z0"), typed("last")])
+
+
+def test_the_step_api_drives_a_session_exactly_as_run_does(tmp_path):
+    """The same script, once through `run()` with the scripted front end and once through next_card /
+    answer / act alone (as a request/response front end would, one step per request): the same cards,
+    the same feedback and notices, and byte for byte the same stored history."""
+    events: list[Any] = []
+    for what, actions in _STEP_SCRIPT:
+        events += [Answer(what)] + actions
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    with Store(tmp_path / "a" / "quiz.db") as store:
+        clock = Clock()
+        ui = Script(clock, events)
+        summary = Session([_step_deck(tmp_path / "a")], store, clock, ui, OPTS).run()
+        by_run = _log(store)
+    assert summary.answers == 5 and len(ui.notes) == 3 and not summary.interrupted
+
+    with Store(tmp_path / "b" / "quiz.db") as store:
+        clock = Clock()
+        session = Session([_step_deck(tmp_path / "b")], store, clock, None, OPTS)
+        started = clock.now()
+        asked, notes, verdicts = [], [], []
+        for what, actions in _STEP_SCRIPT:
+            view = session.next_card()
+            assert view is not None
+            assert session.next_card() is view  # asking again (a page reload) shows the same card
+            asked.append(f"{view.card.id}/{view.gap}" if view.gap else view.card.id)
+            clock.advance(seconds=Answer().seconds)
+            feedback = session.answer(respond(view, what))
+            verdicts.append(feedback.grade.verdict)
+            assert [c.rating for c in feedback.choices] == list(Rating)
+            for action in actions:
+                outcome = session.act(feedback.suggested if action is None else action)
+                notes += [outcome.message] if outcome.message else []
+                assert outcome.done
+                if isinstance(action, Rating) or action is None:
+                    assert outcome.review is not None and outcome.review.id is not None
+            if outcome.ended:
+                break
+        assert session.next_card() is None  # quit: the session is over
+        stepped = _log(store)
+        stepped_summary = session.summary(started)
+    assert asked == ui.asked
+    assert verdicts == [f.grade.verdict for f in ui.feedback]
+    assert notes == ui.notes
+    assert stepped == by_run
+    assert (stepped_summary.answers, stepped_summary.correct, stepped_summary.almost, stepped_summary.wrong) == (
+        summary.answers, summary.correct, summary.almost, summary.wrong)
+    assert stepped[0] and any(r[13] for r in stepped[0])  # the script did record answers, one an override
+    assert any(suspended for _, _, suspended, _ in stepped[1]) and any(b for *_, b in stepped[1])
+
+
+def test_the_step_api_refuses_steps_out_of_order(tmp_path, store):
+    session = Session([_step_deck(tmp_path)], store, Clock(), None, OPTS)
+    with pytest.raises(RuntimeError):
+        session.answer(Response("x"))
+    view = session.next_card()
+    assert view is not None
+    with pytest.raises(RuntimeError):
+        session.act(Rating.GOOD)
+    session.answer(respond(view, RIGHT))
+    with pytest.raises(RuntimeError):
+        session.answer(respond(view, RIGHT))
+    refused = session.act(Command.UNDO)  # nothing to undo yet: the card still waits for a rating
+    assert not refused.done and refused.message == "Nothing to undo yet in this session."
+    assert session.act(Rating.GOOD).done
+    assert session.next_card() is not view

@@ -13,9 +13,9 @@ import pytest
 from typer.testing import CliRunner
 
 from quiz.cli import app
-from quiz.deck import Card, CardType, Citation, Deck, Mark
-from quiz.scheduler import ItemState, Scheduler, State
-from quiz.store import Review, Store
+from quiz.model import Card, CardType, Citation, Deck, ItemState, Mark, Review, State
+from quiz.scheduler import Scheduler
+from quiz.store import Store
 from quiz.stats import (
     DeckData,
     compute_stats,
@@ -593,7 +593,8 @@ def test_the_stores_answer_totals_equal_the_python_tally_of_the_log(tmp_path, se
             store.record(Review(deck="a", card="edge", gap=0, reviewed_at=at, rating=3, verdict="correct",
                                 answer="", duration_ms=1000, before=state, after=state, interval_days=0.0))
         for deck in ("a", "b", "c"):
-            slots, items = store.answer_totals(deck, cutoff, int(MAX_ANSWER_SECONDS * 1000), SLOT_SECONDS)
+            totals = store.answer_totals(deck, cutoff, int(MAX_ANSWER_SECONDS * 1000), SLOT_SECONDS)
+            slots, items = totals.slots, totals.items
             expected = tally_answers(store.reviews(deck), before=cutoff)
             assert [s[:2] + s[3:] for s in slots] == [s[:2] + s[3:] for s in expected.slots]
             assert [s[2] for s in slots] == pytest.approx([s[2] for s in expected.slots])

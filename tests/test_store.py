@@ -17,16 +17,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from quiz.errors import StoreError, UsageError
-from quiz.scheduler import ItemState, State
-from quiz.store import (
-    APPLICATION_ID,
-    SCHEMA_VERSION,
-    ItemRecord,
-    Review,
-    Store,
-    default_db_path,
-    default_profile,
-)
+from quiz.model import ItemRecord, ItemState, Review, State
+from quiz.cli import default_db_path, default_profile
+from quiz.store import APPLICATION_ID, SCHEMA_VERSION, Store
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
 NEW = ItemState()

@@ -12,7 +12,8 @@ import pytest
 
 pexpect = pytest.importorskip("pexpect")
 
-from quiz.scheduler import State, item_seed  # noqa: E402
+from quiz.model import State  # noqa: E402
+from quiz.scheduler import item_seed  # noqa: E402
 from quiz.store import Store  # noqa: E402
 
 

@@ -14,8 +14,7 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 from rich.console import Console
 
-from quiz.deck import Card, CardType, Citation, Deck, Mark
-from quiz.scheduler import State
+from quiz.model import Card, CardType, Citation, Deck, Mark, State
 from quiz.session import Session, StudyOptions
 from quiz.store import Store
 from quiz.ui.prompts import PromptFrontend

@@ -10,12 +10,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Sequence
 
+from quiz.model import Verdict
 from quiz.text import printable
 
 if TYPE_CHECKING:
     from quiz.session import CardView, Evidence, RatingChoice, Summary
 
-VERDICT_WORDS = {"correct": "Correct", "almost": "Almost", "wrong": "Wrong", "self": "Answer"}
+VERDICT_WORDS = {Verdict.CORRECT: "Correct", Verdict.ALMOST: "Almost", Verdict.WRONG: "Wrong", Verdict.SELF: "Answer"}
 COMMAND_KEYS = (("u", "undo"), ("s", "suspend"), ("b", "bury"), ("q", "quit"))
 
 
@@ -53,7 +54,7 @@ def choice_texts(view: "CardView") -> list[str]:
 
 def kind_hint(view: "CardView") -> str:
     """A short label for what kind of answer is wanted, shown before the question."""
-    from quiz.deck import CardType
+    from quiz.model import CardType
 
     if view.kind is CardType.CLOZE:
         return "Fill the gap"
@@ -66,7 +67,7 @@ def kind_hint(view: "CardView") -> str:
 
 def answer_text(view: "CardView") -> str:
     """The expected answer as shown after answering (`True`/`False` for true/false cards)."""
-    from quiz.deck import CardType
+    from quiz.model import CardType
 
     expected = view.card.expected(view.gap)
     if view.kind is CardType.TRUEFALSE:
@@ -79,11 +80,11 @@ def rating_text(choice: "RatingChoice") -> str:
     return f"{choice.label} · {choice.interval}" if choice.interval else choice.label
 
 
-def verdict_text(verdict: str, expected: str, note: str, diff: str, answer: str) -> str:
+def verdict_text(verdict: Verdict, expected: str, note: str, diff: str, answer: str) -> str:
     """The verdict line: `Correct`, `Almost — Boris[-s-]ov (spelling: 1 letter off)`, `Wrong`. Printable:
     the diff holds the typed answer, `expected` the deck's."""
     head = VERDICT_WORDS.get(verdict, verdict.capitalize())
-    if verdict == "self":
+    if verdict is Verdict.SELF:
         return printable(f"{head}: {expected}")
     line = head + (f" — {diff}" if diff else "")
     return printable(line + (f" ({note})" if note else ""))

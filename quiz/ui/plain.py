@@ -11,8 +11,7 @@ from __future__ import annotations
 import sys
 from typing import TextIO, Sequence
 
-from quiz.deck import CardType
-from quiz.scheduler import Rating
+from quiz.model import CardType, Rating, Verdict
 from quiz.session import CardView, Command, EndSession, Feedback, RatingChoice, Response, Summary
 from quiz.text import printable
 from quiz.ui import (
@@ -118,8 +117,8 @@ class PlainFrontend:
 
     def show_feedback(self, feedback: Feedback) -> None:
         g = feedback.grade
-        self._say(verdict_text(g.verdict.value, g.expected, g.note, g.diff, feedback.response.text))
-        if g.verdict.value != "self":
+        self._say(verdict_text(g.verdict, g.expected, g.note, g.diff, feedback.response.text))
+        if g.verdict is not Verdict.SELF:
             self._say(f"Answer: {answer_text(feedback.view)}")
         for ev in feedback.evidence:
             quote = one_line(marked_quote(*clipped_quote(ev.quote, ev.highlights)))

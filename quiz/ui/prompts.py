@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Sequence
 
-from quiz.deck import CardType
-from quiz.scheduler import Rating
+from quiz.model import CardType, Rating, Verdict
 from quiz.session import CardView, Command, EndSession, Feedback, RatingChoice, Response, Summary
 from quiz.text import printable
 from quiz.ui import (
@@ -33,7 +32,8 @@ from quiz.ui import (
 if TYPE_CHECKING:
     from rich.console import Console
 
-VERDICT_STYLES = {"correct": "bold green", "almost": "bold yellow", "wrong": "bold red", "self": "bold"}
+VERDICT_STYLES = {Verdict.CORRECT: "bold green", Verdict.ALMOST: "bold yellow", Verdict.WRONG: "bold red",
+                  Verdict.SELF: "bold"}
 COMMAND_TITLES = (
     (Command.UNDO, "Undo last answer", "u"),
     (Command.SUSPEND, "Suspend this card", "s"),
@@ -131,11 +131,11 @@ class PromptFrontend:
         from quiz.citations import CLIP_LIMIT
 
         g = feedback.grade
-        verdict = g.verdict.value
+        verdict = g.verdict
         line = Text(verdict_text(verdict, g.expected, g.note, g.diff, feedback.response.text),
                     style=VERDICT_STYLES.get(verdict, "bold"))
         self.console.print(line)
-        if verdict != "self":
+        if verdict is not Verdict.SELF:
             answer = Text("Answer: ")
             answer.append(answer_text(feedback.view), style="bold")
             self.console.print(answer)

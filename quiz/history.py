@@ -1,0 +1,132 @@
+"""The history store interface: what quiz needs from wherever the answers of a profile are kept.
+
+`HistoryStore` is everything the study session, `quiz stats`, `list`, `history`, `undo`, `suspend`,
+`unsuspend` and `reset` ask of a history, in domain terms (decks, cards, items, reviews; no SQL, no
+rows). `quiz.store.Store` implements it on one SQLite file; a class server would implement it on its own
+database. `tests/test_store_conformance.py` states the contract as tests, run against every
+implementation.
+
+A store is opened for one profile and only ever sees that profile's history. Items are keyed by
+(card id, gap) within a deck (gap 0 for ordinary cards, 1.. for cloze gaps). An item that is not stored
+is NEW with no flags. Every write is committed before the method returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import NamedTuple, Protocol
+
+from quiz.model import ItemRecord, Review, ResetEvent
+
+ChangeToken = int  # opaque: only ever handed back to `changed_since`
+
+
+class AnsweredCounts(NamedTuple):
+    """Answers of one deck since some instant, for Anki-style daily limits (practice answers excluded)."""
+
+    new: int  # answers to items that were NEW before the answer (new items introduced)
+    reviews: int  # answers to items that were in the REVIEW state before the answer
+
+
+class SlotTotals(NamedTuple):
+    """The answers given in one slot of UTC time (`slot` = seconds since 1970 // slot length)."""
+
+    slot: int
+    answers: int
+    seconds: float  # time spent, each answer capped at the maximum answer time
+    review_answers: int  # non-practice answers to items in the review state
+    review_passed: int  # of those, rated Hard or better
+
+
+class ItemTotals(NamedTuple):
+    """The answers given to one review item."""
+
+    deck: str
+    card: str
+    gap: int
+    answers: int
+    graded: int  # non-practice answers
+    correct: int  # of those, correct by `quiz.model.is_correct`
+
+
+@dataclass
+class AnswerTotals:
+    """The answer log summed the way `quiz.stats.compute_stats` needs it: per time slot and per item, both
+    sorted. `quiz.stats.tally_answers` sums reviews in Python; `HistoryStore.answer_totals` lets a store
+    sum them where they are kept (a million answers in SQLite: ~1.4 s instead of ~5 s in Python)."""
+
+    slots: list[SlotTotals] = field(default_factory=list)
+    items: list[ItemTotals] = field(default_factory=list)
+
+
+class HistoryStore(Protocol):
+    """One profile's review history. See the module docstring for keys and conventions."""
+
+    @property
+    def profile(self) -> str:
+        """The profile whose history this is."""
+
+    def close(self) -> None:
+        """Release the store; no method may be called after."""
+
+    # -- reading
+
+    def items(self, deck: str) -> Mapping[tuple[str, int], ItemRecord]:
+        """Every stored item of the deck, by (card, gap), as it is now. The caller does not change it."""
+
+    def due_items(
+        self, deck: str, now: datetime, until: datetime | None = None, limit: int | None = None
+    ) -> list[ItemRecord]:
+        """Items of the deck that are not NEW and due at or before `until` (default `now`), neither
+        suspended nor buried at `now`, in due order (then card, gap); at most `limit`."""
+
+    def reviews(self, deck: str | None = None, since: datetime | None = None) -> Iterator[Review]:
+        """The answers (of one deck, or all), at or after `since` if given, in time order."""
+
+    def resets(self, deck: str | None = None) -> list[ResetEvent]:
+        """The logged resets (of one deck, or all), in the order they happened."""
+
+    def answered_since(self, deck: str, since: datetime) -> AnsweredCounts:
+        """New items introduced and review answers given in the deck at or after `since`."""
+
+    def answered_keys(self, deck: str, since: datetime) -> set[tuple[str, int]]:
+        """(card, gap) of every item of the deck answered at or after `since`, practice excluded."""
+
+    def answer_totals(self, deck: str, before: datetime, max_answer_ms: int, slot_seconds: int) -> AnswerTotals:
+        """The deck's answers given before `before`, summed per slot of `slot_seconds` and per item; equal
+        to `quiz.stats.tally_answers(self.reviews(deck), before)` for the default slot and cap."""
+
+    def orphans(self, deck: str, known: set[tuple[str, int]]) -> list[ItemRecord]:
+        """Stored items of the deck whose (card, gap) is not in `known`, sorted by card and gap."""
+
+    def profiles(self) -> list[str]:
+        """Names of every profile that has anything stored where this store keeps its history, sorted."""
+
+    def change_token(self) -> ChangeToken:
+        """A token for the history as this store last saw it, for `changed_since`."""
+
+    def changed_since(self, token: ChangeToken) -> bool:
+        """Whether someone else (another store object, another process) has written to the history since
+        `token` was taken. This store's own writes do not count: its caller knows about them."""
+
+    # -- writing
+
+    def record(self, review: Review) -> Review:
+        """Append one answer to the log and, unless it is a practice answer, set the item's state to
+        `review.after`. Returns the review as stored: with its id and this profile. The log is
+        append-only: recording the same review twice logs two answers."""
+
+    def undo(self, deck: str | None = None, if_newest: int | None = None) -> Review | None:
+        """Remove the newest answer (within `deck` if given) and put its item back to the state before
+        it; with `if_newest`, only if that review id is still the newest. Returns the removed answer."""
+
+    def set_suspended(self, deck: str, card: str, suspended: bool, gaps: Iterable[int] | None = None) -> None:
+        """Suspend (or unsuspend) the card: every stored gap of it, or exactly `gaps`."""
+
+    def bury(self, deck: str, card: str, until: datetime | None, gaps: Iterable[int] | None = None) -> None:
+        """Hide the card until `until` (None unburies): every stored gap of it, or exactly `gaps`."""
+
+    def reset(self, deck: str, card: str, now: datetime, gaps: Iterable[int] | None = None) -> None:
+        """Put the card back to NEW (keeping its answers and its suspended flag), logging the reset."""

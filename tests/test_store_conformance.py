@@ -1,0 +1,325 @@
+"""The `quiz.history.HistoryStore` contract, run against every implementation.
+
+One set of tests over the `store_factory` fixture: today "sqlite" (`quiz.store.Store`); a class server's
+store is one more param. A factory opens a store on one shared history for a profile; two stores opened
+by one factory see the same history (as two processes would).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from quiz.history import AnswerTotals, AnsweredCounts, HistoryStore, ItemTotals, SlotTotals
+from quiz.model import ItemRecord, ItemState, Rating, Review, State, Verdict
+from quiz.stats import MAX_ANSWER_SECONDS, SLOT_SECONDS, tally_answers
+
+UTC = timezone.utc
+T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+NEW = ItemState()
+Factory = Callable[..., HistoryStore]
+
+
+def learning(at: datetime) -> ItemState:
+    return ItemState(State.LEARNING, 1, 2.5, 5.0, at + timedelta(minutes=10), at, 1, 0)
+
+
+def review_state(at: datetime, days: float = 3.0, reps: int = 3) -> ItemState:
+    return ItemState(State.REVIEW, None, 4.0, 5.0, at + timedelta(days=days), at, reps, 0)
+
+
+def answer(card: str, at: datetime, before: ItemState = NEW, after: ItemState | None = None, *, deck: str = "bio",
+           gap: int = 0, rating: int = 3, verdict: str = "correct", practice: bool = False,
+           duration_ms: int = 4000) -> Review:
+    after = before if practice else (after or learning(at))
+    return Review(deck=deck, card=card, gap=gap, reviewed_at=at, rating=rating, verdict=Verdict(verdict),
+                  answer="x", duration_ms=duration_ms, before=before, after=after,
+                  interval_days=0.0 if practice else 0.007, practice=practice)
+
+
+@pytest.fixture(params=["sqlite"])
+def store_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Factory]:
+    opened: list[HistoryStore] = []
+
+    def open_store(profile: str = "default") -> HistoryStore:
+        if request.param == "sqlite":
+            from quiz.store import Store
+
+            store: HistoryStore = Store(tmp_path / "quiz.db", profile)
+        else:  # pragma: no cover - one branch per implementation
+            raise ValueError(request.param)
+        opened.append(store)
+        return store
+
+    yield open_store
+    for store in opened:
+        store.close()
+
+
+@pytest.fixture
+def store(store_factory: Factory) -> HistoryStore:
+    return store_factory()
+
+
+# -- record, then read it back
+
+
+def test_record_returns_the_review_as_stored_with_an_id_and_the_profile(store: HistoryStore) -> None:
+    given = answer("c1", T0)
+    stored = store.record(given)
+    assert stored.id is not None and stored.profile == store.profile == "default"
+    assert (stored.deck, stored.card, stored.gap, stored.rating, stored.verdict) == ("bio", "c1", 0, 3, "correct")
+    assert stored.verdict is Verdict.CORRECT
+    assert stored.reviewed_at == T0 and stored.after == given.after
+
+
+def test_record_sets_the_item_state(store: HistoryStore) -> None:
+    store.record(answer("c1", T0, NEW, learning(T0)))
+    items = store.items("bio")
+    assert list(items) == [("c1", 0)]
+    record = items[("c1", 0)]
+    assert isinstance(record, ItemRecord)
+    assert record.state == learning(T0) and not record.suspended and record.buried_until is None
+
+
+def test_a_practice_answer_is_logged_but_changes_no_item(store: HistoryStore) -> None:
+    store.record(answer("c1", T0, practice=True))
+    assert dict(store.items("bio")) == {}
+    assert [r.practice for r in store.reviews("bio")] == [True]
+
+
+def test_reviews_come_back_in_time_order_per_deck_and_since(store: HistoryStore) -> None:
+    store.record(answer("late", T0 + timedelta(hours=2)))
+    store.record(answer("early", T0))
+    store.record(answer("other", T0 + timedelta(hours=1), deck="chem"))
+    assert [r.card for r in store.reviews()] == ["early", "other", "late"]
+    assert [r.card for r in store.reviews("bio")] == ["early", "late"]
+    assert [r.card for r in store.reviews("bio", since=T0 + timedelta(hours=1))] == ["late"]
+
+
+def test_recording_the_same_review_twice_logs_two_answers(store: HistoryStore) -> None:
+    """The log is append-only: an incoming id is not a key (no idempotent re-record)."""
+    first = store.record(answer("c1", T0))
+    second = store.record(first)
+    assert second.id != first.id
+    assert len(list(store.reviews("bio"))) == 2
+
+
+def test_items_of_an_unknown_deck_are_empty(store: HistoryStore) -> None:
+    assert dict(store.items("nothing")) == {}
+    assert list(store.reviews("nothing")) == []
+    assert store.due_items("nothing", T0) == []
+
+
+def test_due_items_in_due_order_without_new_suspended_or_buried(store: HistoryStore) -> None:
+    store.record(answer("soon", T0, NEW, review_state(T0, days=1)))
+    store.record(answer("later", T0, NEW, review_state(T0, days=5)))
+    store.record(answer("first", T0, NEW, learning(T0)))
+    store.record(answer("hidden", T0, NEW, review_state(T0, days=1)))
+    store.record(answer("away", T0, NEW, review_state(T0, days=1)))
+    store.set_suspended("bio", "hidden", True)
+    now = T0 + timedelta(days=2)
+    store.bury("bio", "away", now + timedelta(hours=1))
+    assert [i.card for i in store.due_items("bio", now)] == ["first", "soon"]
+    assert [i.card for i in store.due_items("bio", now, until=now + timedelta(days=4))] == ["first", "soon", "later"]
+    assert [i.card for i in store.due_items("bio", now, limit=1)] == ["first"]
+    assert [i.card for i in store.due_items("bio", now + timedelta(hours=2))] == ["first", "away", "soon"]  # same due: by card
+
+
+# -- undo
+
+
+def test_undo_removes_only_the_newest_answer_and_restores_the_state(store: HistoryStore) -> None:
+    store.record(answer("c1", T0, NEW, learning(T0)))
+    later = T0 + timedelta(minutes=10)
+    store.record(answer("c1", later, learning(T0), review_state(later)))
+    undone = store.undo()
+    assert undone is not None and undone.reviewed_at == later
+    assert store.items("bio")[("c1", 0)].state == learning(T0)
+    assert [r.reviewed_at for r in store.reviews()] == [T0]
+
+
+def test_undo_of_the_first_answer_leaves_the_item_new(store: HistoryStore) -> None:
+    store.record(answer("c1", T0))
+    store.undo()
+    assert dict(store.items("bio")) == {} and list(store.reviews()) == []
+    assert store.undo() is None
+
+
+def test_undo_per_deck_takes_that_decks_newest(store: HistoryStore) -> None:
+    store.record(answer("b1", T0))
+    store.record(answer("c1", T0 + timedelta(minutes=1), deck="chem"))
+    undone = store.undo("bio")
+    assert undone is not None and undone.card == "b1"
+    assert [r.card for r in store.reviews()] == ["c1"]
+
+
+def test_undo_if_newest_refuses_when_another_answer_came_after(store_factory: Factory) -> None:
+    mine, other = store_factory(), store_factory()
+    given = mine.record(answer("c1", T0))
+    other.record(answer("c2", T0 + timedelta(minutes=1)))
+    assert mine.undo("bio", if_newest=given.id) is None
+    assert len(list(mine.reviews("bio"))) == 2
+    newest = list(mine.reviews("bio"))[-1]
+    assert mine.undo("bio", if_newest=newest.id) is not None
+
+
+def test_undo_of_a_practice_answer_only_removes_the_log_row(store: HistoryStore) -> None:
+    store.record(answer("c1", T0, NEW, learning(T0)))
+    store.record(answer("c1", T0 + timedelta(minutes=1), learning(T0), practice=True))
+    undone = store.undo()
+    assert undone is not None and undone.practice
+    assert store.items("bio")[("c1", 0)].state == learning(T0)
+
+
+# -- resets, suspend, bury
+
+
+def test_reset_puts_the_item_back_to_new_logs_the_reset_and_keeps_the_answers(store: HistoryStore) -> None:
+    store.record(answer("c1", T0, NEW, learning(T0)))
+    at = T0 + timedelta(hours=1)
+    store.reset("bio", "c1", at)
+    record = store.items("bio").get(("c1", 0))
+    assert record is None or record.state == NEW
+    [event] = store.resets("bio")
+    assert (event.card, event.gap, event.reset_at, event.before) == ("c1", 0, at, learning(T0))
+    assert len(list(store.reviews("bio"))) == 1
+    assert store.resets("chem") == []
+
+
+def test_reset_of_a_new_card_logs_nothing(store: HistoryStore) -> None:
+    store.reset("bio", "never", T0)
+    assert store.resets() == []
+
+
+def test_an_undo_after_a_reset_keeps_the_item_reset(store: HistoryStore) -> None:
+    store.record(answer("c1", T0, NEW, learning(T0)))
+    store.reset("bio", "c1", T0 + timedelta(hours=1))
+    store.undo()
+    record = store.items("bio").get(("c1", 0))
+    assert record is None or record.state == NEW
+
+
+def test_suspend_and_unsuspend_every_given_gap(store: HistoryStore) -> None:
+    store.set_suspended("bio", "cloze", True, gaps=[1, 2])
+    items = store.items("bio")
+    assert sorted(items) == [("cloze", 1), ("cloze", 2)] and all(r.suspended for r in items.values())
+    assert all(r.state == NEW for r in items.values())
+    store.set_suspended("bio", "cloze", False, gaps=[1, 2])
+    assert not any(r.suspended for r in store.items("bio").values())
+
+
+def test_reset_keeps_the_suspended_flag_and_lifts_a_burial(store: HistoryStore) -> None:
+    store.record(answer("c1", T0, NEW, learning(T0)))
+    store.set_suspended("bio", "c1", True)
+    store.bury("bio", "c1", T0 + timedelta(days=1))
+    store.reset("bio", "c1", T0 + timedelta(hours=1))
+    record = store.items("bio")[("c1", 0)]
+    assert record.suspended and record.buried_until is None and record.state == NEW
+
+
+def test_bury_until_and_unbury(store: HistoryStore) -> None:
+    store.record(answer("c1", T0, NEW, learning(T0)))
+    until = T0 + timedelta(days=1)
+    store.bury("bio", "c1", until)
+    record = store.items("bio")[("c1", 0)]
+    assert record.buried_until == until
+    assert record.is_buried(until - timedelta(seconds=1)) and not record.is_buried(until)
+    store.bury("bio", "c1", None)
+    assert store.items("bio")[("c1", 0)].buried_until is None
+
+
+# -- what others wrote
+
+
+def test_changed_since_sees_another_stores_write_but_not_its_own(store_factory: Factory) -> None:
+    mine, other = store_factory(), store_factory()
+    mine.items("bio")
+    token = mine.change_token()
+    mine.record(answer("c1", T0))
+    assert not mine.changed_since(token)  # its own write: the caller knows
+    other.record(answer("c2", T0 + timedelta(minutes=1)))
+    assert mine.changed_since(token)
+    assert sorted(mine.items("bio")) == [("c1", 0), ("c2", 0)]  # and reads show it
+    token = mine.change_token()
+    assert not mine.changed_since(token)
+
+
+def test_a_store_sees_another_stores_suspension(store_factory: Factory) -> None:
+    mine, other = store_factory(), store_factory()
+    mine.record(answer("c1", T0))
+    assert not mine.items("bio")[("c1", 0)].suspended
+    other.set_suspended("bio", "c1", True)
+    assert mine.items("bio")[("c1", 0)].suspended
+
+
+# -- counting
+
+
+def test_answered_since_counts_new_and_review_answers(store: HistoryStore) -> None:
+    day = T0
+    store.record(answer("n1", day, NEW, learning(day)))
+    store.record(answer("r1", day, review_state(day - timedelta(days=3)), review_state(day)))
+    store.record(answer("l1", day, learning(day), learning(day)))  # a learning step counts in neither
+    store.record(answer("p1", day, review_state(day), practice=True))
+    store.record(answer("old", day - timedelta(days=1), NEW, learning(day)))
+    counts = store.answered_since("bio", day)
+    assert isinstance(counts, AnsweredCounts) and (counts.new, counts.reviews) == (1, 1)
+    assert store.answered_keys("bio", day) == {("n1", 0), ("r1", 0), ("l1", 0)}
+
+
+def test_answer_totals_equal_the_python_tally_of_the_log(store: HistoryStore) -> None:
+    import random
+
+    rng = random.Random(7)
+    cutoff = T0 + timedelta(days=3)
+    for i in range(300):
+        before = ItemState(state=rng.choice(list(State)))
+        store.record(Review(
+            deck=rng.choice(["bio", "chem"]), card=f"k{rng.randrange(8)}", gap=rng.choice([0, 1]),
+            reviewed_at=T0 + timedelta(minutes=rng.randrange(-600, 6000)), rating=rng.randint(1, 4),
+            verdict=rng.choice(list(Verdict)), answer="", duration_ms=rng.choice([0, 5000, 60_000, 900_000]),
+            before=before, after=before, interval_days=0.0, practice=rng.random() < 0.3))
+    for deck in ("bio", "chem", "nothing"):
+        totals = store.answer_totals(deck, cutoff, int(MAX_ANSWER_SECONDS * 1000), SLOT_SECONDS)
+        expected = tally_answers(store.reviews(deck), before=cutoff)
+        assert isinstance(totals, AnswerTotals)
+        assert all(isinstance(s, SlotTotals) for s in totals.slots)
+        assert all(isinstance(i, ItemTotals) for i in totals.items)
+        assert totals.items == expected.items
+        assert [s._replace(seconds=0) for s in totals.slots] == [s._replace(seconds=0) for s in expected.slots]
+        assert [s.seconds for s in totals.slots] == pytest.approx([s.seconds for s in expected.slots])
+
+
+def test_orphans_are_stored_items_the_deck_no_longer_has(store: HistoryStore) -> None:
+    store.record(answer("kept", T0))
+    store.record(answer("gone", T0))
+    store.record(answer("cloze", T0, gap=3))
+    assert [(r.card, r.gap) for r in store.orphans("bio", {("kept", 0), ("cloze", 1)})] == [("cloze", 3), ("gone", 0)]
+
+
+# -- profiles
+
+
+def test_profiles_are_isolated_and_listed(store_factory: Factory) -> None:
+    ann, bob = store_factory("ann"), store_factory("bob")
+    assert ann.profiles() == []
+    ann.record(answer("c1", T0))
+    bob.record(answer("c2", T0))
+    bob.set_suspended("bio", "c1", True)
+    assert [r.card for r in ann.reviews()] == ["c1"] and [r.profile for r in ann.reviews()] == ["ann"]
+    assert [r.card for r in bob.reviews()] == ["c2"]
+    assert not ann.items("bio")[("c1", 0)].suspended
+    assert bob.undo() is not None and [r.card for r in ann.reviews()] == ["c1"]
+    assert ann.profiles() == bob.profiles() == ["ann", "bob"]
+
+
+def test_verdicts_and_ratings_round_trip_as_their_stored_values(store: HistoryStore) -> None:
+    for n, verdict in enumerate(Verdict):
+        store.record(answer(f"c{n}", T0 + timedelta(minutes=n), verdict=verdict.value, rating=Rating.HARD))
+    back = list(store.reviews())
+    assert [r.verdict for r in back] == list(Verdict)
+    assert all(r.verdict is v for r, v in zip(back, Verdict)) and {r.rating for r in back} == {2}
