@@ -144,7 +144,11 @@ def test_passing_intervals_increase_with_rating_and_respect_limits(item, retenti
     sched = plain(desired_retention=retention, enable_fuzzing=True, maximum_interval=36500)
     result = sched.preview(item, NOW, seed)
     hard, good, easy = (days(sched, result[r]) for r in (Rating.HARD, Rating.GOOD, Rating.EASY))
-    assert 1 <= hard < good < easy <= 36500
+    # Strictly increasing, except where the maximum interval caps them: as in Anki, whose "Easy at least
+    # Good + 1" comes before the clamp to the maximum (stability 2286 at 70% retention caps Good and Easy).
+    assert 1 <= hard <= good <= easy <= 36500
+    assert hard < good or good == 36500
+    assert good < easy or easy == 36500
     assert result[Rating.AGAIN].state == State.RELEARNING
     assert result[Rating.AGAIN].due - NOW == timedelta(minutes=10)
 
