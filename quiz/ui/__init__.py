@@ -67,13 +67,26 @@ def rating_text(choice: "RatingChoice") -> str:
     return f"{choice.label} · {choice.interval}" if choice.interval else choice.label
 
 
-def verdict_text(verdict: str, expected: str, note: str, diff: str, answer: str) -> str:
-    """The verdict line: `Correct`, `Almost — Boris[-s-]ov (spelling: 1 letter off)`, `Wrong`."""
+def verdict_runs(
+    verdict: str, expected: str, note: str, marks: Sequence[tuple[str, bool]]
+) -> list[tuple[str, bool]]:
+    """The verdict line as runs of (text, differs): `Almost — Bor`, `i` (a letter the student got wrong),
+    `sov (spelling: 1 letter off)`. Each front end shows the differing runs its own way."""
     head = VERDICT_WORDS.get(verdict, verdict.capitalize())
     if verdict == "self":
-        return f"{head}: {expected}"
-    line = head + (f" — {diff}" if diff else "")
-    return line + (f" ({note})" if note else "")
+        return [(f"{head}: {expected}", False)]
+    runs = [(head, False)]
+    if marks:
+        runs.append((" — ", False))
+        runs += list(marks)
+    if note:
+        runs.append((f" ({note})", False))
+    return runs
+
+
+def verdict_text(verdict: str, expected: str, note: str, marks: Sequence[tuple[str, bool]]) -> str:
+    """The verdict line without colour: `Correct`, `Almost — Bor[i]sov (spelling: 1 letter off)`, `Wrong`."""
+    return "".join(f"[{text}]" if differs else text for text, differs in verdict_runs(verdict, expected, note, marks))
 
 
 def evidence_location(ev: "Evidence") -> str:
