@@ -13,13 +13,19 @@ How an answer is judged against the expected answer (and each `accept` entry; th
    numbers are compared by value, in order: a different, extra or missing number is WRONG, never a
    typo ("2028" for "2024"). "6 billion", "six billion", "6bn" and "6,000,000,000" are the same value.
    Dates: month names and their abbreviations (next to a number) are equal ("Dec 1993" = "December
-   1993"); "12/1993" is December 1993; "1993-12-26" is ISO; "26/12/1993" and "12/26/1993" are read as
-   day/month or month/day only when one part is above 12 (otherwise the date stays three plain numbers,
-   so it only matches the same digits). With the numbers right, the words around them decide:
-   the same words are CORRECT ("in", "on", "of", "year" and articles are ignored); a missing day or
-   month is ALMOST ("less precise"), as are up to two missing words or a missing qualifier ("2024" for
-   "after 2024") and an added qualifier ("about 6 billion" for "6 billion"); otherwise a small spelling
-   slip in the words is ALMOST ("Decmber 1993") and anything else is WRONG.
+   1993"); "12/1993", "1993-12" and "1993/12" are December 1993; "1993-12-26" is ISO; "26/12/1993"
+   and "12/26/1993" are read as day/month or month/day only when one part is above 12 (otherwise the
+   date stays three plain numbers, so it only matches the same digits). "no"/"none" next to an expected zero are zero ("no gravity" =
+   "zero gravity"). With the numbers right, the words around them decide ("in", "on", "of", "year",
+   "old" and articles are ignored; qualifiers are read by meaning: until = till = through = to,
+   after = post = beyond, about = around = approximately): the same words are CORRECT, and so are
+   added filler words (see 4: "he was 65", "sometime after 2024") and a word or two naming what a bare
+   number counts ("11 countries" for "11"). A negation ("not after 2024") or a qualifier pointing the
+   other way ("before 2024", "until 2024" for "after 2024") is WRONG. A missing day or month is ALMOST
+   ("less precise"), as are up to two missing words or a missing qualifier ("2024" for "after 2024"),
+   an added qualifier ("about 6 billion" for "6 billion"), another qualifier pointing the same way
+   ("since 2024" for "after 2024") and other added words ("they will leave after 2024"); otherwise a
+   small spelling slip in the words is ALMOST ("Decmber 1993") and anything else is WRONG.
    Currency: "$6 billion", "6 billion dollars" and "6 billion USD" are equal; a currency in the answer
    that the expected answer does not name is ignored; two different currencies are WRONG.
 
@@ -27,13 +33,31 @@ How an answer is judged against the expected answer (and each `accept` entry; th
    institution/place word such as "Station" or "Agency"): a transliteration fold is applied to each
    word (y -> i, ks -> x, a final "ij" -> "i", doubled letters single), so Yury/Yuri, Borissov/Borisov,
    Dmitriy/Dmitry/Dmitri are equal. The surname alone, the name in either order and initials with
-   the surname ("Y. Borisov") are CORRECT; the first name alone is WRONG.
+   the surname ("Y. Borisov") are CORRECT, as are middle names ("Yuri Ivanovich Borisov"); the first
+   name alone is WRONG, and so is someone else: another first name (not a title such as "Mr") with the
+   surname ("Dmitry Borisov") or a name cut short or lengthened ("Boris", "Borisovich" for
+   "Borisov"). A spelling slip keeps a name's length, give or take a letter.
 
-4. Otherwise a Damerau-Levenshtein distance (transpositions count as one edit) of at most
-   0 edits up to 3 characters, 1 up to 7, 2 up to 14 and 3 beyond (length of the normalized expected
-   answer; for answers with numbers, of the words only) is ALMOST, with a character diff
-   (`[-x-]` typed but not expected, `{+x+}` expected but missing). Everything else is WRONG.
-   Partial-match scorers are deliberately not used: they give full marks to half an answer.
+4. An answer holding every word of the expected one, in order, plus other words: filler ("it",
+   "was", "he", "they", "sometime", "in", "of", ... `_EXTRA_FILLER`) is ignored, so "It was Yuri
+   Borisov" and "in July" are CORRECT. A negation among the other words ("not", "no", "never", "n't")
+   is WRONG; a qualifier is ALMOST ("extra qualifier"); a word or two right before a common noun
+   describe it and are CORRECT ("economic sanctions", noted "extra words: economic"); other words
+   (after it, in the middle, or with a proper noun: "lack of knowledge", "Roscosmos agency") are
+   ALMOST ("extra words: ...").
+
+5. Otherwise, the added filler left out, a Damerau-Levenshtein distance (transpositions count as one
+   edit) of at most 0 edits up to 3 characters, 1 up to 7, 2 up to 14 and 3 beyond (length of the
+   normalized expected answer; for answers with numbers, of the words only) is ALMOST, and the
+   expected answer is shown as written with the differing letters marked (`Grade.marks`; "Bor[i]sov",
+   a letter too many marks the letter before it). Everything else is WRONG. Partial-match scorers are
+   deliberately not used: they give full marks to half an answer.
+
+6. With accept entries: the first CORRECT wins. A WRONG that negates or contradicts an accepted answer
+   or names someone else is final ("after 2028" when "until 2028" is accepted). Otherwise the nearest
+   ALMOST wins (fewest edits or words apart; on a tie the card's answer, then accept order), and
+   `Grade.expected` is the entry it was measured against. Every note quotes the card's answer as
+   written, or the student's words, never an accept entry the student has not seen.
 """
 
 from __future__ import annotations
@@ -51,8 +75,14 @@ from quiz.model import Verdict
 class Grade:
     verdict: Verdict
     expected: str  # the answer, or the accept entry the answer was closest to
-    note: str = ""  # why, for the student
-    diff: str = ""  # character diff for ALMOST spelling slips: "boris[-s-]ov", "bori{+s+}ov"
+    note: str = ""  # why, for the student; it quotes the card's answer, never an accept entry
+    # Spelling slips: the expected spelling as runs of (text, differs), the letters the student got wrong
+    # marked: (("Bor", False), ("i", True), ("sov", False)). Shown as "Bor[i]sov" without colour.
+    marks: tuple[tuple[str, bool], ...] = ()
+
+    def marked(self, left: str = "[", right: str = "]") -> str:
+        """The marked spelling with each differing run wrapped in `left`/`right`: "Bor[i]sov"."""
+        return "".join(f"{left}{text}{right}" if differs else text for text, differs in self.marks)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -140,6 +170,7 @@ _MONTH_WORDS.update({"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7,
 _ISO_DATE = re.compile(r"(?<![\d/.-])(\d{4})-(\d{1,2})-(\d{1,2})(?![\d/-])")
 _NUMERIC_DATE = re.compile(r"(?<![\d/.-])(\d{1,2})([/.-])(\d{1,2})\2(\d{4})(?![\d/-])")
 _MONTH_YEAR = re.compile(r"(?<![\d/.-])(\d{1,2})/(\d{4})(?![\d/-])")
+_ISO_MONTH = re.compile(r"(?<![\d/.-])(\d{4})[-/](\d{1,2})(?![\d/-])")  # 1993-12, 1993/12
 
 
 def _date_words(day: int, month: int, year: str) -> str | None:
@@ -167,8 +198,13 @@ def _rewrite_dates(text: str) -> str:
         return f"{_MONTHS[month - 1]} {m.group(2)}" if 1 <= month <= 12 else m.group(0)
 
     text = _ISO_DATE.sub(iso, text)
+    def iso_month(m: re.Match[str]) -> str:
+        month = int(m.group(2))
+        return f"{_MONTHS[month - 1]} {m.group(1)}" if 1 <= month <= 12 else m.group(0)
+
     text = _NUMERIC_DATE.sub(numeric, text)
-    return _MONTH_YEAR.sub(month_year, text)
+    text = _MONTH_YEAR.sub(month_year, text)
+    return _ISO_MONTH.sub(iso_month, text)
 
 
 def _prepare(text: str) -> str:
@@ -209,7 +245,31 @@ _QUALIFIERS = frozenset({
     "approx", "roughly", "nearly", "almost", "over", "under", "above", "below", "more", "less", "than",
     "least", "most", "up", "early", "mid", "late", "end", "beginning", "circa", "ca", "c", "some",
     "just", "only", "exactly", "precisely", "estimated", "est", "percent", "per", "cent", "beyond",
+    "through", "thru", "til", "post", "pre", "prior", "following",
 })
+# Qualifiers that say the same thing: "through 2030" is "until 2030", "post-2024" is "after 2024".
+_SAME_QUALIFIER = {"till": "until", "til": "until", "through": "until", "thru": "until", "to": "until",
+                   "post": "after", "beyond": "after", "following": "after", "pre": "before", "prior": "before",
+                   "around": "about", "approximately": "about", "approx": "about", "roughly": "about",
+                   "circa": "about", "ca": "about", "c": "about"}
+# Which way a qualifier points once read by meaning: later/more or earlier/less. An answer that points
+# the other way contradicts the expected one ("before 2024" for "after 2024"): wrong, never almost.
+_LATER = frozenset({"after", "since", "from", "over", "above", "more"})
+_EARLIER = frozenset({"before", "until", "by", "under", "below", "less"})
+# Words that add nothing when a student adds them to an answer: "it was Yuri Borisov", "he was 65",
+# "sometime after 2024", "in July". Words the expected answer itself has are matched before these.
+_EXTRA_FILLER = frozenset("""
+    a an the it its is was were are be been will would shall he she they them we i you his her their our
+    this that these those there then sometime in on at of for with and as so answer think s
+""".split())  # "s": the possessive, "NASA's" is normalized to "nasa s"
+# Words that turn an answer into its opposite: "not after 2024", "no sanctions", "wasn't" ("wasn t").
+_NEGATIONS = frozenset({"not", "no", "never", "none", "nor", "neither", "without", "non", "t", "isnt",
+                        "wasnt", "dont", "didnt", "doesnt", "wont", "cant", "cannot", "arent", "werent"})
+# Titles before a surname: "Mr Borisov" is not another first name.
+_TITLES = frozenset({"mr", "mrs", "ms", "miss", "mister", "dr", "prof", "professor", "sir", "president",
+                     "director", "general", "chief", "minister", "senator", "astronaut", "cosmonaut"})
+# "No gravity" is "zero gravity": next to an expected zero these words are the number, not a negation.
+_ZERO_WORDS = frozenset({"no", "none", "nil", "null"})
 
 _NUM, _DAY, _MONTH, _UNIT, _WORD = "num", "day", "month", "unit", "word"
 
@@ -417,7 +477,7 @@ def _translit(word: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------------
-# Edit distance and diff
+# Edit distance and marked spelling
 
 def _allowed_edits(length: int) -> int:
     if length <= 3:
@@ -438,21 +498,66 @@ def _distance(a: str, b: str, cutoff: int) -> int:
     return DamerauLevenshtein.distance(a, b, score_cutoff=cutoff)
 
 
-def _diff(answer: str, expected: str) -> str:
-    """Character diff from the answer to the expected text: [-typed-]{+expected+}."""
+def _fold_map(text: str) -> tuple[str, list[int]]:
+    """`text` folded letter by letter the way `normalize` folds it (case, accents, punctuation to single
+    spaces, leading articles dropped), with the index in `text` each folded character comes from."""
+    chars: list[str] = []
+    origin: list[int] = []
+    gap = -1  # where the pending separator started, or -1
+    for i, ch in enumerate(text):
+        folded = "" if ch.isspace() else _normalize_once(ch)
+        if not folded:
+            if gap < 0:
+                gap = i
+            continue
+        if gap >= 0 and chars:
+            chars.append(" ")
+            origin.append(gap)
+        gap = -1
+        for f in folded:
+            chars.append(f)
+            origin.append(i)
+    folded_text = "".join(chars)
+    words = folded_text.split(" ")
+    while len(words) > 1 and words[0] in _ARTICLES:
+        cut = len(words.pop(0)) + 1
+        folded_text, origin = folded_text[cut:], origin[cut:]
+    return folded_text, origin
+
+
+def _marks(answer: str, written: str, e_norm: str, part: str, edits: int) -> tuple[tuple[str, bool], ...]:
+    """The expected answer as written, with the letters where `answer` differs from `part` marked.
+
+    `part` is `e_norm` (the normalized `written`) or its last word (a surname). A letter the student
+    added marks the expected letter before it ("Borissov" -> "Bori[s]ov"). When the written form does
+    not fold letter by letter to `e_norm` (a date in digits, "%" read as "percent"), `e_norm` is shown.
+    Nothing is marked when the letters do not line up (the words of a date in another order).
+    """
     from rapidfuzz.distance import Levenshtein
 
-    out: list[str] = []
-    for op in Levenshtein.opcodes(answer, expected):
-        typed, wanted = answer[op.src_start:op.src_end], expected[op.dest_start:op.dest_end]
+    if Levenshtein.distance(answer, part, score_cutoff=2 * edits) > 2 * edits:
+        return ()  # a transposition is two Levenshtein edits
+
+    folded, origin = _fold_map(written)
+    if folded != e_norm or any(unicodedata.category(ch) == "Cc" for ch in written):
+        written, folded, origin = e_norm, e_norm, list(range(len(e_norm)))
+    offset = folded.rfind(part)
+    if offset < 0 or not part:
+        return ()
+    differs = [False] * len(written)
+    for op in Levenshtein.opcodes(answer, part):
         if op.tag == "equal":
-            out.append(typed)
+            continue
+        spots = range(op.dest_start, op.dest_end) if op.dest_end > op.dest_start else (max(op.dest_start - 1, 0),)
+        for spot in spots:
+            differs[origin[offset + min(spot, len(part) - 1)]] = True
+    runs: list[tuple[str, bool]] = []
+    for ch, marked in zip(written, differs):
+        if runs and runs[-1][1] == marked:
+            runs[-1] = (runs[-1][0] + ch, marked)
         else:
-            if typed:
-                out.append(f"[-{typed}-]")
-            if wanted:
-                out.append(f"{{+{wanted}+}}")
-    return "".join(out)
+            runs.append((ch, marked))
+    return tuple(runs)
 
 
 def _spelling_note(edits: int) -> str:
@@ -462,13 +567,57 @@ def _spelling_note(edits: int) -> str:
 # --------------------------------------------------------------------------------------------------
 # Grading
 
+# A grade against one target, and how far from it the answer is (edits, or words missing or added):
+# among several "almost" targets the nearest is named, the card's answer on a tie. A wrong grade with
+# cost _CONTRADICTS is decisive: an answer that negates or contradicts one accepted answer, or names
+# someone else, is wrong even if it is close to another.
+_Result = tuple[Grade, int]
+_CONTRADICTS = -1
+
 
 def _quoted(words: Sequence[str]) -> str:
     return "'" + " ".join(words) + "'"
 
 
+def _shown(word: str) -> str:
+    return "n't" if word == "t" else word  # "wasn't" is normalized to "wasn t"
+
+
+def _subsequence(wanted: Sequence[str], words: Sequence[str]) -> list[int] | None:
+    """Indexes in `words` of `wanted`, in order (the earliest such), or None if they are not all there."""
+    found: list[int] = []
+    i = 0
+    for w in wanted:
+        while i < len(words) and words[i] != w:
+            i += 1
+        if i == len(words):
+            return None
+        found.append(i)
+        i += 1
+    return found
+
+
+def _zero_words(tokens: list[_Token], other: list[_Token]) -> list[_Token]:
+    """`tokens` with "no"/"none" read as the number zero when `other` has a zero and `tokens` do not."""
+    has_zero = any(t.kind == _NUM and t.key == "0" for t in other)
+    if not has_zero or any(t.kind == _NUM and t.key == "0" for t in tokens):
+        return tokens
+    return [_Token(_NUM, "0", t.surface) if t.kind == _WORD and t.key in _ZERO_WORDS else t for t in tokens]
+
+
+def _contradiction(added: Sequence[tuple[str, str]], e_words: Sequence[str]) -> str | None:
+    """The first added qualifier pointing the other way from one of the expected answer's, as typed."""
+    later = any(w in _LATER for w in e_words)
+    earlier = any(w in _EARLIER for w in e_words)
+    for key, surface in added:
+        if (key in _EARLIER and later) or (key in _LATER and earlier):
+            return surface
+    return None
+
+
 def _grade_numbers(a_tokens: list[_Token], e_tokens: list[_Token], a_norm: str, e_norm: str,
-                   target: str) -> Grade:
+                   target: str, main: str) -> _Result:
+    a_tokens, e_tokens = _zero_words(a_tokens, e_tokens), _zero_words(e_tokens, a_tokens)
     a_nums = [t for t in a_tokens if t.kind in (_NUM, _DAY)]
     e_nums = [t for t in e_tokens if t.kind in (_NUM, _DAY)]
     pool = Counter(t.key for t in e_nums)
@@ -484,56 +633,73 @@ def _grade_numbers(a_tokens: list[_Token], e_tokens: list[_Token], a_norm: str, 
             pool[t.key] -= 1
             missing.append(t)
     missing.reverse()
+    wrong = Verdict.WRONG
     if extra:
         if missing:
-            return Grade(Verdict.WRONG, target, f"different number: {extra[0].surface} vs {missing[0].surface}")
+            return Grade(wrong, target, f"different number: {extra[0].surface} vs {missing[0].surface}"), 0
         if e_nums:
-            return Grade(Verdict.WRONG, target, f"unexpected number: {extra[0].surface}")
-        return Grade(Verdict.WRONG, target, f"unexpected number: {extra[0].surface} (the answer is not a number)")
+            return Grade(wrong, target, f"unexpected number: {extra[0].surface}"), 0
+        return Grade(wrong, target, f"unexpected number: {extra[0].surface} (the answer is not a number)"), 0
     if any(t.kind != _DAY for t in missing):
         first = next(t for t in missing if t.kind != _DAY)
-        return Grade(Verdict.WRONG, target, f"missing number: {first.surface}")
+        return Grade(wrong, target, f"missing number: {first.surface}"), 0
     kept = list(e_nums)
     for t in missing:
         kept.remove(t)
     if [t.key for t in a_nums] != [t.key for t in kept]:
-        return Grade(Verdict.WRONG, target, "the numbers are in a different order")
+        return Grade(wrong, target, "the numbers are in a different order"), 0
 
     e_months = {t.key for t in e_tokens if t.kind == _MONTH}
     wrong_month = next((t for t in a_tokens if t.kind == _MONTH and t.key not in e_months), None)
     if wrong_month is not None:
         if e_months:
-            return Grade(Verdict.WRONG, target, f"different month: {wrong_month.key} vs {min(e_months)}")
-        return Grade(Verdict.WRONG, target, f"the answer has no month ({wrong_month.key})")
+            return Grade(wrong, target, f"different month: {wrong_month.key} vs {min(e_months)}"), 0
+        return Grade(wrong, target, f"the answer has no month ({wrong_month.key})"), 0
 
     a_units = {t.key for t in a_tokens if t.kind == _UNIT}
     e_units = {t.key for t in e_tokens if t.kind == _UNIT}
     if a_units and e_units and a_units != e_units:
-        return Grade(Verdict.WRONG, target,
-                     f"different currency: {', '.join(sorted(a_units))} vs {', '.join(sorted(e_units))}")
+        return Grade(wrong, target,
+                     f"different currency: {', '.join(sorted(a_units))} vs {', '.join(sorted(e_units))}"), 0
 
-    def words(tokens: list[_Token]) -> list[str]:
-        return [t.key for t in tokens if t.kind in (_WORD, _MONTH) and t.key not in _FILLER]
+    def words(tokens: list[_Token]) -> list[tuple[str, str]]:
+        """(meaning, as typed) of the words that count: qualifiers read by meaning, filler left out."""
+        return [(_SAME_QUALIFIER.get(t.key, t.key), t.surface) for t in tokens
+                if t.kind in (_WORD, _MONTH) and t.key not in _FILLER]
 
-    a_words, e_words = words(a_tokens), words(e_tokens)
+    a_pairs, e_pairs = words(a_tokens), words(e_tokens)
+    a_words, e_words = [k for k, _ in a_pairs], [k for k, _ in e_pairs]
     lost_day = bool(missing)
-    less_precise = f"less precise than '{target}'"
-    if Counter(a_words) == Counter(e_words):
-        if lost_day:
-            return Grade(Verdict.ALMOST, target, less_precise)
-        return Grade(Verdict.CORRECT, target)
+    less_precise = f"less precise than '{main}'"
     missing_words = Counter(e_words) - Counter(a_words)
-    extra_words = Counter(a_words) - Counter(e_words)
-    if missing_words and not extra_words:
-        gone: list[str] = []  # the missing words in the expected answer's order
-        for w in e_words:
-            if missing_words[w] > 0:
-                missing_words[w] -= 1
-                gone.append(w)
+    surplus = Counter(a_words) - Counter(e_words)
+    extras: list[tuple[str, str]] = []  # the answer's extra words, in its order, as typed
+    for key, surface in a_pairs:
+        if surplus[key] > 0:
+            surplus[key] -= 1
+            extras.append((key, surface))
+    negation = next((surface for key, surface in extras if key in _NEGATIONS), None)
+    if negation is not None:
+        return Grade(wrong, target, f"'{_shown(negation)}' negates '{main}'"), _CONTRADICTS
+    opposite = _contradiction(extras, e_words)
+    if opposite is not None:
+        return Grade(wrong, target, f"'{opposite}' contradicts '{main}'"), _CONTRADICTS
+    added = [(key, surface) for key, surface in extras if key not in _EXTRA_FILLER]
+
+    if not missing_words and not added:
+        if lost_day:
+            return Grade(Verdict.ALMOST, target, less_precise), 1
+        return Grade(Verdict.CORRECT, target), 0
+    if missing_words and not added:
+        gone: list[str] = []  # the missing words in the expected answer's order, as written
+        for key, surface in e_pairs:
+            if missing_words[key] > 0:
+                missing_words[key] -= 1
+                gone.append(surface)
         months = [w for w in gone if w in e_months]
         others = [w for w in gone if w not in e_months]
         if a_units and not e_units and others:
-            return Grade(Verdict.WRONG, target, f"missing {_quoted(others)}")
+            return Grade(wrong, target, f"missing {_quoted(others)}"), 0
         if len(others) <= 2 or all(w in _QUALIFIERS for w in others):
             notes = []
             if others:
@@ -541,66 +707,137 @@ def _grade_numbers(a_tokens: list[_Token], e_tokens: list[_Token], a_norm: str, 
                 notes.append(f"missing {kind}{_quoted(others)}")
             if months or lost_day:
                 notes.append(less_precise)
-            return Grade(Verdict.ALMOST, target, "; ".join(notes))
-        return Grade(Verdict.WRONG, target, f"incomplete: missing {_quoted(others)}")
-    if extra_words and not missing_words and not lost_day and all(w in _QUALIFIERS for w in extra_words):
-        added = [w for w in a_words if w in extra_words]
-        return Grade(Verdict.ALMOST, target, f"extra qualifier {_quoted(added)}")
-    a_text, e_text = " ".join(a_words), " ".join(e_words)
+            return Grade(Verdict.ALMOST, target, "; ".join(notes)), len(others) + bool(months or lost_day)
+        return Grade(wrong, target, f"incomplete: missing {_quoted(others)}"), 0
+    if added and not missing_words:
+        qualifiers = [surface for key, surface in added if key in _QUALIFIERS]
+        others = [surface for key, surface in added if key not in _QUALIFIERS]
+        notes = []
+        if qualifiers:
+            notes.append(f"extra qualifier {_quoted(qualifiers)}")
+        if others:
+            notes.append(f"extra words: {' '.join(others)}")
+        if lost_day:
+            notes.append(less_precise)
+        # "11 countries" for "11", "two sections" for "two": a bare number, and the thing it counts.
+        last_number = max(i for i, t in enumerate(a_tokens) if t.kind in (_NUM, _DAY))
+        counted = [t.surface for t in a_tokens[last_number + 1:]]
+        if not e_words and not qualifiers and not lost_day and len(others) <= 2 and counted == others:
+            return Grade(Verdict.CORRECT, target, notes[0]), 0
+        return Grade(Verdict.ALMOST, target, "; ".join(notes)), len(added) + lost_day
+    gone_qualifiers = [surface for key, surface in e_pairs if key in missing_words and key in _QUALIFIERS]
+    new_qualifiers = [surface for key, surface in added if key in _QUALIFIERS]
+    if (len(gone_qualifiers) == len(new_qualifiers) == 1 == len(added) == sum(missing_words.values())
+            and not lost_day):
+        return Grade(Verdict.ALMOST, target,
+                     f"different qualifier: '{new_qualifiers[0]}' for '{gone_qualifiers[0]}'"), 1
+    # A spelling slip in the words, the filler the student added left out.
+    a_core = [w for w in a_words if w not in _EXTRA_FILLER or w in e_words]
+    a_text, e_text = " ".join(a_core), " ".join(e_words)
     allowed = _allowed_edits(len(e_text))
     edits = _distance(a_text, e_text, allowed)
     if edits <= allowed and not lost_day:
-        return Grade(Verdict.ALMOST, target, _spelling_note(edits), _diff(a_norm, e_norm))
-    return Grade(Verdict.WRONG, target)
+        core_norm = " ".join(w for w in a_norm.split() if w not in _EXTRA_FILLER or w in e_norm.split())
+        return Grade(Verdict.ALMOST, target, _spelling_note(edits), _marks(core_norm, target, e_norm, e_norm, edits)), edits
+    return Grade(wrong, target), 0
 
 
-def _grade_name(a_norm: str, e_norm: str, target: str) -> Grade | None:
+def _grade_name(a_norm: str, e_norm: str, target: str, main: str) -> _Result | None:
     a = [_translit(w) for w in a_norm.split()]
     e = [_translit(w) for w in e_norm.split()]
     if a == e:
-        return Grade(Verdict.CORRECT, target, "" if a_norm == e_norm else "spelling variant")
+        return Grade(Verdict.CORRECT, target, "" if a_norm == e_norm else "spelling variant"), 0
     if sorted(a) == sorted(e):
-        return Grade(Verdict.CORRECT, target, "name order")
+        return Grade(Verdict.CORRECT, target, "name order"), 0
     if any(a == e[k:] for k in range(1, len(e))):
-        return Grade(Verdict.CORRECT, target, "surname only")
+        return Grade(Verdict.CORRECT, target, "surname only"), 0
     if len(a) == len(e) and a[-1] == e[-1] and all(
             x == y or (len(x) == 1 and y.startswith(x)) for x, y in zip(a[:-1], e[:-1])):
-        return Grade(Verdict.CORRECT, target, "initials")
+        return Grade(Verdict.CORRECT, target, "initials"), 0
     if any(a == e[:k] for k in range(1, len(e))):
-        return Grade(Verdict.WRONG, target, f"only part of the name; the surname is needed: {target}")
+        return Grade(Verdict.WRONG, target, f"only part of the name; the surname is needed: {main}"), 0
     # Spelling slips, measured on the folded spelling, against the full name and the surname alone.
+    # A slip keeps a name's length (give or take a letter): "Boris" for "Borisov" is another name.
     folded_answer = " ".join(a)
     best: tuple[int, str] | None = None
     for candidate_norm in (e_norm, e_norm.split()[-1]):
         candidate = " ".join(_translit(w) for w in candidate_norm.split())
+        if abs(len(folded_answer) - len(candidate)) > 1:
+            continue
         allowed = _allowed_edits(len(candidate_norm))
         edits = _distance(folded_answer, candidate, allowed)
         if edits <= allowed and (best is None or edits < best[0]):
             best = (edits, candidate_norm)
-    if best is None:
+    if best is not None:
+        return (Grade(Verdict.ALMOST, target, _spelling_note(best[0]), _marks(a_norm, target, e_norm, best[1], best[0])),
+                best[0])
+    # The same surname after another first name, or a name cut short or lengthened ("Boris" for
+    # "Borisov", "Borisovich"): someone else, not a slip.
+    if len(a) == len(e) and a[-1] == e[-1] and a[0] not in _TITLES or len(a) == 1 and any(
+            abs(len(w) - len(a[0])) >= 2 and (w.startswith(a[0]) or a[0].startswith(w)) for w in e):
+        return Grade(Verdict.WRONG, target, f"different name: {a_norm} vs {main}"), _CONTRADICTS
+    return None
+
+
+def _grade_extra_words(a_norm: str, e_norm: str, target: str, main: str, name_like: bool) -> _Result | None:
+    """An answer holding every word of the expected one, in order, and more; None if it does not."""
+    a, e = a_norm.split(), e_norm.split()
+    if len(a) <= len(e):
         return None
-    return Grade(Verdict.ALMOST, target, _spelling_note(best[0]), _diff(a_norm, best[1]))
+    fold = _translit if name_like else str
+    at = _subsequence([fold(w) for w in e], [fold(w) for w in a])
+    if at is None:
+        return None
+    taken = set(at)
+    added = [(i, w) for i, w in enumerate(a) if i not in taken and w not in _EXTRA_FILLER]
+    if not added:
+        return Grade(Verdict.CORRECT, target), 0
+    negation = next((w for _, w in added if w in _NEGATIONS), None)
+    if negation is not None:
+        return Grade(Verdict.WRONG, target, f"'{_shown(negation)}' negates '{main}'"), _CONTRADICTS
+    words = " ".join(w for _, w in added)
+    qualifiers = [w for _, w in added if w in _QUALIFIERS]
+    if qualifiers:
+        return Grade(Verdict.ALMOST, target, f"extra qualifier {_quoted(qualifiers)}"), len(added)
+    if name_like:
+        if len(added) <= 2 and all(at[0] < i < at[-1] for i, _ in added):
+            return Grade(Verdict.CORRECT, target, f"middle name: {words}"), 0
+        return Grade(Verdict.ALMOST, target, f"extra words: {words}"), len(added)
+    # A word or two right before a common noun describe it ("economic sanctions"); before a proper
+    # noun, after it, or in the middle, they may make it something else ("lack of knowledge").
+    proper = any(ch.isupper() for ch in target)
+    modifiers = [i for i, _ in added] == list(range(at[0] - len(added), at[0]))
+    if modifiers and not proper and len(added) <= 2:
+        return Grade(Verdict.CORRECT, target, f"extra words: {words}"), 0
+    return Grade(Verdict.ALMOST, target, f"extra words: {words}"), len(added)
 
 
-def _grade_one(answer: str, a_norm: str, a_tokens: list[_Token], target: str) -> Grade:
+def _grade_one(answer: str, a_norm: str, a_tokens: list[_Token], target: str, main: str) -> _Result:
     e_norm = _prepare(target)
     if not e_norm:  # an expected answer made only of punctuation or symbols: compare it as written
         same = answer.strip() == target.strip()
-        return Grade(Verdict.CORRECT if same else Verdict.WRONG, target)
+        return Grade(Verdict.CORRECT if same else Verdict.WRONG, target), 0
     e_tokens = _tokens(e_norm)
     if any(t.kind in (_NUM, _DAY, _MONTH) for t in (*a_tokens, *e_tokens)):
-        return _grade_numbers(a_tokens, e_tokens, a_norm, e_norm, target)
+        return _grade_numbers(a_tokens, e_tokens, a_norm, e_norm, target, main)
     if a_norm == e_norm:
-        return Grade(Verdict.CORRECT, target)
-    if _is_name_like(target):
-        named = _grade_name(a_norm, e_norm, target)
+        return Grade(Verdict.CORRECT, target), 0
+    name_like = _is_name_like(target)
+    contained = _grade_extra_words(a_norm, e_norm, target, main, name_like)
+    if contained is not None:
+        return contained
+    # Spelling slips are measured without the filler the student added ("it was Yuri Borosov").
+    e_words = set(e_norm.split())
+    a_core = " ".join(w for w in a_norm.split() if w not in _EXTRA_FILLER or w in e_words) or a_norm
+    if name_like:
+        named = _grade_name(a_core, e_norm, target, main)
         if named is not None:
             return named
     allowed = _allowed_edits(len(e_norm))
-    edits = _distance(a_norm, e_norm, allowed)
+    edits = _distance(a_core, e_norm, allowed)
     if edits <= allowed:
-        return Grade(Verdict.ALMOST, target, _spelling_note(edits), _diff(a_norm, e_norm))
-    return Grade(Verdict.WRONG, target)
+        return Grade(Verdict.ALMOST, target, _spelling_note(edits), _marks(a_core, target, e_norm, e_norm, edits)), edits
+    return Grade(Verdict.WRONG, target), 0
 
 
 def grade(answer: str, expected: str, accept: Sequence[str] = ()) -> Grade:
@@ -609,21 +846,22 @@ def grade(answer: str, expected: str, accept: Sequence[str] = ()) -> Grade:
     if not a_norm:
         return Grade(Verdict.WRONG, expected, "no answer")
     a_tokens = _tokens(a_norm)
-    results = []
+    results: list[_Result] = []
     for target in (expected, *accept):
-        result = _grade_one(answer, a_norm, a_tokens, target)
-        if result.verdict is Verdict.CORRECT:
-            return result
+        result = _grade_one(answer, a_norm, a_tokens, target, expected)
+        if result[0].verdict is Verdict.CORRECT:
+            return result[0]
         results.append(result)
-    almost = [r for r in results if r.verdict is Verdict.ALMOST]
-    if len(almost) > 1:
-        # Name the alternative the answer is closest to (ties: the card's answer, then accept order).
-        from rapidfuzz.distance import DamerauLevenshtein
-
-        return min(almost, key=lambda r: DamerauLevenshtein.distance(a_norm, _prepare(r.expected)))
+    decisive = [g for g, cost in results if g.verdict is Verdict.WRONG and cost == _CONTRADICTS]
+    if decisive:
+        return decisive[0]
+    almost = [(cost, i, g) for i, (g, cost) in enumerate(results) if g.verdict is Verdict.ALMOST]
+    if almost:
+        # The nearest alternative (fewest edits or words apart); on a tie, the card's answer, then accept order.
+        return min(almost, key=lambda r: (r[0], r[1]))[2]
     # When all are wrong, explain against the card's answer rather than an alternative the student
     # may never have seen.
-    return almost[0] if almost else results[0]
+    return results[0][0]
 
 
 def grade_choice(chosen: str, expected: str) -> Grade:

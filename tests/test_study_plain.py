@@ -114,7 +114,7 @@ def test_a_whole_session_through_a_pipe(tmp_path, deck):
 Mini ISS · 1/5 · new 5 · learning 0 · review 0
 Q: Who replaced Dmitry Rogozin?
 answer> Yuri Borosov
-Almost — yuri bor[-o-]{{+i+}}sov (spelling: 1 letter off)
+Almost — Yuri Bor[i]sov (spelling: 1 letter off)
 Answer: Yuri Borisov
   a.txt:2  “«Yuri Borissov» replaced Dmitri Rogozin”
 Rate: 1 Again · 1m | 2 Hard · 6m | 3 Good · 10m | 4 Easy · 8d

@@ -95,7 +95,7 @@ def test_typed_correct_shows_verdict_answer_and_highlighted_evidence(tmp_path):
 
 def test_almost_suggests_hard_and_shows_the_diff(tmp_path):
     _, text, log, _ = study(tmp_path, make_deck(tmp_path, "typed"), "Yuri Borosov" + ENTER + ENTER + CTRL_D)
-    assert "Almost — yuri bor[-o-]{+i+}sov (spelling: 1 letter off)" in text
+    assert "Almost — Yuri Bor[i]sov (spelling: 1 letter off)" in text
     assert [(r.verdict, r.rating, r.override) for r in log] == [("almost", 2, False)]
 
 
@@ -277,3 +277,16 @@ def test_control_characters_in_a_source_are_escaped_in_coloured_evidence_too(tmp
         "  a.txt:1  “leave the station after 2024.\\x1b]0;window title\\x07 The crew \\x1b[2J\\x1b[Hwill return home”")
     assert "\x07" not in text
     assert re.search(r"\x1b\[[0-9;]*m(after 2024)\x1b\[0m", evidence), evidence
+
+
+def test_almost_highlights_the_differing_letters_in_colour(tmp_path):
+    """On a colour terminal the expected spelling is shown with its differing letters styled, not in [ ]."""
+    out = io.StringIO()
+    console = Console(file=out, width=200, force_terminal=True, color_system="standard", highlight=False, emoji=False)
+    with Store(tmp_path / "quiz.db") as store, create_pipe_input() as inp:
+        inp.send_text("Yuri Borosov" + ENTER + ENTER + CTRL_D)
+        with create_app_session(input=inp, output=DummyOutput()):
+            Session([make_deck(tmp_path, "typed")], store, Clock(), PromptFrontend(console), StudyOptions(tz=UTC)).run()
+    line = next(line for line in out.getvalue().splitlines() if "Almost" in line)
+    assert re.sub(r"\x1b\[[0-9;]*m", "", line) == "Almost — Yuri Borisov (spelling: 1 letter off)"
+    assert re.search(r"\x1b\[[0-9;]*7[0-9;]*m(i)\x1b\[0m", line), line  # 7: reverse video on the "i" alone

@@ -80,14 +80,27 @@ def rating_text(choice: "RatingChoice") -> str:
     return f"{choice.label} · {choice.interval}" if choice.interval else choice.label
 
 
-def verdict_text(verdict: Verdict, expected: str, note: str, diff: str, answer: str) -> str:
-    """The verdict line: `Correct`, `Almost — Boris[-s-]ov (spelling: 1 letter off)`, `Wrong`. Printable:
-    the diff holds the typed answer, `expected` the deck's."""
+def verdict_runs(
+    verdict: Verdict, expected: str, note: str, marks: Sequence[tuple[str, bool]]
+) -> list[tuple[str, bool]]:
+    """The verdict line as runs of (text, differs): `Almost — Bor`, `i` (a letter the student got wrong),
+    `sov (spelling: 1 letter off)`. Each front end shows the differing runs its own way. Printable: the
+    marks and `expected` are the deck's text."""
     head = VERDICT_WORDS.get(verdict, verdict.capitalize())
     if verdict is Verdict.SELF:
-        return printable(f"{head}: {expected}")
-    line = head + (f" — {diff}" if diff else "")
-    return printable(line + (f" ({note})" if note else ""))
+        return [(printable(f"{head}: {expected}"), False)]
+    runs = [(head, False)]
+    if marks:
+        runs.append((" — ", False))
+        runs += [(printable(text), differs) for text, differs in marks]
+    if note:
+        runs.append((printable(f" ({note})"), False))
+    return runs
+
+
+def verdict_text(verdict: Verdict, expected: str, note: str, marks: Sequence[tuple[str, bool]]) -> str:
+    """The verdict line without colour: `Correct`, `Almost — Bor[i]sov (spelling: 1 letter off)`, `Wrong`."""
+    return "".join(f"[{text}]" if differs else text for text, differs in verdict_runs(verdict, expected, note, marks))
 
 
 def evidence_location(ev: "Evidence") -> str:

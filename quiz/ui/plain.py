@@ -117,7 +117,7 @@ class PlainFrontend:
 
     def show_feedback(self, feedback: Feedback) -> None:
         g = feedback.grade
-        self._say(verdict_text(g.verdict, g.expected, g.note, g.diff, feedback.response.text))
+        self._say(verdict_text(g.verdict, g.expected, g.note, g.marks))
         if g.verdict is not Verdict.SELF:
             self._say(f"Answer: {answer_text(feedback.view)}")
         for ev in feedback.evidence:

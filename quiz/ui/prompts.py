@@ -26,6 +26,7 @@ from quiz.ui import (
     question_text,
     rating_text,
     summary_lines,
+    verdict_runs,
     verdict_text,
 )
 
@@ -132,8 +133,13 @@ class PromptFrontend:
 
         g = feedback.grade
         verdict = g.verdict
-        line = Text(verdict_text(verdict, g.expected, g.note, g.diff, feedback.response.text),
-                    style=VERDICT_STYLES.get(verdict, "bold"))
+        style = VERDICT_STYLES.get(verdict, "bold")
+        if self._plain_marks():  # NO_COLOR or no terminal: the differing letters in [ ]
+            line = Text(verdict_text(verdict, g.expected, g.note, g.marks), style=style)
+        else:
+            line = Text()
+            for text, differs in verdict_runs(verdict, g.expected, g.note, g.marks):
+                line.append(text, style=f"{style} reverse" if differs else style)
         self.console.print(line)
         if verdict is not Verdict.SELF:
             answer = Text("Answer: ")
