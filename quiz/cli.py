@@ -16,6 +16,7 @@ import typer
 import typer.core
 
 from quiz.errors import DeckError, QuizError, UsageError
+from quiz.numbers import finite_number
 
 
 class _PlainValue:
@@ -64,9 +65,10 @@ class _PlainValue:
                 return False
             raise typer.BadParameter(f"{raw!r} is not a valid boolean.", ctx=ctx, param=param)  # type: ignore[arg-type]
         try:
-            value = self.kind(raw)
+            # NaN would pass the min/max checks below (every comparison with it is false).
+            value = int(raw) if self.kind is int else finite_number(raw)  # type: ignore[arg-type]
         except (TypeError, ValueError):
-            noun = "an integer" if self.kind is int else "a number"
+            noun = "an integer" if self.kind is int else "a finite number"
             raise typer.BadParameter(f"{raw!r} is not {noun}.", ctx=ctx, param=param)  # type: ignore[arg-type]
         low, high = getattr(self.info, "min", None), getattr(self.info, "max", None)
         if low is not None and value < low:
@@ -195,7 +197,7 @@ def open_store(db: Optional[Path], profile: Optional[str], create: bool = True):
     name = profile or default_profile()
     raw_wait = os.environ.get("QUIZ_BUSY_TIMEOUT", "").strip()
     try:
-        wait = float(raw_wait) if raw_wait else 10.0
+        wait = finite_number(raw_wait) if raw_wait else 10.0
     except ValueError:
         wait = -1.0
     if not 0 <= wait <= 3600:

@@ -20,6 +20,7 @@ from pathlib import Path
 import yaml
 
 from quiz.errors import DeckError, Problem
+from quiz.numbers import finite_number
 
 
 class CardType(str, Enum):
@@ -884,8 +885,8 @@ class _Validator:
             kind = _kind(node)
             if kind == _NUM:
                 try:
-                    retention = float(node.value.replace("_", ""))
-                except ValueError:  # YAML 1.1 sexagesimal and the like
+                    retention = finite_number(node.value.replace("_", ""))
+                except ValueError:  # NaN, infinities, YAML 1.1 sexagesimal and the like
                     retention = None
                 if retention is None or not RETENTION_MIN <= retention <= RETENTION_MAX:
                     report.node(node, f"'retention' must be between {RETENTION_MIN:.2f} and "
