@@ -123,6 +123,46 @@ def default_profile() -> str:
     return os.environ.get("QUIZ_PROFILE", "").strip() or DEFAULT_PROFILE
 
 
+MAX_PROFILE_LENGTH = 64  # characters; a profile name is shown on screen and stored
+
+
+def _visible(text: str) -> str:
+    """`text` with every character that is not plainly printable shown as an escape: a byte that was
+    not UTF-8 (a surrogate escape) as \\xff, a control or format character as \\x1b or \\u202e."""
+    import unicodedata
+
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if 0xDC80 <= code <= 0xDCFF:  # an undecodable byte, as Python reads it from argv or the environment
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif unicodedata.category(ch)[0] == "C" or unicodedata.category(ch) in ("Zl", "Zp"):
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def check_profile_name(name: object) -> None:
+    """UsageError unless `name` can be a profile: not empty, valid text (a name given as bytes that are
+    not UTF-8 cannot be stored, and could not be typed the same way again), no control or invisible
+    format characters (it is printed on screen), at most MAX_PROFILE_LENGTH characters."""
+    import unicodedata
+
+    if not isinstance(name, str) or not name.strip():
+        raise UsageError("the profile name must not be empty (use --profile NAME)")
+    shown = _visible(name[:MAX_PROFILE_LENGTH + 1])
+    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in name):
+        raise UsageError(f"the profile name '{shown}' is not valid UTF-8 text; choose a name of letters "
+                         "and digits (--profile NAME or QUIZ_PROFILE)")
+    if any(unicodedata.category(ch)[0] == "C" or unicodedata.category(ch) in ("Zl", "Zp") for ch in name):
+        raise UsageError(f"the profile name '{shown}' contains a control or invisible character; choose a "
+                         "name of letters and digits (--profile NAME or QUIZ_PROFILE)")
+    if len(name) > MAX_PROFILE_LENGTH:
+        raise UsageError(f"the profile name '{shown[:20]}...' is {len(name)} characters long; at most "
+                         f"{MAX_PROFILE_LENGTH} are allowed")
+
+
 # --- value conversion -------------------------------------------------------------------------------
 
 
@@ -268,8 +308,7 @@ class Store:
         busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
         create: bool = True,
     ) -> None:
-        if not isinstance(profile, str) or not profile.strip():
-            raise UsageError("the profile name must not be empty (use --profile NAME)")
+        check_profile_name(profile)
         self.path = Path(path).expanduser()
         self.profile = profile
         self.busy_timeout = busy_timeout
