@@ -157,7 +157,7 @@ def make_clock():
     import os
     from datetime import datetime, timezone
 
-    from quiz.scheduler import SystemClock
+    from quiz.scheduler import EARLIEST, LATEST, SystemClock
 
     raw = os.environ.get("QUIZ_NOW", "").strip()
     if not raw:
@@ -168,7 +168,13 @@ def make_clock():
         raise fail(UsageError(f"QUIZ_NOW={raw!r} is not an ISO-8601 time (e.g. 2026-11-21T19:47:00+00:00)"))
     if start.tzinfo is None:
         raise fail(UsageError(f"QUIZ_NOW={raw!r} needs a UTC offset (e.g. +00:00)"))
-    return _StartedClock(start.astimezone(timezone.utc))
+    try:
+        start = start.astimezone(timezone.utc)  # 0001-01-01T00:00+01:00 has no UTC time
+    except OverflowError:
+        start = None
+    if start is None or not EARLIEST <= start < LATEST:
+        raise fail(UsageError(f"QUIZ_NOW={raw!r} must be a time from {EARLIEST:%Y} to {LATEST:%Y}"))
+    return _StartedClock(start)
 
 
 def day_start_hour() -> int:

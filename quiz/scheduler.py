@@ -111,6 +111,13 @@ class ItemState:
     lapses: int = 0
 
 
+# The instants quiz works with: from the Unix epoch to the year 9000. The longest interval (100 years)
+# added to any of them stays far from datetime's year-9999 limit, so date arithmetic cannot overflow.
+# A stored time or a clock outside this range is corrupt data or a wrong clock, refused where it enters.
+EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(9000, 1, 1, tzinfo=timezone.utc)
+
+
 class Clock(Protocol):
     def now(self) -> datetime:
         """The current time, timezone-aware UTC."""
