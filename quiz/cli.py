@@ -16,7 +16,6 @@ import typer
 import typer.core
 
 from quiz.errors import DeckError, QuizError, UsageError
-from quiz.numbers import finite_number
 
 
 class _PlainValue:
@@ -64,6 +63,8 @@ class _PlainValue:
             if text in ("0", "false", "f", "no", "n", "off", ""):
                 return False
             raise typer.BadParameter(f"{raw!r} is not a valid boolean.", ctx=ctx, param=param)  # type: ignore[arg-type]
+        from quiz.numbers import finite_number
+
         try:
             # NaN would pass the min/max checks below (every comparison with it is false).
             value = int(raw) if self.kind is int else finite_number(raw)  # type: ignore[arg-type]
@@ -197,6 +198,7 @@ def open_store(db: Optional[Path], profile: Optional[str], create: bool = True):
     `create=False` (commands that only read): a missing file is an empty history, and is not created."""
     import os
 
+    from quiz.numbers import finite_number
     from quiz.store import Store, default_db_path, default_profile
 
     path = db if db is not None else default_db_path()
