@@ -34,6 +34,14 @@ How an answer is judged against the expected answer (and each `accept` entry; th
    answer; for answers with numbers, of the words only) is ALMOST, with a character diff
    (`[-x-]` typed but not expected, `{+x+}` expected but missing). Everything else is WRONG.
    Partial-match scorers are deliberately not used: they give full marks to half an answer.
+
+5. The work per answer is bounded, so no answer takes more than a few milliseconds to grade: a typed
+   answer more than twice as long as the longest of the expected answer and its accept entries, plus 100
+   characters, is WRONG ("much longer than the answer") without being compared. An answer or accept entry
+   over 6,000 characters, and every entry after the first 6,000 characters of expected answer and accept
+   entries, is compared only as written (case and spacing aside): CORRECT when equal, otherwise WRONG.
+   Only the first 1,000 accept entries count. An edit distance between texts over 1,000 characters
+   counts a transposition as two edits.
 """
 
 from __future__ import annotations
@@ -435,12 +443,29 @@ def _allowed_edits(length: int) -> int:
     return 3
 
 
+# Rule 5 of the policy, in characters after NFKC (which can turn one character into eighteen):
+_FULL = 6_000  # the longest text graded in full; a longer one is only compared as written
+_GRADED_CHARS = 6_000  # of the expected answer and accept entries graded in full, per answer
+_LONG = 1_000  # the longest texts whose edit distance counts a transposition as one edit
+_MAX_ACCEPT = 1_000  # accept entries that count
+
+
 def _distance(a: str, b: str, cutoff: int) -> int:
-    """Damerau-Levenshtein distance (transpositions are one edit), or cutoff + 1 if larger."""
+    """Damerau-Levenshtein distance (transpositions are one edit), or cutoff + 1 if larger.
+
+    rapidfuzz's Damerau-Levenshtein takes time proportional to len(a) * len(b) whatever the cutoff
+    (22 s for two 100,000-character texts), its Levenshtein only to the length under a small cutoff.
+    A transposition is two Levenshtein edits, so beyond twice the cutoff there is nothing more to compute;
+    texts over _LONG characters keep the Levenshtein count (rule 5)."""
     if abs(len(a) - len(b)) > cutoff:
         return cutoff + 1
-    from rapidfuzz.distance import DamerauLevenshtein
+    from rapidfuzz.distance import DamerauLevenshtein, Levenshtein
 
+    plain = Levenshtein.distance(a, b, score_cutoff=2 * cutoff)
+    if plain > 2 * cutoff:
+        return cutoff + 1
+    if max(len(a), len(b)) > _LONG:
+        return min(plain, cutoff + 1)
     return DamerauLevenshtein.distance(a, b, score_cutoff=cutoff)
 
 
@@ -609,24 +634,45 @@ def _grade_one(answer: str, a_norm: str, a_tokens: list[_Token], target: str) ->
     return Grade(Verdict.WRONG, target)
 
 
+def _as_written(text: str) -> str:
+    """`text` with case and spacing folded: how rule 5 compares texts too long to grade in full."""
+    return " ".join(text.casefold().split())
+
+
+def _size(text: str) -> int:
+    """The length normalization will work on (NFKC runs in C; the per-character passes do not)."""
+    return len(unicodedata.normalize("NFKC", text.strip()))
+
+
 def grade(answer: str, expected: str, accept: Sequence[str] = ()) -> Grade:
     """Grade a typed answer against the expected answer and its accepted alternatives."""
-    a_norm = _prepare(answer)
-    if not a_norm:
+    targets = (expected, *accept[:_MAX_ACCEPT])
+    if len(answer.strip()) > 2 * max(len(t.strip()) for t in targets) + 100:  # rule 5, before any work
+        return Grade(Verdict.WRONG, expected, "much longer than the answer")
+    in_full = _size(answer) <= _FULL
+    a_norm = _prepare(answer) if in_full else ""
+    if in_full and not a_norm:
         return Grade(Verdict.WRONG, expected, "no answer")
-    a_tokens = _tokens(a_norm)
+    a_tokens = _tokens(a_norm) if in_full else []
+    written = None  # the answer as written, folded once if needed
     results = []
-    for target in (expected, *accept):
-        result = _grade_one(answer, a_norm, a_tokens, target)
+    budget = _GRADED_CHARS
+    for target in targets:
+        size = _size(target) if in_full and len(target) <= 3 * budget else budget + 1
+        if size > min(budget, _FULL):
+            if written is None:
+                written = _as_written(answer)
+            result = Grade(Verdict.CORRECT if written == _as_written(target) else Verdict.WRONG, target)
+        else:
+            budget -= size
+            result = _grade_one(answer, a_norm, a_tokens, target)
         if result.verdict is Verdict.CORRECT:
             return result
         results.append(result)
     almost = [r for r in results if r.verdict is Verdict.ALMOST]
     if len(almost) > 1:
         # Name the alternative the answer is closest to (ties: the card's answer, then accept order).
-        from rapidfuzz.distance import DamerauLevenshtein
-
-        return min(almost, key=lambda r: DamerauLevenshtein.distance(a_norm, _prepare(r.expected)))
+        return min(almost, key=lambda r: _distance(a_norm, _prepare(r.expected), 64))
     # When all are wrong, explain against the card's answer rather than an alternative the student
     # may never have seen.
     return almost[0] if almost else results[0]
