@@ -1,13 +1,15 @@
 """Command-line interface: parse options, call the core, render the result.
 
 This is the only module where errors become messages and exit codes:
-0 success, 1 a check found problems, 2 bad usage or bad input, 130 interrupted.
+0 success, 1 a check found problems, 2 bad usage or bad input (or output that cannot be written),
+130 interrupted, 141 the reader of the output went away (see `main`).
 Heavy modules (questionary, fsrs, rapidfuzz, rich) are imported inside the commands that need them,
 so `quiz --help` and `quiz check` stay fast.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from pathlib import Path
@@ -67,10 +69,13 @@ class _PlainValue:
             if text in ("0", "false", "f", "no", "n", "off", ""):
                 return False
             raise typer.BadParameter(f"{raw!r} is not a valid boolean.", ctx=ctx, param=param)  # type: ignore[arg-type]
+        from quiz.numbers import finite_number
+
         try:
-            value = self.kind(raw)
+            # NaN would pass the min/max checks below (every comparison with it is false).
+            value = int(raw) if self.kind is int else finite_number(raw)  # type: ignore[arg-type]
         except (TypeError, ValueError):
-            noun = "an integer" if self.kind is int else "a number"
+            noun = "an integer" if self.kind is int else "a finite number"
             raise typer.BadParameter(f"{raw!r} is not {noun}.", ctx=ctx, param=param)  # type: ignore[arg-type]
         low, high = getattr(self.info, "min", None), getattr(self.info, "max", None)
         if low is not None and value < low:
@@ -97,9 +102,26 @@ class _QuickCommand(typer.core.TyperCommand):
         return super().parse_args(ctx, args)
 
 
+class _ReaderGone(Exception):
+    """A write to a pipe whose reader has gone (EPIPE). Click's own handling of that exits with 1,
+    which means "a check found problems" here; this carries it past click to `main`."""
+
+
 class _QuickGroup(typer.core.TyperGroup):
     """The app's own options (--install-completion, --show-completion: bool defaulting to None) are
     parsed on every run of every command; without this they alone import pydantic (~150 ms)."""
+
+    def make_context(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        try:  # `quiz --help` prints from here
+            return super().make_context(*args, **kwargs)
+        except BrokenPipeError as error:
+            raise _ReaderGone() from error
+
+    def invoke(self, ctx):  # type: ignore[no-untyped-def]
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError as error:
+            raise _ReaderGone() from error
 
     def parse_args(self, ctx, args):  # type: ignore[no-untyped-def]
         _use_plain_values(self.get_params(ctx))  # with the (cached) --help option
@@ -162,6 +184,7 @@ def make_clock():
     import os
     from datetime import datetime, timezone
 
+    from quiz.model import EARLIEST, LATEST
     from quiz.scheduler import SystemClock
 
     raw = os.environ.get("QUIZ_NOW", "").strip()
@@ -173,7 +196,13 @@ def make_clock():
         raise fail(UsageError(f"QUIZ_NOW={raw!r} is not an ISO-8601 time (e.g. 2026-11-21T19:47:00+00:00)"))
     if start.tzinfo is None:
         raise fail(UsageError(f"QUIZ_NOW={raw!r} needs a UTC offset (e.g. +00:00)"))
-    return _StartedClock(start.astimezone(timezone.utc))
+    try:
+        start = start.astimezone(timezone.utc)  # 0001-01-01T00:00+01:00 has no UTC time
+    except OverflowError:
+        start = None
+    if start is None or not EARLIEST <= start < LATEST:
+        raise fail(UsageError(f"QUIZ_NOW={raw!r} must be a time from {EARLIEST:%Y} to {LATEST:%Y}"))
+    return _StartedClock(start)
 
 
 def day_start_hour() -> int:
@@ -214,13 +243,14 @@ def open_store(db: Optional[Path], profile: Optional[str], create: bool = True,
     `create=False` (undo): a missing file is an empty history, and neither it nor a schema in an empty
     file is created. `read_only=True` (stats, list, history): that, and a file or folder that is not
     writable is still read (see `Store`)."""
+    from quiz.numbers import finite_number
     from quiz.store import Store
 
     path = db if db is not None else default_db_path()
     name = profile or default_profile()
     raw_wait = os.environ.get("QUIZ_BUSY_TIMEOUT", "").strip()
     try:
-        wait = float(raw_wait) if raw_wait else 10.0
+        wait = finite_number(raw_wait) if raw_wait else 10.0
     except ValueError:
         wait = -1.0
     if not 0 <= wait <= 3600:
@@ -273,8 +303,14 @@ def _console(soft_wrap: bool = False):
     # NO_COLOR: no escape codes at all (rich alone would drop colours but keep bold); the heatmap then
     # shades with characters.
     plain = bool(os.environ.get("NO_COLOR"))
-    return Console(file=sys.stdout, highlight=False, markup=False, emoji=False, soft_wrap=soft_wrap,
-                   color_system=None if plain else "auto")
+    console = Console(file=sys.stdout, highlight=False, markup=False, emoji=False, soft_wrap=soft_wrap,
+                      color_system=None if plain else "auto")
+    console.on_broken_pipe = _reader_gone  # rich's own exits with 1, "problems found"; see `main`
+    return console
+
+
+def _reader_gone() -> None:
+    raise _ReaderGone()
 
 
 def _print_json(data: object) -> None:
@@ -939,24 +975,107 @@ def _lookalike(error: UnicodeError) -> tuple[str, int]:
     return "".join(out), error.end
 
 
+class _ClosedOutput(io.TextIOBase):
+    """Standard output when its file descriptor was closed (`quiz ... >&-`): every write fails with
+    EBADF, so the command ends with one line and exit 2 instead of pretending it printed something."""
+
+    encoding = "utf-8"
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        import errno
+
+        raise OSError(errno.EBADF, "standard output is closed")
+
+
+def _hold_descriptor(fd: int) -> bool:
+    """Put /dev/null on a closed standard descriptor; True if it was closed. Left free, the next file
+    opened (the history database) would get it, and output meant for the screen could land in it."""
+    import os
+
+    try:
+        os.fstat(fd)
+        return False
+    except OSError:
+        pass
+    null = os.open(os.devnull, os.O_RDWR)
+    if null != fd:
+        os.dup2(null, fd)
+        os.close(null)
+    return True
+
+
 def _safe_standard_streams() -> None:
     """A closed stdin reads as end of input, and a terminal that can't show a curly quote gets a
-    look-alike rather than a UnicodeEncodeError: neither may crash a session or lose an answer."""
+    look-alike rather than a UnicodeEncodeError: neither may crash a session or lose an answer.
+    A closed stdout fails each write (see `main` for how a failed write ends the command); a closed
+    stderr is silent."""
     import codecs
     import os
 
+    for fd in (0, 1, 2):
+        _hold_descriptor(fd)
     if sys.stdin is None:  # file descriptor 0 closed
         sys.stdin = open(os.devnull, encoding="utf-8")
+    if sys.stdout is None:
+        sys.stdout = _ClosedOutput()
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")
     codecs.register_error("quiz-lookalike", _lookalike)
     for stream, errors in ((sys.stdin, "replace"), (sys.stdout, "quiz-lookalike"), (sys.stderr, "quiz-lookalike")):
         if stream is not None and hasattr(stream, "reconfigure"):
             stream.reconfigure(errors=errors)
 
 
+#: Exit status when the reader of our output went away (`quiz schema | head -1`): what a shell shows
+#: for a Unix tool killed by SIGPIPE (128 + 13), so pipelines treat quiz like any other tool.
+EXIT_BROKEN_PIPE = 141
+
+
+def _silence_stdout() -> None:
+    """Point file descriptor 1 at /dev/null: the output still buffered cannot be written anywhere,
+    and Python's own flush at exit would otherwise fail again (a second message, exit status 120)."""
+    import os
+
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)
+        os.close(null)
+    except OSError:
+        pass
+    if isinstance(sys.stdout, _ClosedOutput):
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")
+
+
+def _flush_stdout() -> None:
+    """Write out buffered output now, while a failure can still become a message and an exit code."""
+    if sys.stdout is not None:
+        sys.stdout.flush()
+
+
 def main() -> None:
+    """The console script. Besides the commands' own exits: output that cannot be written (disk full,
+    stdout closed) is one line on stderr and exit 2, never exit 0 or 1, which would read as "done" or
+    "problems found"; a reader that went away (a closed pipe) ends quiz quietly with 141, as SIGPIPE
+    ends other Unix tools."""
     _safe_standard_streams()
     try:
-        app(prog_name="quiz")  # also under `python -m quiz`, so usage lines match the docs
+        try:
+            app(prog_name="quiz")  # also under `python -m quiz`, so usage lines match the docs
+        finally:
+            _flush_stdout()
     except KeyboardInterrupt:
         typer.echo("Interrupted.", err=True)
         raise SystemExit(130)
+    except (BrokenPipeError, _ReaderGone):
+        _silence_stdout()
+        raise SystemExit(EXIT_BROKEN_PIPE)
+    except OSError as error:
+        if error.filename is not None:  # a file some command failed to handle: still no traceback
+            typer.echo(f"Error: {error.filename}: {error.strerror or error}", err=True)
+        else:
+            typer.echo(f"Error: cannot write the output: {error.strerror or error}", err=True)
+        _silence_stdout()
+        raise SystemExit(2)

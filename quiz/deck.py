@@ -17,6 +17,7 @@ import yaml
 
 from quiz.errors import DeckError, Problem
 from quiz.model import CLOZE_GAP, Card, CardType, Citation, Deck, Mark
+from quiz.numbers import finite_number
 from quiz.text import BIDI_CONTROLS
 
 # Three braces in a row: a gap is marked with exactly two on each side.
@@ -821,8 +822,8 @@ class _Validator:
             kind = _kind(node)
             if kind == _NUM:
                 try:
-                    retention = float(node.value.replace("_", ""))
-                except ValueError:  # YAML 1.1 sexagesimal and the like
+                    retention = finite_number(node.value.replace("_", ""))
+                except ValueError:  # NaN, infinities, YAML 1.1 sexagesimal and the like
                     retention = None
                 if retention is None or not RETENTION_MIN <= retention <= RETENTION_MAX:
                     report.node(node, f"'retention' must be between {RETENTION_MIN:.2f} and "

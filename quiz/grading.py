@@ -58,6 +58,14 @@ How an answer is judged against the expected answer (and each `accept` entry; th
    ALMOST wins (fewest edits or words apart; on a tie the card's answer, then accept order), and
    `Grade.expected` is the entry it was measured against. Every note quotes the card's answer as
    written, or the student's words, never an accept entry the student has not seen.
+
+7. The work per answer is bounded, so no answer takes more than a few milliseconds to grade: a typed
+   answer more than twice as long as the longest of the expected answer and its accept entries, plus 100
+   characters, is WRONG ("much longer than the answer") without being compared. An answer or accept entry
+   over 6,000 characters, and every entry after the first 6,000 characters of expected answer and accept
+   entries, is compared only as written (case and spacing aside): CORRECT when equal, otherwise WRONG.
+   Only the first 1,000 accept entries count. An edit distance between texts over 1,000 characters
+   counts a transposition as two edits.
 """
 
 from __future__ import annotations
@@ -489,12 +497,29 @@ def _allowed_edits(length: int) -> int:
     return 3
 
 
+# Rule 5 of the policy, in characters after NFKC (which can turn one character into eighteen):
+_FULL = 6_000  # the longest text graded in full; a longer one is only compared as written
+_GRADED_CHARS = 6_000  # of the expected answer and accept entries graded in full, per answer
+_LONG = 1_000  # the longest texts whose edit distance counts a transposition as one edit
+_MAX_ACCEPT = 1_000  # accept entries that count
+
+
 def _distance(a: str, b: str, cutoff: int) -> int:
-    """Damerau-Levenshtein distance (transpositions are one edit), or cutoff + 1 if larger."""
+    """Damerau-Levenshtein distance (transpositions are one edit), or cutoff + 1 if larger.
+
+    rapidfuzz's Damerau-Levenshtein takes time proportional to len(a) * len(b) whatever the cutoff
+    (22 s for two 100,000-character texts), its Levenshtein only to the length under a small cutoff.
+    A transposition is two Levenshtein edits, so beyond twice the cutoff there is nothing more to compute;
+    texts over _LONG characters keep the Levenshtein count (rule 7)."""
     if abs(len(a) - len(b)) > cutoff:
         return cutoff + 1
-    from rapidfuzz.distance import DamerauLevenshtein
+    from rapidfuzz.distance import DamerauLevenshtein, Levenshtein
 
+    plain = Levenshtein.distance(a, b, score_cutoff=2 * cutoff)
+    if plain > 2 * cutoff:
+        return cutoff + 1
+    if max(len(a), len(b)) > _LONG:
+        return min(plain, cutoff + 1)
     return DamerauLevenshtein.distance(a, b, score_cutoff=cutoff)
 
 
@@ -840,15 +865,39 @@ def _grade_one(answer: str, a_norm: str, a_tokens: list[_Token], target: str, ma
     return Grade(Verdict.WRONG, target), 0
 
 
+def _as_written(text: str) -> str:
+    """`text` with case and spacing folded: how rule 7 compares texts too long to grade in full."""
+    return " ".join(text.casefold().split())
+
+
+def _size(text: str) -> int:
+    """The length normalization will work on (NFKC runs in C; the per-character passes do not)."""
+    return len(unicodedata.normalize("NFKC", text.strip()))
+
+
 def grade(answer: str, expected: str, accept: Sequence[str] = ()) -> Grade:
     """Grade a typed answer against the expected answer and its accepted alternatives."""
-    a_norm = _prepare(answer)
-    if not a_norm:
+    targets = (expected, *accept[:_MAX_ACCEPT])
+    if len(answer.strip()) > 2 * max(len(t.strip()) for t in targets) + 100:  # rule 7, before any work
+        return Grade(Verdict.WRONG, expected, "much longer than the answer")
+    in_full = _size(answer) <= _FULL
+    a_norm = _prepare(answer) if in_full else ""
+    if in_full and not a_norm:
         return Grade(Verdict.WRONG, expected, "no answer")
-    a_tokens = _tokens(a_norm)
+    a_tokens = _tokens(a_norm) if in_full else []
+    written = None  # the answer as written, folded once if needed
     results: list[_Result] = []
-    for target in (expected, *accept):
-        result = _grade_one(answer, a_norm, a_tokens, target, expected)
+    budget = _GRADED_CHARS
+    for target in targets:
+        size = _size(target) if in_full and len(target) <= 3 * budget else budget + 1
+        if size > min(budget, _FULL):  # rule 7: compared only as written
+            if written is None:
+                written = _as_written(answer)
+            same = written == _as_written(target)
+            result: _Result = (Grade(Verdict.CORRECT if same else Verdict.WRONG, target), 0)
+        else:
+            budget -= size
+            result = _grade_one(answer, a_norm, a_tokens, target, expected)
         if result[0].verdict is Verdict.CORRECT:
             return result[0]
         results.append(result)

@@ -19,12 +19,18 @@ from __future__ import annotations
 import re
 from collections import namedtuple
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from enum import Enum, IntEnum
 from functools import cached_property
 from pathlib import Path
 
 DEFAULT_PROFILE = "default"
+
+# The instants quiz works with: from the Unix epoch to the year 9000. The longest interval (100 years)
+# added to any of them stays far from datetime's year-9999 limit, so date arithmetic cannot overflow.
+# A stored time or a clock outside this range is corrupt data or a wrong clock, refused where it enters.
+EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(9000, 1, 1, tzinfo=timezone.utc)
 
 
 class _TextEnum(str, Enum):

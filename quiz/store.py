@@ -49,8 +49,9 @@ from pathlib import Path
 
 from quiz.errors import StoreError, UsageError
 from quiz.history import AnswerTotals, AnsweredCounts, ChangeToken, ItemTotals, SlotTotals
-from quiz.model import (DEFAULT_PROFILE, SELF_RATED_CORRECT_FROM, ItemRecord, ItemState, Rating, ResetEvent, Review,
-                        State, Verdict)
+from quiz.model import (DEFAULT_PROFILE, EARLIEST, LATEST, SELF_RATED_CORRECT_FROM, ItemRecord, ItemState, Rating,
+                        ResetEvent, Review, State, Verdict)
+from quiz.text import printable_line
 
 SCHEMA_VERSION = 2
 APPLICATION_ID = int.from_bytes(b"QUIZ", "big")  # PRAGMA application_id of every quiz database
@@ -62,6 +63,37 @@ MIN_SQLITE = (3, 37, 0)  # STRICT tables
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MS = timedelta(milliseconds=1)
+# Stored values outside these ranges were not written by quiz: the file was edited or damaged. The
+# stability bound is far above the scheduler's own cap (36,500 days), so no real value is refused.
+# A due date may lie the longest interval (100 years, plus fuzz) after the latest clock quiz accepts.
+_LATEST_STORED = LATEST.replace(year=LATEST.year + 500)
+_MS_MIN = (EARLIEST - _EPOCH) // _MS
+_MS_MAX = (_LATEST_STORED - _EPOCH) // _MS
+_STABILITY_MIN, _STABILITY_MAX = 0.0, 1e6
+_DIFFICULTY_MIN, _DIFFICULTY_MAX = 1.0, 10.0
+
+
+MAX_PROFILE_LENGTH = 64  # characters; a profile name is shown on screen and stored
+
+
+def check_profile_name(name: object) -> None:
+    """UsageError unless `name` can be a profile: not empty, valid text (a name given as bytes that are
+    not UTF-8 cannot be stored, and could not be typed the same way again), no control or invisible
+    format characters (it is printed on screen), at most MAX_PROFILE_LENGTH characters."""
+    import unicodedata
+
+    if not isinstance(name, str) or not name.strip():
+        raise UsageError("the profile name must not be empty (use --profile NAME)")
+    shown = printable_line(name[:MAX_PROFILE_LENGTH + 1])
+    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in name):
+        raise UsageError(f"the profile name '{shown}' is not valid UTF-8 text; choose a name of letters "
+                         "and digits (--profile NAME or QUIZ_PROFILE)")
+    if any(unicodedata.category(ch)[0] == "C" or unicodedata.category(ch) in ("Zl", "Zp") for ch in name):
+        raise UsageError(f"the profile name '{shown}' contains a control or invisible character; choose a "
+                         "name of letters and digits (--profile NAME or QUIZ_PROFILE)")
+    if len(name) > MAX_PROFILE_LENGTH:
+        raise UsageError(f"the profile name '{shown[:20]}...' is {len(name)} characters long; at most "
+                         f"{MAX_PROFILE_LENGTH} are allowed")
 
 
 # --- value conversion -------------------------------------------------------------------------------
@@ -76,8 +108,21 @@ def _to_ms(value: datetime | None) -> int | None:
     return (value - _EPOCH) // _MS
 
 
-def _from_ms(value: int | None) -> datetime | None:
-    return None if value is None else _EPOCH + value * _MS
+class _BadValue(ValueError):
+    """A stored value no quiz could have written (hand-edited or damaged file); the caller names the row."""
+
+
+def _from_ms(value: int | None, name: str = "time") -> datetime | None:
+    if value is None:
+        return None
+    if value.__class__ is not int or not _MS_MIN <= value < _MS_MAX:
+        raise _BadValue(f"{name} {value!r} is not a time between {EARLIEST:%Y} and {_LATEST_STORED:%Y}")
+    return _EPOCH + value * _MS
+
+
+def _corrupt(deck: object, card: object, gap: object, error: _BadValue) -> StoreError:
+    return StoreError(f"corrupt history: deck {printable_line(str(deck))}, card {printable_line(str(card))}, gap {gap}: "
+                      f"{error}; restore a backup of the database or remove that row")
 
 
 def _float(value: float | None) -> float | None:
@@ -105,7 +150,23 @@ _STATES = tuple(State)  # by value: indexing is several times faster than State(
 
 def _state_from(row: tuple | list, at: int = 0) -> ItemState:
     state, step, stability, difficulty, due, last_review, reps, lapses = row[at : at + 8]
-    # Positional and inlined: `items` builds one of these per stored item (10,000 for a big deck).
+    # One chained check, and the explanation only on failure: `items` builds one of these per stored
+    # item (10,000 for a big deck). The ranges keep every later computation finite and in range.
+    try:
+        valid = (
+            0 <= state <= 3
+            and (due is None or _MS_MIN <= due < _MS_MAX)
+            and (last_review is None or _MS_MIN <= last_review < _MS_MAX)
+            and (stability is None or _STABILITY_MIN < stability <= _STABILITY_MAX)  # False for NaN
+            and (difficulty is None or _DIFFICULTY_MIN <= difficulty <= _DIFFICULTY_MAX)
+            and (state == 0 or (stability is not None and difficulty is not None and due is not None))
+            and (step is None or step.__class__ is int)
+        )
+    except TypeError:  # text where a number belongs
+        valid = False
+    if not valid:
+        raise _BadValue(_state_problem(row[at : at + 8]))
+    # Positional and inlined, for the same reason.
     return ItemState(
         _STATES[state],
         step,
@@ -116,6 +177,31 @@ def _state_from(row: tuple | list, at: int = 0) -> ItemState:
         reps,
         lapses,
     )
+
+
+def _state_problem(values: tuple | list) -> str:
+    """What is wrong with stored state values that `_state_from` refused."""
+    state, step, stability, difficulty, due, last_review, reps, lapses = values
+
+    def number(value: object) -> bool:
+        return value.__class__ in (int, float)
+
+    if state.__class__ is not int or not 0 <= state <= 3:
+        return f"state {state!r} is not one of 0 (new), 1 (learning), 2 (review), 3 (relearning)"
+    for name, value in (("due", due), ("last_review", last_review)):
+        if value is not None:
+            try:
+                _from_ms(value, name)
+            except _BadValue as error:
+                return str(error)
+    if stability is not None and not (number(stability) and _STABILITY_MIN < stability <= _STABILITY_MAX):
+        return f"stability {stability!r} is not a number from {_STABILITY_MIN:g} to {_STABILITY_MAX:g}"
+    if difficulty is not None and not (number(difficulty) and _DIFFICULTY_MIN <= difficulty <= _DIFFICULTY_MAX):
+        return f"difficulty {difficulty!r} is not a number from {_DIFFICULTY_MIN:g} to {_DIFFICULTY_MAX:g}"
+    if step is not None and step.__class__ is not int:
+        return f"step {step!r} is not a whole number"
+    missing = [n for n, v in (("stability", stability), ("difficulty", difficulty), ("due", due)) if v is None]
+    return f"a studied item (state {state}) without {' or '.join(missing)}"
 
 
 def _stored(s: ItemState) -> ItemState:
@@ -149,17 +235,33 @@ _VERDICT_OF = {v.value: v for v in Verdict}
 
 def _review_from_row(row: tuple, profile: str) -> Review:
     rid, deck, card, gap, at, rating, verdict, answer, duration, interval, practice, override = row[:12]
+    try:
+        if rating not in (1, 2, 3, 4) or verdict not in VERDICTS:
+            raise _BadValue(f"answer {rid}: rating {rating!r} or verdict {verdict!r} is not one quiz writes")
+        if not (interval.__class__ in (int, float) and math.isfinite(interval)):
+            raise _BadValue(f"answer {rid}: interval {interval!r} is not a finite number of days")
+        reviewed_at = _from_ms(at, f"answer {rid}: time")
+        try:
+            before = _state_from(row, 12)
+        except _BadValue as error:
+            raise _BadValue(f"answer {rid}: state before it: {error}") from None
+        try:
+            after = _state_from(row, 20)
+        except _BadValue as error:
+            raise _BadValue(f"answer {rid}: state after it: {error}") from None
+    except _BadValue as error:
+        raise _corrupt(deck, card, gap, error) from None
     return Review(
         deck=deck,
         card=card,
         gap=gap,
-        reviewed_at=_from_ms(at),
+        reviewed_at=reviewed_at,
         rating=rating,
         verdict=_VERDICT_OF.get(verdict, verdict),
         answer=answer,
         duration_ms=duration,
-        before=_state_from(row, 12),
-        after=_state_from(row, 20),
+        before=before,
+        after=after,
         interval_days=interval,
         practice=bool(practice),
         override=bool(override),
@@ -169,10 +271,14 @@ def _review_from_row(row: tuple, profile: str) -> Review:
 
 
 def _item_from_row(deck: str, row: tuple) -> ItemRecord:
-    buried = row[11]
-    return ItemRecord(
-        deck, row[0], row[1], _state_from(row, 2), row[10] == 1, None if buried is None else _EPOCH + buried * _MS
-    )
+    try:
+        state = _state_from(row, 2)
+        buried = row[11]
+        if buried is not None:
+            buried = _from_ms(buried, "buried_until")
+    except _BadValue as error:
+        raise _corrupt(deck, row[0], row[1], error) from None
+    return ItemRecord(deck, row[0], row[1], state, row[10] == 1, buried)
 
 
 def _script(name: str) -> str:
@@ -216,8 +322,7 @@ class Store:
         create: bool = True,
         read_only: bool = False,
     ) -> None:
-        if not isinstance(profile, str) or not profile.strip():
-            raise UsageError("the profile name must not be empty (use --profile NAME)")
+        check_profile_name(profile)
         self.path = Path(path).expanduser()
         self.profile = profile
         self.busy_timeout = busy_timeout
@@ -722,6 +827,17 @@ class Store:
             "GROUP BY slot ORDER BY slot",
             (max_answer_ms, *params),
         )
+        if slots and not (_MS_MIN // slot_ms <= slots[0][0] and slots[-1][0] < _MS_MAX // slot_ms):  # sorted
+            bad = self._read(
+                f"SELECT id, deck, card, gap, reviewed_at FROM reviews {where} "
+                "AND NOT (reviewed_at >= ? AND reviewed_at < ?) LIMIT 1",
+                (*params, _MS_MIN, _MS_MAX),
+            )
+            rid, bad_deck, card, gap, at = bad[0]
+            try:
+                _from_ms(at, f"answer {rid}: time")
+            except _BadValue as error:
+                raise _corrupt(bad_deck, card, gap, error) from None
         items = self._read(
             # `quiz.model.is_correct`, in SQL
             "SELECT deck, card, gap, count(*), sum(practice = 0), sum(practice = 0 AND CASE WHEN verdict = "
@@ -746,19 +862,15 @@ class Store:
             sql += " AND deck = ?"
             params += (deck,)
         rows = self._read(sql + " ORDER BY id", params)
-        return [
-            ResetEvent(
-                deck=r[1],
-                card=r[2],
-                gap=r[3],
-                reset_at=_from_ms(r[4]),
-                log_position=r[5],
-                before=_state_from(r, 6),
-                id=r[0],
-                profile=self.profile,
-            )
-            for r in rows
-        ]
+        events = []
+        for r in rows:
+            try:
+                reset_at, before = _from_ms(r[4], f"reset {r[0]}: time"), _state_from(r, 6)
+            except _BadValue as error:
+                raise _corrupt(r[1], r[2], r[3], error) from None
+            events.append(ResetEvent(deck=r[1], card=r[2], gap=r[3], reset_at=reset_at, log_position=r[5],
+                                     before=before, id=r[0], profile=self.profile))
+        return events
 
     def answered_since(self, deck: str, since: datetime) -> AnsweredCounts:
         """(new items introduced, review answers) of this profile in the deck at or after `since`,

@@ -8,7 +8,9 @@ showing are replaced by a visible escape in Python's notation:
   C1 controls U+0080-U+009F (among them NEL, U+0085, and CSI, U+009B) become `\\x1b`, `\\x85`, ...;
 * bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069), which reorder how a
   line is displayed, and the zero-width characters (U+200B-U+200D, U+2060, U+FEFF), which hide text or
-  split words invisibly, become `\\u202e`, `\\u200b`, ...
+  split words invisibly, become `\\u202e`, `\\u200b`, ...;
+* a byte that was not UTF-8 (Python reads it from argv, the environment or a file name as a lone
+  surrogate, U+DC80-U+DCFF) becomes `\\xff`, the byte it was; other lone surrogates `\\ud800`.
 
 Machine-readable output (--json, CSV files) keeps the real text. This module imports nothing heavy: it is
 on every command's start-up path.
@@ -22,16 +24,20 @@ import re
 C0_C1 = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"  # without tab, LF and CR (handled on their own)
 BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
 ZERO_WIDTH = "\u200b-\u200d\u2060\ufeff"
+SURROGATES = "\ud800-\udfff"
 
 # What `printable` replaces. A CR is kept only where it ends a CRLF line.
-UNSAFE = re.compile(f"[{C0_C1}{BIDI_CONTROLS}{ZERO_WIDTH}]|\r(?!\n)")
+UNSAFE = re.compile(f"[{C0_C1}{BIDI_CONTROLS}{ZERO_WIDTH}{SURROGATES}]|\r(?!\n)")
 # What `printable_line` replaces: the same, plus every line break and tab.
-UNSAFE_IN_LINE = re.compile(f"[{C0_C1}{BIDI_CONTROLS}{ZERO_WIDTH}\t\n\r]")
+UNSAFE_IN_LINE = re.compile(f"[{C0_C1}{BIDI_CONTROLS}{ZERO_WIDTH}{SURROGATES}\t\n\r]")
 
 
 def escape(char: str) -> str:
-    """The visible form of one character: `\\x1b` below U+0100, `\\u202e` above."""
+    """The visible form of one character: `\\x1b` below U+0100, `\\u202e` above, `\\xff` for an
+    undecodable byte."""
     code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:
+        return f"\\x{code - 0xDC00:02x}"
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 

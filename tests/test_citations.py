@@ -243,6 +243,43 @@ def test_wrong_file_is_detected(seeds: Sources) -> None:
     assert loc.message == f"quote not found in {S000} (found in {S003}:11:42: wrong file cited?)"
 
 
+def test_looking_for_a_missing_quote_elsewhere_keeps_one_uncited_file_in_memory(tmp_path: Path) -> None:
+    import tracemalloc
+
+    filler = "".join(f"Line {i} of the report says the station keeps orbiting as planned.\n" for i in range(3_000))
+
+    def peak_memory(folder: Path, uncited: int) -> tuple[int, int]:
+        """(peak bytes while a missing quote is looked for in `uncited` other files, their total size)"""
+        for k in range(uncited):
+            write(folder, f"other_{k:03}.txt", filler)
+        write(folder, "zz_has_it.txt", "At dawn the crew docked the Progress cargo ship.\n")
+        write(folder, "cited.txt", "The crew undocked a Soyuz capsule.\n")
+        sources = Sources(folder)
+        tracemalloc.start()
+        try:
+            loc = locate(sources, cite("cited.txt", "The crew docked the Progress cargo ship"))
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        # the hint still works, after all the other files
+        assert [(f.source, f.line, f.col) for f in loc.found_in] == [("zz_has_it.txt", 1, 9)]
+        return peak, uncited * len(filler)
+
+    one, _ = peak_memory(tmp_path / "one", 1)
+    many, total = peak_memory(tmp_path / "many", 80)
+    # Each file once stayed in memory (normalized too): 80 files cost more than twice their size.
+    assert many < one + total / 10, (one, many, total)
+
+
+def test_looking_for_a_missing_quote_elsewhere_stops_after_max_bytes(tmp_path: Path) -> None:
+    for k in range(5):
+        write(tmp_path, f"f{k}.txt", "x" * 1_000 + "\n")
+    sources = Sources(tmp_path)
+    sources.get("f1.txt")  # cited: always looked at, and not counted
+    assert [s.name for s in sources.readable(max_bytes=2_500)] == ["f0.txt", "f1.txt", "f2.txt", "f3.txt"]
+    assert [s.name for s in sources.readable(max_bytes=0)] == ["f1.txt"]
+
+
 def test_wrong_file_detected_after_normalization(seeds: Sources) -> None:
     loc = locate(seeds, cite(S000, "YURI BORISSOV replaced Dmitri Rogozin"))
     assert [(f.source, f.status) for f in loc.found_in] == [(S003, "normalized")]

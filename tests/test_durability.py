@@ -63,7 +63,12 @@ def test_a_killed_writer_keeps_exactly_the_answers_it_confirmed(tmp_path: Path) 
                 break
     finally:
         writer.kill()
-        rest, errors = writer.communicate(timeout=30)
+        writer.wait(timeout=30)
+        # Read what is left through the same buffered stream the loop used: communicate() reads the raw pipe
+        # and would miss lines that the loop's read-ahead had already taken from it.
+        rest, errors = writer.stdout.read(), writer.stderr.read()
+        writer.stdout.close()
+        writer.stderr.close()
     # Lines already in the pipe when it died were confirmed too.
     for line in rest.splitlines():
         assert line == f"confirmed {confirmed}"

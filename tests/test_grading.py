@@ -362,11 +362,19 @@ TABLE = [
     ('Musk', *MUSK, C),
     ("Elon Musk's SpaceX", *MUSK, A),
     ('Elon', *MUSK, W),
+    # bounded work: far too long, too long to grade in full, past the accept budget, past 1,000 entries
+    ("Roscosmos " + "x" * 120, "Roscosmos", (), W),
+    ("ab" * 3_001, "ba" * 3_001, (), W),
+    ("BA  " * 2_000, "ba " * 2_000, (), C),
+    ("x" * 1_200 + "bayydc", "x" * 1_200 + "abyycd", (), W),  # 2 transpositions, 4 edits here
+    ("Roscosmo", "NASA", ("y" * 5_990, "Roscosmos"), W),
+    ("roscosmos", "NASA", ("y" * 5_990, "Roscosmos"), C),
+    ("Roscosmos", "NASA", ("x",) * 1_000 + ("Roscosmos",), W),
 ]
 
 
 @pytest.mark.parametrize(("answer", "expected", "accept", "verdict"), TABLE,
-                         ids=[f"{a!r}~{e!r}" for a, e, _, _ in TABLE])
+                         ids=[f"{a[:30]!r}~{e[:30]!r}" for a, e, _, _ in TABLE])
 def test_policy_table(answer: str, expected: str, accept: tuple[str, ...], verdict: Verdict) -> None:
     assert grade(answer, expected, accept).verdict is verdict
 
@@ -501,6 +509,32 @@ def test_huge_inputs_are_graded_without_error() -> None:
     assert grade("1" * 5_000 + " billion", "1" * 5_000 + "000000000").verdict is C
     assert grade("x" * 100_000, "Roscosmos").verdict is W
     assert grade("one " * 2_000, "1").verdict is W
+
+
+# The slowest inputs found, each of which took seconds before grading's work was bounded (rule 5):
+# long against long (22 s), just past the full-grading limit, long typed against short, thousands of
+# accept entries (long or short), NFKC-expanding characters.
+WORST_ANSWERS = '''
+from quiz.grading import grade
+grade("ab" * 50_000, "ba" * 50_000)
+grade("ab" * 3_001, "ba" * 3_001)
+grade("ab " * 2_000, "ba " * 2_000)
+grade("Rosсosmos Stаtion é " * 300, "Roscosmos Station e " * 300)
+grade("x" * 10**6, "Roscosmos")
+grade("Roscosmo", "NASA", ["Roscosmos %d " % i * 50 for i in range(5_000)])
+grade("Roscosmo", "NASA", ["Roscosmos%d" % i for i in range(100_000)])
+grade("\ufdfa" * 5_000, "\ufdfa" * 4_999 + "x")
+grade("\ufdfa" * 330, "\ufdfa" * 329 + "x")
+'''
+
+
+def test_the_worst_answers_found_are_graded_quickly() -> None:
+    import subprocess
+    import sys
+
+    # A generous guard on a loaded machine (the whole run takes well under a second), not a measurement:
+    # the first case alone ran for 22 s when the edit distance was quadratic.
+    subprocess.run([sys.executable, "-c", WORST_ANSWERS], check=True, timeout=15)
 
 
 def test_rapidfuzz_is_imported_lazily() -> None:

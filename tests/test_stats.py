@@ -566,6 +566,13 @@ def test_stats_on_a_colour_terminal_keeps_shades_and_fits(tmp_path):
         assert max(len(line) for line in lines) <= width
 
 
+def stored_state(state: State, at: datetime) -> ItemState:
+    """A state the store accepts: a studied one has a stability, a difficulty and a due time."""
+    if state is State.NEW:
+        return ItemState()
+    return ItemState(state=state, stability=3.0, difficulty=5.0, due=at + timedelta(days=3), last_review=at)
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_the_stores_answer_totals_equal_the_python_tally_of_the_log(tmp_path, seed):
     """Store.answer_totals sums in SQL what tally_answers sums in Python; `quiz stats` uses the former,
@@ -580,8 +587,8 @@ def test_the_stores_answer_totals_equal_the_python_tally_of_the_log(tmp_path, se
     with Store(tmp_path / "quiz.db") as store:
         for _ in range(400):
             verdict = rng.choice(["correct", "almost", "wrong", "self"])
-            before_state = ItemState(state=rng.choice(list(State)))
             at = NOW - timedelta(seconds=rng.randrange(-3 * 86400, 90 * 86400))
+            before_state = stored_state(rng.choice(list(State)), at)
             store.record(Review(
                 deck=rng.choice(["a", "b", "c"]), card=f"k{rng.randrange(12)}", gap=rng.choice([0, 0, 1, 2]),
                 reviewed_at=at, rating=rng.randint(1, 4), verdict=verdict,
@@ -589,7 +596,7 @@ def test_the_stores_answer_totals_equal_the_python_tally_of_the_log(tmp_path, se
                 before=before_state, after=before_state, interval_days=0.0, practice=rng.random() < 0.3,
             ))
         for at in (cutoff, cutoff - timedelta(milliseconds=1)):  # the first is left out, the second counted
-            state = ItemState(state=State.REVIEW)
+            state = stored_state(State.REVIEW, at)
             store.record(Review(deck="a", card="edge", gap=0, reviewed_at=at, rating=3, verdict="correct",
                                 answer="", duration_ms=1000, before=state, after=state, interval_days=0.0))
         for deck in ("a", "b", "c"):

@@ -80,14 +80,27 @@ def store(db: Path):
 ms_times = st.integers(min_value=0, max_value=4_102_444_800_000).map(
     lambda ms: datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(milliseconds=ms)
 )
-finite = st.floats(allow_nan=False, width=64)  # infinities round-trip too; NaN is refused
+finite = st.floats(allow_nan=False, allow_infinity=False, width=64)
+# Every state quiz can write; reading refuses the rest as corrupt (test_corrupt_history_*).
+stabilities = st.floats(min_value=0.0, max_value=1e6, exclude_min=True)
+difficulties = st.floats(min_value=1.0, max_value=10.0)
 item_states = st.builds(
     ItemState,
-    state=st.sampled_from(list(State)),
+    state=st.just(State.NEW),
     step=st.none() | st.integers(0, 20),
-    stability=st.none() | finite,
-    difficulty=st.none() | finite,
+    stability=st.none() | stabilities,
+    difficulty=st.none() | difficulties,
     due=st.none() | ms_times,
+    last_review=st.none() | ms_times,
+    reps=st.integers(0, 10**6),
+    lapses=st.integers(0, 10**6),
+) | st.builds(
+    ItemState,
+    state=st.sampled_from([State.LEARNING, State.REVIEW, State.RELEARNING]),
+    step=st.none() | st.integers(0, 20),
+    stability=stabilities,
+    difficulty=difficulties,
+    due=ms_times,
     last_review=st.none() | ms_times,
     reps=st.integers(0, 10**6),
     lapses=st.integers(0, 10**6),

@@ -277,10 +277,14 @@ def test_answer_totals_equal_the_python_tally_of_the_log(store: HistoryStore) ->
     rng = random.Random(7)
     cutoff = T0 + timedelta(days=3)
     for i in range(300):
-        before = ItemState(state=rng.choice(list(State)))
+        at = T0 + timedelta(minutes=rng.randrange(-600, 6000))
+        state = rng.choice(list(State))
+        # A studied state the store accepts back: with stability, difficulty and due.
+        before = ItemState() if state is State.NEW else ItemState(
+            state=state, stability=3.0, difficulty=5.0, due=at + timedelta(days=3), last_review=at)
         store.record(Review(
             deck=rng.choice(["bio", "chem"]), card=f"k{rng.randrange(8)}", gap=rng.choice([0, 1]),
-            reviewed_at=T0 + timedelta(minutes=rng.randrange(-600, 6000)), rating=rng.randint(1, 4),
+            reviewed_at=at, rating=rng.randint(1, 4),
             verdict=rng.choice(list(Verdict)), answer="", duration_ms=rng.choice([0, 5000, 60_000, 900_000]),
             before=before, after=before, interval_days=0.0, practice=rng.random() < 0.3))
     for deck in ("bio", "chem", "nothing"):

@@ -93,13 +93,15 @@ def test_json_output_escapes_what_a_terminal_would_hide_and_reads_back_the_same(
     assert json.loads(listed.output)["items"][0]["text"] == f"What is{ZW} alpha?"  # the real text
 
 
-def test_a_profile_name_is_shown_escaped(tmp_path) -> None:
+def test_a_profile_name_with_a_control_sequence_is_refused_and_shown_escaped(tmp_path) -> None:
     from typer.testing import CliRunner
 
     from quiz.cli import app
 
     result = CliRunner().invoke(app, ["undo", "--db", str(tmp_path / "q.db"), "--profile", "x\x1b]0;pwned\x07"])
-    assert (result.exit_code, result.output) == (0, "Nothing to undo for profile x\\x1b]0;pwned\\x07.\n")
+    assert result.exit_code == 2
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert "profile name 'x\\x1b]0;pwned\\x07' contains a control" in result.output
 
 
 class _Terminal:
