@@ -31,6 +31,7 @@ from pathlib import Path, PurePosixPath
 from typing import Iterable, Iterator, Sequence
 
 from quiz.errors import QuizError
+from quiz.files import read_capped
 from quiz.model import LocationStatus
 
 # The kinds of difference a normalized match may have, in the order they are reported.
@@ -505,8 +506,10 @@ class Sources:
             os.close(fd)
             return self._texts[name]
         try:
-            with os.fdopen(fd, "rb") as f:
-                data = f.read(MAX_SOURCE_BYTES + 1)  # the cap holds even if the file grows after its fstat
+            try:
+                data = read_capped(fd, MAX_SOURCE_BYTES)  # the cap holds even if the file grows after its fstat
+            finally:
+                os.close(fd)
         except OSError as e:
             return SourceError(source, "unreadable", f"source {source!r} cannot be read: {e.strerror}")
         if len(data) > MAX_SOURCE_BYTES:

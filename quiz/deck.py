@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 
 from quiz.errors import DeckError, Problem
+from quiz.files import read_capped
 from quiz.model import CLOZE_GAP, Card, CardType, Citation, Deck, Mark
 from quiz.numbers import finite_number
 from quiz.text import BIDI_CONTROLS
@@ -270,20 +271,12 @@ def _read_text(path: Path, report: _Report) -> str | None:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             report.at(1, 1, "is not a regular file (a deck must be a .yaml file, not a pipe or device)")
             return None
-        chunks = []
-        remaining = MAX_DECK_BYTES + 1
-        while remaining > 0:
-            chunk = os.read(fd, min(remaining, 1 << 20))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            remaining -= len(chunk)
+        data = read_capped(fd, MAX_DECK_BYTES)
     except OSError as error:
         report.at(1, 1, f"cannot read the deck: {error.strerror or error}")
         return None
     finally:
         os.close(fd)
-    data = b"".join(chunks)
     if len(data) > MAX_DECK_BYTES:  # grew after the stat
         report.at(1, 1, _too_big(len(data)))
         return None

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Callable, Iterable
@@ -34,6 +33,21 @@ class InUse:
 
     path: Path
     what: str
+
+
+def read_capped(fd: int, cap: int) -> bytes:
+    """At most `cap + 1` bytes of the open file `fd` (one more than allowed, so the caller can tell a file
+    over the cap), read in pieces: memory follows what the file holds, never the cap, and a file that
+    grew after it was measured, or a device that never ends, still stops at the cap."""
+    chunks = []
+    remaining = cap + 1
+    while remaining > 0:
+        chunk = os.read(fd, min(remaining, 1 << 20))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
 
 
 def history_files(db: Path) -> list[InUse]:
@@ -135,6 +149,8 @@ def replace_atomically(path: Path, write: Callable[[IO[bytes]], None], *,
     if not folder.is_dir():
         raise UsageError(f"cannot write {shown}: the folder {folder} does not exist")
     try:
+        import tempfile  # not at module level: the deck loader imports this module on every start-up
+
         tmp_dir = tempfile.mkdtemp(prefix=".quiz-write-", dir=folder)
     except OSError as error:
         raise UsageError(f"cannot write {shown}: {error.strerror or error}") from None

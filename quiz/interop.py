@@ -61,7 +61,7 @@ from typing import IO, Callable, Iterable, Iterator
 from quiz.deck import load_deck
 from quiz.model import CLOZE_GAP, Card, CardType, Deck
 from quiz.errors import DeckError, Problem, UsageError
-from quiz.files import InUse, write_output
+from quiz.files import InUse, read_capped, write_output
 from quiz.text import BIDI_CONTROLS
 
 LIST_JOINER = " | "
@@ -389,19 +389,11 @@ def _read_import_text(path: Path) -> str:
             raise UsageError(f"{path} is not a regular file (a pipe or a device); give a .csv, .tsv or .txt file")
         if info.st_size > MAX_IMPORT_BYTES:
             raise UsageError(f"{path} is {info.st_size // (1024 * 1024)} MB; term files over 5 MB are refused")
-        chunks = []
-        remaining = MAX_IMPORT_BYTES + 1
-        while remaining > 0:
-            chunk = os.read(fd, min(remaining, 1 << 20))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            remaining -= len(chunk)
+        data = read_capped(fd, MAX_IMPORT_BYTES)
     except OSError as error:
         raise UsageError(f"cannot read {path}: {error.strerror or error}") from None
     finally:
         os.close(fd)
-    data = b"".join(chunks)
     if len(data) > MAX_IMPORT_BYTES:  # a file whose size did not tell (it grew, or /proc)
         raise UsageError(f"{path} holds more than {MAX_IMPORT_BYTES:,} bytes; term files over 5 MB are refused")
     if b"\x00" in data:
