@@ -12,12 +12,13 @@ teacher's role has no profile of its own: it may read a named student's history,
 Durability, as with SQLite: every write is one transaction, committed before the method returns. When
 the connection is lost (the server restarted, the network dropped, the backend was terminated) the store
 reconnects and runs the whole transaction again, for at most `retry_seconds`; `on_retry` is told once
-per outage (the study session prints it as one line). A lost COMMIT leaves its outcome unknown: an answer
-therefore carries a client-generated `answer_id`, and the retry's `INSERT ... ON CONFLICT (answer_id) DO
-NOTHING` finds the first attempt's row instead of storing the answer twice. The other writes are
-idempotent as retried (flags are set, not toggled; a reset of an item that is NEW already logs nothing;
-an undo first notes which answer it removes and, retried, does not remove a second one). After the bound
-a `ServerUnreachable` says what is known; the cli turns it into one line and exit 2.
+per outage that outlasts one immediate reconnection (the study session prints it as one line). A lost
+COMMIT leaves its outcome unknown: an answer therefore carries a client-generated `answer_id`, and the
+retry's `INSERT ... ON CONFLICT (answer_id) DO NOTHING` finds the first attempt's row instead of storing
+the answer twice. The other writes are idempotent as retried (flags are set, not toggled; a reset of an
+item that is NEW already logs nothing; an undo first notes which answer it removes and, retried, does not
+remove a second one). After the bound a `ServerUnreachable` says what is known; the cli turns it into one
+line and exit 2.
 
 "Another process wrote" (`changed_since`): a fingerprint of this profile's rows (newest answer id and
 answer count, reset count, item count and the sum of the items' row versions, `xmin`), read in one cheap
@@ -235,7 +236,8 @@ class PostgresStore:
                         f"the class server {self.url} stayed unreachable for {self.retry_seconds:g} s "
                         f"({server_message(error)}); every answer confirmed before is saved, the last one "
                         "may not be: study again when the server is back") from None
-                if not told and not rolled_back and self.on_retry is not None:
+                # A connection that broke once and reconnects at once is no outage to report.
+                if attempt and not told and not rolled_back and self.on_retry is not None:
                     self.on_retry(UNREACHABLE.format(seconds=self.retry_seconds))
                     told = True
                 self._sleep(min(pause, max(0.0, deadline - now)))
