@@ -441,7 +441,11 @@ class PostgresStore:
         def work(conn: "psycopg.Connection", attempt: int) -> int:
             row = conn.execute(_INSERT_REVIEW, values).fetchone()
             if row is None:  # an earlier attempt committed it: its transaction set the item too
-                return conn.execute("SELECT id FROM quiz.reviews WHERE answer_id = %s", (answer_id,)).fetchone()[0]
+                found = conn.execute("SELECT id FROM quiz.reviews WHERE profile_id = %s AND answer_id = %s",
+                                     (self._profile_id, answer_id)).fetchone()
+                if found is None:  # taken by a row this role cannot see: never by chance (122 random bits)
+                    raise ServerError(f"cannot save the answer on {self.url}: its answer id is taken")
+                return found[0]
             if not stored.practice:
                 conn.execute(_UPSERT_STATE, key + _state_values(stored.after))
             return row[0]
