@@ -235,35 +235,66 @@ def default_profile() -> str:
     return os.environ.get("QUIZ_PROFILE", "").strip() or DEFAULT_PROFILE
 
 
-def open_store(db: Optional[Path], profile: Optional[str], create: bool = True,
+def open_store(db: Optional[str], profile: Optional[str], create: bool = True,
                read_only: bool = False) -> "HistoryStore":
     """Open the history store: `--db`, else `QUIZ_DB`, else the user data folder; `--profile`, else
     `QUIZ_PROFILE`, else `default`. `QUIZ_BUSY_TIMEOUT` (seconds, default 10) is how long to wait for
     another process that holds the file's write lock. A StoreError becomes a message and exit 2.
     `create=False` (undo): a missing file is an empty history, and neither it nor a schema in an empty
     file is created. `read_only=True` (stats, list, history): that, and a file or folder that is not
-    writable is still read (see `Store`)."""
-    from quiz.numbers import finite_number
+    writable is still read (see `Store`).
+
+    A `postgresql://` (or `postgres://`) URL is a class server (`quiz.pgstore`): the profile is the
+    login's own (`--profile` naming another one is refused), and while the server is unreachable the
+    store says so on stderr, once, and retries for `QUIZ_RETRY_SECONDS` (default 30)."""
+    from quiz.postgres import is_server_url
+
+    raw = db if db is not None else os.environ.get("QUIZ_DB", "").strip() or None
+    if raw is not None and is_server_url(raw):
+        return _open_server_store(raw, profile, read_only)
     from quiz.store import Store
 
-    path = db if db is not None else default_db_path()
+    path = Path(raw).expanduser() if raw is not None else default_db_path()
     name = profile or default_profile()
-    raw_wait = os.environ.get("QUIZ_BUSY_TIMEOUT", "").strip()
-    try:
-        wait = finite_number(raw_wait) if raw_wait else 10.0
-    except ValueError:
-        wait = -1.0
-    if not 0 <= wait <= 3600:
-        raise fail(UsageError(f"QUIZ_BUSY_TIMEOUT={raw_wait!r} must be a number of seconds from 0 to 3600"))
+    wait = _seconds_from_env("QUIZ_BUSY_TIMEOUT", 10.0)
     try:
         return Store(path, name, busy_timeout=wait, create=create and not read_only, read_only=read_only)
     except QuizError as error:  # StoreError (unusable file), UsageError (bad profile name)
         raise fail(error)
 
 
+def _seconds_from_env(name: str, default: float) -> float:
+    """A number of seconds (0-3600) from the environment variable `name`; NaN and infinities refused."""
+    from quiz.numbers import finite_number
+
+    raw = os.environ.get(name, "").strip()
+    try:
+        value = finite_number(raw) if raw else default
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 3600:
+        raise fail(UsageError(f"{name}={raw!r} must be a number of seconds from 0 to 3600"))
+    return value
+
+
+def _open_server_store(url: str, profile: Optional[str], read_only: bool) -> "HistoryStore":
+    """The class server's store; its URL's password never reaches a message (ServerUrl redacts it)."""
+    from quiz.postgres import ServerUrl
+
+    retry = _seconds_from_env("QUIZ_RETRY_SECONDS", 30.0)
+    try:
+        from quiz.pgstore import PostgresStore
+
+        return PostgresStore(ServerUrl(url), profile or None, read_only=read_only, retry_seconds=retry,
+                             on_retry=lambda message: typer.echo(message, err=True))
+    except QuizError as error:
+        raise fail(error)
+
+
 _PROFILE_OPTION = typer.Option(None, "--profile", envvar="QUIZ_PROFILE", metavar="NAME",
                                help="History profile (default: default).")
-_DB_OPTION = typer.Option(None, "--db", envvar="QUIZ_DB", metavar="FILE", help="History database file.")
+_DB_OPTION = typer.Option(None, "--db", envvar="QUIZ_DB", metavar="FILE|URL", show_default=False,
+                          help="History database file, or a class server: postgresql://USER@HOST/DB.")
 
 
 def _load_decks(paths: List[Path]) -> list:
@@ -401,7 +432,7 @@ def study(
     practice: bool = typer.Option(False, "--practice", help="Go through the cards without changing the schedule."),
     plain: bool = typer.Option(False, "--plain", help="Plain numbered lines (automatic without a terminal)."),
     profile: Optional[str] = _PROFILE_OPTION,
-    db: Optional[Path] = _DB_OPTION,
+    db: Optional[str] = _DB_OPTION,
     retention: Optional[float] = typer.Option(
         None, "--retention", min=0.7, max=0.99, metavar="R",
         help="Desired retention 0.70-0.99 (overrides the deck's).",
@@ -471,7 +502,7 @@ def stats(
     ),
     json_output: bool = typer.Option(False, "--json", help="Print the numbers as JSON."),
     profile: Optional[str] = _PROFILE_OPTION,
-    db: Optional[Path] = _DB_OPTION,
+    db: Optional[str] = _DB_OPTION,
 ) -> None:
     """Progress: what is due, activity, retention, hardest cards, mastery per source.
 
@@ -517,7 +548,7 @@ def list_cards(
     deck: Path = typer.Argument(..., metavar="DECK", help="Deck file.", show_default=False),
     json_output: bool = typer.Option(False, "--json", help="Print every item's full state as JSON."),
     profile: Optional[str] = _PROFILE_OPTION,
-    db: Optional[Path] = _DB_OPTION,
+    db: Optional[str] = _DB_OPTION,
 ) -> None:
     """Each card's state: type, due date, stability, difficulty, reviews, lapses; cloze gaps as card#N."""
     from quiz.stats import list_items, render_list, row_to_json
@@ -543,7 +574,7 @@ def list_cards(
         render_list(rows, orphan_rows, _console())
 
 
-def _manage(deck_path: Path, ids: List[str], profile: Optional[str], db: Optional[Path], action: str) -> None:
+def _manage(deck_path: Path, ids: List[str], profile: Optional[str], db: Optional[str], action: str) -> None:
     """suspend / unsuspend / reset: check every id first, then change each card and confirm it."""
     from quiz.model import State
     from quiz.stats import resolve_targets, short_text
@@ -596,7 +627,7 @@ def suspend(
     deck: Path = _DECK_ARGUMENT,
     ids: List[str] = _IDS_ARGUMENT,
     profile: Optional[str] = _PROFILE_OPTION,
-    db: Optional[Path] = _DB_OPTION,
+    db: Optional[str] = _DB_OPTION,
 ) -> None:
     """Stop asking these cards (their schedule and history are kept) until `quiz unsuspend`."""
     _manage(deck, ids, profile, db, "suspend")
@@ -607,7 +638,7 @@ def unsuspend(
     deck: Path = _DECK_ARGUMENT,
     ids: List[str] = _IDS_ARGUMENT,
     profile: Optional[str] = _PROFILE_OPTION,
-    db: Optional[Path] = _DB_OPTION,
+    db: Optional[str] = _DB_OPTION,
 ) -> None:
     """Ask suspended cards again, on the schedule they had."""
     _manage(deck, ids, profile, db, "unsuspend")
@@ -618,7 +649,7 @@ def reset(
     deck: Path = _DECK_ARGUMENT,
     ids: List[str] = _IDS_ARGUMENT,
     profile: Optional[str] = _PROFILE_OPTION,
-    db: Optional[Path] = _DB_OPTION,
+    db: Optional[str] = _DB_OPTION,
 ) -> None:
     """Make cards new again, as if never studied; their answers stay in the history (and in stats)."""
     _manage(deck, ids, profile, db, "reset")
@@ -629,7 +660,7 @@ def undo(
     deck: Optional[str] = typer.Option(None, "--deck", metavar="DECK",
                                        help="Only this deck's answers (a deck file or a deck id)."),
     profile: Optional[str] = _PROFILE_OPTION,
-    db: Optional[Path] = _DB_OPTION,
+    db: Optional[str] = _DB_OPTION,
 ) -> None:
     """Take back the last answer of the profile: the card goes back to how it was before it."""
     from quiz.model import Rating
@@ -744,7 +775,7 @@ def history(
                                   help="Include practice answers (they did not change the schedule)."),
     force: bool = _FORCE_OPTION,
     profile: Optional[str] = _PROFILE_OPTION,
-    db: Optional[Path] = _DB_OPTION,
+    db: Optional[str] = _DB_OPTION,
 ) -> None:
     """Export the review log: one row per answer, oldest first.
 
@@ -763,7 +794,8 @@ def history(
 
     deck_id = _deck_id(deck)
     store = open_store(db, profile, read_only=True)
-    in_use = history_files(store.path)
+    path = getattr(store, "path", None)  # a class server has no file to protect
+    in_use = history_files(path) if path is not None else []
     if deck is not None and Path(deck).is_file():  # --deck named a deck file
         in_use.append(InUse(Path(deck), "the deck being read"))
     try:

@@ -56,6 +56,8 @@ class PgServer:
     bindir: Path
     base: Path  # owned by `user`; holds data/, the socket and the log
     user: str | None  # run the server binaries as this user (when we are root), else as ourselves
+    max_connections: int = 40
+    extra_settings: tuple[str, ...] = ()  # more `-c name=value` server settings (the benchmark's)
     _names: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     @property
@@ -81,16 +83,26 @@ class PgServer:
             f"local all {ADMIN} trust\n"
             "local all all scram-sha-256\n"
         )
+        self.start_again()
+
+    def start_again(self) -> None:
+        """Start the server on its existing data folder (after `stop` or `crash`)."""
         options = " ".join([
             "-c listen_addresses=''",
             f"-c unix_socket_directories='{self.socket_dir}'",
             "-c fsync=on",
             "-c password_encryption=scram-sha-256",
-            "-c max_connections=40",
+            f"-c max_connections={self.max_connections}",
             "-c shared_buffers=16MB",
+            *(f"-c {setting}" for setting in self.extra_settings),
         ])
-        self._run("pg_ctl", "start", "-w", "-t", "60", "-D", str(data), "-l", str(self.base / "server.log"),
-                  "-o", options)
+        self._run("pg_ctl", "start", "-w", "-t", "60", "-D", str(self.base / "data"), "-l",
+                  str(self.base / "server.log"), "-o", options)
+
+    def crash(self) -> None:
+        """`pg_ctl stop -m immediate`: every backend killed, no shutdown checkpoint; the next start
+        recovers from the write-ahead log, as after a power cut."""
+        self._run("pg_ctl", "stop", "-m", "immediate", "-w", "-t", "60", "-D", str(self.base / "data"))
 
     def stop(self) -> None:
         if (self.base / "data" / "postmaster.pid").exists():
@@ -148,8 +160,8 @@ class ClassDatabase:
                 conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
 
 
-def start_server() -> PgServer:
-    """Start a server for this test session, or skip/fail (see `unavailable`)."""
+def start_server(max_connections: int = 40, extra_settings: tuple[str, ...] = ()) -> PgServer:
+    """Start a server for this test session (or a benchmark), or skip/fail (see `unavailable`)."""
     bindir = find_bindir()
     if bindir is None:
         unavailable("PostgreSQL server binaries not found in /usr/lib/postgresql/*/bin "
@@ -171,7 +183,7 @@ def start_server() -> PgServer:
     if user is not None:
         entry = pwd.getpwnam(user)
         os.chown(base, entry.pw_uid, entry.pw_gid)
-    server = PgServer(bindir, base, user)
+    server = PgServer(bindir, base, user, max_connections, extra_settings)
     try:
         server.start()
     except (OSError, subprocess.SubprocessError) as error:
