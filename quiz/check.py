@@ -18,12 +18,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from quiz.citations import Location, Sources, clip, explain_missing, fold, locate, split_ellipsis
+from quiz.citations import Location, Sources, explain_missing, fold, locate, split_ellipsis
 from quiz.deck import load_deck
 from quiz.errors import DeckError, Problem, UsageError
 from quiz.files import replace_atomically
 from quiz.model import Card, CardType, Citation, Deck, LocationStatus
-from quiz.text import printable, printable_line
+from quiz.text import clip, plural, printable, printable_line
 
 FIX_THRESHOLD = 90
 # Below this score the "closest passage" shares little more than common words with the quote: the human
@@ -392,14 +392,10 @@ def _verify(before: Deck | None, after: Deck | None, changed: dict[tuple[str, st
 # ------------------------------------------------------------------------------------------ rendering
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def summary_line(d: DeckReport) -> str:
     """One line per deck, e.g. `decks/iss.yaml: 74 citations — 70 exact, 4 normalized · ...`."""
     if not d.valid:
-        return f"{_shown(d.path)}: invalid deck ({_plural(len(d.problems), 'problem')}, listed on stderr)"
+        return f"{_shown(d.path)}: invalid deck ({plural(len(d.problems), 'problem')}, listed on stderr)"
     counts = [
         f"{n} {label}"
         for label, n in (
@@ -410,19 +406,19 @@ def summary_line(d: DeckReport) -> str:
         )
         if n
     ]
-    parts = [f"{_plural(len(d.citations), 'citation')} — {', '.join(counts)}"]
+    parts = [f"{plural(len(d.citations), 'citation')} — {', '.join(counts)}"]
     if d.support_checked:
         ok = d.support_checked - len({s.card.id for s in d.support})
         if ok == d.support_checked:
-            parts.append(f"{_plural(ok, 'card')} supported")
+            parts.append(f"{plural(ok, 'card')} supported")
         else:
-            parts.append(f"{ok} of {_plural(d.support_checked, 'card')} supported")
+            parts.append(f"{ok} of {plural(d.support_checked, 'card')} supported")
     if d.source_files:
         cited = d.source_files - len(d.uncited)
         if cited == d.source_files:
-            parts.append(f"all {_plural(d.source_files, 'source')} cited")
+            parts.append(f"all {plural(d.source_files, 'source')} cited")
         else:
-            parts.append(f"{cited} of {_plural(d.source_files, 'source')} cited")
+            parts.append(f"{cited} of {plural(d.source_files, 'source')} cited")
     return f"{_shown(d.path)}: " + " · ".join(parts)
 
 
@@ -517,9 +513,9 @@ def render_text(report: Report, console: Any, *, verbose: bool = False) -> None:
         failed = sum(len(d.failures) for d in valid)
         warnings = sum(len(d.support) for d in valid)
         invalid = len(report.decks) - len(valid)
-        parts = [_plural(len(report.decks), "deck"), f"{_plural(total, 'citation')}, {failed} failed"]
+        parts = [plural(len(report.decks), "deck"), f"{plural(total, 'citation')}, {failed} failed"]
         if warnings:
-            parts.append(_plural(warnings, "warning"))
+            parts.append(plural(warnings, "warning"))
         if invalid:
             parts.append(f"{invalid} invalid")
         console.print(Text("total: " + " · ".join(parts), style="bold"))

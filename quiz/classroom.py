@@ -23,6 +23,7 @@ from urllib.parse import quote, urlencode
 from quiz.errors import Problem, RosterError, ServerError, UsageError
 from quiz.postgres import (SCHEMA_VERSION, ServerUrl, check_version, connect, load_psycopg, migrate,
                            schema_version, server_message)
+from quiz.text import printable_line
 
 if TYPE_CHECKING:  # pragma: no cover
     import psycopg
@@ -62,15 +63,10 @@ class StudentRow:
     last_answer: datetime | None  # UTC
 
 
-def printable(text: str) -> str:
-    """`text` with control and other invisible characters shown as escapes, for a terminal."""
-    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
-
-
 def name_problem(name: str) -> str | None:
     """Why `name` cannot be a profile or role name, or None if it can."""
     if not NAME_PATTERN.fullmatch(name):
-        return f"{printable(name)!r} is not a valid name ({NAME_RULE})"
+        return f"{printable_line(name)!r} is not a valid name ({NAME_RULE})"
     if name.startswith("pg_"):
         return f"{name!r} is not a valid name: names starting with 'pg_' are reserved by PostgreSQL"
     if name in ("public", "none", "current_user", "session_user", "current_role"):
@@ -89,13 +85,13 @@ def read_password_file(path: Path) -> str:
         with open(path, encoding="utf-8") as handle:
             text = handle.read(4097)
     except (OSError, UnicodeDecodeError) as error:
-        raise UsageError(f"cannot read the password file {printable(str(path))}: "
+        raise UsageError(f"cannot read the password file {printable_line(str(path))}: "
                          f"{getattr(error, 'strerror', None) or error}") from None
     password = text.splitlines()[0] if text else ""
     if not password:
-        raise UsageError(f"the password file {printable(str(path))} is empty; put the password on its first line")
+        raise UsageError(f"the password file {printable_line(str(path))} is empty; put the password on its first line")
     if len(password) > 1024 or not password.isprintable():
-        raise UsageError(f"the password in {printable(str(path))} must be one line of at most 1024 printable characters")
+        raise UsageError(f"the password in {printable_line(str(path))} must be one line of at most 1024 printable characters")
     return password
 
 
@@ -110,7 +106,7 @@ def _group_names(database: str) -> tuple[str, str]:
     database on a server; the database name keeps two classes' groups apart)."""
     teacher, student = f"{database}_teacher", f"{database}_student"
     if len(student.encode()) > 63:
-        raise UsageError(f"the database name {printable(database)!r} is too long to name its roles "
+        raise UsageError(f"the database name {printable_line(database)!r} is too long to name its roles "
                          f"({student!r} is over 63 bytes); use a shorter database name")
     return teacher, student
 
@@ -246,7 +242,7 @@ def read_roster(path: Path) -> list[RosterEntry]:
     import csv
     import io
 
-    shown = printable(str(path))
+    shown = printable_line(str(path))
     try:
         with open(path, "rb") as handle:
             raw = handle.read(MAX_ROSTER_BYTES + 1)
@@ -303,7 +299,7 @@ def add_roster(url: ServerUrl, path: Path) -> list[Credentials]:
         except load_psycopg().Error as error:
             raise ServerError(f"cannot read the roles of {url}: {server_message(error)}") from None
     if taken:
-        raise RosterError([Problem(printable(str(path)), entry.line, entry.col,
+        raise RosterError([Problem(printable_line(str(path)), entry.line, entry.col,
                                    f"a role named {entry.name!r} already exists on this server; choose another name")
                            for entry in entries if entry.name in taken])
     return add_logins(url, names)

@@ -280,12 +280,9 @@ def _console(soft_wrap: bool = False):
 def _print_json(data: object) -> None:
     import json
 
-    from quiz.text import UNSAFE
+    from quiz.text import printable_json
 
-    # json escapes the C0 controls itself but writes C1 controls, bidi overrides and zero-width characters
-    # as they are (ensure_ascii=False); as \uXXXX escapes they read back the same and a terminal shows them.
-    text = json.dumps(data, indent=2, ensure_ascii=False)
-    sys.stdout.write(UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
+    sys.stdout.write(printable_json(json.dumps(data, indent=2, ensure_ascii=False)) + "\n")
 
 
 class _TerminalSafe:
@@ -891,6 +888,7 @@ def class_students(
 ) -> None:
     """List the students: profile, login role, answers and last answer time (UTC)."""
     from quiz import classroom
+    from quiz.text import printable_line
 
     url = _class_url(db)
     try:
@@ -906,7 +904,7 @@ def class_students(
         typer.echo("No students yet; add them with: quiz class add-student NAME (or quiz class roster FILE.csv)")
         return
     table = [("profile", "role", "answers", "last answer")] + [
-        (classroom.printable(row.profile), classroom.printable(row.role), str(row.answers),
+        (printable_line(row.profile), printable_line(row.role), str(row.answers),
          stamp(row.last_answer) or "never")
         for row in rows
     ]

@@ -580,7 +580,11 @@ _ASCII_LETTERS = str.maketrans({"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ"
 
 
 def slug(text: str, limit: int = 40) -> str:
-    """A card/deck id from text: ASCII lowercase letters and digits joined by '-', at most `limit` long."""
+    """A card/deck id from text: ASCII lowercase letters and digits joined by '-', at most `limit` long.
+
+    The deck loader's `_slug` is not this one on purpose: it only suggests a fix for an id someone typed
+    ("My_Deck" -> "my_deck"), keeping underscores and their spelling, while this one makes new ids from
+    arbitrary text (accents transliterated, length bounded)."""
     ascii_text = unicodedata.normalize("NFKD", text.translate(_ASCII_LETTERS)).encode("ascii", "ignore").decode()
     s = _ID_CHARS.sub("-", ascii_text.lower()).strip("-")
     if len(s) > limit:

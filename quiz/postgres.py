@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from quiz.errors import ServerError
+from quiz.text import printable_line
 
 if TYPE_CHECKING:  # pragma: no cover
     import psycopg
@@ -73,8 +74,7 @@ def server_message(error: BaseException) -> str:
     text = getattr(diag, "message_primary", None) or str(error).strip() or type(error).__name__
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     text = "; ".join(lines[:2]) if lines else type(error).__name__
-    text = "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
-    return redact_url(text)
+    return redact_url(printable_line(text))
 
 
 def connect(url: ServerUrl, *, autocommit: bool = False) -> "psycopg.Connection":

@@ -31,7 +31,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from quiz.history import AnswerTotals, ItemTotals, SlotTotals
 from quiz.model import CLOZE_GAP, Card, CardType, Deck, ItemState, Rating, State, is_correct as answer_is_correct
-from quiz.text import printable, printable_line
+from quiz.text import plural, printable, printable_line
 
 MAX_ANSWER_SECONDS = 60.0
 FORECAST_DAYS = 30
@@ -662,10 +662,6 @@ def _percent(value: float | None, missing: str = "-") -> str:
     return missing if value is None else f"{value * 100:.0f}%"
 
 
-def _plural(n: int, word: str, plural: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (plural or word + 's')}"
-
-
 def heat_level(count: int, peak: int) -> int:
     """0 for no answers, else 1..4 by the share of the busiest day (quarters, rounded up)."""
     if count <= 0 or peak <= 0:
@@ -766,7 +762,7 @@ def render_stats(stats: Stats, console: Any) -> None:
     else:
         console.print(Text(f"{len(stats.decks)} decks: " + ", ".join(d.id for d in stats.decks), style="bold"))
     cards = sum(d.cards for d in stats.decks)
-    line("Cards", f"{_plural(cards, 'card')}, {_plural(stats.total, 'item')} (each cloze gap is an item)")
+    line("Cards", f"{plural(cards, 'card')}, {plural(stats.total, 'item')} (each cloze gap is an item)")
     line(
         "Items",
         f"new {stats.new} · learning {stats.learning} · review {stats.review} · suspended {stats.suspended}",
@@ -830,8 +826,8 @@ def render_stats(stats: Stats, console: Any) -> None:
     )
     line(
         "Today",
-        f"{_plural(stats.today_answers, 'answer')} · {stats.today_seconds / 60:.1f} min · "
-        f"streak {_plural(stats.streak, 'day')} (longest {stats.longest_streak})",
+        f"{plural(stats.today_answers, 'answer')} · {stats.today_seconds / 60:.1f} min · "
+        f"streak {plural(stats.streak, 'day')} (longest {stats.longest_streak})",
     )
 
     several = len(stats.decks) > 1
@@ -879,7 +875,7 @@ def render_stats(stats: Stats, console: Any) -> None:
         where = ", ".join(d.id for d in stats.decks if d.orphan_items or d.orphan_answers)
         line(
             "Orphaned",
-            f"{_plural(stats.orphan_items, 'item')} with {_plural(stats.orphan_answers, 'answer')}, "
+            f"{plural(stats.orphan_items, 'item')} with {plural(stats.orphan_answers, 'answer')}, "
             f"from cards no longer in {where} (history kept)",
         )
     else:
@@ -912,7 +908,7 @@ def _list_on_terminal(rows: Sequence[ItemRow], all_cells: list[tuple[str, ...]],
             console.print(Text(c[0], style="bold dim" if row.suspended else "bold"))
             details = Text(
                 f"{c[1]} · {c[2]} · due {c[3]} · stability {c[4]} · difficulty {c[5]} · "
-                f"{_plural(row.reps, 'review')} · {_plural(row.lapses, 'lapse')}"
+                f"{plural(row.reps, 'review')} · {plural(row.lapses, 'lapse')}"
             )
             console.print(Padding(details, (0, 0, 0, 2)))  # wrapped lines stay indented under the id
         return
@@ -966,7 +962,7 @@ def render_list(rows: Sequence[ItemRow], orphans: Sequence[ItemRow], console: An
     if orphans:
         console.print(
             Text(
-                f"Orphaned history: {_plural(len(orphans), 'item')} whose card is no longer in the deck: "
+                f"Orphaned history: {plural(len(orphans), 'item')} whose card is no longer in the deck: "
                 + ", ".join(o.label for o in orphans)
             ),
             soft_wrap=not console.is_terminal,

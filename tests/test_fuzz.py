@@ -29,7 +29,7 @@ import pytest
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
-from quiz.citations import Sources, locate_quote, normalize as quote_normalize, split_ellipsis
+from quiz.citations import Sources, locate_quote, normalize_for_matching as quote_normalize, split_ellipsis
 from quiz.model import Deck, Verdict
 from quiz.deck import load_deck
 from quiz.errors import DeckError

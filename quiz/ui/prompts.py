@@ -128,7 +128,7 @@ class PromptFrontend:
     def show_feedback(self, feedback: Feedback) -> None:
         from rich.text import Text
 
-        from quiz.citations import CLIP_LIMIT
+        from quiz.text import CLIP_LIMIT
 
         g = feedback.grade
         verdict = g.verdict
