@@ -344,7 +344,9 @@ def check(
     if json_output:
         _print_json(checking.to_json(report))
     else:
-        checking.render_text(report, _console(soft_wrap=True), verbose=verbose)
+        from quiz.ui.check_view import render_text
+
+        render_text(report, _console(soft_wrap=True), verbose=verbose)
     raise typer.Exit(report.exit_code)
 
 
@@ -444,7 +446,7 @@ def stats(
     """
     from quiz.scheduler import Scheduler
     from quiz.stats import (MAX_ANSWER_SECONDS, SLOT_SECONDS, AnswerTotals, compute_stats, next_day_start,
-                            render_stats, stats_to_json)
+                            stats_to_json)
 
     if not decks:
         decks = sorted([*Path("decks").glob("*.yaml"), *Path("decks").glob("*.yml")])
@@ -470,6 +472,8 @@ def stats(
     if json_output:
         _print_json(stats_to_json(numbers))
     else:
+        from quiz.ui.stats_view import render_stats
+
         render_stats(numbers, _console())
 
 
@@ -481,7 +485,7 @@ def list_cards(
     db: Optional[Path] = _DB_OPTION,
 ) -> None:
     """Each card's state: type, due date, stability, difficulty, reviews, lapses; cloze gaps as card#N."""
-    from quiz.stats import list_items, render_list, row_to_json
+    from quiz.stats import list_items, row_to_json
 
     (loaded,) = _load_decks([deck])
     now = make_clock().now()
@@ -501,6 +505,8 @@ def list_cards(
             "orphaned": [row_to_json(r) for r in orphan_rows],
         })
     else:
+        from quiz.ui.stats_view import render_list
+
         render_list(rows, orphan_rows, _console())
 
 
