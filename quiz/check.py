@@ -21,7 +21,7 @@ from typing import Any, Iterable, Sequence
 
 from quiz.citations import Location, Sources, explain_missing, fold, locate, split_ellipsis
 from quiz.deck import load_deck
-from quiz.errors import DeckError, Problem, UsageError
+from quiz.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_PROBLEMS, DeckError, Problem, UsageError
 from quiz.files import replace_atomically
 from quiz.model import Card, CardType, Citation, Deck, LocationStatus
 
@@ -109,12 +109,12 @@ class Report:
     @property
     def exit_code(self) -> int:
         if any(not d.valid for d in self.decks):
-            return 2
+            return EXIT_BAD_INPUT
         if any(d.failures for d in self.decks):
-            return 1
+            return EXIT_PROBLEMS
         if self.strict and any(d.support for d in self.decks):
-            return 1
-        return 0
+            return EXIT_PROBLEMS
+        return EXIT_OK
 
 
 def find_decks(paths: Sequence[str | Path]) -> list[Path]:

@@ -1,7 +1,8 @@
 """Command-line interface: parse options, call the core, render the result.
 
-This is the only module where errors become messages and exit codes:
-0 success, 1 a check found problems, 2 bad usage or bad input, 130 interrupted.
+This is the only module where errors become messages and exit codes (the codes are `quiz.errors`'s:
+0 success, 1 a check found problems, 2 bad usage or bad input, 130 interrupted), all in `fail`, which the
+app's command group applies to every `QuizError` a command raises.
 Heavy modules (questionary, fsrs, rapidfuzz, rich) are imported inside the commands that need them,
 so `quiz --help` and `quiz check` stay fast.
 """
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, List, Optional
 import typer
 import typer.core
 
-from quiz.errors import DeckError, QuizError, UsageError
+from quiz.errors import EXIT_INTERRUPTED, DeckError, QuizError, RosterError, UsageError
 
 if TYPE_CHECKING:
     from quiz.history import HistoryStore
@@ -113,6 +114,14 @@ class _QuickGroup(typer.core.TyperGroup):
             _use_plain_values(command.get_params(ctx))
         return name, command, rest
 
+    def invoke(self, ctx):  # type: ignore[no-untyped-def]
+        # The one place a core error becomes a message and an exit code: every command runs through
+        # here, whether from `main()` or from a test's CliRunner.
+        try:
+            return super().invoke(ctx)
+        except QuizError as error:
+            raise fail(error) from None
+
 
 app = typer.Typer(
     cls=_QuickGroup,
@@ -128,11 +137,13 @@ app = typer.Typer(
 
 
 def fail(error: QuizError) -> typer.Exit:
-    """Print a core error the user can act on (no traceback) and return the exit to raise. One line
-    each: a deck's file name and the values messages quote come from other people (see quiz.text)."""
+    """Print a core error the user can act on (no traceback) and return the exit to raise, with the code
+    its class carries (`quiz.errors`). A deck's or a roster's problems one per line, `path:line:col: ...`;
+    anything else as `Error: ...`. One line each: a deck's file name and the values messages quote come
+    from other people (see quiz.text)."""
     from quiz.text import printable_line
 
-    if isinstance(error, DeckError):
+    if isinstance(error, (DeckError, RosterError)):
         for problem in error.problems:
             typer.echo(printable_line(str(problem)), err=True)
     else:
@@ -210,7 +221,7 @@ def open_store(db: Optional[Path], profile: Optional[str], create: bool = True,
                read_only: bool = False) -> "HistoryStore":
     """Open the history store: `--db`, else `QUIZ_DB`, else the user data folder; `--profile`, else
     `QUIZ_PROFILE`, else `default`. `QUIZ_BUSY_TIMEOUT` (seconds, default 10) is how long to wait for
-    another process that holds the file's write lock. A StoreError becomes a message and exit 2.
+    another process that holds the file's write lock.
     `create=False` (undo): a missing file is an empty history, and neither it nor a schema in an empty
     file is created. `read_only=True` (stats, list, history): that, and a file or folder that is not
     writable is still read (see `Store`)."""
@@ -225,10 +236,7 @@ def open_store(db: Optional[Path], profile: Optional[str], create: bool = True,
         wait = -1.0
     if not 0 <= wait <= 3600:
         raise fail(UsageError(f"QUIZ_BUSY_TIMEOUT={raw_wait!r} must be a number of seconds from 0 to 3600"))
-    try:
-        return Store(path, name, busy_timeout=wait, create=create and not read_only, read_only=read_only)
-    except QuizError as error:  # StoreError (unusable file), UsageError (bad profile name)
-        raise fail(error)
+    return Store(path, name, busy_timeout=wait, create=create and not read_only, read_only=read_only)
 
 
 _PROFILE_OPTION = typer.Option(None, "--profile", envvar="QUIZ_PROFILE", metavar="NAME",
@@ -332,10 +340,7 @@ def check(
     """
     from quiz import check as checking
 
-    try:
-        report = checking.build(paths or [], fix=fix, strict=strict)
-    except QuizError as error:
-        raise fail(error)
+    report = checking.build(paths or [], fix=fix, strict=strict)
     from quiz.text import printable_line
 
     for deck_report in report.decks:
@@ -402,17 +407,14 @@ def study(
     # longer walks every card's objects (tens of ms on 10,000 cards, felt as a stall between cards).
     import gc
 
-    store = open_store(db, profile)
-    gc.freeze()
-    try:
-        summary = Session(loaded, store, clock, frontend, options).run()
-    except QuizError as error:
-        raise fail(error)
-    finally:
-        store.close()
-        gc.unfreeze()  # an in-process caller (a test) gets its collector back as it was
+    with open_store(db, profile) as store:
+        gc.freeze()
+        try:
+            summary = Session(loaded, store, clock, frontend, options).run()
+        finally:
+            gc.unfreeze()  # an in-process caller (a test) gets its collector back as it was
     if summary.interrupted:
-        raise typer.Exit(130)
+        raise typer.Exit(EXIT_INTERRUPTED)
 
 
 # --- progress and card management: stats, list, suspend, unsuspend, reset, undo --------------------
@@ -454,8 +456,7 @@ def stats(
             raise fail(UsageError("no DECK given and no decks/*.yaml here; name one, e.g. quiz stats decks/iss.yaml"))
     loaded = _load_decks(decks)
     now = make_clock().now()
-    store = open_store(db, profile, read_only=True)
-    try:
+    with open_store(db, profile, read_only=True) as store:
         data = [_deck_data(store, deck) for deck in loaded]
         hour = day_start_hour()
         before = next_day_start(now, None, hour)
@@ -465,10 +466,6 @@ def stats(
             totals.slots += found.slots
             totals.items += found.items
         numbers = compute_stats(data, totals, now, None, Scheduler().retrievability, start_hour=hour)
-    except QuizError as error:
-        raise fail(error)
-    finally:
-        store.close()
     if json_output:
         _print_json(stats_to_json(numbers))
     else:
@@ -489,13 +486,8 @@ def list_cards(
 
     (loaded,) = _load_decks([deck])
     now = make_clock().now()
-    store = open_store(db, profile, read_only=True)
-    try:
+    with open_store(db, profile, read_only=True) as store:
         rows, orphan_rows = list_items(_deck_data(store, loaded), now, None, start_hour=day_start_hour())
-    except QuizError as error:
-        raise fail(error)
-    finally:
-        store.close()
     if json_output:
         _print_json({
             "deck": loaded.id,
@@ -517,13 +509,9 @@ def _manage(deck_path: Path, ids: List[str], profile: Optional[str], db: Optiona
     from quiz.text import printable_line
 
     (deck,) = _load_decks([deck_path])
-    try:
-        targets = resolve_targets(deck, ids)
-    except QuizError as error:
-        raise fail(error)
+    targets = resolve_targets(deck, ids)
     now = make_clock().now()
-    store = open_store(db, profile)
-    try:
+    with open_store(db, profile) as store:
         items = store.items(deck.id)
         for target in targets:
             records = [items.get((target.card.id, gap)) for gap in target.gaps]
@@ -547,10 +535,6 @@ def _manage(deck_path: Path, ids: List[str], profile: Optional[str], db: Optiona
                 if any(r is not None and r.suspended for r in records):
                     line += "; still suspended"
             typer.echo(printable_line(f"{line}: {text}"))
-    except QuizError as error:
-        raise fail(error)
-    finally:
-        store.close()
 
 
 _IDS_ARGUMENT = typer.Argument(..., metavar="ID", help="Card ids; card#N for one gap of a cloze card.",
@@ -605,13 +589,8 @@ def undo(
 
     deck_id = _deck_id(deck)
     now = make_clock().now()
-    store = open_store(db, profile, create=False)
-    try:
+    with open_store(db, profile, create=False) as store:
         review = store.undo(deck_id)
-    except QuizError as error:
-        raise fail(error)
-    finally:
-        store.close()
     if review is None:
         where = f" in deck {deck_id}." if deck_id else f" for profile {store.profile}."
         typer.echo("Nothing to undo" + printable_line(where))
@@ -658,14 +637,11 @@ def export(
     if fmt == "apkg" and _to_stdout(out):
         raise fail(UsageError("an Anki package is a file: give one with -o, e.g. -o deck.apkg"))
     (loaded,) = _load_decks([deck])
-    try:
-        if fmt == "apkg":
-            count = interop.export_apkg(loaded, out, make_clock().now(), force=force)
-        else:
-            count = interop.export_csv(loaded, None if _to_stdout(out) else out, _TerminalSafe(sys.stdout),
-                                       force=force)
-    except QuizError as error:
-        raise fail(error)
+    if fmt == "apkg":
+        count = interop.export_apkg(loaded, out, make_clock().now(), force=force)
+    else:
+        count = interop.export_csv(loaded, None if _to_stdout(out) else out, _TerminalSafe(sys.stdout),
+                                   force=force)
     if not _to_stdout(out):
         typer.echo(f"Wrote {count} card{'s' if count != 1 else ''} of {loaded.id} to {out}", err=True)
 
@@ -688,11 +664,8 @@ def import_(
     """
     from quiz import interop
 
-    try:
-        count = interop.import_terms(source, out, force=force, reverse=reverse, title=title,
-                                     notify=lambda message: typer.echo(message, err=True))
-    except QuizError as error:
-        raise fail(error)
+    count = interop.import_terms(source, out, force=force, reverse=reverse, title=title,
+                                 notify=lambda message: typer.echo(message, err=True))
     typer.echo(f"Wrote {count} card{'s' if count != 1 else ''} to {out}; fill in each `cite` "
                f"(source file and verbatim quote), then run: quiz check {out}", err=True)
 
@@ -729,18 +702,13 @@ def history(
     from quiz.files import InUse, history_files
 
     deck_id = _deck_id(deck)
-    store = open_store(db, profile, read_only=True)
-    in_use = history_files(store.path)
-    if deck is not None and Path(deck).is_file():  # --deck named a deck file
-        in_use.append(InUse(Path(deck), "the deck being read"))
-    try:
+    with open_store(db, profile, read_only=True) as store:
+        in_use = history_files(store.path)
+        if deck is not None and Path(deck).is_file():  # --deck named a deck file
+            in_use.append(InUse(Path(deck), "the deck being read"))
         count = interop.write_history(store.reviews(deck_id), None if _to_stdout(out) else out, fmt,
                                       include_practice=practice, stdout=_TerminalSafe(sys.stdout), force=force,
                                       in_use=in_use)
-    except QuizError as error:
-        raise fail(error)
-    finally:
-        store.close()
     if not _to_stdout(out):
         typer.echo(f"Wrote {count} answer{'s' if count != 1 else ''} to {out}", err=True)
 
@@ -773,17 +741,6 @@ def _class_url(db: Optional[str]):
     return ServerUrl(db)
 
 
-def _class_fail(error: QuizError) -> typer.Exit:
-    """A roster's problems one per line (path:line:col: ...); any other error as `fail` prints it."""
-    from quiz.errors import RosterError
-
-    if isinstance(error, RosterError):
-        for problem in error.problems:
-            typer.echo(str(problem), err=True)
-        return typer.Exit(error.exit_code)
-    return fail(error)
-
-
 @class_app.command("init")
 def class_init(db: Optional[str] = _CLASS_DB_OPTION) -> None:
     """Create the class schema, its teacher and student group roles and its row-level security.
@@ -793,10 +750,7 @@ def class_init(db: Optional[str] = _CLASS_DB_OPTION) -> None:
     from quiz import classroom
 
     url = _class_url(db)
-    try:
-        result = classroom.init(url)
-    except QuizError as error:
-        raise _class_fail(error)
+    result = classroom.init(url)
     if result.applied:
         typer.echo(f"Initialised {url} (schema version {result.version}); group roles "
                    f"{result.teacher_role} and {result.student_role}")
@@ -825,11 +779,8 @@ def _add_login(name: str, db: Optional[str], password_file: Optional[Path], json
     from quiz import classroom
 
     url = _class_url(db)
-    try:
-        passwords = {name: classroom.read_password_file(password_file)} if password_file else None
-        created = classroom.add_logins(url, [name], teacher=teacher, passwords=passwords)
-    except QuizError as error:
-        raise _class_fail(error)
+    passwords = {name: classroom.read_password_file(password_file)} if password_file else None
+    created = classroom.add_logins(url, [name], teacher=teacher, passwords=passwords)
     _print_logins(created, json_output, single=True)
 
 
@@ -880,10 +831,7 @@ def class_roster(
     from quiz import classroom
 
     url = _class_url(db)
-    try:
-        created = classroom.add_roster(url, roster)
-    except QuizError as error:
-        raise _class_fail(error)
+    created = classroom.add_roster(url, roster)
     _print_logins(created, json_output, single=False)
 
 
@@ -897,10 +845,7 @@ def class_students(
     from quiz.text import printable_line
 
     url = _class_url(db)
-    try:
-        rows = classroom.students(url)
-    except QuizError as error:
-        raise _class_fail(error)
+    rows = classroom.students(url)
     stamp = (lambda when: None if when is None else when.strftime("%Y-%m-%dT%H:%M:%SZ"))
     if json_output:
         _print_json([{"profile": row.profile, "role": row.role, "answers": row.answers,
@@ -963,4 +908,4 @@ def main() -> None:
         app(prog_name="quiz")  # also under `python -m quiz`, so usage lines match the docs
     except KeyboardInterrupt:
         typer.echo("Interrupted.", err=True)
-        raise SystemExit(130)
+        raise SystemExit(EXIT_INTERRUPTED)

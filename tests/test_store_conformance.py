@@ -323,3 +323,14 @@ def test_verdicts_and_ratings_round_trip_as_their_stored_values(store: HistorySt
     back = list(store.reviews())
     assert [r.verdict for r in back] == list(Verdict)
     assert all(r.verdict is v for r, v in zip(back, Verdict)) and {r.rating for r in back} == {2}
+
+
+def test_a_store_is_a_context_manager_that_closes(store_factory: Factory) -> None:
+    store = store_factory()
+    with store as held:
+        assert held is store
+        held.record(answer("a", T0))
+    with pytest.raises(Exception):
+        store.items("bio")  # closed: no method may be called after
+    store.close()  # closing twice is harmless
+    assert set(store_factory().items("bio")) == {("a", 0)}
