@@ -270,6 +270,7 @@ def _scalar_spans(text: str) -> dict[tuple[int, int], tuple[int, int, str | None
     for event in yaml.parse(text, Loader=loader):
         if isinstance(event, yaml.ScalarEvent):
             s, e = event.start_mark, event.end_mark
+            assert s is not None and e is not None  # a parsed event always has its marks
             spans[(s.line + 1, s.column + 1)] = (
                 starts[s.line] + s.column,
                 starts[e.line] + e.column,

@@ -122,7 +122,7 @@ def init(url: ServerUrl) -> InitResult:
     with connect(url, autocommit=True) as conn:
         try:
             database = conn.info.dbname
-            owner = conn.execute("SELECT current_user").fetchone()[0]
+            owner = conn.execute("SELECT current_user").fetchone()[0]  # type: ignore[index]  # always one row
             version = schema_version(conn)
             check_version(version, url)
             meta = _meta(conn) if version >= 2 else {}  # named at the first init: upgrades keep them
@@ -253,9 +253,9 @@ def read_roster(path: Path) -> list[RosterEntry]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        line = raw[:error.start].count(b"\n") + 1
+        bad_line = raw[:error.start].count(b"\n") + 1
         col = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
-        raise RosterError([Problem(shown, line, col, "not UTF-8 text; save the roster as UTF-8 CSV")]) from None
+        raise RosterError([Problem(shown, bad_line, col, "not UTF-8 text; save the roster as UTF-8 CSV")]) from None
     lines = text.splitlines()
     if not lines or not lines[0].strip():
         raise RosterError([Problem(shown, 1, 1, "the first line must be a header with a 'name' column")])
@@ -265,7 +265,9 @@ def read_roster(path: Path) -> list[RosterEntry]:
     if "name" not in header:
         raise RosterError([Problem(shown, 1, 1, "the header has no 'name' column (e.g. a first line: name)")])
     column = header.index("name")
-    problems, entries, first_seen = [], [], {}
+    problems: list[Problem] = []
+    entries: list[RosterEntry] = []
+    first_seen: dict[str, int] = {}
     # csv rows and file lines match one to one: a name cannot hold a line break (refused below anyway).
     for number, (row, line) in enumerate(zip(rows[1:], lines[1:]), start=2):
         if column >= len(row) or not row[column].strip():

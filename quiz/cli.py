@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, List, Optional
+from typing import TYPE_CHECKING, Any, List, Optional
 
 import typer
 import typer.core
@@ -20,7 +20,11 @@ import typer.core
 from quiz.errors import EXIT_INTERRUPTED, DeckError, QuizError, RosterError, UsageError
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+
     from quiz.history import HistoryStore
+    from quiz.session import Frontend
 
 
 class _PlainValue:
@@ -58,7 +62,7 @@ class _PlainValue:
 
     def _one(self, raw: object, param: object, ctx: object) -> object:
         if self.kind in (str, Path):
-            return self.kind(raw)
+            return self.kind(raw)  # type: ignore[arg-type]  # whatever the shell or a default gave
         if self.kind is bool:
             if isinstance(raw, bool):
                 return raw
@@ -72,7 +76,7 @@ class _PlainValue:
             value = self.kind(raw)
         except (TypeError, ValueError):
             noun = "an integer" if self.kind is int else "a number"
-            raise typer.BadParameter(f"{raw!r} is not {noun}.", ctx=ctx, param=param)  # type: ignore[arg-type]
+            raise typer.BadParameter(f"{raw!r} is not {noun}.", ctx=ctx, param=param) from None  # type: ignore[arg-type]
         low, high = getattr(self.info, "min", None), getattr(self.info, "max", None)
         if low is not None and value < low:
             raise typer.BadParameter(f"{raw} is less than the minimum {low}.", ctx=ctx, param=param)  # type: ignore[arg-type]
@@ -93,7 +97,7 @@ class _QuickCommand(typer.core.TyperCommand):
     """A command whose plain-typed parameters skip typer's pydantic coercion (see `_PlainValue`).
     Anything else, or a typer without that machinery, keeps typer's own coercion."""
 
-    def parse_args(self, ctx, args):  # type: ignore[no-untyped-def]
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         _use_plain_values(self.get_params(ctx))  # with the (cached) --help option
         return super().parse_args(ctx, args)
 
@@ -102,11 +106,11 @@ class _QuickGroup(typer.core.TyperGroup):
     """The app's own options (--install-completion, --show-completion: bool defaulting to None) are
     parsed on every run of every command; without this they alone import pydantic (~150 ms)."""
 
-    def parse_args(self, ctx, args):  # type: ignore[no-untyped-def]
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         _use_plain_values(self.get_params(ctx))  # with the (cached) --help option
         return super().parse_args(ctx, args)
 
-    def resolve_command(self, ctx, args):  # type: ignore[no-untyped-def]
+    def resolve_command(self, ctx: Any, args: list[str]) -> tuple[str | None, Any, list[str]]:
         # Every subcommand, not only those declared with cls=_QuickCommand: a bare --help bool alone
         # would import pydantic (`quiz schema`, `quiz stats`, `quiz undo`, ...).
         name, command, rest = super().resolve_command(ctx, args)
@@ -114,7 +118,7 @@ class _QuickGroup(typer.core.TyperGroup):
             _use_plain_values(command.get_params(ctx))
         return name, command, rest
 
-    def invoke(self, ctx):  # type: ignore[no-untyped-def]
+    def invoke(self, ctx: Any) -> Any:
         # The one place a core error becomes a message and an exit code: every command runs through
         # here, whether from `main()` or from a test's CliRunner.
         try:
@@ -181,7 +185,7 @@ def make_clock():
     try:
         start = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
-        raise fail(UsageError(f"QUIZ_NOW={raw!r} is not an ISO-8601 time (e.g. 2026-11-21T19:47:00+00:00)"))
+        raise fail(UsageError(f"QUIZ_NOW={raw!r} is not an ISO-8601 time (e.g. 2026-11-21T19:47:00+00:00)")) from None
     if start.tzinfo is None:
         raise fail(UsageError(f"QUIZ_NOW={raw!r} needs a UTC offset (e.g. +00:00)"))
     return _StartedClock(start.astimezone(timezone.utc))
@@ -395,6 +399,7 @@ def study(
     options = StudyOptions(new_limit=new, review_limit=reviews, tags=tuple(tag), sources=tuple(source),
                            practice=practice, retention=retention, start_hour=day_start_hour())
     clock = make_clock()
+    frontend: Frontend
     if plain or os.environ.get("TERM") == "dumb" or not (sys.stdin.isatty() and sys.stdout.isatty()):
         from quiz.ui.plain import PlainFrontend
 
@@ -638,6 +643,7 @@ def export(
         raise fail(UsageError("an Anki package is a file: give one with -o, e.g. -o deck.apkg"))
     (loaded,) = _load_decks([deck])
     if fmt == "apkg":
+        assert out is not None  # refused above: a package is a file
         count = interop.export_apkg(loaded, out, make_clock().now(), force=force)
     else:
         count = interop.export_csv(loaded, None if _to_stdout(out) else out, _TerminalSafe(sys.stdout),
@@ -703,7 +709,8 @@ def history(
 
     deck_id = _deck_id(deck)
     with open_store(db, profile, read_only=True) as store:
-        in_use = history_files(store.path)
+        path = getattr(store, "path", None)  # the files of a store that keeps its history in one
+        in_use = history_files(path) if path is not None else []
         if deck is not None and Path(deck).is_file():  # --deck named a deck file
             in_use.append(InUse(Path(deck), "the deck being read"))
         count = interop.write_history(store.reviews(deck_id), None if _to_stdout(out) else out, fmt,
@@ -846,7 +853,9 @@ def class_students(
 
     url = _class_url(db)
     rows = classroom.students(url)
-    stamp = (lambda when: None if when is None else when.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    def stamp(when: datetime | None) -> str | None:
+        return None if when is None else when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
     if json_output:
         _print_json([{"profile": row.profile, "role": row.role, "answers": row.answers,
                       "last_answer": stamp(row.last_answer)} for row in rows])
@@ -908,4 +917,4 @@ def main() -> None:
         app(prog_name="quiz")  # also under `python -m quiz`, so usage lines match the docs
     except KeyboardInterrupt:
         typer.echo("Interrupted.", err=True)
-        raise SystemExit(EXIT_INTERRUPTED)
+        raise SystemExit(EXIT_INTERRUPTED) from None

@@ -56,13 +56,21 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Callable, Iterable, Iterator
+from typing import IO, Callable, Iterable, Iterator, Protocol
 
 from quiz.deck import load_deck
 from quiz.model import CLOZE_GAP, Card, CardType, Deck
 from quiz.errors import DeckError, Problem, UsageError
 from quiz.files import InUse, write_output
 from quiz.text import BIDI_CONTROLS
+
+
+class TextOut(Protocol):
+    """Where text for standard output goes: a text stream, or the CLI's wrapper that escapes it on a terminal."""
+
+    def write(self, text: str, /) -> int: ...
+
+    def flush(self) -> None: ...
 
 LIST_JOINER = " | "
 
@@ -83,7 +91,7 @@ def _deck_files(deck: Deck) -> list[InUse]:
     return used
 
 
-def _write_text(path: Path | None, text: str, stdout: IO[str] | None, force: bool = False,
+def _write_text(path: Path | None, text: str, stdout: TextOut | None, force: bool = False,
                 in_use: Iterable[InUse] = ()) -> None:
     """Write `text` to `path` (checked by `quiz.files.write_output`), or to `stdout` when path is None or "-"."""
     if path is None or str(path) == "-":
@@ -254,7 +262,7 @@ def deck_rows(deck: Deck) -> Iterator[list[str]]:
         ]
 
 
-def export_csv(deck: Deck, out: Path | None, stdout: IO[str] | None = None, force: bool = False,
+def export_csv(deck: Deck, out: Path | None, stdout: TextOut | None = None, force: bool = False,
                in_use: Iterable[InUse] = ()) -> int:
     """Write the deck as CSV to `out` (or `stdout` for None / "-"); returns the number of cards."""
     _write_text(out, _csv_text(deck_rows(deck)), stdout, force, [*_deck_files(deck), *in_use])
@@ -310,7 +318,7 @@ def history_records(reviews: Iterable, include_practice: bool = True) -> Iterato
 
 
 def write_history(reviews: Iterable, out: Path | None, fmt: str = "csv", include_practice: bool = True,
-                  stdout: IO[str] | None = None, force: bool = False, in_use: Iterable[InUse] = ()) -> int:
+                  stdout: TextOut | None = None, force: bool = False, in_use: Iterable[InUse] = ()) -> int:
     """Write the review log as CSV (or JSON, a list of objects); returns the number of reviews.
     `in_use` names the files `out` must not replace: the history database (`quiz.files.history_files`)."""
     records = list(history_records(reviews, include_practice))

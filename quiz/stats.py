@@ -397,8 +397,8 @@ def compute_stats(
     days = []
     day = heatmap_start
     while day <= today:
-        answers, seconds = per_day.get(day, (0, 0.0))
-        days.append(DayActivity(day, int(answers), float(seconds)))
+        day_answers, seconds = per_day.get(day, (0, 0.0))
+        days.append(DayActivity(day, int(day_answers), float(seconds)))
         day += timedelta(days=1)
     recent = [d for d in days if d.day >= recent_start]  # the heatmap's >= 78 days hold all 30
     current_streak, longest_streak = _streaks(studied, today)

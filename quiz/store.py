@@ -46,6 +46,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from importlib.resources import files
 from pathlib import Path
+from typing import Any, overload
 
 from quiz.errors import StoreError, UsageError
 from quiz.history import AnswerTotals, AnsweredCounts, ChangeToken, ItemTotals, SlotTotals
@@ -67,6 +68,10 @@ _MS = timedelta(milliseconds=1)
 # --- value conversion -------------------------------------------------------------------------------
 
 
+@overload
+def _to_ms(value: datetime) -> int: ...
+@overload
+def _to_ms(value: datetime | None) -> int | None: ...
 def _to_ms(value: datetime | None) -> int | None:
     if value is None:
         return None
@@ -76,6 +81,10 @@ def _to_ms(value: datetime | None) -> int | None:
     return (value - _EPOCH) // _MS
 
 
+@overload
+def _from_ms(value: int) -> datetime: ...
+@overload
+def _from_ms(value: int | None) -> datetime | None: ...
 def _from_ms(value: int | None) -> datetime | None:
     return None if value is None else _EPOCH + value * _MS
 
@@ -87,7 +96,7 @@ def _float(value: float | None) -> float | None:
 _STATE_FIELDS = ("state", "step", "stability", "difficulty", "due", "last_review", "reps", "lapses")
 
 
-def _state_values(s: ItemState) -> tuple:
+def _state_values(s: ItemState) -> tuple[Any, ...]:
     return (
         int(s.state),
         s.step,
@@ -103,7 +112,7 @@ def _state_values(s: ItemState) -> tuple:
 _STATES = tuple(State)  # by value: indexing is several times faster than State(value) per row
 
 
-def _state_from(row: tuple | list, at: int = 0) -> ItemState:
+def _state_from(row: tuple[Any, ...] | list[Any], at: int = 0) -> ItemState:
     state, step, stability, difficulty, due, last_review, reps, lapses = row[at : at + 8]
     # Positional and inlined: `items` builds one of these per stored item (10,000 for a big deck).
     return ItemState(
@@ -147,7 +156,7 @@ _NEW_STATE = _state_values(ItemState())
 _VERDICT_OF = {v.value: v for v in Verdict}
 
 
-def _review_from_row(row: tuple, profile: str) -> Review:
+def _review_from_row(row: tuple[Any, ...], profile: str) -> Review:
     rid, deck, card, gap, at, rating, verdict, answer, duration, interval, practice, override = row[:12]
     return Review(
         deck=deck,
@@ -168,7 +177,7 @@ def _review_from_row(row: tuple, profile: str) -> Review:
     )
 
 
-def _item_from_row(deck: str, row: tuple) -> ItemRecord:
+def _item_from_row(deck: str, row: tuple[Any, ...]) -> ItemRecord:
     buried = row[11]
     return ItemRecord(
         deck, row[0], row[1], _state_from(row, 2), row[10] == 1, None if buried is None else _EPOCH + buried * _MS
@@ -381,7 +390,7 @@ class Store:
         pause = 0.002
         while True:
             try:
-                return conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                return str(conn.execute("PRAGMA journal_mode = WAL").fetchone()[0])
             except sqlite3.OperationalError as e:
                 if "locked" not in str(e) or time.monotonic() >= deadline:
                     raise
@@ -408,7 +417,7 @@ class Store:
             )
         if app_id == APPLICATION_ID and version == 0:
             raise StoreError(f"{self.path} is not a quiz database or is corrupt: it has no schema version")
-        return version
+        return int(version)
 
     def _upgrade(self, conn: sqlite3.Connection) -> None:
         """Create the schema in an empty file, or migrate an older one after backing it up.
@@ -564,7 +573,7 @@ class Store:
         if self._wal_id is None:
             self._wal_id = self._wal_identity()
 
-    def _cache_patches(self, conn: sqlite3.Connection) -> list[tuple[str, str, list[tuple]]]:
+    def _cache_patches(self, conn: sqlite3.Connection) -> list[tuple[str, str, list[tuple[Any, ...]]]]:
         """The stored rows, as this transaction leaves them, of every touched card of a cached deck."""
         return [
             (
@@ -579,7 +588,7 @@ class Store:
             if deck in self._cache
         ]
 
-    def _apply_patches(self, patches: list[tuple[str, str, list[tuple]]]) -> None:
+    def _apply_patches(self, patches: list[tuple[str, str, list[tuple[Any, ...]]]]) -> None:
         for deck, card, rows in patches:
             items, gaps = self._cache[deck], self._cache_gaps[deck]
             for gap in gaps.pop(card, ()):
@@ -609,7 +618,7 @@ class Store:
             self._cache_version = version
             self.generation += 1
 
-    def _read(self, sql: str, params: tuple = ()) -> list[tuple]:
+    def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         try:
             return self._db.execute(sql, params).fetchall()
         except sqlite3.Error as e:
@@ -677,7 +686,7 @@ class Store:
         if pid is None:
             return
         sql = f"SELECT {_REVIEW_COLS} FROM reviews WHERE profile_id = ?"
-        params: list = [pid]
+        params: list[Any] = [pid]
         if deck is not None:
             sql += " AND deck = ?"
             params.append(deck)
@@ -741,7 +750,7 @@ class Store:
             f"SELECT id, deck, card, gap, reset_at, log_position, {_cols('before_')} FROM resets "
             "WHERE profile_id = ?"
         )
-        params: tuple = (pid,)
+        params: tuple[Any, ...] = (pid,)
         if deck is not None:
             sql += " AND deck = ?"
             params += (deck,)
@@ -864,7 +873,7 @@ class Store:
                 return None
             # `+profile_id` keeps the planner on the rowid: the newest rows are read first.
             sql = f"SELECT {_REVIEW_COLS} FROM reviews WHERE +profile_id = ?"
-            params: tuple = (pid,)
+            params: tuple[Any, ...] = (pid,)
             if deck is not None:
                 sql += " AND +deck = ?"
                 params += (deck,)
@@ -985,7 +994,7 @@ class Store:
         return targets
 
     @staticmethod
-    def _forget_if_pristine(conn: sqlite3.Connection, key: tuple) -> None:
+    def _forget_if_pristine(conn: sqlite3.Connection, key: tuple[Any, ...]) -> None:
         """Drop an item row that says nothing (NEW, no flags): not stored means exactly that."""
         conn.execute(
             "DELETE FROM items WHERE profile_id = ? AND deck = ? AND card = ? AND gap = ? "

@@ -21,7 +21,6 @@ session 100; QUIZ_FUZZ_SCALE multiplies them.
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 from pathlib import Path
 
@@ -265,7 +264,7 @@ def _line_col(text: str, index: int) -> tuple[int, int]:
     return text.count("\n", 0, index) + 1, index - (text.rfind("\n", 0, index) + 1) + 1
 
 
-def _sources(workdir: Path, text: str, counter=[0]) -> Sources:
+def _sources(workdir: Path, text: str, counter=[0]) -> Sources:  # noqa: B006 - a call counter on purpose
     counter[0] += 1
     folder = workdir / f"src{counter[0]}"
     folder.mkdir()

@@ -31,6 +31,7 @@ from quiz.ui import (
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.text import Text
 
 VERDICT_STYLES = {Verdict.CORRECT: "bold green", Verdict.ALMOST: "bold yellow", Verdict.WRONG: "bold red",
                   Verdict.SELF: "bold"}

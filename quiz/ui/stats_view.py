@@ -59,7 +59,7 @@ def forecast_chart(forecast: Sequence[int], height: int = 4, column: int = 2) ->
     return lines
 
 
-def _fitted_table(console: Any, columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[str]],
+def _fitted_table(console: Any, columns: Sequence[tuple[str, Any]], rows: Sequence[Sequence[str]],
                   flexible: int, min_flexible: int = 8) -> Any:
     """A rich table in which every column keeps the width of its longest cell except column `flexible`,
     which gets the rest of the console width (cut with an ellipsis). rich's own shrinking would drop
@@ -102,8 +102,6 @@ def _print_table(console: Any, table: Any) -> None:
 
 def render_stats(stats: Stats, console: Any) -> None:
     """Print `stats` with rich: summary lines, the forecast chart, the heatmap, tables."""
-    from rich import box
-    from rich.table import Table
     from rich.text import Text
 
     color = _uses_color(console)
@@ -195,6 +193,8 @@ def render_stats(stats: Stats, console: Any) -> None:
 
     several = len(stats.decks) > 1
     heading("Hardest cards")
+    rows: list[tuple[str, ...]]
+    columns: tuple[tuple[str, str], ...]
     if stats.hardest:
         rows = [
             (
