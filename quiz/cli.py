@@ -22,7 +22,6 @@ from quiz.errors import EXIT_INTERRUPTED, DeckError, QuizError, RosterError, Usa
 if TYPE_CHECKING:
     from datetime import datetime
 
-
     from quiz.history import HistoryStore
     from quiz.session import Frontend
 
