@@ -25,7 +25,6 @@ import argparse
 import json
 import os
 import random
-import statistics
 import sys
 import threading
 import time
@@ -113,7 +112,6 @@ class Student(threading.Thread):
 
 
 def run_load(server, dbname: str, urls: list[str], seconds: float, pause: float) -> dict:
-    now = time.monotonic()
     students = [Student(url, i, 0, pause, 0) for i, url in enumerate(urls)]
     opened = time.perf_counter()
     for student in students:

@@ -6,8 +6,9 @@ of its card's quotes, and count which source files the cards cite (coverage). `-
 quotes that are near-verbatim (closest passage scoring >= FIX_THRESHOLD) to the source's exact text,
 editing only those scalars in the deck file.
 
-Nothing here prints or exits: `build` returns a `Report`; `render_text` and `to_json` present it.
-rich and rapidfuzz are imported lazily (rendering, explaining a miss) to keep `quiz check` quick.
+Nothing here prints or exits: `build` returns a `Report`; `to_json` gives it as data, and
+`quiz.ui.check_view.render_text` shows it on a terminal. rapidfuzz is imported lazily (explaining a miss)
+to keep `quiz check` quick.
 """
 
 from __future__ import annotations
@@ -18,17 +19,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from quiz.citations import Location, Sources, clip, explain_missing, fold, locate, split_ellipsis
+from quiz.citations import Location, Sources, explain_missing, fold, locate, split_ellipsis
 from quiz.deck import load_deck
-from quiz.errors import DeckError, Problem, UsageError
+from quiz.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_PROBLEMS, DeckError, Problem, UsageError
 from quiz.files import replace_atomically
 from quiz.model import Card, CardType, Citation, Deck, LocationStatus
-from quiz.text import printable, printable_line
 
 FIX_THRESHOLD = 90
-# Below this score the "closest passage" shares little more than common words with the quote: the human
-# report says there is nothing close instead of showing it (--json keeps it, with its score).
-CLOSE_THRESHOLD = 50
 DECK_SUFFIXES = (".yaml", ".yml")
 JSON_VERSION = 1
 
@@ -112,12 +109,12 @@ class Report:
     @property
     def exit_code(self) -> int:
         if any(not d.valid for d in self.decks):
-            return 2
+            return EXIT_BAD_INPUT
         if any(d.failures for d in self.decks):
-            return 1
+            return EXIT_PROBLEMS
         if self.strict and any(d.support for d in self.decks):
-            return 1
-        return 0
+            return EXIT_PROBLEMS
+        return EXIT_OK
 
 
 def find_decks(paths: Sequence[str | Path]) -> list[Path]:
@@ -273,6 +270,7 @@ def _scalar_spans(text: str) -> dict[tuple[int, int], tuple[int, int, str | None
     for event in yaml.parse(text, Loader=loader):
         if isinstance(event, yaml.ScalarEvent):
             s, e = event.start_mark, event.end_mark
+            assert s is not None and e is not None  # a parsed event always has its marks
             spans[(s.line + 1, s.column + 1)] = (
                 starts[s.line] + s.column,
                 starts[e.line] + e.column,
@@ -387,159 +385,6 @@ def _verify(before: Deck | None, after: Deck | None, changed: dict[tuple[str, st
         ):
             return False
     return True
-
-
-# ------------------------------------------------------------------------------------------ rendering
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
-def summary_line(d: DeckReport) -> str:
-    """One line per deck, e.g. `decks/iss.yaml: 74 citations — 70 exact, 4 normalized · ...`."""
-    if not d.valid:
-        return f"{_shown(d.path)}: invalid deck ({_plural(len(d.problems), 'problem')}, listed on stderr)"
-    counts = [
-        f"{n} {label}"
-        for label, n in (
-            ("exact", d.count("exact")),
-            ("normalized", d.count("normalized")),
-            ("missing", d.count("missing")),
-            ("errors" if d.count("error") != 1 else "error", d.count("error")),
-        )
-        if n
-    ]
-    parts = [f"{_plural(len(d.citations), 'citation')} — {', '.join(counts)}"]
-    if d.support_checked:
-        ok = d.support_checked - len({s.card.id for s in d.support})
-        if ok == d.support_checked:
-            parts.append(f"{_plural(ok, 'card')} supported")
-        else:
-            parts.append(f"{ok} of {_plural(d.support_checked, 'card')} supported")
-    if d.source_files:
-        cited = d.source_files - len(d.uncited)
-        if cited == d.source_files:
-            parts.append(f"all {_plural(d.source_files, 'source')} cited")
-        else:
-            parts.append(f"{cited} of {_plural(d.source_files, 'source')} cited")
-    return f"{_shown(d.path)}: " + " · ".join(parts)
-
-
-def _at(d: DeckReport, r: CitationResult) -> str:
-    mark = r.citation.quote_mark if r.location.status is LocationStatus.MISSING else r.citation.mark
-    return f"{_shown(d.path)}:{mark.line}:{mark.col}"
-
-
-def _shown(path: Path) -> str:
-    """A deck path as shown in a report line: its name may hold a control character or a line break."""
-    return printable_line(str(path))
-
-
-def render_text(report: Report, console: Any, *, verbose: bool = False) -> None:
-    """Print the human report on a rich Console (markup off: quotes may contain [brackets]).
-
-    Every text that comes from a file (source passages, quotes, file names, messages quoting them) goes
-    through `printable`, so a control character in a source shows as `\\x1b` instead of reaching the
-    terminal."""
-    from rich.text import Text as RichText
-
-    # Every line below is built with this `Text`: rich's, over the printable form of its string.
-    def Text(text: str = "", style: str = "") -> Any:  # noqa: N802
-        return RichText(printable(text), style=style)
-
-    for d in report.decks:
-        line = Text(summary_line(d))
-        style = "red" if not d.valid or d.failures else ("yellow" if d.support else "green")
-        line.stylize(f"bold {style}", 0, len(_shown(d.path)) + 1)
-        console.print(line)
-        if not d.valid:
-            continue
-        for f in d.fixes:
-            console.print(
-                Text(f"{_shown(d.path)}:{f.line}:{f.col}: card {f.card}: fixed quote to the text of {f.source} "
-                     f"(score {f.score})", style="cyan")
-            )
-        if d.fix_diff:
-            for diff_line in d.fix_diff.splitlines():
-                style = "green" if diff_line.startswith("+") else "red" if diff_line.startswith("-") else ""
-                console.print(Text(diff_line, style=style))
-        for note in d.fix_notes:
-            console.print(Text(note, style="yellow"))
-        for r in d.citations:
-            loc = r.location
-            if loc.ok:
-                if verbose and loc.status is LocationStatus.NORMALIZED:
-                    console.print(
-                        Text(
-                            f"{_at(d, r)}: card {r.card.id}: normalized ({', '.join(loc.differences)}) "
-                            f"at {loc.source}:{loc.line}:{loc.col}",
-                            style="dim",
-                        )
-                    )
-                continue
-            head = Text(f"{_at(d, r)}: ")
-            head.append(f"card {r.card.id}: ", style="bold")
-            head.append(printable(loc.message), style="red")
-            console.print(head)
-            if loc.status is not LocationStatus.MISSING:
-                continue
-            # One line each, however long or multi-line the quote and passage are (clipped with "…").
-            console.print(Text("  quote:   ") + Text(clip(printable(r.citation.quote))))
-            if loc.found_in or loc.reason == "no-text":
-                continue
-            c = loc.closest
-            if c is None or c.score < CLOSE_THRESHOLD:
-                best = f" (best score {c.score})" if c is not None else ""
-                console.print(Text(f"  closest: nothing close in {loc.source}{best}", style="dim"))
-                continue
-            passage = Text(clip(printable(c.text)))
-            console.print(Text(f"  closest: {loc.source}:{c.line}:{c.col} (score {c.score}): ") + passage)
-            diff = " ".join(printable(c.diff).split())
-            change = [i for i in (diff.find("[-"), diff.find("{+")) if i >= 0]
-            focus = (min(change), min(change) + 2) if change else None
-            console.print(Text("  diff:    ") + _diff_text(clip(diff, focus=focus)))
-        for s in d.support:
-            card = s.card
-            line = Text(f"{_shown(d.path)}:{card.mark.line}:{card.mark.col}: ")
-            line.append("error" if report.strict else "warning", style="bold red" if report.strict else "bold yellow")
-            line.append(printable(f": {s.message}"))
-            console.print(line)
-        if verbose or d.uncited:
-            shown = " · ".join(f"{name} {n}" for name, n in d.coverage.items() if n)
-            folder = d.sources.display if d.sources else ""
-            console.print(Text(f"  cards per source ({folder}): {shown or 'none'}", style="dim"))
-            if d.uncited:
-                console.print(Text(f"  not cited: {', '.join(d.uncited)}", style="dim"))
-    if len(report.decks) > 1:
-        valid = [d for d in report.decks if d.valid]
-        total = sum(len(d.citations) for d in valid)
-        failed = sum(len(d.failures) for d in valid)
-        warnings = sum(len(d.support) for d in valid)
-        invalid = len(report.decks) - len(valid)
-        parts = [_plural(len(report.decks), "deck"), f"{_plural(total, 'citation')}, {failed} failed"]
-        if warnings:
-            parts.append(_plural(warnings, "warning"))
-        if invalid:
-            parts.append(f"{invalid} invalid")
-        console.print(Text("total: " + " · ".join(parts), style="bold"))
-
-
-_DIFF_TOKEN = re.compile(r"\[-(.*?)-\]|\{\+(.*?)\+\}", re.DOTALL)
-
-
-def _diff_text(diff: str) -> Any:
-    """A word diff with removals red and additions green (the [-..-]{+..+} markers stay for NO_COLOR)."""
-    from rich.text import Text
-
-    out = Text()
-    pos = 0
-    for m in _DIFF_TOKEN.finditer(diff):
-        out.append(diff[pos : m.start()])
-        out.append(m.group(), style="red" if m.group(1) is not None else "green")
-        pos = m.end()
-    out.append(diff[pos:])
-    return out
 
 
 # ------------------------------------------------------------------------------------------------ JSON
@@ -661,4 +506,4 @@ def to_json(report: Report) -> dict[str, Any]:
     }
 
 
-__all__ = ["Report", "DeckReport", "build", "find_decks", "render_text", "to_json", "summary_line"]
+__all__ = ["Report", "DeckReport", "build", "find_decks", "to_json"]

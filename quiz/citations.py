@@ -181,7 +181,7 @@ class NormText:
     __slots__ = ("text", "_ns", "_os", "_nl", "_ol", "_orig_len")
 
     def __init__(self, original: str, normalized: str | None = None):
-        """`normalized` may pass `normalize(original)` if it is already known."""
+        """`normalized` may pass `normalize_for_matching(original)` if it is already known."""
         ns: list[int] = []  # normalized start of each atomic piece
         os_: list[int] = []  # original start
         nl: list[int] = []  # normalized length (0 for dropped characters)
@@ -272,8 +272,12 @@ class NormText:
         return orig - self._delta(i)
 
 
-def normalize(text: str) -> str:
-    """The normalized form used for matching: `NormText(text).text`, computed without the map."""
+def normalize_for_matching(text: str) -> str:
+    """The normalized form used for matching: `NormText(text).text`, computed without the map.
+
+    Not `quiz.grading.normalize`, on purpose: a typed answer is compared forgivingly (accents,
+    punctuation and leading articles dropped, dates rewritten), but a quote must reproduce its source,
+    so only the differences a copy-paste introduces are folded here (see KINDS)."""
     return _fold(text, _NO_SKIP, False)
 
 
@@ -302,7 +306,7 @@ class SourceText:
         if self._norm is not None:
             return self._norm.text
         if self._flat is None:
-            self._flat = normalize(self.text)
+            self._flat = normalize_for_matching(self.text)
         return self._flat
 
     def words(self) -> tuple[list[int], list[int]]:
@@ -672,7 +676,7 @@ def nothing_to_find(quote: str) -> str:
     """Why `quote` has no words to look for ("" if it has): it is only an ellipsis, or nothing of it is
     left once normalized (only spaces or invisible characters). A quote of invisible characters is never
     found; an ellipsis alone is found only where the source has those very characters ("...")."""
-    if any(normalize(p).strip(" ") for p in split_ellipsis(quote)):
+    if any(normalize_for_matching(p).strip(" ") for p in split_ellipsis(quote)):
         return ""
     if _ELLIPSIS.search(quote):
         return "the quote is only an ellipsis; quote the source's words"
@@ -683,10 +687,10 @@ def _match(src: SourceText, quote: str) -> tuple[LocationStatus, tuple[Span, ...
     """Exact, normalized or ellipsis match of `quote` in `src` (no explanation when not found)."""
     text = src.text
     p = text.find(quote) if quote else -1
-    if p >= 0 and ((quote.isascii() and not quote.isspace()) or normalize(quote).strip(" ")):
+    if p >= 0 and ((quote.isascii() and not quote.isspace()) or normalize_for_matching(quote).strip(" ")):
         line, col = src.line_col(p)
         return LocationStatus.EXACT, (Span(p, p + len(quote), line, col, quote),), ()
-    nq = normalize(quote).strip(" ")
+    nq = normalize_for_matching(quote).strip(" ")
     if not nq:
         return None
     span = src.norm.find(nq)
@@ -701,7 +705,7 @@ def _match(src: SourceText, quote: str) -> tuple[LocationStatus, tuple[Span, ...
     kinds: set[str] = {"ellipsis"}
     norm_pos = 0
     for piece in pieces:
-        npiece = normalize(piece).strip(" ")
+        npiece = normalize_for_matching(piece).strip(" ")
         found = src.norm.find(npiece, norm_pos) if npiece else None
         if found is None:
             return None
@@ -769,7 +773,7 @@ def explain_missing(sources: Sources, misses: Sequence[tuple[Location, str]]) ->
         closest = closest_passage(src, quote)
         message = f"quote not found in {loc.source}"
         if _ELLIPSIS.search(quote):
-            absent = [p for p in split_ellipsis(quote) if normalize(p).strip(" ") not in src.normalized]
+            absent = [p for p in split_ellipsis(quote) if normalize_for_matching(p).strip(" ") not in src.normalized]
             if absent:
                 message += f": the part {absent[0].strip()!r} is not in it"
             else:
@@ -806,7 +810,7 @@ def _found_elsewhere(sources: Sources, queries: Sequence[tuple[str, str]]) -> li
             needles.append("")
             continue
         pieces = split_ellipsis(quote) or [quote]
-        needle = max((normalize(p).strip(" ") for p in pieces), key=len)
+        needle = max((normalize_for_matching(p).strip(" ") for p in pieces), key=len)
         needles.append(needle)
         inner = needle.split()[1:-1]  # the first and last word may be parts of source words
         if len(inner) >= 2:
@@ -843,44 +847,6 @@ def _found_elsewhere(sources: Sources, queries: Sequence[tuple[str, str]]) -> li
     return results
 
 
-# Displays (quiz check's report lines, study's evidence) show at most this many characters of a quote or
-# passage: about four lines of an 80-column terminal.
-CLIP_LIMIT = 300
-CLIP_MARK = "\u2026"
-
-
-def clip_window(text: str, limit: int = CLIP_LIMIT, focus: tuple[int, int] | None = None) -> tuple[int, int]:
-    """The [start, end) slice of `text` to show in at most `limit` characters, containing `focus` (e.g.
-    the answer inside a quote) with context on both sides, cut at spaces where one is near."""
-    n = len(text)
-    if n <= limit:
-        return 0, n
-    fs, fe = focus if focus is not None else (0, 0)
-    fs, fe = max(0, min(fs, n)), max(0, min(fe, n))
-    if fe - fs >= limit:
-        return fs, fs + limit
-    a = max(0, min(fs - (limit - (fe - fs)) // 2, n - limit))
-    b = a + limit
-    slack = min(20, limit // 10)
-    if a > 0:
-        sp = text.find(" ", a, min(a + slack, fs))
-        if sp >= 0:
-            a = sp + 1
-    if b < n:
-        sp = text.rfind(" ", max(b - slack, fe, a + 1), b)
-        if sp >= 0:
-            b = sp
-    return a, b
-
-
-def clip(text: str, limit: int = CLIP_LIMIT, focus: tuple[int, int] | None = None) -> str:
-    """`text` on one line (whitespace runs folded to a space), at most `limit` characters of it around
-    `focus` (an index range of the folded text), with "…" where it was cut."""
-    flat = " ".join(text.split())
-    a, b = clip_window(flat, limit, focus)
-    return (CLIP_MARK if a else "") + flat[a:b] + (CLIP_MARK if b < len(flat) else "")
-
-
 _MAX_DIFF_WORDS = 2_000
 
 
@@ -888,7 +854,7 @@ def word_diff(old: str, new: str) -> str:
     """A word diff in `git diff --word-diff=plain` notation: [-removed-]{+added+} (words split on space)."""
     a, b = old.split(), new.split()
     # Compare words normalized so that a curly/straight quote difference alone doesn't show as a change.
-    na, nb = [normalize(w) for w in a], [normalize(w) for w in b]
+    na, nb = [normalize_for_matching(w) for w in a], [normalize_for_matching(w) for w in b]
     # The words both share at the start and the end are equal whatever the matcher would find; what is left
     # goes to difflib, whose cost grows with the product of the lengths (minutes for two 20,000-word
     # passages): above _MAX_DIFF_WORDS^2 the middle is shown as one change.
@@ -988,9 +954,9 @@ def closest_passage(src: SourceText, quote: str) -> Closest | None:
     if len(pieces) > 1:
         # Explain the first piece that is not in the file at all (else the whole quote, joined).
         norm_text = src.norm.text
-        bad = [p for p in pieces if normalize(p).strip(" ") not in norm_text]
+        bad = [p for p in pieces if normalize_for_matching(p).strip(" ") not in norm_text]
         quote = bad[0] if bad else " ".join(pieces)
-    q = normalize(quote).strip(" ")
+    q = normalize_for_matching(quote).strip(" ")
     hay = src.norm.text
     if not q or not hay:
         return None

@@ -23,6 +23,7 @@ from urllib.parse import quote, urlencode
 from quiz.errors import Problem, RosterError, ServerError, UsageError
 from quiz.postgres import (SCHEMA_VERSION, ServerUrl, check_version, connect, load_psycopg, migrate,
                            schema_version, server_message)
+from quiz.text import printable_line
 
 if TYPE_CHECKING:  # pragma: no cover
     import psycopg
@@ -62,15 +63,10 @@ class StudentRow:
     last_answer: datetime | None  # UTC
 
 
-def printable(text: str) -> str:
-    """`text` with control and other invisible characters shown as escapes, for a terminal."""
-    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
-
-
 def name_problem(name: str) -> str | None:
     """Why `name` cannot be a profile or role name, or None if it can."""
     if not NAME_PATTERN.fullmatch(name):
-        return f"{printable(name)!r} is not a valid name ({NAME_RULE})"
+        return f"{printable_line(name)!r} is not a valid name ({NAME_RULE})"
     if name.startswith("pg_"):
         return f"{name!r} is not a valid name: names starting with 'pg_' are reserved by PostgreSQL"
     if name in ("public", "none", "current_user", "session_user", "current_role"):
@@ -89,13 +85,13 @@ def read_password_file(path: Path) -> str:
         with open(path, encoding="utf-8") as handle:
             text = handle.read(4097)
     except (OSError, UnicodeDecodeError) as error:
-        raise UsageError(f"cannot read the password file {printable(str(path))}: "
+        raise UsageError(f"cannot read the password file {printable_line(str(path))}: "
                          f"{getattr(error, 'strerror', None) or error}") from None
     password = text.splitlines()[0] if text else ""
     if not password:
-        raise UsageError(f"the password file {printable(str(path))} is empty; put the password on its first line")
+        raise UsageError(f"the password file {printable_line(str(path))} is empty; put the password on its first line")
     if len(password) > 1024 or not password.isprintable():
-        raise UsageError(f"the password in {printable(str(path))} must be one line of at most 1024 printable characters")
+        raise UsageError(f"the password in {printable_line(str(path))} must be one line of at most 1024 printable characters")
     return password
 
 
@@ -110,7 +106,7 @@ def _group_names(database: str) -> tuple[str, str]:
     database on a server; the database name keeps two classes' groups apart)."""
     teacher, student = f"{database}_teacher", f"{database}_student"
     if len(student.encode()) > 63:
-        raise UsageError(f"the database name {printable(database)!r} is too long to name its roles "
+        raise UsageError(f"the database name {printable_line(database)!r} is too long to name its roles "
                          f"({student!r} is over 63 bytes); use a shorter database name")
     return teacher, student
 
@@ -126,7 +122,7 @@ def init(url: ServerUrl) -> InitResult:
     with connect(url, autocommit=True) as conn:
         try:
             database = conn.info.dbname
-            owner = conn.execute("SELECT current_user").fetchone()[0]
+            owner = conn.execute("SELECT current_user").fetchone()[0]  # type: ignore[index]  # always one row
             version = schema_version(conn)
             check_version(version, url)
             meta = _meta(conn) if version >= 2 else {}  # named at the first init: upgrades keep them
@@ -246,7 +242,7 @@ def read_roster(path: Path) -> list[RosterEntry]:
     import csv
     import io
 
-    shown = printable(str(path))
+    shown = printable_line(str(path))
     try:
         with open(path, "rb") as handle:
             raw = handle.read(MAX_ROSTER_BYTES + 1)
@@ -257,9 +253,9 @@ def read_roster(path: Path) -> list[RosterEntry]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        line = raw[:error.start].count(b"\n") + 1
+        bad_line = raw[:error.start].count(b"\n") + 1
         col = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
-        raise RosterError([Problem(shown, line, col, "not UTF-8 text; save the roster as UTF-8 CSV")]) from None
+        raise RosterError([Problem(shown, bad_line, col, "not UTF-8 text; save the roster as UTF-8 CSV")]) from None
     lines = text.splitlines()
     if not lines or not lines[0].strip():
         raise RosterError([Problem(shown, 1, 1, "the first line must be a header with a 'name' column")])
@@ -269,7 +265,9 @@ def read_roster(path: Path) -> list[RosterEntry]:
     if "name" not in header:
         raise RosterError([Problem(shown, 1, 1, "the header has no 'name' column (e.g. a first line: name)")])
     column = header.index("name")
-    problems, entries, first_seen = [], [], {}
+    problems: list[Problem] = []
+    entries: list[RosterEntry] = []
+    first_seen: dict[str, int] = {}
     # csv rows and file lines match one to one: a name cannot hold a line break (refused below anyway).
     for number, (row, line) in enumerate(zip(rows[1:], lines[1:]), start=2):
         if column >= len(row) or not row[column].strip():
@@ -303,7 +301,7 @@ def add_roster(url: ServerUrl, path: Path) -> list[Credentials]:
         except load_psycopg().Error as error:
             raise ServerError(f"cannot read the roles of {url}: {server_message(error)}") from None
     if taken:
-        raise RosterError([Problem(printable(str(path)), entry.line, entry.col,
+        raise RosterError([Problem(printable_line(str(path)), entry.line, entry.col,
                                    f"a role named {entry.name!r} already exists on this server; choose another name")
                            for entry in entries if entry.name in taken])
     return add_logins(url, names)

@@ -1,8 +1,9 @@
 """Command-line interface: parse options, call the core, render the result.
 
-This is the only module where errors become messages and exit codes:
+This is the only module where errors become messages and exit codes (the codes are `quiz.errors`'s:
 0 success, 1 a check found problems, 2 bad usage or bad input (or output that cannot be written),
-130 interrupted, 141 the reader of the output went away (see `main`).
+130 interrupted, 141 the reader of the output went away), all in `fail`, which the app's command group
+applies to every `QuizError` a command raises; `main` handles the output streams' own failures.
 Heavy modules (questionary, fsrs, rapidfuzz, rich) are imported inside the commands that need them,
 so `quiz --help` and `quiz check` stay fast.
 """
@@ -13,15 +14,18 @@ import io
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, List, Optional
+from typing import TYPE_CHECKING, Any, List, Optional
 
 import typer
 import typer.core
 
-from quiz.errors import DeckError, QuizError, UsageError
+from quiz.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, DeckError, QuizError, RosterError, UsageError
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from quiz.history import HistoryStore
+    from quiz.session import Frontend
 
 
 class _PlainValue:
@@ -59,7 +63,7 @@ class _PlainValue:
 
     def _one(self, raw: object, param: object, ctx: object) -> object:
         if self.kind in (str, Path):
-            return self.kind(raw)
+            return self.kind(raw)  # type: ignore[arg-type]  # whatever the shell or a default gave
         if self.kind is bool:
             if isinstance(raw, bool):
                 return raw
@@ -73,10 +77,10 @@ class _PlainValue:
 
         try:
             # NaN would pass the min/max checks below (every comparison with it is false).
-            value = int(raw) if self.kind is int else finite_number(raw)  # type: ignore[arg-type]
+            value = int(raw) if self.kind is int else finite_number(raw)  # type: ignore[arg-type,call-overload]
         except (TypeError, ValueError):
             noun = "an integer" if self.kind is int else "a finite number"
-            raise typer.BadParameter(f"{raw!r} is not {noun}.", ctx=ctx, param=param)  # type: ignore[arg-type]
+            raise typer.BadParameter(f"{raw!r} is not {noun}.", ctx=ctx, param=param) from None  # type: ignore[arg-type]
         low, high = getattr(self.info, "min", None), getattr(self.info, "max", None)
         if low is not None and value < low:
             raise typer.BadParameter(f"{raw} is less than the minimum {low}.", ctx=ctx, param=param)  # type: ignore[arg-type]
@@ -97,7 +101,7 @@ class _QuickCommand(typer.core.TyperCommand):
     """A command whose plain-typed parameters skip typer's pydantic coercion (see `_PlainValue`).
     Anything else, or a typer without that machinery, keeps typer's own coercion."""
 
-    def parse_args(self, ctx, args):  # type: ignore[no-untyped-def]
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         _use_plain_values(self.get_params(ctx))  # with the (cached) --help option
         return super().parse_args(ctx, args)
 
@@ -111,29 +115,33 @@ class _QuickGroup(typer.core.TyperGroup):
     """The app's own options (--install-completion, --show-completion: bool defaulting to None) are
     parsed on every run of every command; without this they alone import pydantic (~150 ms)."""
 
-    def make_context(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
         try:  # `quiz --help` prints from here
             return super().make_context(*args, **kwargs)
         except BrokenPipeError as error:
             raise _ReaderGone() from error
 
-    def invoke(self, ctx):  # type: ignore[no-untyped-def]
-        try:
-            return super().invoke(ctx)
-        except BrokenPipeError as error:
-            raise _ReaderGone() from error
-
-    def parse_args(self, ctx, args):  # type: ignore[no-untyped-def]
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         _use_plain_values(self.get_params(ctx))  # with the (cached) --help option
         return super().parse_args(ctx, args)
 
-    def resolve_command(self, ctx, args):  # type: ignore[no-untyped-def]
+    def resolve_command(self, ctx: Any, args: list[str]) -> tuple[str | None, Any, list[str]]:
         # Every subcommand, not only those declared with cls=_QuickCommand: a bare --help bool alone
         # would import pydantic (`quiz schema`, `quiz stats`, `quiz undo`, ...).
         name, command, rest = super().resolve_command(ctx, args)
         if command is not None:
             _use_plain_values(command.get_params(ctx))
         return name, command, rest
+
+    def invoke(self, ctx: Any) -> Any:
+        # The one place a core error becomes a message and an exit code: every command runs through
+        # here, whether from `main()` or from a test's CliRunner.
+        try:
+            return super().invoke(ctx)
+        except QuizError as error:
+            raise fail(error) from None
+        except BrokenPipeError as error:  # past click, which would exit 1 ("problems found")
+            raise _ReaderGone() from error
 
 
 app = typer.Typer(
@@ -150,11 +158,13 @@ app = typer.Typer(
 
 
 def fail(error: QuizError) -> typer.Exit:
-    """Print a core error the user can act on (no traceback) and return the exit to raise. One line
-    each: a deck's file name and the values messages quote come from other people (see quiz.text)."""
+    """Print a core error the user can act on (no traceback) and return the exit to raise, with the code
+    its class carries (`quiz.errors`). A deck's or a roster's problems one per line, `path:line:col: ...`;
+    anything else as `Error: ...`. One line each: a deck's file name and the values messages quote come
+    from other people (see quiz.text)."""
     from quiz.text import printable_line
 
-    if isinstance(error, DeckError):
+    if isinstance(error, (DeckError, RosterError)):
         for problem in error.problems:
             typer.echo(printable_line(str(problem)), err=True)
     else:
@@ -193,16 +203,16 @@ def make_clock():
     try:
         start = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
-        raise fail(UsageError(f"QUIZ_NOW={raw!r} is not an ISO-8601 time (e.g. 2026-11-21T19:47:00+00:00)"))
+        raise fail(UsageError(f"QUIZ_NOW={raw!r} is not an ISO-8601 time (e.g. 2026-11-21T19:47:00+00:00)")) from None
     if start.tzinfo is None:
         raise fail(UsageError(f"QUIZ_NOW={raw!r} needs a UTC offset (e.g. +00:00)"))
     try:
-        start = start.astimezone(timezone.utc)  # 0001-01-01T00:00+01:00 has no UTC time
+        utc: "datetime | None" = start.astimezone(timezone.utc)  # 0001-01-01T00:00+01:00 has no UTC time
     except OverflowError:
-        start = None
-    if start is None or not EARLIEST <= start < LATEST:
+        utc = None
+    if utc is None or not EARLIEST <= utc < LATEST:
         raise fail(UsageError(f"QUIZ_NOW={raw!r} must be a time from {EARLIEST:%Y} to {LATEST:%Y}"))
-    return _StartedClock(start)
+    return _StartedClock(utc)
 
 
 def day_start_hour() -> int:
@@ -239,7 +249,7 @@ def open_store(db: Optional[str], profile: Optional[str], create: bool = True,
                read_only: bool = False) -> "HistoryStore":
     """Open the history store: `--db`, else `QUIZ_DB`, else the user data folder; `--profile`, else
     `QUIZ_PROFILE`, else `default`. `QUIZ_BUSY_TIMEOUT` (seconds, default 10) is how long to wait for
-    another process that holds the file's write lock. A StoreError becomes a message and exit 2.
+    another process that holds the file's write lock.
     `create=False` (undo): a missing file is an empty history, and neither it nor a schema in an empty
     file is created. `read_only=True` (stats, list, history): that, and a file or folder that is not
     writable is still read (see `Store`).
@@ -257,10 +267,7 @@ def open_store(db: Optional[str], profile: Optional[str], create: bool = True,
     path = Path(raw).expanduser() if raw is not None else default_db_path()
     name = profile or default_profile()
     wait = _seconds_from_env("QUIZ_BUSY_TIMEOUT", 10.0)
-    try:
-        return Store(path, name, busy_timeout=wait, create=create and not read_only, read_only=read_only)
-    except QuizError as error:  # StoreError (unusable file), UsageError (bad profile name)
-        raise fail(error)
+    return Store(path, name, busy_timeout=wait, create=create and not read_only, read_only=read_only)
 
 
 def _seconds_from_env(name: str, default: float) -> float:
@@ -282,13 +289,10 @@ def _open_server_store(url: str, profile: Optional[str], read_only: bool) -> "Hi
     from quiz.postgres import ServerUrl
 
     retry = _seconds_from_env("QUIZ_RETRY_SECONDS", 30.0)
-    try:
-        from quiz.pgstore import PostgresStore
+    from quiz.pgstore import PostgresStore
 
-        return PostgresStore(ServerUrl(url), profile or None, read_only=read_only, retry_seconds=retry,
-                             on_retry=lambda message: typer.echo(message, err=True))
-    except QuizError as error:
-        raise fail(error)
+    return PostgresStore(ServerUrl(url), profile or None, read_only=read_only, retry_seconds=retry,
+                         on_retry=lambda message: typer.echo(message, err=True))
 
 
 _PROFILE_OPTION = typer.Option(None, "--profile", envvar="QUIZ_PROFILE", metavar="NAME",
@@ -336,7 +340,7 @@ def _console(soft_wrap: bool = False):
     plain = bool(os.environ.get("NO_COLOR"))
     console = Console(file=sys.stdout, highlight=False, markup=False, emoji=False, soft_wrap=soft_wrap,
                       color_system=None if plain else "auto")
-    console.on_broken_pipe = _reader_gone  # rich's own exits with 1, "problems found"; see `main`
+    console.on_broken_pipe = _reader_gone  # type: ignore[method-assign]  # rich's own exits with 1, "problems found"; see `main`
     return console
 
 
@@ -347,12 +351,9 @@ def _reader_gone() -> None:
 def _print_json(data: object) -> None:
     import json
 
-    from quiz.text import UNSAFE
+    from quiz.text import printable_json
 
-    # json escapes the C0 controls itself but writes C1 controls, bidi overrides and zero-width characters
-    # as they are (ensure_ascii=False); as \uXXXX escapes they read back the same and a terminal shows them.
-    text = json.dumps(data, indent=2, ensure_ascii=False)
-    sys.stdout.write(UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
+    sys.stdout.write(printable_json(json.dumps(data, indent=2, ensure_ascii=False)) + "\n")
 
 
 class _TerminalSafe:
@@ -402,10 +403,7 @@ def check(
     """
     from quiz import check as checking
 
-    try:
-        report = checking.build(paths or [], fix=fix, strict=strict)
-    except QuizError as error:
-        raise fail(error)
+    report = checking.build(paths or [], fix=fix, strict=strict)
     from quiz.text import printable_line
 
     for deck_report in report.decks:
@@ -414,7 +412,9 @@ def check(
     if json_output:
         _print_json(checking.to_json(report))
     else:
-        checking.render_text(report, _console(soft_wrap=True), verbose=verbose)
+        from quiz.ui.check_view import render_text
+
+        render_text(report, _console(soft_wrap=True), verbose=verbose)
     raise typer.Exit(report.exit_code)
 
 
@@ -458,6 +458,7 @@ def study(
     options = StudyOptions(new_limit=new, review_limit=reviews, tags=tuple(tag), sources=tuple(source),
                            practice=practice, retention=retention, start_hour=day_start_hour())
     clock = make_clock()
+    frontend: Frontend
     if plain or os.environ.get("TERM") == "dumb" or not (sys.stdin.isatty() and sys.stdout.isatty()):
         from quiz.ui.plain import PlainFrontend
 
@@ -470,17 +471,14 @@ def study(
     # longer walks every card's objects (tens of ms on 10,000 cards, felt as a stall between cards).
     import gc
 
-    store = open_store(db, profile)
-    gc.freeze()
-    try:
-        summary = Session(loaded, store, clock, frontend, options).run()
-    except QuizError as error:
-        raise fail(error)
-    finally:
-        store.close()
-        gc.unfreeze()  # an in-process caller (a test) gets its collector back as it was
+    with open_store(db, profile) as store:
+        gc.freeze()
+        try:
+            summary = Session(loaded, store, clock, frontend, options).run()
+        finally:
+            gc.unfreeze()  # an in-process caller (a test) gets its collector back as it was
     if summary.interrupted:
-        raise typer.Exit(130)
+        raise typer.Exit(EXIT_INTERRUPTED)
 
 
 # --- progress and card management: stats, list, suspend, unsuspend, reset, undo --------------------
@@ -514,7 +512,7 @@ def stats(
     """
     from quiz.scheduler import Scheduler
     from quiz.stats import (MAX_ANSWER_SECONDS, SLOT_SECONDS, AnswerTotals, compute_stats, next_day_start,
-                            render_stats, stats_to_json)
+                            stats_to_json)
 
     if not decks:
         decks = sorted([*Path("decks").glob("*.yaml"), *Path("decks").glob("*.yml")])
@@ -522,8 +520,7 @@ def stats(
             raise fail(UsageError("no DECK given and no decks/*.yaml here; name one, e.g. quiz stats decks/iss.yaml"))
     loaded = _load_decks(decks)
     now = make_clock().now()
-    store = open_store(db, profile, read_only=True)
-    try:
+    with open_store(db, profile, read_only=True) as store:
         data = [_deck_data(store, deck) for deck in loaded]
         hour = day_start_hour()
         before = next_day_start(now, None, hour)
@@ -533,13 +530,11 @@ def stats(
             totals.slots += found.slots
             totals.items += found.items
         numbers = compute_stats(data, totals, now, None, Scheduler().retrievability, start_hour=hour)
-    except QuizError as error:
-        raise fail(error)
-    finally:
-        store.close()
     if json_output:
         _print_json(stats_to_json(numbers))
     else:
+        from quiz.ui.stats_view import render_stats
+
         render_stats(numbers, _console())
 
 
@@ -551,17 +546,12 @@ def list_cards(
     db: Optional[str] = _DB_OPTION,
 ) -> None:
     """Each card's state: type, due date, stability, difficulty, reviews, lapses; cloze gaps as card#N."""
-    from quiz.stats import list_items, render_list, row_to_json
+    from quiz.stats import list_items, row_to_json
 
     (loaded,) = _load_decks([deck])
     now = make_clock().now()
-    store = open_store(db, profile, read_only=True)
-    try:
+    with open_store(db, profile, read_only=True) as store:
         rows, orphan_rows = list_items(_deck_data(store, loaded), now, None, start_hour=day_start_hour())
-    except QuizError as error:
-        raise fail(error)
-    finally:
-        store.close()
     if json_output:
         _print_json({
             "deck": loaded.id,
@@ -571,6 +561,8 @@ def list_cards(
             "orphaned": [row_to_json(r) for r in orphan_rows],
         })
     else:
+        from quiz.ui.stats_view import render_list
+
         render_list(rows, orphan_rows, _console())
 
 
@@ -581,13 +573,9 @@ def _manage(deck_path: Path, ids: List[str], profile: Optional[str], db: Optiona
     from quiz.text import printable_line
 
     (deck,) = _load_decks([deck_path])
-    try:
-        targets = resolve_targets(deck, ids)
-    except QuizError as error:
-        raise fail(error)
+    targets = resolve_targets(deck, ids)
     now = make_clock().now()
-    store = open_store(db, profile)
-    try:
+    with open_store(db, profile) as store:
         items = store.items(deck.id)
         for target in targets:
             records = [items.get((target.card.id, gap)) for gap in target.gaps]
@@ -611,10 +599,6 @@ def _manage(deck_path: Path, ids: List[str], profile: Optional[str], db: Optiona
                 if any(r is not None and r.suspended for r in records):
                     line += "; still suspended"
             typer.echo(printable_line(f"{line}: {text}"))
-    except QuizError as error:
-        raise fail(error)
-    finally:
-        store.close()
 
 
 _IDS_ARGUMENT = typer.Argument(..., metavar="ID", help="Card ids; card#N for one gap of a cloze card.",
@@ -669,13 +653,8 @@ def undo(
 
     deck_id = _deck_id(deck)
     now = make_clock().now()
-    store = open_store(db, profile, create=False)
-    try:
+    with open_store(db, profile, create=False) as store:
         review = store.undo(deck_id)
-    except QuizError as error:
-        raise fail(error)
-    finally:
-        store.close()
     if review is None:
         where = f" in deck {deck_id}." if deck_id else f" for profile {store.profile}."
         typer.echo("Nothing to undo" + printable_line(where))
@@ -722,14 +701,12 @@ def export(
     if fmt == "apkg" and _to_stdout(out):
         raise fail(UsageError("an Anki package is a file: give one with -o, e.g. -o deck.apkg"))
     (loaded,) = _load_decks([deck])
-    try:
-        if fmt == "apkg":
-            count = interop.export_apkg(loaded, out, make_clock().now(), force=force)
-        else:
-            count = interop.export_csv(loaded, None if _to_stdout(out) else out, _TerminalSafe(sys.stdout),
-                                       force=force)
-    except QuizError as error:
-        raise fail(error)
+    if fmt == "apkg":
+        assert out is not None  # refused above: a package is a file
+        count = interop.export_apkg(loaded, out, make_clock().now(), force=force)
+    else:
+        count = interop.export_csv(loaded, None if _to_stdout(out) else out, _TerminalSafe(sys.stdout),
+                                   force=force)
     if not _to_stdout(out):
         typer.echo(f"Wrote {count} card{'s' if count != 1 else ''} of {loaded.id} to {out}", err=True)
 
@@ -752,11 +729,8 @@ def import_(
     """
     from quiz import interop
 
-    try:
-        count = interop.import_terms(source, out, force=force, reverse=reverse, title=title,
-                                     notify=lambda message: typer.echo(message, err=True))
-    except QuizError as error:
-        raise fail(error)
+    count = interop.import_terms(source, out, force=force, reverse=reverse, title=title,
+                                 notify=lambda message: typer.echo(message, err=True))
     typer.echo(f"Wrote {count} card{'s' if count != 1 else ''} to {out}; fill in each `cite` "
                f"(source file and verbatim quote), then run: quiz check {out}", err=True)
 
@@ -793,19 +767,14 @@ def history(
     from quiz.files import InUse, history_files
 
     deck_id = _deck_id(deck)
-    store = open_store(db, profile, read_only=True)
-    path = getattr(store, "path", None)  # a class server has no file to protect
-    in_use = history_files(path) if path is not None else []
-    if deck is not None and Path(deck).is_file():  # --deck named a deck file
-        in_use.append(InUse(Path(deck), "the deck being read"))
-    try:
+    with open_store(db, profile, read_only=True) as store:
+        path = getattr(store, "path", None)  # the files of a store that keeps its history in one
+        in_use = history_files(path) if path is not None else []
+        if deck is not None and Path(deck).is_file():  # --deck named a deck file
+            in_use.append(InUse(Path(deck), "the deck being read"))
         count = interop.write_history(store.reviews(deck_id), None if _to_stdout(out) else out, fmt,
                                       include_practice=practice, stdout=_TerminalSafe(sys.stdout), force=force,
                                       in_use=in_use)
-    except QuizError as error:
-        raise fail(error)
-    finally:
-        store.close()
     if not _to_stdout(out):
         typer.echo(f"Wrote {count} answer{'s' if count != 1 else ''} to {out}", err=True)
 
@@ -838,17 +807,6 @@ def _class_url(db: Optional[str]):
     return ServerUrl(db)
 
 
-def _class_fail(error: QuizError) -> typer.Exit:
-    """A roster's problems one per line (path:line:col: ...); any other error as `fail` prints it."""
-    from quiz.errors import RosterError
-
-    if isinstance(error, RosterError):
-        for problem in error.problems:
-            typer.echo(str(problem), err=True)
-        return typer.Exit(error.exit_code)
-    return fail(error)
-
-
 @class_app.command("init")
 def class_init(db: Optional[str] = _CLASS_DB_OPTION) -> None:
     """Create the class schema, its teacher and student group roles and its row-level security.
@@ -858,10 +816,7 @@ def class_init(db: Optional[str] = _CLASS_DB_OPTION) -> None:
     from quiz import classroom
 
     url = _class_url(db)
-    try:
-        result = classroom.init(url)
-    except QuizError as error:
-        raise _class_fail(error)
+    result = classroom.init(url)
     if result.applied:
         typer.echo(f"Initialised {url} (schema version {result.version}); group roles "
                    f"{result.teacher_role} and {result.student_role}")
@@ -890,11 +845,8 @@ def _add_login(name: str, db: Optional[str], password_file: Optional[Path], json
     from quiz import classroom
 
     url = _class_url(db)
-    try:
-        passwords = {name: classroom.read_password_file(password_file)} if password_file else None
-        created = classroom.add_logins(url, [name], teacher=teacher, passwords=passwords)
-    except QuizError as error:
-        raise _class_fail(error)
+    passwords = {name: classroom.read_password_file(password_file)} if password_file else None
+    created = classroom.add_logins(url, [name], teacher=teacher, passwords=passwords)
     _print_logins(created, json_output, single=True)
 
 
@@ -945,10 +897,7 @@ def class_roster(
     from quiz import classroom
 
     url = _class_url(db)
-    try:
-        created = classroom.add_roster(url, roster)
-    except QuizError as error:
-        raise _class_fail(error)
+    created = classroom.add_roster(url, roster)
     _print_logins(created, json_output, single=False)
 
 
@@ -959,13 +908,13 @@ def class_students(
 ) -> None:
     """List the students: profile, login role, answers and last answer time (UTC)."""
     from quiz import classroom
+    from quiz.text import printable_line
 
     url = _class_url(db)
-    try:
-        rows = classroom.students(url)
-    except QuizError as error:
-        raise _class_fail(error)
-    stamp = (lambda when: None if when is None else when.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    rows = classroom.students(url)
+    def stamp(when: datetime | None) -> str | None:
+        return None if when is None else when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
     if json_output:
         _print_json([{"profile": row.profile, "role": row.role, "answers": row.answers,
                       "last_answer": stamp(row.last_answer)} for row in rows])
@@ -974,7 +923,7 @@ def class_students(
         typer.echo("No students yet; add them with: quiz class add-student NAME (or quiz class roster FILE.csv)")
         return
     table = [("profile", "role", "answers", "last answer")] + [
-        (classroom.printable(row.profile), classroom.printable(row.role), str(row.answers),
+        (printable_line(row.profile), printable_line(row.role), str(row.answers),
          stamp(row.last_answer) or "never")
         for row in rows
     ]
@@ -1100,14 +1049,16 @@ def main() -> None:
             _flush_stdout()
     except KeyboardInterrupt:
         typer.echo("Interrupted.", err=True)
-        raise SystemExit(130)
+        raise SystemExit(EXIT_INTERRUPTED) from None
     except (BrokenPipeError, _ReaderGone):
         _silence_stdout()
-        raise SystemExit(EXIT_BROKEN_PIPE)
+        raise SystemExit(EXIT_BROKEN_PIPE) from None
     except OSError as error:
+        from quiz.text import printable_line
+
         if error.filename is not None:  # a file some command failed to handle: still no traceback
-            typer.echo(f"Error: {error.filename}: {error.strerror or error}", err=True)
+            typer.echo(f"Error: {printable_line(str(error.filename))}: {error.strerror or error}", err=True)
         else:
             typer.echo(f"Error: cannot write the output: {error.strerror or error}", err=True)
         _silence_stdout()
-        raise SystemExit(2)
+        raise SystemExit(EXIT_BAD_INPUT) from None

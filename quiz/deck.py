@@ -12,6 +12,7 @@ import os
 import re
 import stat
 from collections.abc import Callable
+from typing import Any
 from pathlib import Path
 import yaml
 
@@ -115,10 +116,12 @@ class _Map(dict):
     """A mapping: key text -> (key scalar, value node), in file order, first occurrence of each key."""
 
     __slots__ = ("start_mark",)
+    start_mark: Any
 
 
 class _Seq(list):
     __slots__ = ("start_mark",)
+    start_mark: Any
 
 
 class _BadMap(_Map):
@@ -367,11 +370,11 @@ def _compose(text: str, report: _Report, on_card: Callable[[object, int], object
     DocumentStart, StreamEnd = yaml.DocumentStartEvent, yaml.StreamEndEvent
     root = None
     # The open collection, whether it is a mapping, and its pending key; outer ones wait on `stack`.
-    top = None
+    top: Any = None
     in_map = False
     key = None
     stack: list[tuple] = []
-    cards = None  # the top-level `cards` list, once it starts
+    cards: Any = None  # the top-level `cards` list, once it starts
     documents = 0
     event = None
     try:
@@ -501,7 +504,9 @@ def _nesting_limit_crossed_at(text: str, error: yaml.MarkedYAMLError):
 
 def _escaped_control(event, report: _Report) -> _Bad:
     """A double-quoted scalar whose escapes make a control character (terminal injection from a deck)."""
-    char = _CONTROL_IN_VALUE.search(event.value).group()
+    found = _CONTROL_IN_VALUE.search(event.value)
+    assert found is not None  # the caller saw it
+    char = found.group()
     report.mark(event.start_mark, _control_message(char))
     return _Bad(event.start_mark)
 
@@ -568,7 +573,7 @@ _UNCLOSED_FLOW = {
 }
 
 
-def _report_syntax_error(error: yaml.MarkedYAMLError, text: str, report: _Report, last_event) -> None:
+def _report_syntax_error(error: yaml.MarkedYAMLError, text: str, report: _Report, last_event: Any) -> None:
     """Report where the user must edit, which is not always where libyaml gave up."""
     problem = (error.problem or "syntax error").strip()
     context = (error.context or "").strip()
@@ -585,8 +590,8 @@ def _report_syntax_error(error: yaml.MarkedYAMLError, text: str, report: _Report
         return
     # A quote left open swallows the line break and the next key, and the parser fails just after it.
     if (last_event is not None and last_event.__class__ is _Scalar and last_event.style in ('"', "'")
-            and mark is not None and last_event.end_mark.line > last_event.start_mark.line
-            and mark.line == last_event.end_mark.line):
+            and mark is not None and last_event.end_mark.line > last_event.start_mark.line  # type: ignore[union-attr]
+            and mark.line == last_event.end_mark.line):  # type: ignore[union-attr]
         report.mark(last_event.start_mark, "invalid YAML: the quoted text that starts here is not closed on its "
                                            f"line and runs into the next key; add the missing closing "
                                            f"{last_event.style}")

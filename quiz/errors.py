@@ -1,8 +1,14 @@
-"""Typed exceptions of the core. Only `quiz.cli` turns them into messages and exit codes."""
+"""Typed exceptions of the core, and the exit codes of every command. Only `quiz.cli` turns errors into
+messages and exits; the code of each error is its class's `exit_code`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+EXIT_OK = 0
+EXIT_PROBLEMS = 1  # `quiz check` found a citation that fails (or a warning under --strict)
+EXIT_BAD_INPUT = 2  # bad usage or bad input: every QuizError
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as a shell reports it)
 
 
 @dataclass(frozen=True)
@@ -21,7 +27,7 @@ class Problem:
 class QuizError(Exception):
     """Base of every error that is the user's to fix; never shown with a traceback."""
 
-    exit_code = 2
+    exit_code = EXIT_BAD_INPUT
 
 
 class UsageError(QuizError):

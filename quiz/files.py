@@ -95,7 +95,7 @@ def _protected(path: Path) -> str | None:
     return None
 
 
-def write_output(path: Path, write: Callable[[IO[bytes]], None], *, force: bool = False,
+def write_output(path: Path, write: Callable[[IO[bytes]], object], *, force: bool = False,
                  in_use: Iterable[InUse] = ()) -> None:
     """Write the file given with `-o`: checked (see the module docstring), then written by `write`."""
     path = Path(path)
@@ -127,7 +127,7 @@ def write_output(path: Path, write: Callable[[IO[bytes]], None], *, force: bool 
         replace_atomically(Path(os.path.realpath(path)), write, shown=path)
 
 
-def _write_into(path: Path, write: Callable[[IO[bytes]], None]) -> None:
+def _write_into(path: Path, write: Callable[[IO[bytes]], object]) -> None:
     try:
         # No O_CREAT: if the FIFO or device was swapped for something else meanwhile, fail rather than create.
         fd = os.open(path, os.O_WRONLY | os.O_NOCTTY)
@@ -137,7 +137,7 @@ def _write_into(path: Path, write: Callable[[IO[bytes]], None]) -> None:
         raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
 
 
-def replace_atomically(path: Path, write: Callable[[IO[bytes]], None], *,
+def replace_atomically(path: Path, write: Callable[[IO[bytes]], object], *,
                        verify: Callable[[Path], bool] | None = None, shown: Path | None = None) -> bool:
     """Write `path` through a temporary file of the same name in a private folder beside it, synced,
     then renamed over `path` (and the folder synced, so the rename survives a crash). An existing file's

@@ -71,6 +71,12 @@ class HistoryStore(Protocol):
     def close(self) -> None:
         """Release the store; no method may be called after."""
 
+    def __enter__(self) -> HistoryStore:
+        """The store itself, so that a command holds it in a `with` block."""
+
+    def __exit__(self, *exc: object) -> None:
+        """`close()`, however the block ends."""
+
     # -- reading
 
     def items(self, deck: str) -> Mapping[tuple[str, int], ItemRecord]:

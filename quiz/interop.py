@@ -56,13 +56,21 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Callable, Iterable, Iterator
+from typing import IO, Callable, Iterable, Iterator, Protocol
 
 from quiz.deck import load_deck
 from quiz.model import CLOZE_GAP, Card, CardType, Deck
 from quiz.errors import DeckError, Problem, UsageError
 from quiz.files import InUse, read_capped, write_output
 from quiz.text import BIDI_CONTROLS
+
+
+class TextOut(Protocol):
+    """Where text for standard output goes: a text stream, or the CLI's wrapper that escapes it on a terminal."""
+
+    def write(self, text: str, /) -> int: ...
+
+    def flush(self) -> None: ...
 
 LIST_JOINER = " | "
 
@@ -83,7 +91,7 @@ def _deck_files(deck: Deck) -> list[InUse]:
     return used
 
 
-def _write_text(path: Path | None, text: str, stdout: IO[str] | None, force: bool = False,
+def _write_text(path: Path | None, text: str, stdout: TextOut | None, force: bool = False,
                 in_use: Iterable[InUse] = ()) -> None:
     """Write `text` to `path` (checked by `quiz.files.write_output`), or to `stdout` when path is None or "-"."""
     if path is None or str(path) == "-":
@@ -254,7 +262,7 @@ def deck_rows(deck: Deck) -> Iterator[list[str]]:
         ]
 
 
-def export_csv(deck: Deck, out: Path | None, stdout: IO[str] | None = None, force: bool = False,
+def export_csv(deck: Deck, out: Path | None, stdout: TextOut | None = None, force: bool = False,
                in_use: Iterable[InUse] = ()) -> int:
     """Write the deck as CSV to `out` (or `stdout` for None / "-"); returns the number of cards."""
     _write_text(out, _csv_text(deck_rows(deck)), stdout, force, [*_deck_files(deck), *in_use])
@@ -310,7 +318,7 @@ def history_records(reviews: Iterable, include_practice: bool = True) -> Iterato
 
 
 def write_history(reviews: Iterable, out: Path | None, fmt: str = "csv", include_practice: bool = True,
-                  stdout: IO[str] | None = None, force: bool = False, in_use: Iterable[InUse] = ()) -> int:
+                  stdout: TextOut | None = None, force: bool = False, in_use: Iterable[InUse] = ()) -> int:
     """Write the review log as CSV (or JSON, a list of objects); returns the number of reviews.
     `in_use` names the files `out` must not replace: the history database (`quiz.files.history_files`)."""
     records = list(history_records(reviews, include_practice))
@@ -572,7 +580,11 @@ _ASCII_LETTERS = str.maketrans({"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ"
 
 
 def slug(text: str, limit: int = 40) -> str:
-    """A card/deck id from text: ASCII lowercase letters and digits joined by '-', at most `limit` long."""
+    """A card/deck id from text: ASCII lowercase letters and digits joined by '-', at most `limit` long.
+
+    The deck loader's `_slug` is not this one on purpose: it only suggests a fix for an id someone typed
+    ("My_Deck" -> "my_deck"), keeping underscores and their spelling, while this one makes new ids from
+    arbitrary text (accents transliterated, length bounded)."""
     ascii_text = unicodedata.normalize("NFKD", text.translate(_ASCII_LETTERS)).encode("ascii", "ignore").decode()
     s = _ID_CHARS.sub("-", ascii_text.lower()).strip("-")
     if len(s) > limit:

@@ -100,6 +100,14 @@ def _server_text(text: str) -> str:
     return _storable_text(text).replace("\x00", "\ufffd")
 
 
+
+def _only_row(cursor: Any) -> tuple[Any, ...]:
+    """The row of a query that always returns exactly one (an aggregate, `current_user`)."""
+    row = cursor.fetchone()
+    if row is None:  # not for these queries; a server that answers so is not one quiz can use
+        raise ServerError("the class server returned no row where one was certain")
+    return tuple(row)
+
 class PostgresStore:
     """One profile's history in a class database. Open it, use it, close it (or use `with`).
 
@@ -159,7 +167,7 @@ class PostgresStore:
             version = schema_version(conn)
             own = conn.execute("SELECT id, name FROM quiz.profiles WHERE role_name = current_user").fetchone() \
                 if version else None
-            role = conn.execute("SELECT current_user").fetchone()[0]
+            role = _only_row(conn.execute("SELECT current_user"))[0]
         except self._psycopg.Error as error:
             self.close()
             raise ServerError(f"cannot read the class database {self.url}: {server_message(error)}") from None
@@ -269,7 +277,7 @@ class PostgresStore:
         return result
 
     def _fingerprint(self, conn: "psycopg.Connection") -> tuple:
-        return tuple(conn.execute(_FINGERPRINT, {"p": self._profile_id}).fetchone())
+        return _only_row(conn.execute(_FINGERPRINT, {"p": self._profile_id}))
 
     # -- plumbing
 
@@ -509,8 +517,8 @@ class PostgresStore:
 
         def work(conn: "psycopg.Connection", attempt: int) -> None:
             # This profile's newest answer: its history replays the reset right after it.
-            position = conn.execute("SELECT coalesce(max(id), 0) FROM quiz.reviews WHERE profile_id = %s",
-                                    (self._profile_id,)).fetchone()[0]
+            position = _only_row(conn.execute("SELECT coalesce(max(id), 0) FROM quiz.reviews WHERE profile_id = %s",
+                                              (self._profile_id,)))[0]
             for gap in self._targets(conn, deck, card, wanted, create=False):
                 key = (self._profile_id, deck, card, gap)
                 row = conn.execute(f"SELECT {_cols('')} FROM quiz.items WHERE {_ITEM_KEY}", key).fetchone()

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from quiz.errors import ServerError
+from quiz.text import printable_line
 
 if TYPE_CHECKING:  # pragma: no cover
     import psycopg
@@ -73,8 +74,7 @@ def server_message(error: BaseException) -> str:
     text = getattr(diag, "message_primary", None) or str(error).strip() or type(error).__name__
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     text = "; ".join(lines[:2]) if lines else type(error).__name__
-    text = "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
-    return redact_url(text)
+    return redact_url(printable_line(text))
 
 
 def connect(url: ServerUrl, *, autocommit: bool = False) -> "psycopg.Connection":
@@ -109,9 +109,10 @@ SCHEMA_VERSION = len(migrations())
 
 def schema_version(conn: "psycopg.Connection") -> int:
     """The schema version of the database `conn` is connected to; 0 if quiz never initialised it."""
-    if conn.execute("SELECT to_regclass('quiz.schema_version')").fetchone()[0] is None:
+    # Each query returns exactly one row (a scalar, an aggregate): fetchone() is never None here.
+    if conn.execute("SELECT to_regclass('quiz.schema_version')").fetchone()[0] is None:  # type: ignore[index]
         return 0
-    return conn.execute("SELECT coalesce(max(version), 0) FROM quiz.schema_version").fetchone()[0]
+    return int(conn.execute("SELECT coalesce(max(version), 0) FROM quiz.schema_version").fetchone()[0])  # type: ignore[index]
 
 
 def check_version(version: int, where: ServerUrl) -> None:
@@ -130,7 +131,7 @@ def migrate(conn: "psycopg.Connection", where: ServerUrl, names: dict[str, str])
     from psycopg import sql
 
     psycopg = load_psycopg()
-    values = {key: sql.Identifier(value) for key, value in names.items()}
+    values: dict[str, sql.Composable] = {key: sql.Identifier(value) for key, value in names.items()}
     values.update({f"{key}_name": sql.Literal(value) for key, value in names.items()})
     applied = []
     try:

@@ -210,7 +210,8 @@ def _round(x: float) -> int:
 
 def _f32(x: float) -> float:
     """`x` rounded to the nearest 32-bit float, the precision Anki's FSRS code computes in."""
-    return struct.unpack("f", struct.pack("f", x))[0]
+    rounded: float = struct.unpack("f", struct.pack("f", x))[0]
+    return rounded
 
 
 def _to_u32(x: float) -> int:
@@ -462,6 +463,7 @@ class Scheduler:
         memories: dict[Rating, _Memory] = {}
         for rating in Rating:
             updated, _log = self._fsrs.review_card(card, fsrs.Rating(int(rating)), now)
+            assert updated.stability is not None and updated.difficulty is not None  # set by every review
             stability = min(max(float(updated.stability), _STABILITY_MIN), _STABILITY_MAX)
             # Kept at the precision Anki stores (card data JSON: 4 decimals for stability, 3 for
             # difficulty), so a history scheduled here continues exactly as Anki would continue it.
@@ -601,6 +603,7 @@ def to_fsrs_card(item: ItemState, card_id: int = 0) -> "fsrs.Card":
     how fsrs represents a card never reviewed); its missing due date becomes a fixed placeholder."""
     import fsrs
 
+    step: int | None
     if item.state == State.NEW:
         state, step = fsrs.State.Learning, 0
     else:

@@ -43,6 +43,7 @@ from quiz.model import (Card, CardType, Citation, Deck, ItemRecord, ItemState, L
                         Verdict)
 
 if TYPE_CHECKING:  # imported lazily at run time: grading pulls rapidfuzz, the scheduler pulls fsrs
+    from quiz.citations import Sources
     from quiz.grading import Grade
     from quiz.history import HistoryStore
     from quiz.scheduler import Clock, Scheduler
@@ -337,7 +338,7 @@ class Session:
         self._scheduler_for = scheduler_for or self._default_scheduler
         self._schedulers: dict[str, Scheduler] = {}
         self._locate = locate or self._default_locate
-        self._sources: dict[str, object] = {}
+        self._sources: dict[str, Sources] = {}
         self._answered: list[_Answered] = []
         self._forced: tuple[str, str, int] | None = None  # the item undo brought back, asked next
         self._practice_queue: list[_Item] | None = None
@@ -809,7 +810,7 @@ class Session:
         card = item.card
         expected = card.expected(item.gap)
         if card.type is CardType.FLIP:
-            return grading.Grade(grading.Verdict.SELF, expected)
+            return grading.Grade(Verdict.SELF, expected)
         if card.type is CardType.CHOICE:
             return grading.grade_choice(response.text, expected)
         if card.type is CardType.TRUEFALSE:
@@ -883,7 +884,9 @@ class Session:
 def _sibling_answered(touched: dict[str, set[int]], card_id: str, gap: int) -> bool:
     """Whether another gap of the card was answered today (without building sets per item)."""
     gaps = touched.get(card_id)
-    return bool(gaps) and (len(gaps) > 1 or gap not in gaps)
+    if not gaps:
+        return False
+    return len(gaps) > 1 or gap not in gaps
 
 
 def _suggested_rating(verdict: Verdict) -> Rating:

@@ -46,6 +46,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from importlib.resources import files
 from pathlib import Path
+from typing import Any, overload
 
 from quiz.errors import StoreError, UsageError
 from quiz.history import AnswerTotals, AnsweredCounts, ChangeToken, ItemTotals, SlotTotals
@@ -99,6 +100,10 @@ def check_profile_name(name: object) -> None:
 # --- value conversion -------------------------------------------------------------------------------
 
 
+@overload
+def _to_ms(value: datetime) -> int: ...
+@overload
+def _to_ms(value: datetime | None) -> int | None: ...
 def _to_ms(value: datetime | None) -> int | None:
     if value is None:
         return None
@@ -112,6 +117,10 @@ class _BadValue(ValueError):
     """A stored value no quiz could have written (hand-edited or damaged file); the caller names the row."""
 
 
+@overload
+def _from_ms(value: int, name: str = ...) -> datetime: ...
+@overload
+def _from_ms(value: int | None, name: str = ...) -> datetime | None: ...
 def _from_ms(value: int | None, name: str = "time") -> datetime | None:
     if value is None:
         return None
@@ -121,8 +130,8 @@ def _from_ms(value: int | None, name: str = "time") -> datetime | None:
 
 
 def _corrupt(deck: object, card: object, gap: object, error: _BadValue) -> StoreError:
-    return StoreError(f"corrupt history: deck {printable_line(str(deck))}, card {printable_line(str(card))}, gap {gap}: "
-                      f"{error}; restore a backup of the database or remove that row")
+    return StoreError(f"corrupt history: deck {printable_line(str(deck))}, card {printable_line(str(card))}, "
+                      f"gap {gap}: {error}; restore a backup of the database or remove that row")
 
 
 def _float(value: float | None) -> float | None:
@@ -132,7 +141,7 @@ def _float(value: float | None) -> float | None:
 _STATE_FIELDS = ("state", "step", "stability", "difficulty", "due", "last_review", "reps", "lapses")
 
 
-def _state_values(s: ItemState) -> tuple:
+def _state_values(s: ItemState) -> tuple[Any, ...]:
     return (
         int(s.state),
         s.step,
@@ -148,7 +157,7 @@ def _state_values(s: ItemState) -> tuple:
 _STATES = tuple(State)  # by value: indexing is several times faster than State(value) per row
 
 
-def _state_from(row: tuple | list, at: int = 0) -> ItemState:
+def _state_from(row: tuple[Any, ...] | list[Any], at: int = 0) -> ItemState:
     state, step, stability, difficulty, due, last_review, reps, lapses = row[at : at + 8]
     # One chained check, and the explanation only on failure: `items` builds one of these per stored
     # item (10,000 for a big deck). The ranges keep every later computation finite and in range.
@@ -179,7 +188,7 @@ def _state_from(row: tuple | list, at: int = 0) -> ItemState:
     )
 
 
-def _state_problem(values: tuple | list) -> str:
+def _state_problem(values: tuple[Any, ...] | list[Any]) -> str:
     """What is wrong with stored state values that `_state_from` refused."""
     state, step, stability, difficulty, due, last_review, reps, lapses = values
 
@@ -233,7 +242,7 @@ _NEW_STATE = _state_values(ItemState())
 _VERDICT_OF = {v.value: v for v in Verdict}
 
 
-def _review_from_row(row: tuple, profile: str) -> Review:
+def _review_from_row(row: tuple[Any, ...], profile: str) -> Review:
     rid, deck, card, gap, at, rating, verdict, answer, duration, interval, practice, override = row[:12]
     try:
         if rating not in (1, 2, 3, 4) or verdict not in VERDICTS:
@@ -270,15 +279,14 @@ def _review_from_row(row: tuple, profile: str) -> Review:
     )
 
 
-def _item_from_row(deck: str, row: tuple) -> ItemRecord:
+def _item_from_row(deck: str, row: tuple[Any, ...]) -> ItemRecord:
     try:
         state = _state_from(row, 2)
         buried = row[11]
-        if buried is not None:
-            buried = _from_ms(buried, "buried_until")
+        buried_until = None if buried is None else _from_ms(buried, "buried_until")
     except _BadValue as error:
         raise _corrupt(deck, row[0], row[1], error) from None
-    return ItemRecord(deck, row[0], row[1], state, row[10] == 1, buried)
+    return ItemRecord(deck, row[0], row[1], state, row[10] == 1, buried_until)
 
 
 def _script(name: str) -> str:
@@ -486,7 +494,7 @@ class Store:
         pause = 0.002
         while True:
             try:
-                return conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                return str(conn.execute("PRAGMA journal_mode = WAL").fetchone()[0])
             except sqlite3.OperationalError as e:
                 if "locked" not in str(e) or time.monotonic() >= deadline:
                     raise
@@ -513,7 +521,7 @@ class Store:
             )
         if app_id == APPLICATION_ID and version == 0:
             raise StoreError(f"{self.path} is not a quiz database or is corrupt: it has no schema version")
-        return version
+        return int(version)
 
     def _upgrade(self, conn: sqlite3.Connection) -> None:
         """Create the schema in an empty file, or migrate an older one after backing it up.
@@ -669,7 +677,7 @@ class Store:
         if self._wal_id is None:
             self._wal_id = self._wal_identity()
 
-    def _cache_patches(self, conn: sqlite3.Connection) -> list[tuple[str, str, list[tuple]]]:
+    def _cache_patches(self, conn: sqlite3.Connection) -> list[tuple[str, str, list[tuple[Any, ...]]]]:
         """The stored rows, as this transaction leaves them, of every touched card of a cached deck."""
         return [
             (
@@ -684,7 +692,7 @@ class Store:
             if deck in self._cache
         ]
 
-    def _apply_patches(self, patches: list[tuple[str, str, list[tuple]]]) -> None:
+    def _apply_patches(self, patches: list[tuple[str, str, list[tuple[Any, ...]]]]) -> None:
         for deck, card, rows in patches:
             items, gaps = self._cache[deck], self._cache_gaps[deck]
             for gap in gaps.pop(card, ()):
@@ -714,7 +722,7 @@ class Store:
             self._cache_version = version
             self.generation += 1
 
-    def _read(self, sql: str, params: tuple = ()) -> list[tuple]:
+    def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         try:
             return self._db.execute(sql, params).fetchall()
         except sqlite3.Error as e:
@@ -782,7 +790,7 @@ class Store:
         if pid is None:
             return
         sql = f"SELECT {_REVIEW_COLS} FROM reviews WHERE profile_id = ?"
-        params: list = [pid]
+        params: list[Any] = [pid]
         if deck is not None:
             sql += " AND deck = ?"
             params.append(deck)
@@ -857,7 +865,7 @@ class Store:
             f"SELECT id, deck, card, gap, reset_at, log_position, {_cols('before_')} FROM resets "
             "WHERE profile_id = ?"
         )
-        params: tuple = (pid,)
+        params: tuple[Any, ...] = (pid,)
         if deck is not None:
             sql += " AND deck = ?"
             params += (deck,)
@@ -976,7 +984,7 @@ class Store:
                 return None
             # `+profile_id` keeps the planner on the rowid: the newest rows are read first.
             sql = f"SELECT {_REVIEW_COLS} FROM reviews WHERE +profile_id = ?"
-            params: tuple = (pid,)
+            params: tuple[Any, ...] = (pid,)
             if deck is not None:
                 sql += " AND +deck = ?"
                 params += (deck,)
@@ -1097,7 +1105,7 @@ class Store:
         return targets
 
     @staticmethod
-    def _forget_if_pristine(conn: sqlite3.Connection, key: tuple) -> None:
+    def _forget_if_pristine(conn: sqlite3.Connection, key: tuple[Any, ...]) -> None:
         """Drop an item row that says nothing (NEW, no flags): not stored means exactly that."""
         conn.execute(
             "DELETE FROM items WHERE profile_id = ? AND deck = ? AND card = ? AND gap = ? "

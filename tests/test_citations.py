@@ -15,18 +15,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from quiz.citations import (
-    CLIP_LIMIT,
     NormText,
     SourceError,
     Sources,
-    clip,
     fold,
     locate,
     locate_quote,
-    normalize,
+    normalize_for_matching as normalize,
     word_diff,
 )
 from quiz.model import Citation, Mark
+from quiz.text import CLIP_LIMIT, clip
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 S000 = "000_56db16ce61149816.txt"

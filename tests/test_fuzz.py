@@ -21,7 +21,6 @@ session 100; QUIZ_FUZZ_SCALE multiplies them.
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 from pathlib import Path
 
@@ -29,7 +28,7 @@ import pytest
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
-from quiz.citations import Sources, locate_quote, normalize as quote_normalize, split_ellipsis
+from quiz.citations import Sources, locate_quote, normalize_for_matching as quote_normalize, split_ellipsis
 from quiz.model import Deck, Verdict
 from quiz.deck import load_deck
 from quiz.errors import DeckError
@@ -265,7 +264,7 @@ def _line_col(text: str, index: int) -> tuple[int, int]:
     return text.count("\n", 0, index) + 1, index - (text.rfind("\n", 0, index) + 1) + 1
 
 
-def _sources(workdir: Path, text: str, counter=[0]) -> Sources:
+def _sources(workdir: Path, text: str, counter=[0]) -> Sources:  # noqa: B006 - a call counter on purpose
     counter[0] += 1
     folder = workdir / f"src{counter[0]}"
     folder.mkdir()

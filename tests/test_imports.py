@@ -149,3 +149,20 @@ def test_the_model_and_the_session_import_no_parser_matcher_or_scheduler(module:
     assert result.returncode == 0, result.stderr
     loaded = set(json.loads(result.stdout)) & {"yaml", "rapidfuzz", "fsrs", "rich", "questionary", "sqlite3"}
     assert loaded == set(), f"importing {module} imports {sorted(loaded)}"
+
+
+def test_terminal_rendering_lives_in_the_ui_package_only() -> None:
+    """check.py and stats.py printed to rich consoles themselves; the core computes, `quiz.ui` draws."""
+    import ast
+
+    root = Path(quiz.__file__).parent
+    drawing = []
+    for path in sorted(root.glob("*.py")):  # the core: every module outside quiz/ui and the CLI
+        if path.name == "cli.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+                if any(name == "rich" or name.startswith(("rich.", "questionary")) for name in names):
+                    drawing.append(path.name)
+    assert drawing == []

@@ -6,9 +6,7 @@ once; the session either went on after its one "unreachable" line or ended with 
 
 from __future__ import annotations
 
-import threading
 import time
-import uuid
 
 import pytest
 

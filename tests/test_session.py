@@ -714,7 +714,7 @@ def test_the_planning_index_always_agrees_with_a_full_rebuild(tmp_path, store, s
                 other.reset(deck.id, rng.choice(deck.cards).id, clock.now())
         return [Answer(what), action]  # an undo refused (nothing yet) ends that session: fine here too
 
-    for day in range(8):
+    for _day in range(8):
         _CheckedSession(decks, store, clock, Script(clock, policy=policy), opts).run()
         clock.advance(hours=rng.choice([5, 20, 30, 70]))
     assert _CheckedSession.plans > 40 and _CheckedSession.patched > 20

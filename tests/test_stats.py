@@ -19,12 +19,11 @@ from quiz.store import Store
 from quiz.stats import (
     DeckData,
     compute_stats,
-    forecast_chart,
-    heat_level,
     list_items,
     stats_to_json,
     _streaks,
 )
+from quiz.ui.stats_view import forecast_chart, heat_level
 
 UTC = timezone.utc
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)  # a Saturday
@@ -511,7 +510,7 @@ def test_rendered_advice_follows_the_retention_target(tmp_path):
 
     from rich.console import Console
 
-    from quiz.stats import render_stats
+    from quiz.ui.stats_view import render_stats
 
     data, answers = fixture_data(tmp_path)
 
@@ -538,7 +537,7 @@ def _terminal_text(render, width: int) -> list[str]:
 
 
 def test_list_on_terminals_of_any_width(tmp_path):
-    from quiz.stats import render_list
+    from quiz.ui.stats_view import render_list
 
     data, _ = fixture_data(tmp_path)
     rows, orphans = list_items(data, NOW, UTC)
@@ -556,7 +555,7 @@ def test_list_on_terminals_of_any_width(tmp_path):
 
 
 def test_stats_on_a_colour_terminal_keeps_shades_and_fits(tmp_path):
-    from quiz.stats import render_stats
+    from quiz.ui.stats_view import render_stats
 
     data, answers = fixture_data(tmp_path)
     stats = compute_stats([data], answers, NOW, UTC, fake_recall)

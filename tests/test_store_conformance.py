@@ -300,7 +300,7 @@ def test_answer_totals_equal_the_python_tally_of_the_log(store: HistoryStore) ->
 
     rng = random.Random(7)
     cutoff = T0 + timedelta(days=3)
-    for i in range(300):
+    for _ in range(300):
         at = T0 + timedelta(minutes=rng.randrange(-600, 6000))
         state = rng.choice(list(State))
         # A studied state the store accepts back: with stability, difficulty and due.
@@ -354,3 +354,14 @@ def test_verdicts_and_ratings_round_trip_as_their_stored_values(store: HistorySt
     back = list(store.reviews())
     assert [r.verdict for r in back] == list(Verdict)
     assert all(r.verdict is v for r, v in zip(back, Verdict)) and {r.rating for r in back} == {2}
+
+
+def test_a_store_is_a_context_manager_that_closes(store_factory: Factory) -> None:
+    store = store_factory()
+    with store as held:
+        assert held is store
+        held.record(answer("a", T0))
+    with pytest.raises(Exception):  # noqa: B017 - which error is each store's own; the protocol names none
+        store.items("bio")  # closed: no method may be called after
+    store.close()  # closing twice is harmless
+    assert set(store_factory().items("bio")) == {("a", 0)}

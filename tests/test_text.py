@@ -129,3 +129,30 @@ def test_history_and_export_show_stored_text_escaped_on_a_terminal_only(tty: boo
     _TerminalSafe(terminal).write("card,answer\r\ndemo/a,2024\x1b]0;typed\x07\r\n")
     expected = "demo/a,2024\\x1b]0;typed\\x07" if tty else "demo/a,2024\x1b]0;typed\x07"
     assert terminal.written == [f"card,answer\r\n{expected}\r\n"]
+
+
+def test_no_module_but_quiz_text_escapes_text_on_its_own() -> None:
+    # Three modules had their own escaping (classroom and postgres: `ascii(ch)` of each unprintable
+    # character; cli: its own `\uXXXX` substitution for JSON); one policy lives in quiz.text.
+    import re
+    from pathlib import Path
+
+    import quiz
+
+    own_escaping = re.compile(r"ascii\(\w+\)\[1:-1\]|\bUNSAFE(?:_IN_LINE)?\.sub\(|(?<![\w.])escape\(\w+\[")
+    offenders = [
+        str(path.relative_to(Path(quiz.__file__).parent))
+        for path in sorted(Path(quiz.__file__).parent.rglob("*.py"))
+        if path.name != "text.py" and own_escaping.search(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
+
+
+def test_json_on_a_terminal_and_a_class_name_are_escaped_by_quiz_text() -> None:
+    from quiz.classroom import name_problem
+    from quiz.postgres import server_message
+    from quiz.text import printable_json
+
+    assert printable_json('{"q": "a\u202eb\x85"}') == '{"q": "a\\u202eb\\u0085"}'
+    assert name_problem("zo\u202ee") == "'zo\\\\u202ee' is not a valid name (" + name_problem("Z")[len("'Z' is not a valid name ("):]
+    assert server_message(RuntimeError("role \x1b[31mzoe\nexists")) == "role \\x1b[31mzoe; exists"

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Sequence
 
 from quiz.model import Verdict
-from quiz.text import printable
+from quiz.text import printable, printable_quote
 
 if TYPE_CHECKING:
     from quiz.session import CardView, Evidence, RatingChoice, Summary
@@ -124,11 +124,11 @@ def marked_quote(text: str, spans: Sequence[tuple[int, int]], left: str = "«", 
 def clipped_quote(
     text: str, spans: Sequence[tuple[int, int]], limit: int | None = None
 ) -> tuple[str, tuple[tuple[int, int], ...]]:
-    """A quote longer than `limit` characters (default: quiz.citations.CLIP_LIMIT) cut around its first
+    """A quote longer than `limit` characters (default: quiz.text.CLIP_LIMIT) cut around its first
     highlighted span, with "…" at each cut, and the spans moved to match (clipped at the cuts), so the
     answer stays on screen however long the quote is. The result is printable (see `printable_quote`):
     a quote found in a source is the source's text, which may hold control characters."""
-    from quiz.citations import CLIP_LIMIT, CLIP_MARK, clip_window
+    from quiz.text import CLIP_LIMIT, CLIP_MARK, clip_window
 
     a, b = clip_window(text, limit or CLIP_LIMIT, spans[0] if spans else None)
     if (a, b) == (0, len(text)):
@@ -139,32 +139,9 @@ def clipped_quote(
     return printable_quote(lead + text[a:b] + (CLIP_MARK if b < len(text) else ""), moved)
 
 
-def printable_quote(
-    text: str, spans: Sequence[tuple[int, int]]
-) -> tuple[str, tuple[tuple[int, int], ...]]:
-    """`quiz.text.printable(text)` (each control, bidi or zero-width character as a visible escape like
-    `\\x1b` or `\\u202e`), with the highlight spans moved to the same characters."""
-    from bisect import bisect_left
-    from itertools import accumulate
-
-    from quiz.text import UNSAFE, escape, printable
-
-    unsafe = [m.start() for m in UNSAFE.finditer(text)]
-    if not unsafe:
-        return text, tuple(spans)
-    # growth[k]: how many characters the first k escapes added (an escape is 4 or 6 characters for 1)
-    growth = list(accumulate((len(escape(text[i])) - 1 for i in unsafe), initial=0))
-
-    def moved(i: int) -> int:
-        return i + growth[bisect_left(unsafe, i)]
-
-    return printable(text), tuple((moved(s), moved(e)) for s, e in spans)
-
-
 def flag_text(message: str) -> str:
     """The ⚠ line's message on one line, clipped like a quote (it may quote a long source path)."""
-    from quiz.citations import clip
-    from quiz.text import printable
+    from quiz.text import clip
 
     return clip(printable(message), 200)
 

@@ -32,6 +32,7 @@ from quiz.ui import (
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.text import Text
 
 VERDICT_STYLES = {Verdict.CORRECT: "bold green", Verdict.ALMOST: "bold yellow", Verdict.WRONG: "bold red",
                   Verdict.SELF: "bold"}
@@ -129,7 +130,7 @@ class PromptFrontend:
     def show_feedback(self, feedback: Feedback) -> None:
         from rich.text import Text
 
-        from quiz.citations import CLIP_LIMIT
+        from quiz.text import CLIP_LIMIT
 
         g = feedback.grade
         verdict = g.verdict

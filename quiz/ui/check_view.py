@@ -1,0 +1,164 @@
+"""The human report of `quiz check` on a terminal (`quiz.check` builds it; `--json` is `quiz.check.to_json`).
+
+rich is imported inside the functions that draw, so importing this module costs nothing heavy.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from quiz.check import CitationResult, DeckReport, Report
+from quiz.model import LocationStatus
+from quiz.text import clip, plural, printable, printable_line
+
+# Below this score the "closest passage" shares little more than common words with the quote: the human
+# report says there is nothing close instead of showing it (--json keeps it, with its score).
+CLOSE_THRESHOLD = 50
+
+
+def summary_line(d: DeckReport) -> str:
+    """One line per deck, e.g. `decks/iss.yaml: 74 citations — 70 exact, 4 normalized · ...`."""
+    if not d.valid:
+        return f"{_shown(d.path)}: invalid deck ({plural(len(d.problems), 'problem')}, listed on stderr)"
+    counts = [
+        f"{n} {label}"
+        for label, n in (
+            ("exact", d.count("exact")),
+            ("normalized", d.count("normalized")),
+            ("missing", d.count("missing")),
+            ("errors" if d.count("error") != 1 else "error", d.count("error")),
+        )
+        if n
+    ]
+    parts = [f"{plural(len(d.citations), 'citation')} — {', '.join(counts)}"]
+    if d.support_checked:
+        ok = d.support_checked - len({s.card.id for s in d.support})
+        if ok == d.support_checked:
+            parts.append(f"{plural(ok, 'card')} supported")
+        else:
+            parts.append(f"{ok} of {plural(d.support_checked, 'card')} supported")
+    if d.source_files:
+        cited = d.source_files - len(d.uncited)
+        if cited == d.source_files:
+            parts.append(f"all {plural(d.source_files, 'source')} cited")
+        else:
+            parts.append(f"{cited} of {plural(d.source_files, 'source')} cited")
+    return f"{_shown(d.path)}: " + " · ".join(parts)
+
+
+def _at(d: DeckReport, r: CitationResult) -> str:
+    mark = r.citation.quote_mark if r.location.status is LocationStatus.MISSING else r.citation.mark
+    return f"{_shown(d.path)}:{mark.line}:{mark.col}"
+
+
+def _shown(path: Path) -> str:
+    """A deck path as shown in a report line: its name may hold a control character or a line break."""
+    return printable_line(str(path))
+
+
+def render_text(report: Report, console: Any, *, verbose: bool = False) -> None:
+    """Print the human report on a rich Console (markup off: quotes may contain [brackets]).
+
+    Every text that comes from a file (source passages, quotes, file names, messages quoting them) goes
+    through `printable`, so a control character in a source shows as `\\x1b` instead of reaching the
+    terminal."""
+    from rich.text import Text as RichText
+
+    # Every line below is built with this `Text`: rich's, over the printable form of its string.
+    def Text(text: str = "", style: str = "") -> Any:  # noqa: N802
+        return RichText(printable(text), style=style)
+
+    for d in report.decks:
+        line = Text(summary_line(d))
+        style = "red" if not d.valid or d.failures else ("yellow" if d.support else "green")
+        line.stylize(f"bold {style}", 0, len(_shown(d.path)) + 1)
+        console.print(line)
+        if not d.valid:
+            continue
+        for f in d.fixes:
+            console.print(
+                Text(f"{_shown(d.path)}:{f.line}:{f.col}: card {f.card}: fixed quote to the text of {f.source} "
+                     f"(score {f.score})", style="cyan")
+            )
+        if d.fix_diff:
+            for diff_line in d.fix_diff.splitlines():
+                style = "green" if diff_line.startswith("+") else "red" if diff_line.startswith("-") else ""
+                console.print(Text(diff_line, style=style))
+        for note in d.fix_notes:
+            console.print(Text(note, style="yellow"))
+        for r in d.citations:
+            loc = r.location
+            if loc.ok:
+                if verbose and loc.status is LocationStatus.NORMALIZED:
+                    console.print(
+                        Text(
+                            f"{_at(d, r)}: card {r.card.id}: normalized ({', '.join(loc.differences)}) "
+                            f"at {loc.source}:{loc.line}:{loc.col}",
+                            style="dim",
+                        )
+                    )
+                continue
+            head = Text(f"{_at(d, r)}: ")
+            head.append(f"card {r.card.id}: ", style="bold")
+            head.append(printable(loc.message), style="red")
+            console.print(head)
+            if loc.status is not LocationStatus.MISSING:
+                continue
+            # One line each, however long or multi-line the quote and passage are (clipped with "…").
+            console.print(Text("  quote:   ") + Text(clip(printable(r.citation.quote))))
+            if loc.found_in or loc.reason == "no-text":
+                continue
+            c = loc.closest
+            if c is None or c.score < CLOSE_THRESHOLD:
+                best = f" (best score {c.score})" if c is not None else ""
+                console.print(Text(f"  closest: nothing close in {loc.source}{best}", style="dim"))
+                continue
+            passage = Text(clip(printable(c.text)))
+            console.print(Text(f"  closest: {loc.source}:{c.line}:{c.col} (score {c.score}): ") + passage)
+            diff = " ".join(printable(c.diff).split())
+            change = [i for i in (diff.find("[-"), diff.find("{+")) if i >= 0]
+            focus = (min(change), min(change) + 2) if change else None
+            console.print(Text("  diff:    ") + _diff_text(clip(diff, focus=focus)))
+        for s in d.support:
+            card = s.card
+            line = Text(f"{_shown(d.path)}:{card.mark.line}:{card.mark.col}: ")
+            line.append("error" if report.strict else "warning", style="bold red" if report.strict else "bold yellow")
+            line.append(printable(f": {s.message}"))
+            console.print(line)
+        if verbose or d.uncited:
+            shown = " · ".join(f"{name} {n}" for name, n in d.coverage.items() if n)
+            folder = d.sources.display if d.sources else ""
+            console.print(Text(f"  cards per source ({folder}): {shown or 'none'}", style="dim"))
+            if d.uncited:
+                console.print(Text(f"  not cited: {', '.join(d.uncited)}", style="dim"))
+    if len(report.decks) > 1:
+        valid = [d for d in report.decks if d.valid]
+        total = sum(len(d.citations) for d in valid)
+        failed = sum(len(d.failures) for d in valid)
+        warnings = sum(len(d.support) for d in valid)
+        invalid = len(report.decks) - len(valid)
+        parts = [plural(len(report.decks), "deck"), f"{plural(total, 'citation')}, {failed} failed"]
+        if warnings:
+            parts.append(plural(warnings, "warning"))
+        if invalid:
+            parts.append(f"{invalid} invalid")
+        console.print(Text("total: " + " · ".join(parts), style="bold"))
+
+
+_DIFF_TOKEN = re.compile(r"\[-(.*?)-\]|\{\+(.*?)\+\}", re.DOTALL)
+
+
+def _diff_text(diff: str) -> Any:
+    """A word diff with removals red and additions green (the [-..-]{+..+} markers stay for NO_COLOR)."""
+    from rich.text import Text
+
+    out = Text()
+    pos = 0
+    for m in _DIFF_TOKEN.finditer(diff):
+        out.append(diff[pos : m.start()])
+        out.append(m.group(), style="red" if m.group(1) is not None else "green")
+        pos = m.end()
+    out.append(diff[pos:])
+    return out
