@@ -41,7 +41,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from quiz.errors import StoreError, UsageError
-from quiz.history import AnswerTotals, AnsweredCounts, ChangeToken, ItemTotals, SlotTotals
+from quiz.history import AnswerTotals, AnsweredCounts, ChangeToken, ClassAnswer, ItemTotals, SlotTotals
 from quiz.model import (DEFAULT_PROFILE, SELF_RATED_CORRECT_FROM, ItemRecord, ItemState, Rating, ResetEvent, Review,
                         State, Verdict)
 
@@ -702,6 +702,42 @@ class Store:
     def profiles(self) -> list[str]:
         """Names of the profiles that have anything stored in this file, sorted."""
         return [r[0] for r in self._read("SELECT name FROM profiles ORDER BY name")]
+
+    def class_answers(self, deck: str) -> Iterator[ClassAnswer]:
+        """The deck's answers of every profile in this file, one profile after the other (in the order
+        the profiles were created), each in time order, streamed.
+
+        CROSS JOIN keeps profiles as the outer loop, so each profile's rows come straight off the
+        (profile_id, deck, reviewed_at) index in order: no sort of a million rows."""
+        sql = (
+            "SELECT p.name, r.card, r.gap, r.reviewed_at, r.rating, r.verdict, r.answer, r.duration_ms, "
+            "r.practice, r.before_state FROM profiles p CROSS JOIN reviews r "
+            "ON r.profile_id = p.id AND r.deck = ? ORDER BY p.id, r.reviewed_at, r.id"
+        )
+        epoch, ms = _EPOCH, _MS
+        try:
+            cursor = self._db.execute(sql, (deck,))
+            while True:
+                rows = cursor.fetchmany(4096)
+                if not rows:
+                    return
+                for name, card, gap, at, rating, verdict, answer, duration, practice, before in rows:
+                    yield ClassAnswer(name, card, gap, epoch + at * ms, rating, verdict, answer, duration,
+                                      practice == 1, before)
+        except sqlite3.Error as e:
+            raise self._error(e, "read") from e
+
+    def class_items(self, deck: str) -> dict[str, dict[tuple[str, int], ItemRecord]]:
+        """Every stored item of the deck of every profile in this file, by profile, then (card, gap)."""
+        rows = self._read(
+            f"SELECT p.name, {', '.join('i.' + c.strip() for c in _ITEM_COLS.split(','))} "
+            "FROM profiles p CROSS JOIN items i ON i.profile_id = p.id AND i.deck = ? ORDER BY p.id, i.card, i.gap",
+            (deck,),
+        )
+        found: dict[str, dict[tuple[str, int], ItemRecord]] = {}
+        for row in rows:
+            found.setdefault(row[0], {})[(row[1], row[2])] = _item_from_row(deck, row[1:])
+        return found
 
     # -- writing
 

@@ -323,3 +323,44 @@ def test_verdicts_and_ratings_round_trip_as_their_stored_values(store: HistorySt
     back = list(store.reviews())
     assert [r.verdict for r in back] == list(Verdict)
     assert all(r.verdict is v for r, v in zip(back, Verdict)) and {r.rating for r in back} == {2}
+
+
+# -- the class report's reads across profiles
+
+
+def test_class_answers_stream_every_profiles_answers_of_the_deck_grouped_and_in_time_order(
+    store_factory: Factory,
+) -> None:
+    ann, bob, teacher = store_factory("ann"), store_factory("bob"), store_factory("teacher")
+    # Recorded out of time order and interleaved between profiles; another deck and a practice answer too.
+    bob.record(answer("c2", T0 + timedelta(hours=2), verdict="wrong", rating=1, duration_ms=900))
+    ann.record(answer("c1", T0 + timedelta(hours=1)))
+    ann.record(answer("c1", T0, practice=True, verdict="almost", rating=2))
+    bob.record(answer("c1", T0 + timedelta(hours=1), deck="other"))
+    ann.record(answer("c3", T0 + timedelta(hours=1), gap=2, before=review_state(T0 - timedelta(days=3))))
+    got = list(teacher.class_answers("bio"))
+    assert [(a.profile, a.card, a.gap, a.reviewed_at) for a in got] == [
+        ("bob", "c2", 0, T0 + timedelta(hours=2)),
+        ("ann", "c1", 0, T0),
+        ("ann", "c1", 0, T0 + timedelta(hours=1)),
+        ("ann", "c3", 2, T0 + timedelta(hours=1)),
+    ]  # bob's profile was created first: profiles in creation order, each in time order (then log order)
+    practice = got[1]
+    assert (practice.practice, practice.verdict, practice.rating, practice.answer) == (True, "almost", 2, "x")
+    assert (got[0].verdict, got[0].rating, got[0].duration_ms, got[0].practice) == ("wrong", 1, 900, False)
+    assert [a.before_state for a in got] == [State.NEW, State.NEW, State.NEW, State.REVIEW]
+    assert list(teacher.class_answers("nothing")) == []
+
+
+def test_class_items_hold_every_profiles_items_of_the_deck(store_factory: Factory) -> None:
+    ann, bob, teacher = store_factory("ann"), store_factory("bob"), store_factory("teacher")
+    ann.record(answer("c1", T0, NEW, learning(T0)))
+    ann.record(answer("c2", T0, NEW, review_state(T0), gap=1))
+    bob.record(answer("c1", T0, NEW, review_state(T0)))
+    bob.record(answer("c9", T0, deck="other"))
+    bob.set_suspended("bio", "c1", True)
+    found = teacher.class_items("bio")
+    assert set(found) == {"ann", "bob"}  # teacher has nothing stored: left out
+    assert found["ann"] == ann.items("bio") and found["bob"] == bob.items("bio")
+    assert found["bob"][("c1", 0)].suspended and set(found["bob"]) == {("c1", 0)}
+    assert teacher.class_items("nothing") == {}
