@@ -692,6 +692,96 @@ def history(
         typer.echo(f"Wrote {count} answer{'s' if count != 1 else ''} to {out}", err=True)
 
 
+# --- the teacher's commands: quiz class ... ---------------------------------------------------------
+
+class_app = typer.Typer(
+    cls=_QuickGroup,
+    name="class",
+    help="A teacher's view of a class: every profile of one history (a shared file, or the class store).",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(class_app, name="class")
+
+
+def _exam_instant(raw: str, now: "datetime") -> "datetime":
+    """`--exam` as an instant: a date is the start of that study day (04:00 local, or QUIZ_DAY_START);
+    a time needs its UTC offset. The exam must not be in the past: the states known now say nothing
+    about it."""
+    from datetime import date, datetime, timezone
+
+    from quiz.scheduler import study_day_start
+
+    text = raw.strip()
+    try:
+        if len(text) == 10:
+            when = study_day_start(date.fromisoformat(text), None, day_start_hour())
+        else:
+            when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"--exam {raw!r} is not a date; use YYYY-MM-DD (or YYYY-MM-DDTHH:MM+01:00)")
+    if when.tzinfo is None:
+        raise UsageError(f"--exam {raw!r} needs a UTC offset, e.g. {text}+00:00, or give a date alone")
+    when = when.astimezone(timezone.utc)
+    if when < now:
+        raise UsageError(f"--exam {raw!r} is in the past; give the date of an exam still to come")
+    return when
+
+
+@class_app.command("report")
+def class_report(
+    deck: Path = typer.Argument(..., metavar="DECK", help="Deck file.", show_default=False),
+    db: Optional[Path] = _DB_OPTION,
+    exam: Optional[str] = typer.Option(
+        None, "--exam", metavar="DATE",
+        help="Exam date (YYYY-MM-DD): each student's expected score then (mean recall of every item).",
+    ),
+    html: Optional[Path] = typer.Option(None, "--html", metavar="FILE",
+                                        help="Also write the report as one self-contained HTML page."),
+    json_output: bool = typer.Option(False, "--json", help="Print the report as JSON instead of tables."),
+    csv_dir: Optional[Path] = typer.Option(None, "--csv", metavar="DIR",
+                                           help="Also write questions.csv, students.csv, sources.csv here."),
+) -> None:
+    """What the class gets wrong, which students are behind, which source to re-teach.
+
+    Questions: facility (first attempts correct), discrimination, lapse rate, median time, the most
+    common wrong answers and flags (too hard, too easy, check wording).
+
+    Students: cards seen, due now, last studied, true retention (30 days), expected score at --exam.
+
+    Sources: first-attempt facility and current recall per cited file; the weakest is named.
+    """
+    from quiz import report as class_report_module
+
+    (loaded,) = _load_decks([deck])
+    now = make_clock().now()
+    try:
+        exam_at = _exam_instant(exam, now) if exam else getattr(loaded, "exam", None)
+    except QuizError as error:
+        raise fail(error)
+    store = open_store(db, None, create=False)
+    try:
+        result = class_report_module.build_report(
+            loaded, store.class_answers(loaded.id), store.class_items(loaded.id), store.profiles(), now, exam_at
+        )
+        if csv_dir is not None:
+            class_report_module.write_csv(result, csv_dir)
+        if html is not None:
+            from quiz.report_html import write_html
+
+            write_html(result, html)
+    except QuizError as error:
+        raise fail(error)
+    finally:
+        store.close()
+    if json_output:
+        _print_json(class_report_module.report_to_json(result))
+    else:
+        from quiz.ui.report_view import render_report
+
+        render_report(result, _console())
+
+
 # What a terminal without these characters shows instead (an ASCII or Latin-1 locale, say).
 _LOOKALIKES = {
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"',

@@ -22,10 +22,18 @@ def help_text(*command: str) -> str:
     return out.stdout.rstrip() + "\n"
 
 
-def commands() -> list[str]:
-    lines = help_text().splitlines()
+def commands(*group: str) -> list[str]:
+    """The commands of `quiz` (or of its sub-command `group`), each followed by its own sub-commands
+    ("class", "class report", ...)."""
+    lines = help_text(*group).splitlines()
+    if "Commands:" not in lines:
+        return []
     start = lines.index("Commands:") + 1
-    return [line.split()[0] for line in lines[start:] if line.startswith("  ") and line.split()]
+    found = []
+    for name in [line.split()[0] for line in lines[start:] if line.startswith("  ") and line.split()]:
+        found.append(" ".join([*group, name]))
+        found.extend(commands(*group, name))
+    return found
 
 
 def render() -> str:
@@ -34,7 +42,7 @@ def render() -> str:
              "a test fails when it is out of date.\n",
              "```\n$ quiz --help\n" + help_text() + "```\n"]
     for name in commands():
-        parts.append(f"## quiz {name}\n\n```\n$ quiz {name} --help\n" + help_text(name) + "```\n")
+        parts.append(f"## quiz {name}\n\n```\n$ quiz {name} --help\n" + help_text(*name.split()) + "```\n")
     return "\n".join(parts)
 
 
