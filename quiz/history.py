@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import NamedTuple, Protocol
 
 from quiz.model import ItemRecord, Review, ResetEvent
@@ -54,19 +54,27 @@ class ItemTotals(NamedTuple):
 
 
 class ClassAnswer(NamedTuple):
-    """One answer of any profile, with only what the class report reads: a class's term is a million
-    answers, and a `Review` with its two item states costs several times as much to build."""
+    """One answer of any profile, with only what the class report reads, in plain values: a class's term
+    is a million answers, and a `Review` with its two item states and datetimes costs ten times as much
+    to build (the report's whole budget for a million answers is five seconds)."""
 
     profile: str
     card: str
     gap: int
-    reviewed_at: datetime  # UTC
+    reviewed_at_ms: int  # milliseconds since 1970, UTC (`reviewed_at` gives the datetime)
     rating: int  # 1..4
-    verdict: str  # a `quiz.model.Verdict` value
-    answer: str  # what the student typed or chose ("" for flip)
+    correct: bool  # by `quiz.model.is_correct` (graded correct, or self-rated Good or Easy)
+    answer: str  # what the student typed or chose, for an answer that was not correct; "" otherwise
     duration_ms: int
     practice: bool
     before_state: int  # `quiz.model.State` of the item before the answer
+
+    @property
+    def reviewed_at(self) -> datetime:
+        return _EPOCH + timedelta(milliseconds=self.reviewed_at_ms)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 @dataclass

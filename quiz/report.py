@@ -39,11 +39,11 @@ import statistics
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from quiz.model import SELF_RATED_CORRECT_FROM, Deck, ItemRecord, Rating, State, Verdict
+from quiz.model import Deck, ItemRecord, Rating, State
 
 TOO_HARD_BELOW = 0.3
 TOO_EASY_ABOVE = 0.95
@@ -169,14 +169,6 @@ class _ItemTally:
     wrong: Counter = field(default_factory=Counter)  # raw text -> count
 
 
-def _correctness(verdict: str, rating: int) -> bool:
-    # `quiz.model.is_correct`, inlined: it runs once per answer of the term.
-    return verdict == _CORRECT or (verdict == _SELF and rating >= _SELF_CORRECT)
-
-
-_CORRECT, _SELF, _SELF_CORRECT = Verdict.CORRECT.value, Verdict.SELF.value, int(SELF_RATED_CORRECT_FROM)
-
-
 def point_biserial(pairs: Sequence[tuple[bool, float]]) -> float | None:
     """Pearson's r between a 0/1 outcome and a score, over (outcome, score) pairs; None when either side
     does not vary (or there are fewer than two pairs)."""
@@ -215,8 +207,8 @@ def build_report(
     recall: Recall | None = None,
     normalize: Callable[[str], str] | None = None,
 ) -> ClassReport:
-    """The report of `deck` from every profile's answers (`HistoryStore.class_answers`: ClassAnswer-like,
-    grouped by profile, each in time order) and items (`HistoryStore.class_items`). `profiles` are the
+    """The report of `deck` from every profile's answers (`HistoryStore.class_answers`: `ClassAnswer`s or
+    tuples in its field order, grouped by profile, each in time order) and items (`HistoryStore.class_items`). `profiles` are the
     students (those only found in `answers` or `items` are added). `recall` defaults to the FSRS forgetting
     curve of `quiz.scheduler.Scheduler`, `normalize` to the grader's."""
     if recall is None:
@@ -231,46 +223,47 @@ def build_report(
     deck_keys = [(card.id, gap) for card in deck.cards for gap in card.items]
     known = set(deck_keys)
     tallies: dict[tuple[str, int], _ItemTally] = {}
-    last_studied: dict[str, datetime] = {}
+    last_ms: dict[str, int] = {}
     retention: dict[str, list[int]] = {}
-    window = now - timedelta(days=RETENTION_DAYS)
+    now_ms = _ms(now)
+    window_ms = _ms(now - timedelta(days=RETENTION_DAYS))
     review_state, again, hard = int(State.REVIEW), int(Rating.AGAIN), int(Rating.HARD)
 
-    # One pass over the log (a million answers for a big class): per answer only dict look-ups and sums.
+    # One pass over the log (a million answers for a big class): per answer only a few dict look-ups and
+    # sums, on plain values unpacked by position.
     profile: str | None = None
-    latest: datetime | None = None
+    latest = -1
     kept = [0, 0]
-    for a in answers:
-        if a.profile != profile:
+    for name, card, gap, at, rating, correct, answer, duration, practice, before in answers:
+        if name != profile:
             if profile is not None:
-                _close_profile(profile, latest, kept, last_studied, retention)
-            profile, latest, kept = a.profile, None, [0, 0]
-        at = a.reviewed_at
-        if latest is None or at > latest:
+                _close_profile(profile, latest, kept, last_ms, retention)
+            profile, latest, kept = name, -1, [0, 0]
+        if at > latest:
             latest = at
-        if a.practice:
+        if practice:
             continue
-        key = (a.card, a.gap)
+        key = (card, gap)
         tally = tallies.get(key)
         if tally is None:
             tally = tallies[key] = _ItemTally()
-        correct = _correctness(a.verdict, a.rating)
-        tally.durations.append(a.duration_ms)
-        if a.before_state == review_state:
+        tally.durations.append(duration)
+        if before == review_state:
             tally.review_answers += 1
-            if a.rating == again:
+            if rating == again:
                 tally.lapses += 1
-            if window <= at <= now:
+            if window_ms <= at <= now_ms:
                 kept[0] += 1
-                if a.rating >= hard:
+                if rating >= hard:
                     kept[1] += 1
         first = tally.first
-        if profile not in first:
-            first[profile] = correct
-        if not correct and a.answer:
-            tally.wrong[a.answer] += 1
+        if name not in first:
+            first[name] = bool(correct)
+        if not correct and answer:
+            tally.wrong[answer] += 1
     if profile is not None:
-        _close_profile(profile, latest, kept, last_studied, retention)
+        _close_profile(profile, latest, kept, last_ms, retention)
+    last_studied = {name: _EPOCH + timedelta(milliseconds=ms) for name, ms in last_ms.items()}
 
     students = sorted(set(profiles) | set(last_studied) | set(items))
     # Each student's first-attempt score over the deck's items, for the rest scores of discrimination.
@@ -404,15 +397,22 @@ def build_report(
     return ClassReport(deck.id, deck.title, now, exam, tuple(questions), tuple(student_rows), tuple(source_rows))
 
 
-def _close_profile(profile: str, latest: datetime | None, kept: list[int], last_studied: dict[str, datetime],
+def _close_profile(profile: str, latest: int, kept: list[int], last_ms: dict[str, int],
                    retention: dict[str, list[int]]) -> None:
     # A profile's answers come together (`class_answers`); a store that broke that promise would
     # only split them, so add up rather than overwrite.
-    if latest is not None and (profile not in last_studied or latest > last_studied[profile]):
-        last_studied[profile] = latest
+    if latest >= 0 and latest > last_ms.get(profile, -1):
+        last_ms[profile] = latest
     counts = retention.setdefault(profile, [0, 0])
     counts[0] += kept[0]
     counts[1] += kept[1]
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def _ms(moment: datetime) -> int:
+    return (moment - _EPOCH) // timedelta(milliseconds=1)
 
 
 def _card_text(card: Any, gap: int) -> str:

@@ -32,7 +32,7 @@ svg text { font: 11px system-ui, sans-serif; fill: var(--ink); }
 table { border-collapse: collapse; width: 100%; }
 th, td { padding: 4px 8px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
-th { cursor: pointer; user-select: none; background: #f4f6f9; position: sticky; top: 0; white-space: nowrap; }
+th { cursor: pointer; user-select: none; background: #f4f6f9; white-space: nowrap; }
 th[aria-sort=ascending]::after { content: " \\25B2"; } th[aria-sort=descending]::after { content: " \\25BC"; }
 .flag { display: inline-block; padding: 0 6px; border-radius: 8px; background: #fde8e6; color: var(--bad);
         font-size: 12px; margin: 1px 2px 1px 0; white-space: nowrap; }
@@ -40,7 +40,7 @@ th[aria-sort=ascending]::after { content: " \\25B2"; } th[aria-sort=descending]:
 .q { color: var(--muted); font-size: 12px; }
 @media print {
   body { max-width: none; padding: 0; font-size: 11px; }
-  th { cursor: auto; position: static; background: none; }
+  th { cursor: auto; background: none; }
   .advice { background: none; }
   tr, figure { break-inside: avoid; }
 }
@@ -144,7 +144,8 @@ def _scatter(questions: tuple[QuestionRow, ...]) -> str:
 
 def _bars(chart_id: str, label: str, rows: list[tuple[str, float | None]]) -> str:
     """Horizontal bars, 0-100%, one per row (a missing value draws no bar)."""
-    bar_h, gap, name_w, plot_w = 12, 3, 150, 200
+    longest = max((min(len(name), 24) for name, _ in rows), default=8)
+    bar_h, gap, name_w, plot_w = 12, 3, int(12 + 6.6 * longest), 200
     height = max(1, len(rows)) * (bar_h + gap) + 20
     width = name_w + plot_w + 50
     parts = [f'<svg id="{chart_id}" role="img" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '

@@ -140,6 +140,11 @@ _NEW_STATE = _state_values(ItemState())
 _VERDICT_OF = {v.value: v for v in Verdict}
 
 
+# `quiz.model.is_correct` of a `reviews` row, in SQL.
+_CORRECT_SQL = (f"(CASE WHEN r.verdict = '{Verdict.SELF.value}' THEN r.rating >= {int(SELF_RATED_CORRECT_FROM)} "
+                f"ELSE r.verdict = '{Verdict.CORRECT.value}' END)")
+
+
 def _review_from_row(row: tuple, profile: str) -> Review:
     rid, deck, card, gap, at, rating, verdict, answer, duration, interval, practice, override = row[:12]
     return Review(
@@ -708,22 +713,22 @@ class Store:
         the profiles were created), each in time order, streamed.
 
         CROSS JOIN keeps profiles as the outer loop, so each profile's rows come straight off the
-        (profile_id, deck, reviewed_at) index in order: no sort of a million rows."""
+        (profile_id, deck, reviewed_at) index in order: no sort of a million rows. Correctness is decided
+        here and the text of correct answers left out, so that most rows carry no new Python string."""
         sql = (
-            "SELECT p.name, r.card, r.gap, r.reviewed_at, r.rating, r.verdict, r.answer, r.duration_ms, "
+            "SELECT p.name, r.card, r.gap, r.reviewed_at, r.rating, "
+            f"{_CORRECT_SQL} AS correct, CASE WHEN {_CORRECT_SQL} THEN '' ELSE r.answer END, r.duration_ms, "
             "r.practice, r.before_state FROM profiles p CROSS JOIN reviews r "
             "ON r.profile_id = p.id AND r.deck = ? ORDER BY p.id, r.reviewed_at, r.id"
         )
-        epoch, ms = _EPOCH, _MS
+        make = ClassAnswer._make
         try:
             cursor = self._db.execute(sql, (deck,))
             while True:
                 rows = cursor.fetchmany(4096)
                 if not rows:
                     return
-                for name, card, gap, at, rating, verdict, answer, duration, practice, before in rows:
-                    yield ClassAnswer(name, card, gap, epoch + at * ms, rating, verdict, answer, duration,
-                                      practice == 1, before)
+                yield from map(make, rows)
         except sqlite3.Error as e:
             raise self._error(e, "read") from e
 

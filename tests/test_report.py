@@ -118,6 +118,10 @@ def _review(deck_id: str, card: str, at: datetime, verdict: str = "correct", ans
                   interval_days=0.0)
 
 
+def ms(at: datetime) -> int:
+    return int(at.timestamp() * 1000)
+
+
 def _report(db: Path, deck: Deck, exam: datetime | None = None):
     with Store(db, "teacher", create=False) as store:
         return build_report(deck, store.class_answers(deck.id), store.class_items(deck.id), store.profiles(),
@@ -178,6 +182,7 @@ def test_lapse_rate_and_median_time_from_the_log(class_db: Path, deck: Deck) -> 
     assert rows[R].median_seconds == 5.0 and rows[C].median_seconds == 3.0
     with Store(class_db, "teacher", create=False) as store:
         answers = [a for a in store.class_answers(deck.id) if not a.practice and (a.card, a.gap) == R]
+    assert len(answers) > 5
     in_review = [a for a in answers if a.before_state == State.REVIEW]
     assert rows[R].review_answers == len(in_review)
     assert rows[R].lapses == sum(a.rating == Rating.AGAIN for a in in_review)
@@ -188,8 +193,8 @@ def test_lapse_rate_counts_again_among_review_state_answers() -> None:
     at = NOW - timedelta(days=1)
 
     def a(profile: str, rating: int, before: State, practice: bool = False) -> ClassAnswer:
-        verdict = "correct" if rating > 1 else "wrong"
-        return ClassAnswer(profile, "rogozin-successor", 0, at, rating, verdict, "x", 2000, practice, int(before))
+        return ClassAnswer(profile, "rogozin-successor", 0, ms(at), rating, rating > 1, "" if rating > 1 else "x", 2000,
+                           practice, int(before))
 
     answers = [a("p", 3, State.NEW), a("p", 1, State.REVIEW), a("p", 3, State.REVIEW), a("p", 1, State.REVIEW, True),
                a("q", 1, State.NEW), a("q", 1, State.LEARNING), a("q", 4, State.REVIEW)]
@@ -205,8 +210,8 @@ def test_discrimination_is_blank_below_five_students() -> None:
     for i, name in enumerate(["a", "b", "c", "d"]):
         for card, gap in (R, C):
             right = (i + gap + len(card)) % 2 == 0
-            answers.append(ClassAnswer(name, card, gap, at, 3 if right else 1, "correct" if right else "wrong",
-                                       "x", 1000, False, 0))
+            answers.append(ClassAnswer(name, card, gap, ms(at), 3 if right else 1, right, "" if right else "x", 1000,
+                                       False, 0))
     rows = _rows(build_report(deck, answers, {}, [], NOW))
     assert rows[R].students == 4 and rows[R].discrimination is None
 
@@ -287,7 +292,7 @@ def test_retention_is_true_retention_over_thirty_days() -> None:
     deck = load_deck(DECK_FILE)
 
     def a(days_ago: float, rating: int, before: State = State.REVIEW, practice: bool = False) -> ClassAnswer:
-        return ClassAnswer("p", "ross-cost", 0, NOW - timedelta(days=days_ago), rating, "correct", "x", 1000,
+        return ClassAnswer("p", "ross-cost", 0, ms(NOW - timedelta(days=days_ago)), rating, True, "", 1000,
                            practice, int(before))
 
     answers = [a(40, 1), a(20, 1), a(10, 2), a(5, 3), a(4, 4, State.LEARNING), a(3, 1, practice=True)]
@@ -327,7 +332,7 @@ def test_json_has_the_documented_fields(class_db: Path, deck: Deck) -> None:
 def test_csv_cells_from_students_cannot_be_formulas() -> None:
     deck = load_deck(DECK_FILE)
     at = NOW - timedelta(days=1)
-    answers = [ClassAnswer("=HYPERLINK(\"http://x\")", "rogozin-successor", 0, at, 1, "wrong", "=1+1", 900,
+    answers = [ClassAnswer("=HYPERLINK(\"http://x\")", "rogozin-successor", 0, ms(at), 1, False, "=1+1", 900,
                            False, 0)]
     tables = report_tables(build_report(deck, answers, {}, [], NOW, normalize=lambda s: s))
     (row,) = [r for r in tables["questions.csv"] if r[0] == "rogozin-successor"]

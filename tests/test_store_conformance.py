@@ -338,17 +338,24 @@ def test_class_answers_stream_every_profiles_answers_of_the_deck_grouped_and_in_
     ann.record(answer("c1", T0, practice=True, verdict="almost", rating=2))
     bob.record(answer("c1", T0 + timedelta(hours=1), deck="other"))
     ann.record(answer("c3", T0 + timedelta(hours=1), gap=2, before=review_state(T0 - timedelta(days=3))))
+    ann.record(answer("c4", T0 + timedelta(hours=3), verdict="self", rating=3))  # a flip card rated Good: correct
+    ann.record(answer("c5", T0 + timedelta(hours=3), verdict="self", rating=1))  # ... rated Again: not
     got = list(teacher.class_answers("bio"))
     assert [(a.profile, a.card, a.gap, a.reviewed_at) for a in got] == [
         ("bob", "c2", 0, T0 + timedelta(hours=2)),
         ("ann", "c1", 0, T0),
         ("ann", "c1", 0, T0 + timedelta(hours=1)),
         ("ann", "c3", 2, T0 + timedelta(hours=1)),
+        ("ann", "c4", 0, T0 + timedelta(hours=3)),
+        ("ann", "c5", 0, T0 + timedelta(hours=3)),
     ]  # bob's profile was created first: profiles in creation order, each in time order (then log order)
+    assert got[1].reviewed_at_ms == int(T0.timestamp() * 1000)
     practice = got[1]
-    assert (practice.practice, practice.verdict, practice.rating, practice.answer) == (True, "almost", 2, "x")
-    assert (got[0].verdict, got[0].rating, got[0].duration_ms, got[0].practice) == ("wrong", 1, 900, False)
-    assert [a.before_state for a in got] == [State.NEW, State.NEW, State.NEW, State.REVIEW]
+    assert (practice.practice, practice.correct, practice.rating, practice.answer) == (True, False, 2, "x")
+    assert (got[0].correct, got[0].rating, got[0].duration_ms, got[0].practice, got[0].answer) == (False, 1, 900, False, "x")
+    assert got[2].correct and got[2].answer == ""  # the text of a correct answer is not read
+    assert [a.correct for a in got[3:]] == [True, True, False]
+    assert [a.before_state for a in got[:4]] == [State.NEW, State.NEW, State.NEW, State.REVIEW]
     assert list(teacher.class_answers("nothing")) == []
 
 
