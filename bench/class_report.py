@@ -10,9 +10,9 @@ command <= 1 s; 300 students and 1,000,000 answers: <= 5 s; the HTML page for 30
 
 The history is written straight into a quiz database in one transaction (the schema comes from
 `quiz.store.Store`, which creates the file): per student a skill, per item a difficulty, a term of
-`DAYS` study days from `TERM_START` on which each student answers about 33 items (new ones first, then the
-ones answered longest ago), right with a probability from skill and difficulty, wrong ones typed from a
-small set of misconceptions per item, 10% practice answers. Item states are what such a history leaves:
+`DAYS` study days from `TERM_START` on which each student answers about 37 items (new ones first, then the
+ones due soonest), right with a probability from skill, difficulty and practice so far, wrong ones typed
+from three misconceptions per item, 10% practice answers. Item states are what such a history leaves:
 review items with a stability that grows with right answers. The report is then timed as a subprocess
 (`quiz class report decks/iss.yaml --db DB`, median of 3) next to a same-run baseline (`python -c pass`,
 and `quiz stats` of one student on the same file), and in-process (store reads + `build_report`).
@@ -53,14 +53,15 @@ def build_class(db: Path, students: int, seed: int = 1) -> tuple[int, datetime]:
     expected = {(card.id, gap): card.expected(gap) for card in deck.cards for gap in card.items}
     rng = random.Random(seed)
     difficulty = {key: rng.gauss(0.0, 1.0) for key in keys}
-    misconceptions = {key: [f"{expected[key]} {word}".strip() if i else "2028" for i, word in
-                            enumerate(["", "perhaps", "no", "station", "1998"][: rng.randint(2, 5)])] for key in keys}
+    pool = ["2028", "2030", "2025", "NASA", "Rogozin", "Putin", "1998", "Moscow", "the Soviet Union", "ESA", "10"]
+    # Each item's misconceptions, the first the most common (choices by weight below).
+    misconceptions = {key: rng.sample(pool, 3) for key in keys}
     Store(db, "setup").close()  # the schema
     conn = sqlite3.connect(str(db), isolation_level=None)
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("BEGIN")
     conn.execute("DELETE FROM profiles")
-    per_day = round(ANSWERS_PER_STUDENT / (DAYS * 0.9))  # one day in ten is a day off
+    per_day = round(ANSWERS_PER_STUDENT / (DAYS * 0.9 * 0.94))  # one day in ten off; some give up
     end = TERM_START + timedelta(days=DAYS)
     written = 0
     review_sql = (
@@ -74,32 +75,35 @@ def build_class(db: Path, students: int, seed: int = 1) -> tuple[int, datetime]:
                 "reps, lapses) VALUES (?, ?, ?, ?, 2, NULL, ?, 5.0, ?, ?, ?, ?)")
     for s in range(students):
         pid = conn.execute("INSERT INTO profiles (name) VALUES (?)", (f"student-{s:03d}",)).lastrowid
-        skill = rng.gauss(0.8, 1.0)
+        skill = rng.gauss(0.6, 0.9)
+        stop = DAYS if rng.random() < 0.8 else rng.randint(40, DAYS)  # one in five gives up during the term
         state: dict[tuple[str, int], list] = {}  # key -> [stability, last_ms, reps, lapses]
         order = list(keys)
         rows = []
         for day in range(DAYS):
-            if rng.random() < 0.1:
+            if rng.random() < 0.1 or day >= stop:
                 continue  # a day off
             at = TERM_START + timedelta(days=day, minutes=rng.randint(0, 300))
             at_ms = int(at.timestamp() * MS)
-            order.sort(key=lambda k: state[k][1] if k in state else -1)
+            order.sort(key=lambda k: state[k][1] + state[k][0] * 86_400_000 if k in state else -1)  # due first
             for key in order[:per_day]:
                 at_ms += rng.randint(4_000, 20_000)
                 practice = rng.random() < 0.1
-                chance = 1 / (1 + 2.718 ** -(skill - difficulty[key] + 0.3 * state.get(key, [0, 0, 0])[2]))
+                chance = 1 / (1 + 2.718 ** -(skill - difficulty[key] + 0.15 * state.get(key, [0, 0, 0])[2]))
                 right = rng.random() < chance
                 before = state.get(key)
                 stability = before[0] if before else None
                 if practice:
                     after = before
                 elif before is None:
-                    after = [1.0 if right else 0.3, at_ms, 1, 0]
+                    after = [2.0 if right else 0.5, at_ms, 1, 0]
                 else:
-                    after = [min(365.0, before[0] * (2.5 if right else 0.4)), at_ms, before[2] + 1, before[3] + (not right)]
+                    after = [min(20.0, max(0.2, before[0] * (1.8 if right else 0.3))), at_ms, before[2] + 1,
+                             before[3] + (not right)]
                 rows.append((
                     pid, deck.id, key[0], key[1], at_ms, 3 if right else 1, "correct" if right else "wrong",
-                    expected[key] if right else rng.choice(misconceptions[key]), rng.randint(2_000, 30_000),
+                    expected[key] if right else rng.choices(misconceptions[key], (6, 3, 1))[0],
+                    rng.randint(2_000, 30_000),
                     0.0 if practice else after[0], int(practice),
                     0 if before is None else 2, stability,
                     None if before is None else before[1] + int(before[0] * 86_400_000),
@@ -195,8 +199,8 @@ def main() -> None:
                                              "pass (CPU)" if r["report_cpu_s"] <= target else "FAIL")
         print(f"{r['students']} students, {r['answers']:,} answers: quiz class report {r['report_wall_s']:.2f} s wall "
               f"({r['report_cpu_s']:.2f} s CPU; target {target or '-'} s: {verdict}); with --html --json "
-              f"{r['report_html_json_wall_s']:.2f} s; in-process (read + compute) {r['in_process_s']:.2f} s; HTML {r['html_bytes'] / 1e6:.2f} MB; "
-              f"baseline python -c pass {r['pass_wall_s'] * 1000:.0f} ms, quiz stats (one student) "
+              f"{r['report_html_json_wall_s']:.2f} s; in-process (read + compute) {r['in_process_s']:.2f} s; "
+              f"HTML {r['html_bytes'] / 1e6:.2f} MB; baseline python -c pass {r['pass_wall_s'] * 1000:.0f} ms, quiz stats (one student) "
               f"{r['stats_wall_s']:.2f} s; history built in {r['build_s']:.1f} s")
     if args.json:
         print(json.dumps(results))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from quiz.report import ClassReport, QuestionRow, wrong_answers_text
+from quiz.report import ClassReport, QuestionRow
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
 
@@ -25,7 +25,7 @@ h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 28px 0 8p
 .meta { color: var(--muted); margin: 0 0 12px; }
 .advice { font-size: 16px; font-weight: 600; padding: 10px 14px; border-left: 4px solid var(--bad);
           background: #fdf3f2; }
-.charts { display: flex; flex-wrap: wrap; gap: 16px; }
+.charts { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; }
 figure { margin: 0; border: 1px solid var(--line); border-radius: 6px; padding: 8px; break-inside: avoid; }
 figcaption { font-weight: 600; margin-bottom: 4px; }
 svg text { font: 11px system-ui, sans-serif; fill: var(--ink); }
@@ -96,6 +96,11 @@ def _sort_value(value: float | None) -> str:
 def _cell(text: str, sort: float | None = None, numeric: bool = True) -> str:
     attribute = f' data-sort="{_sort_value(sort)}"' if numeric else ""
     return f'<td class="n"{attribute}>{_h(text)}</td>' if numeric else f"<td>{_h(text)}</td>"
+
+
+def _wrong_answers(row: QuestionRow) -> str:
+    """"2028 ×7, 2030 ×3", each answer kept on one line with its count."""
+    return ", ".join(f"{_h(w.answer)}&nbsp;\u00d7{w.count}" for w in row.wrong_answers)
 
 
 def _head(columns: list[tuple[str, bool]]) -> str:
@@ -190,7 +195,7 @@ def render_html(report: ClassReport) -> str:
             + _cell("" if q.discrimination is None else f"{q.discrimination:+.2f}", q.discrimination)
             + _cell(_percent(q.lapse_rate), q.lapse_rate)
             + _cell("" if q.median_seconds is None else f"{q.median_seconds:.1f} s", q.median_seconds)
-            + f"<td>{_h(wrong_answers_text(q))}</td><td>{flags}</td></tr>")
+            + f"<td>{_wrong_answers(q)}</td><td>{flags}</td></tr>")
     questions.append("</tbody></table>")
 
     students = ['<table id="students" class="sortable">', _head([

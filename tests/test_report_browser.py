@@ -108,7 +108,7 @@ def test_the_page_shows_the_report_sorts_and_stays_offline(page_file: Path, tmp_
             # hardest first: first-module (student i right when i % 3 == 0: 3 of 8 -> 38%)
             assert first_row[0].startswith("first-module") and first_row[1:3] == ["8", "38%"]
             cloze = page.locator("#questions tbody tr", has_text="exit-cloze#1")
-            assert "2028 ×" in cloze.inner_text()
+            assert "2028\u00a0×" in cloze.inner_text()  # the answer and its count kept together
             assert page.locator("#sources tbody tr").count() == 4
 
             # The charts, drawn inline.

@@ -37,9 +37,10 @@ def _seconds(value: float | None) -> str:
 
 
 def _table(console: Any, columns: Sequence[tuple[str, str, int]], rows: Sequence[Sequence[str]],
-           flexible: int) -> Any:
+           flexible: int, wrap: bool = False) -> Any:
     """A table whose columns keep their longest cell (each capped at its given maximum, 0 = none) except
-    `flexible`, which gets what is left of the console width; cells too long end with an ellipsis."""
+    `flexible`, which gets what is left of the console width; cells too long end with an ellipsis, or
+    with `wrap` the flexible column's cells continue on the next lines."""
     from rich import box
     from rich.table import Table
     from rich.text import Text
@@ -54,8 +55,10 @@ def _table(console: Any, columns: Sequence[tuple[str, str, int]], rows: Sequence
     terminal = console.is_terminal
     table = Table(box=box.SIMPLE_HEAD if terminal else None, show_edge=False, pad_edge=False,
                   padding=(0, gap - 1 if terminal else gap, 0, 0), header_style="bold" if terminal else "")
-    for (name, justify, _), width in zip(columns, widths):
-        table.add_column(name, justify=justify, no_wrap=True, overflow="ellipsis", width=width)
+    for i, ((name, justify, _), width) in enumerate(zip(columns, widths)):
+        wraps = wrap and i == flexible
+        table.add_column(name, justify=justify, no_wrap=not wraps, overflow="fold" if wraps else "ellipsis",
+                         width=width)
     for row in rows:
         table.add_row(*(Text(cell) for cell in row))
     return table
@@ -86,14 +89,22 @@ def render_report(report: ClassReport, console: Any) -> None:
             _signed(q.discrimination),
             _percent(q.lapse_rate),
             _seconds(q.median_seconds),
-            shown(wrong_answers_text(q)),
             ", ".join(q.flags),
         )
         for q in report.questions
     ]
-    columns = (("item", "left", 22), ("n", "right", 0), ("fac", "right", 0), ("disc", "right", 0),
-               ("lapse", "right", 0), ("time", "right", 0), ("wrong answers", "left", 0), ("flags", "left", 0))
-    _print_table(console, _table(console, columns, rows, flexible=6))
+    columns = (("item", "left", 0), ("n", "right", 0), ("fac", "right", 0), ("disc", "right", 0),
+               ("lapse", "right", 0), ("time", "right", 0), ("flags", "left", 0))
+    _print_table(console, _table(console, columns, rows, flexible=0))
+
+    # A column of their own: squeezed beside six numbers they would not fit 80 columns.
+    heading("Most common wrong answers (normalised as graded)")
+    rows = [(shown(q.label), shown(wrong_answers_text(q))) for q in report.questions if q.wrong_answers]
+    if rows:
+        columns = (("item", "left", 24), ("wrong answers", "left", 0))
+        _print_table(console, _table(console, columns, rows, flexible=1, wrap=True))
+    else:
+        console.print("No wrong answers yet.")
 
     heading("Students (most at risk first)")
     score = "expected" if report.exam else "recall"
