@@ -216,6 +216,15 @@ def test_discrimination_is_blank_below_five_students() -> None:
     assert rows[R].students == 4 and rows[R].discrimination is None
 
 
+@pytest.mark.parametrize("students, flagged", [(10, True), (9, False)])
+def test_too_easy_needs_ten_students(students: int, flagged: bool) -> None:
+    deck = load_deck(DECK_FILE)
+    at = ms(NOW - timedelta(days=1))
+    answers = [ClassAnswer(f"s{i}", "ross-cost", 0, at, 3, True, "", 1000, False, 0) for i in range(students)]
+    (row,) = [q for q in build_report(deck, answers, {}, [], NOW).questions if q.card == "ross-cost"]
+    assert row.facility == 1.0 and (row.flags == ("too easy",)) is flagged
+
+
 def test_point_biserial_needs_variation() -> None:
     assert point_biserial([(True, 0.5), (True, 0.7)]) is None
     assert point_biserial([(True, 0.5), (False, 0.5)]) is None
