@@ -728,6 +728,27 @@ def _exam_instant(raw: str, now: "datetime") -> "datetime":
     return when
 
 
+def _check_report_targets(deck: Path, db: Path, html: Optional[Path], csv_dir: Optional[Path]) -> None:
+    """Refuse, before anything is written, a page or CSV file that would replace the history or the deck
+    (`--html class.db` would have destroyed every answer of the class) or that cannot be written."""
+    from quiz.interop import _refuse_to_overwrite
+
+    targets = []
+    if html is not None:
+        if html.is_dir():
+            raise UsageError(f"--html {html} is a folder; name the page to write, e.g. {html / 'report.html'}")
+        if not (html.parent if str(html.parent) else Path(".")).is_dir():
+            raise UsageError(f"cannot write {html}: the folder {html.parent} does not exist")
+        targets.append(html)
+    if csv_dir is not None:
+        if csv_dir.exists() and not csv_dir.is_dir():
+            raise UsageError(f"--csv {csv_dir}: not a folder; name a folder to write the CSV files into")
+        targets += [csv_dir / name for name in ("questions.csv", "students.csv", "sources.csv")]
+    for target in targets:
+        for kept in (db, deck):
+            _refuse_to_overwrite(kept, target)
+
+
 @class_app.command("report")
 def class_report(
     deck: Path = typer.Argument(..., metavar="DECK", help="Deck file.", show_default=False),
@@ -757,6 +778,7 @@ def class_report(
     now = make_clock().now()
     try:
         exam_at = _exam_instant(exam, now) if exam else getattr(loaded, "exam", None)
+        _check_report_targets(deck, db if db is not None else default_db_path(), html, csv_dir)
     except QuizError as error:
         raise fail(error)
     store = open_store(db, None, create=False)
@@ -774,6 +796,10 @@ def class_report(
         raise fail(error)
     finally:
         store.close()
+    if csv_dir is not None:
+        typer.echo(f"Wrote questions.csv, students.csv and sources.csv to {csv_dir}", err=True)
+    if html is not None:
+        typer.echo(f"Wrote the report page to {html}", err=True)
     if json_output:
         _print_json(class_report_module.report_to_json(result))
     else:

@@ -404,6 +404,26 @@ def test_a_csv_target_that_is_a_file_is_refused(class_db: Path, tmp_path: Path) 
     assert out.returncode == 2 and "not a folder" in out.stderr and target.read_text() == "keep"
 
 
+@pytest.mark.parametrize("option", ["--html", "--csv"])
+def test_the_report_never_overwrites_the_history_or_the_deck(class_db: Path, tmp_path: Path, option: str) -> None:
+    before = class_db.read_bytes()
+    out = quiz("class", "report", str(DECK_FILE), "--db", str(class_db), option,
+               str(class_db if option == "--html" else class_db.parent))
+    if option == "--csv":  # a folder holding the history is fine: its CSV names are not the history's
+        assert out.returncode == 0, out.stderr
+    else:
+        assert out.returncode == 2 and "is the file being read" in out.stderr and "Traceback" not in out.stderr
+    assert class_db.read_bytes() == before
+    out = quiz("class", "report", str(DECK_FILE), "--db", str(class_db), "--html", str(DECK_FILE))
+    assert out.returncode == 2 and "is the file being read" in out.stderr
+
+
+def test_a_page_in_a_missing_folder_is_refused_before_anything_is_written(class_db: Path, tmp_path: Path) -> None:
+    out = quiz("class", "report", str(DECK_FILE), "--db", str(class_db), "--csv", str(tmp_path / "csv"),
+               "--html", str(tmp_path / "no" / "page.html"))
+    assert out.returncode == 2 and "does not exist" in out.stderr and not (tmp_path / "csv").exists()
+
+
 def test_a_missing_database_is_an_empty_class_and_is_not_created(tmp_path: Path) -> None:
     db = tmp_path / "none.db"
     out = quiz("class", "report", str(DECK_FILE), "--db", str(db), "--json")
