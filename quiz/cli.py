@@ -24,7 +24,9 @@ from quiz.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, DeckError, QuizError, 
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from quiz.files import InUse
     from quiz.history import HistoryStore
+    from quiz.model import Deck
     from quiz.session import Frontend
 
 
@@ -246,7 +248,7 @@ def default_profile() -> str:
 
 
 def open_store(db: Optional[str], profile: Optional[str], create: bool = True,
-               read_only: bool = False) -> "HistoryStore":
+               read_only: bool = False, class_reader: bool = False) -> "HistoryStore":
     """Open the history store: `--db`, else `QUIZ_DB`, else the user data folder; `--profile`, else
     `QUIZ_PROFILE`, else `default`. `QUIZ_BUSY_TIMEOUT` (seconds, default 10) is how long to wait for
     another process that holds the file's write lock.
@@ -261,7 +263,7 @@ def open_store(db: Optional[str], profile: Optional[str], create: bool = True,
 
     raw = db if db is not None else os.environ.get("QUIZ_DB", "").strip() or None
     if raw is not None and is_server_url(raw):
-        return _open_server_store(raw, profile, read_only)
+        return _open_server_store(raw, profile, read_only, class_reader)
     from quiz.store import Store
 
     path = Path(raw).expanduser() if raw is not None else default_db_path()
@@ -284,14 +286,15 @@ def _seconds_from_env(name: str, default: float) -> float:
     return value
 
 
-def _open_server_store(url: str, profile: Optional[str], read_only: bool) -> "HistoryStore":
+def _open_server_store(url: str, profile: Optional[str], read_only: bool, class_reader: bool) -> "HistoryStore":
     """The class server's store; its URL's password never reaches a message (ServerUrl redacts it)."""
     from quiz.postgres import ServerUrl
 
     retry = _seconds_from_env("QUIZ_RETRY_SECONDS", 30.0)
     from quiz.pgstore import PostgresStore
 
-    return PostgresStore(ServerUrl(url), profile or None, read_only=read_only, retry_seconds=retry,
+    return PostgresStore(ServerUrl(url), profile or None, read_only=read_only, class_reader=class_reader,
+                         retry_seconds=retry,
                          on_retry=lambda message: typer.echo(message, err=True))
 
 
@@ -779,12 +782,12 @@ def history(
         typer.echo(f"Wrote {count} answer{'s' if count != 1 else ''} to {out}", err=True)
 
 
-# --- classroom administration on a PostgreSQL server: quiz class ... ---------------------------------
+# --- the teacher's commands: quiz class ... ---------------------------------------------------------
 
 class_app = typer.Typer(
     cls=_QuickGroup,
     name="class",
-    help="Set up a class on a PostgreSQL server: schema, roles, students (run by the teacher).",
+    help="A teacher's commands: set up a class on a PostgreSQL server, and report on any shared history.",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
@@ -930,6 +933,87 @@ def class_students(
     widths = [max(len(line[i]) for line in table) for i in range(3)]
     for line in table:
         typer.echo(f"{line[0]:<{widths[0]}}  {line[1]:<{widths[1]}}  {line[2]:>{widths[2]}}  {line[3]}".rstrip())
+
+def _files_in_use(store: "HistoryStore", deck: "Deck") -> "list[InUse]":
+    """The files an output of a command reading `store` and `deck` must never replace."""
+    from quiz.files import deck_files, history_files
+
+    path = getattr(store, "path", None)  # the files of a store that keeps its history in one
+    return [*(history_files(path) if path is not None else []), *deck_files(deck, "the deck being read")]
+
+
+def _exam_instant(raw: str, now: "datetime") -> "datetime":
+    """`--exam` as an instant: a date is the start of that study day (04:00 local, or QUIZ_DAY_START);
+    a time needs its UTC offset. The exam must not be in the past: the states known now say nothing
+    about it."""
+    from datetime import date, datetime, timezone
+
+    from quiz.scheduler import study_day_start
+
+    text = raw.strip()
+    try:
+        if len(text) == 10:
+            when = study_day_start(date.fromisoformat(text), None, day_start_hour())
+        else:
+            when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"--exam {raw!r} is not a date; use YYYY-MM-DD (or YYYY-MM-DDTHH:MM+01:00)") from None
+    if when.tzinfo is None:
+        raise UsageError(f"--exam {raw!r} needs a UTC offset, e.g. {text}+00:00, or give a date alone")
+    when = when.astimezone(timezone.utc)
+    if when < now:
+        raise UsageError(f"--exam {raw!r} is in the past; give the date of an exam still to come")
+    return when
+
+
+@class_app.command("report")
+def class_report(
+    deck: Path = typer.Argument(..., metavar="DECK", help="Deck file.", show_default=False),
+    db: Optional[str] = _DB_OPTION,
+    exam: Optional[str] = typer.Option(
+        None, "--exam", metavar="DATE",
+        help="Exam date (YYYY-MM-DD): each student's expected score then (mean recall of every item).",
+    ),
+    html: Optional[Path] = typer.Option(None, "--html", metavar="FILE",
+                                        help="Also write the report as one self-contained HTML page."),
+    json_output: bool = typer.Option(False, "--json", help="Print the report as JSON instead of tables."),
+    csv_dir: Optional[Path] = typer.Option(None, "--csv", metavar="DIR",
+                                           help="Also write questions.csv, students.csv, sources.csv here."),
+    force: bool = typer.Option(False, "--force", help="Replace a page or CSV files that already exist."),
+) -> None:
+    """What the class gets wrong, which students are behind, which source to re-teach.
+
+    Questions: facility (first attempts correct), discrimination, lapse rate, median time, the most
+    common wrong answers and flags (too hard, too easy, check wording).
+
+    Students: cards seen, due now, last studied, true retention (30 days), expected score at --exam.
+
+    Sources: first-attempt facility and current recall per cited file; the weakest is named.
+    """
+    from quiz import report as class_report_module
+    from quiz.text import printable_line
+
+    (loaded,) = _load_decks([deck])
+    now = make_clock().now()
+    exam_at = _exam_instant(exam, now) if exam else getattr(loaded, "exam", None)
+    with open_store(db, None, read_only=True, class_reader=True) as store:
+        outputs = class_report_module.Outputs(html=html, csv_dir=csv_dir, force=force,
+                                              in_use=_files_in_use(store, loaded))
+        outputs.check()  # every target before anything is written: --html class.db would end the class's history
+        result = class_report_module.build_report(
+            loaded, store.class_answers(loaded.id), store.class_items(loaded.id), store.profiles(), now, exam_at
+        )
+    outputs.write(result)
+    if csv_dir is not None:
+        typer.echo(f"Wrote questions.csv, students.csv and sources.csv to {printable_line(str(csv_dir))}", err=True)
+    if html is not None:
+        typer.echo(f"Wrote the report page to {printable_line(str(html))}", err=True)
+    if json_output:
+        _print_json(class_report_module.report_to_json(result))
+    else:
+        from quiz.ui.report_view import render_report
+
+        render_report(result, _console())
 
 
 # What a terminal without these characters shows instead (an ASCII or Latin-1 locale, say).

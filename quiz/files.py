@@ -17,9 +17,12 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Callable, Iterable
+from typing import IO, TYPE_CHECKING, Callable, Iterable
 
 from quiz.errors import UsageError
+
+if TYPE_CHECKING:
+    from quiz.model import Deck
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
 _QUIZ_APPLICATION_ID = b"QUIZ"  # store.APPLICATION_ID at offset 68 of the header (not imported: start-up)
@@ -48,6 +51,14 @@ def read_capped(fd: int, cap: int) -> bytes:
         chunks.append(chunk)
         remaining -= len(chunk)
     return b"".join(chunks)
+
+
+def deck_files(deck: "Deck", what: str) -> list[InUse]:
+    """The deck file (`what` it is to the command) and every source it cites: no output may replace them."""
+    used = [InUse(deck.path, what)]
+    for source in sorted({c.source for card in deck.cards for c in card.cite}):
+        used.append(InUse(deck.sources / source, f"a source cited by {deck.path}"))
+    return used
 
 
 def history_files(db: Path) -> list[InUse]:
@@ -95,9 +106,10 @@ def _protected(path: Path) -> str | None:
     return None
 
 
-def write_output(path: Path, write: Callable[[IO[bytes]], object], *, force: bool = False,
-                 in_use: Iterable[InUse] = ()) -> None:
-    """Write the file given with `-o`: checked (see the module docstring), then written by `write`."""
+def check_output(path: Path, *, force: bool = False, in_use: Iterable[InUse] = ()) -> str:
+    """How `write_output` would write `path`: "new" (a file created), "stream" (a pipe or terminal written
+    into), "replace" (an existing file, with `force`); a UsageError for a target it refuses. A command
+    that writes several files checks them all first, so a refusal never leaves some of them written."""
     path = Path(path)
     for used in in_use:
         if _same_file(path, used.path):
@@ -110,19 +122,30 @@ def write_output(path: Path, write: Callable[[IO[bytes]], object], *, force: boo
     except FileNotFoundError:
         if os.path.islink(path):
             raise UsageError(f"{path} is a symbolic link to a missing file; choose another file") from None
-        info = None
+        return "new"
     except OSError as error:
         raise UsageError(f"cannot write {path}: {error.strerror or error}") from None
-    if info is None:
-        replace_atomically(path, write)
-    elif stat.S_ISDIR(info.st_mode):
+    if stat.S_ISDIR(info.st_mode):
         raise UsageError(f"{path} is a folder; give the file to write, e.g. {path / 'out'}")
-    elif stat.S_ISFIFO(info.st_mode) or stat.S_ISCHR(info.st_mode):
-        _write_into(path, write)  # a pipe or a terminal (/dev/stdout, >(...)): stream, never rename over it
-    elif not stat.S_ISREG(info.st_mode):
+    if stat.S_ISFIFO(info.st_mode) or stat.S_ISCHR(info.st_mode):
+        return "stream"  # a pipe or a terminal (/dev/stdout, >(...)): written into, never renamed over
+    if not stat.S_ISREG(info.st_mode):
         raise UsageError(f"{path} is not a regular file (a device or socket); choose another file")
-    elif not force:
+    if not force:
         raise UsageError(f"{path} exists; add --force to replace it")
+    return "replace"
+
+
+def write_output(path: Path, write: Callable[[IO[bytes]], object], *, force: bool = False,
+                 in_use: Iterable[InUse] = ()) -> None:
+    """Write the file given with `-o`: checked (`check_output`, see the module docstring), then written
+    by `write`."""
+    path = Path(path)
+    how = check_output(path, force=force, in_use=in_use)
+    if how == "new":
+        replace_atomically(path, write)
+    elif how == "stream":
+        _write_into(path, write)
     else:
         replace_atomically(Path(os.path.realpath(path)), write, shown=path)
 

@@ -2,11 +2,13 @@
 
 `HistoryStore` is everything the study session, `quiz stats`, `list`, `history`, `undo`, `suspend`,
 `unsuspend` and `reset` ask of a history, in domain terms (decks, cards, items, reviews; no SQL, no
-rows). `quiz.store.Store` implements it on one SQLite file; a class server would implement it on its own
+rows), plus what the teacher's `quiz class report` reads across every profile (`class_answers`,
+`class_items`). `quiz.store.Store` implements it on one SQLite file; a class server would implement it on its own
 database. `tests/test_store_conformance.py` states the contract as tests, run against every
 implementation.
 
-A store is opened for one profile and only ever sees that profile's history. Items are keyed by
+A store is opened for one profile and only ever sees that profile's history, except through the two
+read-only `class_*` methods, which read every profile of the place the history is kept. Items are keyed by
 (card id, gap) within a deck (gap 0 for ordinary cards, 1.. for cloze gaps). An item that is not stored
 is NEW with no flags. Every write is committed before the method returns.
 """
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import NamedTuple, Protocol
 
 from quiz.model import ItemRecord, Review, ResetEvent
@@ -49,6 +51,30 @@ class ItemTotals(NamedTuple):
     answers: int
     graded: int  # non-practice answers
     correct: int  # of those, correct by `quiz.model.is_correct`
+
+
+class ClassAnswer(NamedTuple):
+    """One answer of any profile, with only what the class report reads, in plain values: a class's term
+    is a million answers, and a `Review` with its two item states and datetimes costs ten times as much
+    to build (the report's whole budget for a million answers is five seconds)."""
+
+    profile: str
+    card: str
+    gap: int
+    reviewed_at_ms: int  # milliseconds since 1970, UTC (`reviewed_at` gives the datetime)
+    rating: int  # 1..4
+    correct: bool  # by `quiz.model.is_correct` (graded correct, or self-rated Good or Easy)
+    answer: str  # what the student typed or chose, for an answer that was not correct; "" otherwise
+    duration_ms: int
+    practice: bool
+    before_state: int  # `quiz.model.State` of the item before the answer
+
+    @property
+    def reviewed_at(self) -> datetime:
+        return _EPOCH + timedelta(milliseconds=self.reviewed_at_ms)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 @dataclass
@@ -109,6 +135,14 @@ class HistoryStore(Protocol):
 
     def profiles(self) -> list[str]:
         """Names of every profile that has anything stored where this store keeps its history, sorted."""
+
+    def class_answers(self, deck: str) -> Iterator[ClassAnswer]:
+        """The deck's answers of every profile (practice included), streamed: all of one profile's
+        answers together, in time order (then log order), one profile after the other."""
+
+    def class_items(self, deck: str) -> dict[str, dict[tuple[str, int], ItemRecord]]:
+        """Every stored item of the deck of every profile, by profile, then by (card, gap); a profile
+        with no item of the deck is left out."""
 
     def change_token(self) -> ChangeToken:
         """A token for the history as this store last saw it, for `changed_since`."""

@@ -61,7 +61,7 @@ from typing import IO, Callable, Iterable, Iterator, Protocol
 from quiz.deck import load_deck
 from quiz.model import CLOZE_GAP, Card, CardType, Deck
 from quiz.errors import DeckError, Problem, UsageError
-from quiz.files import InUse, read_capped, write_output
+from quiz.files import InUse, deck_files, read_capped, write_output
 from quiz.text import BIDI_CONTROLS
 
 
@@ -82,14 +82,6 @@ CLOZE_MODEL_ID = 1732000000103
 
 # --------------------------------------------------------------------------------------------------
 # Writing files
-
-def _deck_files(deck: Deck) -> list[InUse]:
-    """The deck file and every source it cites: an export must not replace any of them."""
-    used = [InUse(deck.path, "the deck being exported")]
-    for source in sorted({c.source for card in deck.cards for c in card.cite}):
-        used.append(InUse(deck.sources / source, f"a source cited by {deck.path}"))
-    return used
-
 
 def _write_text(path: Path | None, text: str, stdout: TextOut | None, force: bool = False,
                 in_use: Iterable[InUse] = ()) -> None:
@@ -233,7 +225,7 @@ def export_apkg(deck: Deck, out: Path, now: datetime, force: bool = False, in_us
         # genanki builds its SQLite file in a temporary file of its own and zips it into `target`.
         package.write_to_file(target, timestamp=now.timestamp())
 
-    write_output(out, write, force=force, in_use=[*_deck_files(deck), *in_use])
+    write_output(out, write, force=force, in_use=[*deck_files(deck, "the deck being exported"), *in_use])
     return len(deck.cards)
 
 
@@ -265,7 +257,7 @@ def deck_rows(deck: Deck) -> Iterator[list[str]]:
 def export_csv(deck: Deck, out: Path | None, stdout: TextOut | None = None, force: bool = False,
                in_use: Iterable[InUse] = ()) -> int:
     """Write the deck as CSV to `out` (or `stdout` for None / "-"); returns the number of cards."""
-    _write_text(out, _csv_text(deck_rows(deck)), stdout, force, [*_deck_files(deck), *in_use])
+    _write_text(out, _csv_text(deck_rows(deck)), stdout, force, [*deck_files(deck, "the deck being exported"), *in_use])
     return len(deck.cards)
 
 

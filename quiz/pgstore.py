@@ -40,10 +40,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from quiz.errors import ServerError, UsageError
-from quiz.history import AnswerTotals, AnsweredCounts, ChangeToken, ItemTotals, SlotTotals
+from quiz.history import AnswerTotals, AnsweredCounts, ChangeToken, ClassAnswer, ItemTotals, SlotTotals
 from quiz.model import SELF_RATED_CORRECT_FROM, ItemRecord, Rating, ResetEvent, Review, State, Verdict
 from quiz.postgres import SCHEMA_VERSION, ServerUrl, load_psycopg, schema_version, server_message
-from quiz.store import (_EPOCH, _MS, _NEW_STATE, _STATE_FIELDS, _check_review, _cols, _from_ms, _review_from_row,
+from quiz.store import (_CORRECT_SQL, _EPOCH, _MS, _NEW_STATE, _STATE_FIELDS, _check_review, _cols, _from_ms, _review_from_row,
                         _state_from, _state_values, _storable_text, _stored, _to_ms)
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -121,6 +121,7 @@ class PostgresStore:
         profile: str | None = None,
         *,
         read_only: bool = False,
+        class_reader: bool = False,
         retry_seconds: float = DEFAULT_RETRY_SECONDS,
         on_retry: Callable[[str], None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
@@ -128,6 +129,7 @@ class PostgresStore:
     ) -> None:
         self.url = url if isinstance(url, ServerUrl) else ServerUrl(url)
         self.read_only = read_only
+        self._class_reader = class_reader  # with read_only: a teacher may open it without a profile
         self.retry_seconds = retry_seconds
         self.on_retry = on_retry
         self._sleep, self._monotonic = sleep, monotonic
@@ -184,6 +186,8 @@ class PostgresStore:
                 raise UsageError(f"you are connected to the class server as {own[1]!r}: only your own profile "
                                  f"can be used there, not {wanted!r}; drop --profile (and QUIZ_PROFILE)")
             return own[0], own[1]
+        if wanted is None and self.read_only and self._class_reader:
+            return None, role  # a teacher reading the whole class (`quiz class report`): no profile of its own
         if wanted is None or not self.read_only:
             self.close()
             why = ("a teacher's role reads the class and writes nothing" if wanted is not None or not self.read_only
@@ -307,6 +311,30 @@ class PostgresStore:
         return self.change_token() != token
 
     # -- reading
+
+    def class_answers(self, deck: str) -> Iterator[ClassAnswer]:
+        """The deck's answers of every profile this role may read (a teacher: the class; a student: its
+        own, by row-level security), profile after profile in creation order, each in time order."""
+        sql = (
+            "SELECT p.name, r.card, r.gap, r.reviewed_at, r.rating, "
+            f"{_CORRECT_SQL} AS correct, CASE WHEN {_CORRECT_SQL} THEN '' ELSE r.answer END, r.duration_ms, "
+            "r.practice, r.before_state FROM quiz.profiles p JOIN quiz.reviews r "
+            "ON r.profile_id = p.id AND r.deck = %s ORDER BY p.id, r.reviewed_at, r.id"
+        )
+        yield from map(ClassAnswer._make, self._read(sql, (deck,)))
+
+    def class_items(self, deck: str) -> dict[str, dict[tuple[str, int], ItemRecord]]:
+        """Every stored item of the deck of every profile this role may read, by profile, then (card, gap)."""
+        rows = self._read(
+            f"SELECT p.name, {', '.join('i.' + c.strip() for c in _ITEM_COLS.split(','))} "
+            "FROM quiz.profiles p JOIN quiz.items i ON i.profile_id = p.id AND i.deck = %s "
+            "ORDER BY p.id, i.card, i.gap",
+            (deck,),
+        )
+        found: dict[str, dict[tuple[str, int], ItemRecord]] = {}
+        for row in rows:
+            found.setdefault(row[0], {})[(row[1], row[2])] = _item_from_row(deck, row[1:])
+        return found
 
     def items(self, deck: str) -> dict[tuple[str, int], ItemRecord]:
         rows = self._read(f"SELECT {_ITEM_COLS} FROM quiz.items WHERE profile_id = %s AND deck = %s",

@@ -360,6 +360,9 @@ class Scheduler:
         self._inverse_decay = _f32(1.0 / decay)
         self._factor = _f32(_f32(_f32(0.9) ** self._inverse_decay) - 1.0)
         self._retention_term = _f32(_f32(_f32(config.desired_retention) ** self._inverse_decay) - 1.0)
+        # fsrs's own forgetting curve R = (1 + factor * days / S) ** decay, in 64-bit floats as fsrs has it.
+        self._curve_decay = -float(self._fsrs.parameters[20])
+        self._curve_factor = 0.9 ** (1.0 / self._curve_decay) - 1.0
         self._learn = _Steps(config.learning_steps)
         self._relearn = _Steps(config.relearning_steps)
 
@@ -400,6 +403,13 @@ class Scheduler:
             return 0.0
         # fsrs counts whole 24-hour periods since the last review (none before it).
         value = float(self._fsrs.get_card_retrievability(to_fsrs_card(item), current_datetime=now))
+        return min(1.0, max(0.0, value))
+
+    def recall_after(self, stability: float, elapsed_days: int) -> float:
+        """`retrievability` of a studied item with this stability `elapsed_days` whole days (24-hour
+        periods) after its last review: fsrs's forgetting curve with the decay of the parameters in use,
+        without building an fsrs.Card, since the class report evaluates it for every student and item."""
+        value = float((1.0 + self._curve_factor * max(0, elapsed_days) / stability) ** self._curve_decay)
         return min(1.0, max(0.0, value))
 
     def interval(self, after: ItemState, now: datetime) -> timedelta:

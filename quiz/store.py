@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Any, overload
 
 from quiz.errors import StoreError, UsageError
-from quiz.history import AnswerTotals, AnsweredCounts, ChangeToken, ItemTotals, SlotTotals
+from quiz.history import AnswerTotals, AnsweredCounts, ChangeToken, ClassAnswer, ItemTotals, SlotTotals
 from quiz.model import (DEFAULT_PROFILE, EARLIEST, LATEST, SELF_RATED_CORRECT_FROM, ItemRecord, ItemState, Rating,
                         ResetEvent, Review, State, Verdict)
 from quiz.text import printable_line
@@ -240,6 +240,11 @@ _UPSERT_STATE = (
 )
 _NEW_STATE = _state_values(ItemState())
 _VERDICT_OF = {v.value: v for v in Verdict}
+
+
+# `quiz.model.is_correct` of a `reviews` row, in SQL.
+_CORRECT_SQL = (f"(CASE WHEN r.verdict = '{Verdict.SELF.value}' THEN r.rating >= {int(SELF_RATED_CORRECT_FROM)} "
+                f"ELSE r.verdict = '{Verdict.CORRECT.value}' END)")
 
 
 def _review_from_row(row: tuple[Any, ...], profile: str) -> Review:
@@ -918,6 +923,42 @@ class Store:
     def profiles(self) -> list[str]:
         """Names of the profiles that have anything stored in this file, sorted."""
         return [r[0] for r in self._read("SELECT name FROM profiles ORDER BY name")]
+
+    def class_answers(self, deck: str) -> Iterator[ClassAnswer]:
+        """The deck's answers of every profile in this file, one profile after the other (in the order
+        the profiles were created), each in time order, streamed.
+
+        CROSS JOIN keeps profiles as the outer loop, so each profile's rows come straight off the
+        (profile_id, deck, reviewed_at) index in order: no sort of a million rows. Correctness is decided
+        here and the text of correct answers left out, so that most rows carry no new Python string."""
+        sql = (
+            "SELECT p.name, r.card, r.gap, r.reviewed_at, r.rating, "
+            f"{_CORRECT_SQL} AS correct, CASE WHEN {_CORRECT_SQL} THEN '' ELSE r.answer END, r.duration_ms, "
+            "r.practice, r.before_state FROM profiles p CROSS JOIN reviews r "
+            "ON r.profile_id = p.id AND r.deck = ? ORDER BY p.id, r.reviewed_at, r.id"
+        )
+        make = ClassAnswer._make
+        try:
+            cursor = self._db.execute(sql, (deck,))
+            while True:
+                rows = cursor.fetchmany(4096)
+                if not rows:
+                    return
+                yield from map(make, rows)
+        except sqlite3.Error as e:
+            raise self._error(e, "read") from e
+
+    def class_items(self, deck: str) -> dict[str, dict[tuple[str, int], ItemRecord]]:
+        """Every stored item of the deck of every profile in this file, by profile, then (card, gap)."""
+        rows = self._read(
+            f"SELECT p.name, {', '.join('i.' + c.strip() for c in _ITEM_COLS.split(','))} "
+            "FROM profiles p CROSS JOIN items i ON i.profile_id = p.id AND i.deck = ? ORDER BY p.id, i.card, i.gap",
+            (deck,),
+        )
+        found: dict[str, dict[tuple[str, int], ItemRecord]] = {}
+        for row in rows:
+            found.setdefault(row[0], {})[(row[1], row[2])] = _item_from_row(deck, row[1:])
+        return found
 
     # -- writing
 

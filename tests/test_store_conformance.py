@@ -67,7 +67,23 @@ def store_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Fa
         opened.append(store)
         return store
 
+    def open_class_reader() -> HistoryStore:
+        """A store that reads the whole class: any profile of a file; a teacher's login on the server."""
+        if request.param == "sqlite":
+            return open_store("teacher")
+        from quiz import classroom
+        from quiz.pgstore import PostgresStore
+        from quiz.postgres import ServerUrl
+
+        class_db = request.getfixturevalue("class_db")
+        class_login(class_db, "someone")  # the class exists
+        url = classroom.add_logins(ServerUrl(class_db.owner_url), ["teacher"], teacher=True)[0].url
+        store: HistoryStore = PostgresStore(url, read_only=True, class_reader=True)
+        opened.append(store)
+        return store
+
     open_store.sees_other_profiles = request.param != "postgres"  # type: ignore[attr-defined]
+    open_store.class_reader = open_class_reader  # type: ignore[attr-defined]
     yield open_store
     for store in opened:
         store.close()
@@ -365,3 +381,57 @@ def test_a_store_is_a_context_manager_that_closes(store_factory: Factory) -> Non
         store.items("bio")  # closed: no method may be called after
     store.close()  # closing twice is harmless
     assert set(store_factory().items("bio")) == {("a", 0)}
+
+
+# -- the class report's reads across profiles
+
+
+def test_class_answers_stream_every_profiles_answers_of_the_deck_grouped_and_in_time_order(
+    store_factory: Factory,
+) -> None:
+    ann, bob, teacher = store_factory("ann"), store_factory("bob"), store_factory.class_reader()  # type: ignore[attr-defined]
+    # Recorded out of time order and interleaved between profiles; another deck and a practice answer too.
+    bob.record(answer("c2", T0 + timedelta(hours=2), verdict="wrong", rating=1, duration_ms=900))
+    ann.record(answer("c1", T0 + timedelta(hours=1)))
+    ann.record(answer("c1", T0, practice=True, verdict="almost", rating=2))
+    bob.record(answer("c1", T0 + timedelta(hours=1), deck="other"))
+    ann.record(answer("c3", T0 + timedelta(hours=1), gap=2, before=review_state(T0 - timedelta(days=3))))
+    ann.record(answer("c4", T0 + timedelta(hours=3), verdict="self", rating=3))  # a flip card rated Good: correct
+    ann.record(answer("c5", T0 + timedelta(hours=3), verdict="self", rating=1))  # ... rated Again: not
+    streamed = list(teacher.class_answers("bio"))
+    # Each profile's answers together (the order of the profiles is their creation order, which a file
+    # and a server fix at different moments: a file on the first answer, a server when the student is
+    # added), each profile's in time order, then log order.
+    profiles = [a.profile for a in streamed]
+    assert sorted(set(profiles)) == ["ann", "bob"] and profiles == sorted(profiles, key=profiles.index)
+    got = [a for a in streamed if a.profile == "bob"] + [a for a in streamed if a.profile == "ann"]
+    assert [(a.profile, a.card, a.gap, a.reviewed_at) for a in got] == [
+        ("bob", "c2", 0, T0 + timedelta(hours=2)),
+        ("ann", "c1", 0, T0),
+        ("ann", "c1", 0, T0 + timedelta(hours=1)),
+        ("ann", "c3", 2, T0 + timedelta(hours=1)),
+        ("ann", "c4", 0, T0 + timedelta(hours=3)),
+        ("ann", "c5", 0, T0 + timedelta(hours=3)),
+    ]
+    assert got[1].reviewed_at_ms == int(T0.timestamp() * 1000)
+    practice = got[1]
+    assert (practice.practice, practice.correct, practice.rating, practice.answer) == (True, False, 2, "x")
+    assert (got[0].correct, got[0].rating, got[0].duration_ms, got[0].practice, got[0].answer) == (False, 1, 900, False, "x")
+    assert got[2].correct and got[2].answer == ""  # the text of a correct answer is not read
+    assert [a.correct for a in got[3:]] == [True, True, False]
+    assert [a.before_state for a in got[:4]] == [State.NEW, State.NEW, State.NEW, State.REVIEW]
+    assert list(teacher.class_answers("nothing")) == []
+
+
+def test_class_items_hold_every_profiles_items_of_the_deck(store_factory: Factory) -> None:
+    ann, bob, teacher = store_factory("ann"), store_factory("bob"), store_factory.class_reader()  # type: ignore[attr-defined]
+    ann.record(answer("c1", T0, NEW, learning(T0)))
+    ann.record(answer("c2", T0, NEW, review_state(T0), gap=1))
+    bob.record(answer("c1", T0, NEW, review_state(T0)))
+    bob.record(answer("c9", T0, deck="other"))
+    bob.set_suspended("bio", "c1", True)
+    found = teacher.class_items("bio")
+    assert set(found) == {"ann", "bob"}  # teacher has nothing stored: left out
+    assert found["ann"] == ann.items("bio") and found["bob"] == bob.items("bio")
+    assert found["bob"][("c1", 0)].suspended and set(found["bob"]) == {("c1", 0)}
+    assert teacher.class_items("nothing") == {}

@@ -23,9 +23,17 @@ def help_text(*command: str) -> str:
 
 
 def commands(*group: str) -> list[str]:
+    """The commands of `quiz` (or of its sub-command `group`), each followed by its own sub-commands
+    ("class", "class report", ...)."""
     lines = help_text(*group).splitlines()
+    if "Commands:" not in lines:
+        return []
     start = lines.index("Commands:") + 1
-    return [line.split()[0] for line in lines[start:] if line.startswith("  ") and line.split()]
+    found = []
+    for name in [line.split()[0] for line in lines[start:] if line.startswith("  ") and line.split()]:
+        found.append(" ".join([*group, name]))
+        found.extend(commands(*group, name))
+    return found
 
 
 def render() -> str:
@@ -34,12 +42,7 @@ def render() -> str:
              "a test fails when it is out of date.\n",
              "```\n$ quiz --help\n" + help_text() + "```\n"]
     for name in commands():
-        text = help_text(name)
-        parts.append(f"## quiz {name}\n\n```\n$ quiz {name} --help\n" + text + "```\n")
-        if "\nCommands:\n" in text:  # a command group (quiz class): each of its commands too
-            for sub in commands(name):
-                parts.append(f"### quiz {name} {sub}\n\n```\n$ quiz {name} {sub} --help\n"
-                             + help_text(name, sub) + "```\n")
+        parts.append(f"## quiz {name}\n\n```\n$ quiz {name} --help\n" + help_text(*name.split()) + "```\n")
     return "\n".join(parts)
 
 
