@@ -411,7 +411,8 @@ def stats(
 
     Without DECK: every *.yaml / *.yml file in ./decks. Counts are per review item (a cloze gap is one).
     """
-    from quiz.scheduler import Scheduler
+    from quiz.params import describe, parameters_in_use, parameters_to_json
+    from quiz.scheduler import Scheduler, SchedulerConfig
     from quiz.stats import (MAX_ANSWER_SECONDS, SLOT_SECONDS, AnswerTotals, compute_stats, next_day_start,
                             render_stats, stats_to_json)
 
@@ -431,15 +432,19 @@ def stats(
             found = store.answer_totals(deck.id, before, int(MAX_ANSWER_SECONDS * 1000), SLOT_SECONDS)
             totals.slots += found.slots
             totals.items += found.items
-        numbers = compute_stats(data, totals, now, None, Scheduler().retrievability, start_hour=hour)
+        fitted, source = parameters_in_use(store)
+        scheduler = Scheduler(SchedulerConfig(parameters=fitted.weights if fitted else None))
+        numbers = compute_stats(data, totals, now, None, scheduler.retrievability, start_hour=hour)
     except QuizError as error:
         raise fail(error)
     finally:
         store.close()
     if json_output:
-        _print_json(stats_to_json(numbers))
+        _print_json({**stats_to_json(numbers), "fsrs": parameters_to_json(fitted, source)})
     else:
-        render_stats(numbers, _console())
+        console = _console()
+        render_stats(numbers, console)
+        console.print(describe(fitted, source), markup=False, highlight=False)
 
 
 @app.command("list")

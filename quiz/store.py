@@ -30,6 +30,7 @@ silently reset or overwritten.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import sqlite3
@@ -42,17 +43,18 @@ from pathlib import Path
 
 from quiz.errors import StoreError, UsageError
 from quiz.history import AnswerTotals, AnsweredCounts, ChangeToken, ItemTotals, SlotTotals
-from quiz.model import (DEFAULT_PROFILE, SELF_RATED_CORRECT_FROM, ItemRecord, ItemState, Rating, ResetEvent, Review,
-                        State, Verdict)
+from quiz.model import (DEFAULT_PROFILE, SELF_RATED_CORRECT_FROM, FsrsParameters, ItemRecord, ItemState, Rating,
+                        ResetEvent, Review, State, Verdict)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 APPLICATION_ID = int.from_bytes(b"QUIZ", "big")  # PRAGMA application_id of every quiz database
 DEFAULT_BUSY_TIMEOUT = 10.0  # seconds a writer waits for another one before giving up
 VERDICTS = tuple(v.value for v in Verdict)
 # The script that upgrades a database from version N-1 to version N, for each N > 1.
-MIGRATIONS = {2: "migrate_v1_to_v2.sql"}
+MIGRATIONS = {2: "migrate_v1_to_v2.sql", 3: "migrate_v2_to_v3.sql"}
 MIN_SQLITE = (3, 37, 0)  # STRICT tables
 
+_CLASS_WIDE = 0  # fsrs_parameters.profile_id of the class-wide set (profile ids start at 1)
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MS = timedelta(milliseconds=1)
 
@@ -702,6 +704,48 @@ class Store:
     def profiles(self) -> list[str]:
         """Names of the profiles that have anything stored in this file, sorted."""
         return [r[0] for r in self._read("SELECT name FROM profiles ORDER BY name")]
+
+    # -- FSRS parameters
+
+    def fsrs_parameters(self, class_wide: bool = False) -> FsrsParameters | None:
+        """This profile's fitted FSRS parameters (or the class-wide set), None if none is stored."""
+        owner = _CLASS_WIDE if class_wide else self._pid()
+        if owner is None:
+            return None
+        rows = self._read(
+            "SELECT weights, fitted_at, reviews, log_loss, rmse_bins, default_log_loss, default_rmse_bins "
+            "FROM fsrs_parameters WHERE profile_id = ?",
+            (owner,),
+        )
+        if not rows:
+            return None
+        weights, fitted_at, reviews, *losses = rows[0]
+        try:
+            parsed = tuple(float(w) for w in json.loads(weights))
+            from quiz.scheduler import check_parameters
+
+            check_parameters(parsed)
+        except (ValueError, TypeError) as e:
+            raise StoreError(f"{self.path}: the stored FSRS parameters are damaged ({e}); run quiz optimize again") from e
+        return FsrsParameters(parsed, _from_ms(fitted_at), reviews, *losses)
+
+    def save_fsrs_parameters(self, parameters: FsrsParameters, class_wide: bool = False) -> None:
+        """Store this profile's (or the class-wide) FSRS parameters, replacing the previous set."""
+        from quiz.scheduler import check_parameters
+
+        check_parameters(parameters.weights)
+        losses = (parameters.log_loss, parameters.rmse_bins, parameters.default_log_loss,
+                  parameters.default_rmse_bins)
+        if not all(math.isfinite(x) for x in losses):
+            raise ValueError(f"FSRS parameter losses must be finite numbers, got {losses}")
+        with self._write() as conn:
+            owner = _CLASS_WIDE if class_wide else self._ensure_pid(conn)
+            conn.execute(
+                "INSERT OR REPLACE INTO fsrs_parameters (profile_id, weights, fitted_at, reviews, log_loss, "
+                "rmse_bins, default_log_loss, default_rmse_bins) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (owner, json.dumps([float(w) for w in parameters.weights]), _to_ms(parameters.fitted_at),
+                 int(parameters.reviews), *(float(x) for x in losses)),
+            )
 
     # -- writing
 

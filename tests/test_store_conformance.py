@@ -323,3 +323,44 @@ def test_verdicts_and_ratings_round_trip_as_their_stored_values(store: HistorySt
     back = list(store.reviews())
     assert [r.verdict for r in back] == list(Verdict)
     assert all(r.verdict is v for r, v in zip(back, Verdict)) and {r.rating for r in back} == {2}
+
+
+# -- FSRS parameters (quiz optimize)
+
+
+def fitted(first: float = 0.3, loss: float = 0.31) -> "FsrsParameters":
+    from quiz.model import FsrsParameters
+
+    weights = (first, 1.2, 2.3, 8.3, 6.4, 0.83, 3.0, 0.001, 1.87, 0.17, 0.8, 1.48, 0.06, 0.26, 1.65, 0.6,
+               1.87, 0.54, 0.09, 0.066, 0.154)
+    return FsrsParameters(weights, T0, 1200, loss, 0.04, 0.34, 0.06)
+
+
+def test_fsrs_parameters_are_none_until_saved(store: HistoryStore) -> None:
+    assert store.fsrs_parameters() is None
+    assert store.fsrs_parameters(class_wide=True) is None
+
+
+def test_fsrs_parameters_round_trip_per_profile_and_class_wide(store_factory: Factory) -> None:
+    alice, bob = store_factory("alice"), store_factory("bob")
+    alice.save_fsrs_parameters(fitted(0.3))
+    bob.save_fsrs_parameters(fitted(0.5, 0.29), class_wide=True)
+    assert alice.fsrs_parameters() == fitted(0.3)
+    assert bob.fsrs_parameters() is None  # alice's own set is not bob's
+    # The class-wide set is shared by every profile of the history, also seen by a store opened later.
+    assert alice.fsrs_parameters(class_wide=True) == fitted(0.5, 0.29)
+    assert store_factory("carol").fsrs_parameters(class_wide=True) == fitted(0.5, 0.29)
+    alice.save_fsrs_parameters(fitted(0.4))  # replaces
+    assert store_factory("alice").fsrs_parameters() == fitted(0.4)
+
+
+def test_saving_bad_fsrs_parameters_is_refused_and_keeps_the_old_set(store: HistoryStore) -> None:
+    from dataclasses import replace
+
+    store.save_fsrs_parameters(fitted(0.3))
+    for bad in (replace(fitted(), weights=fitted().weights[:20]),
+                replace(fitted(), weights=(float("nan"),) + fitted().weights[1:]),
+                replace(fitted(), log_loss=float("inf"))):
+        with pytest.raises(ValueError):
+            store.save_fsrs_parameters(bad)
+    assert store.fsrs_parameters() == fitted(0.3)
