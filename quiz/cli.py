@@ -447,6 +447,63 @@ def stats(
         console.print(describe(fitted, source), markup=False, highlight=False)
 
 
+@app.command()
+def optimize(
+    class_wide: bool = typer.Option(False, "--class",
+                                    help="Fit one set to every profile's answers pooled (new students start from it)."),
+    json_output: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    profile: Optional[str] = _PROFILE_OPTION,
+    db: Optional[Path] = _DB_OPTION,
+) -> None:
+    """Fit FSRS parameters to the answer log and keep them if they predict it better than the defaults.
+
+    Fits on the earlier 80% of the log and scores fitted and default parameters on the later 20% (log
+    loss and RMSE(bins), lower is better). Stored per profile, or with --class for the whole class.
+    """
+    from quiz.optimize import MIN_REVIEWS, NotEnough, fit, is_better
+
+    now = make_clock().now()
+    store = open_store(db, profile, create=False)
+    others = []
+    try:
+        if class_wide:
+            # Every profile's log, each read through a store opened for that profile.
+            others = [open_store(db, name, create=False) for name in store.profiles()]
+            reviews = sorted((r for s in others for r in s.reviews()), key=lambda r: r.reviewed_at)
+        else:
+            reviews = list(store.reviews())
+        result = fit(reviews, now, None, day_start_hour())
+        better = not isinstance(result, NotEnough) and is_better(result)
+        if better:  # answers were read, so the file exists: reopen it to write
+            store.close()
+            store = open_store(db, profile)
+            store.save_fsrs_parameters(result, class_wide=class_wide)
+    except QuizError as error:
+        raise fail(error)
+    finally:
+        for other in others:
+            other.close()
+        store.close()
+    whose = "the class" if class_wide else f"profile {store.profile}"
+    if isinstance(result, NotEnough):
+        if json_output:
+            _print_json({"stored": False, "answers": result.have, "needed": result.need, "minimum": MIN_REVIEWS})
+        else:
+            print(f"{result.have} usable answers for {whose}; fitting needs {MIN_REVIEWS}: {result.need} more. "
+                  "Keeping the current parameters.")
+        return
+    if json_output:
+        _print_json({"stored": better, "answers": result.reviews, "parameters": list(result.weights),
+                     "log_loss": result.log_loss, "rmse_bins": result.rmse_bins,
+                     "default_log_loss": result.default_log_loss, "default_rmse_bins": result.default_rmse_bins})
+        return
+    print(f"Fitted to {result.reviews} answers of {whose}; on the later 20% of the log:")
+    print(f"  log loss   {result.log_loss:.4f} (defaults {result.default_log_loss:.4f})")
+    print(f"  RMSE(bins) {result.rmse_bins:.4f} (defaults {result.default_rmse_bins:.4f})")
+    print("Stored: quiz study now schedules with them." if better
+          else "Not better than the defaults: nothing stored.")
+
+
 @app.command("list")
 def list_cards(
     deck: Path = typer.Argument(..., metavar="DECK", help="Deck file.", show_default=False),
