@@ -513,7 +513,8 @@ def stats(
 
     Without DECK: every *.yaml / *.yml file in ./decks. Counts are per review item (a cloze gap is one).
     """
-    from quiz.scheduler import Scheduler
+    from quiz.params import describe, parameters_in_use, parameters_to_json
+    from quiz.scheduler import Scheduler, SchedulerConfig
     from quiz.stats import (MAX_ANSWER_SECONDS, SLOT_SECONDS, AnswerTotals, compute_stats, next_day_start,
                             stats_to_json)
 
@@ -532,13 +533,70 @@ def stats(
             found = store.answer_totals(deck.id, before, int(MAX_ANSWER_SECONDS * 1000), SLOT_SECONDS)
             totals.slots += found.slots
             totals.items += found.items
-        numbers = compute_stats(data, totals, now, None, Scheduler().retrievability, start_hour=hour)
+        fitted, source = parameters_in_use(store)
+        scheduler = Scheduler(SchedulerConfig(parameters=fitted.weights if fitted else None))
+        numbers = compute_stats(data, totals, now, None, scheduler.retrievability, start_hour=hour)
     if json_output:
-        _print_json(stats_to_json(numbers))
+        _print_json({**stats_to_json(numbers), "fsrs": parameters_to_json(fitted, source)})
     else:
         from quiz.ui.stats_view import render_stats
 
-        render_stats(numbers, _console())
+        console = _console()
+        render_stats(numbers, console)
+        console.print(describe(fitted, source), markup=False, highlight=False)
+
+
+@app.command()
+def optimize(
+    class_wide: bool = typer.Option(False, "--class",
+                                    help="Fit one set to every profile's answers pooled (new students start from it)."),
+    json_output: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    profile: Optional[str] = _PROFILE_OPTION,
+    db: Optional[str] = _DB_OPTION,
+) -> None:
+    """Fit FSRS parameters to the answer log and keep them if they predict it better than the defaults.
+
+    Fits on the earlier 80% of the log and scores fitted and default parameters on the later 20% (log
+    loss and RMSE(bins), lower is better). Stored per profile, or with --class for the whole class.
+    """
+    from quiz.model import Review
+    from quiz.optimize import MIN_REVIEWS, NotEnough, fit, is_better
+
+    now = make_clock().now()
+    with open_store(db, profile, read_only=True) as store:
+        whose = "the class" if class_wide else f"profile {store.profile}"
+        if class_wide:
+            # Every profile's log, each read through a store opened for that profile.
+            reviews: list[Review] = []
+            for name in store.profiles():
+                with open_store(db, name, read_only=True) as other:
+                    reviews += other.reviews()
+            reviews.sort(key=lambda r: r.reviewed_at)
+        else:
+            reviews = list(store.reviews())
+    result = fit(reviews, now, None, day_start_hour())
+    better = not isinstance(result, NotEnough) and is_better(result)
+    if better:
+        assert not isinstance(result, NotEnough)
+        with open_store(db, profile) as store:
+            store.save_fsrs_parameters(result, class_wide=class_wide)
+    if isinstance(result, NotEnough):
+        if json_output:
+            _print_json({"stored": False, "answers": result.have, "needed": result.need, "minimum": MIN_REVIEWS})
+        else:
+            print(f"{result.have} usable answers for {whose}; fitting needs {MIN_REVIEWS}: {result.need} more. "
+                  "Keeping the current parameters.")
+        return
+    if json_output:
+        _print_json({"stored": better, "answers": result.reviews, "parameters": list(result.weights),
+                     "log_loss": result.log_loss, "rmse_bins": result.rmse_bins,
+                     "default_log_loss": result.default_log_loss, "default_rmse_bins": result.default_rmse_bins})
+        return
+    print(f"Fitted to {result.reviews} answers of {whose}; on the later 20% of the log:")
+    print(f"  log loss   {result.log_loss:.4f} (defaults {result.default_log_loss:.4f})")
+    print(f"  RMSE(bins) {result.rmse_bins:.4f} (defaults {result.default_rmse_bins:.4f})")
+    print("Stored: quiz study now schedules with them." if better
+          else "Not better than the defaults: nothing stored.")
 
 
 @app.command("list")

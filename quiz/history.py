@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import NamedTuple, Protocol
 
-from quiz.model import ItemRecord, Review, ResetEvent
+from quiz.model import FsrsParameters, ItemRecord, Review, ResetEvent
 
 ChangeToken = int  # opaque: only ever handed back to `changed_since`
 
@@ -170,3 +170,12 @@ class HistoryStore(Protocol):
 
     def reset(self, deck: str, card: str, now: datetime, gaps: Iterable[int] | None = None) -> None:
         """Put the card back to NEW (keeping its answers and its suspended flag), logging the reset."""
+
+    # -- FSRS parameters (`quiz optimize`)
+
+    def fsrs_parameters(self, class_wide: bool = False) -> FsrsParameters | None:
+        """The FSRS parameters fitted to this profile's log, or with `class_wide` the set fitted to
+        every profile's log pooled (shared by all profiles of this history); None if none is stored."""
+
+    def save_fsrs_parameters(self, parameters: FsrsParameters, class_wide: bool = False) -> None:
+        """Store `parameters` as this profile's set (or the class-wide set), replacing the old one."""

@@ -171,6 +171,21 @@ class ItemState:
     lapses: int = 0
 
 
+@dataclass(frozen=True)
+class FsrsParameters:
+    """A set of FSRS-6 parameters fitted to an answer log (`quiz optimize`), with how it was judged: the
+    fitted and the default parameters' log loss and RMSE(bins) on the later part of the log, which the
+    fit did not see (srs-benchmark's measures; lower is better)."""
+
+    weights: tuple[float, ...]  # w0..w20
+    fitted_at: datetime  # UTC
+    reviews: int  # answers in the log the fit used
+    log_loss: float
+    rmse_bins: float
+    default_log_loss: float
+    default_rmse_bins: float
+
+
 # --------------------------------------------------------------------------------------------------
 # Answers
 

@@ -41,9 +41,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from quiz.errors import ServerError, UsageError
 from quiz.history import AnswerTotals, AnsweredCounts, ChangeToken, ClassAnswer, ItemTotals, SlotTotals
-from quiz.model import SELF_RATED_CORRECT_FROM, ItemRecord, Rating, ResetEvent, Review, State, Verdict
+from quiz.model import SELF_RATED_CORRECT_FROM, FsrsParameters, ItemRecord, Rating, ResetEvent, Review, State, Verdict
 from quiz.postgres import SCHEMA_VERSION, ServerUrl, load_psycopg, schema_version, server_message
-from quiz.store import (_CORRECT_SQL, _EPOCH, _MS, _NEW_STATE, _STATE_FIELDS, _check_review, _cols, _from_ms, _review_from_row,
+from quiz.store import (_CORRECT_SQL, _EPOCH, _checked_losses, _stored_parameters, _MS, _NEW_STATE, _STATE_FIELDS, _check_review, _cols, _from_ms, _review_from_row,
                         _state_from, _state_values, _storable_text, _stored, _to_ms)
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -56,6 +56,7 @@ UNREACHABLE = "the class server is unreachable; retrying for up to {seconds:g} s
 _PAGE = 5000  # answers read per query by `reviews`
 
 _ITEM_COLS = f"card, gap, {_cols('')}, suspended, buried_until"
+_PARAMETER_COLS = "profile_id, weights, fitted_at, reviews, log_loss, rmse_bins, default_log_loss, default_rmse_bins"
 _REVIEW_COLS = (
     "id, deck, card, gap, reviewed_at, rating, verdict, answer, duration_ms, interval_days, practice, "
     f"override, {_cols('before_')}, {_cols('after_')}"
@@ -129,7 +130,7 @@ class PostgresStore:
     ) -> None:
         self.url = url if isinstance(url, ServerUrl) else ServerUrl(url)
         self.read_only = read_only
-        self._class_reader = class_reader  # with read_only: a teacher may open it without a profile
+        self._class_reader = class_reader  # a teacher may open it without a profile, for the whole class
         self.retry_seconds = retry_seconds
         self.on_retry = on_retry
         self._sleep, self._monotonic = sleep, monotonic
@@ -186,8 +187,10 @@ class PostgresStore:
                 raise UsageError(f"you are connected to the class server as {own[1]!r}: only your own profile "
                                  f"can be used there, not {wanted!r}; drop --profile (and QUIZ_PROFILE)")
             return own[0], own[1]
-        if wanted is None and self.read_only and self._class_reader:
-            return None, role  # a teacher reading the whole class (`quiz class report`): no profile of its own
+        if wanted is None and self._class_reader:
+            # A teacher working on the whole class (`quiz class report`, `quiz optimize --class`): no
+            # profile of its own; the server lets it read every student and write only class-wide rows.
+            return None, role
         if wanted is None or not self.read_only:
             self.close()
             why = ("a teacher's role reads the class and writes nothing" if wanted is not None or not self.read_only
@@ -335,6 +338,46 @@ class PostgresStore:
         for row in rows:
             found.setdefault(row[0], {})[(row[1], row[2])] = _item_from_row(deck, row[1:])
         return found
+
+    # -- FSRS parameters
+
+    def fsrs_parameters(self, class_wide: bool = False) -> FsrsParameters | None:
+        """This profile's fitted FSRS parameters (or the class-wide set), None if none is stored."""
+        if not class_wide and self._profile_id is None:
+            return None
+        where = "profile_id IS NULL" if class_wide else "profile_id = %s"
+        rows = self._read(f"SELECT {_PARAMETER_COLS} FROM quiz.fsrs_parameters WHERE {where}",
+                          () if class_wide else (self._profile_id,))
+        if not rows:
+            return None
+        try:
+            return _stored_parameters(*rows[0][1:])  # after profile_id
+        except (ValueError, TypeError) as e:
+            raise ServerError(f"{self.url}: the stored FSRS parameters are damaged ({e}); run quiz optimize "
+                              "again") from None
+
+    def save_fsrs_parameters(self, parameters: FsrsParameters, class_wide: bool = False) -> None:
+        """Store this profile's (or, for a teacher, the class-wide) FSRS parameters, replacing the previous
+        set; the server's row-level security decides who may write which."""
+        losses = _checked_losses(parameters)
+        values = (None if class_wide else self._profile_id, [float(w) for w in parameters.weights],
+                  _to_ms(parameters.fitted_at), int(parameters.reviews), *(float(x) for x in losses))
+
+        if self.read_only:
+            raise ServerError(f"cannot write to {self.url}: it was opened only to read")
+
+        def work(conn: "psycopg.Connection", attempt: int) -> None:
+            # An upsert, so a retry after a lost acknowledgement stores the same set once. Not through
+            # `_write`: a teacher has no profile (and no change fingerprint), and no queue depends on it.
+            with conn.transaction():
+                conn.execute(
+                    f"INSERT INTO quiz.fsrs_parameters ({_PARAMETER_COLS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
+                    "ON CONFLICT (profile_id) DO UPDATE SET "
+                    + ", ".join(f"{c} = EXCLUDED.{c}" for c in _PARAMETER_COLS.split(", ")[1:]),
+                    values,
+                )
+
+        self._run(work, "save the FSRS parameters")
 
     def items(self, deck: str) -> dict[tuple[str, int], ItemRecord]:
         rows = self._read(f"SELECT {_ITEM_COLS} FROM quiz.items WHERE profile_id = %s AND deck = %s",

@@ -10,7 +10,9 @@ Division of labour
 * Everything a student sees on the buttons follows Anki's rules (rslib/src/scheduler/states/*.rs), so a
   student moving between quiz and Anki gets the same schedule:
   - days elapsed since the last review are counted Anki's way: whole 86,400 s periods between the
-    last review and the *next* day rollover (a study day starts at 04:00 local time);
+    last review and the *next* day rollover (a study day starts at 04:00 local time), that rollover
+    being today's 04:00 at the UTC offset in force now plus 24 h (on the day before a daylight-saving
+    change, an hour away from the local 04:00);
   - learning steps (1 min, 10 min) and relearning steps (10 min): Again goes back to the first step,
     Hard repeats the current step (on the first step: the mean of the first two steps, or 1.5 x the
     only step, at most one day more), Good advances or graduates, Easy always graduates;
@@ -24,9 +26,12 @@ Division of labour
     Pass `item_seed(deck, card, gap, item.reps)` (Anki uses card id + reps the same way).
 
 Precision: Anki computes in 32-bit floats and stores stability with 4 decimals and difficulty with
-3; quiz keeps memory states at that stored precision and evaluates the interval formula in f32, so a
-history gives the same whole-day intervals (bench/anki_parity.py: 100% identical up to 365 days
-against Anki 26.09's own scheduler, fuzz off and on). Not reproduced: Anki's load balancer and easy
+3; quiz keeps memory states at that stored precision, takes each interval from the *unrounded*
+stability (as Anki does) and evaluates the interval formula in f32, so a history gives the same
+whole-day intervals (bench/anki_parity.py: 100% identical up to 365 days against Anki 26.09's own
+scheduler in UTC, Asia/Tokyo and Europe/Berlin, default and custom parameters). The memory update
+itself runs in the `fsrs` package's 64-bit floats, which moves a few intervals of several thousand
+days across a rounding point. Not reproduced: Anki's load balancer and easy
 days (they depend on the whole collection's workload) and the random delay Anki adds to learning-step
 due times (buttons show the step itself).
 
@@ -59,6 +64,7 @@ if TYPE_CHECKING:  # only for annotations; the real import happens lazily
 __all__ = [
     "Clock",
     "DAY_SECONDS",
+    "FSRS_PARAMETER_COUNT",
     "DEFAULT_START_HOUR",
     "ItemState",
     "LEARN_AHEAD_LIMIT",
@@ -68,6 +74,7 @@ __all__ = [
     "State",
     "SystemClock",
     "add_study_days",
+    "check_parameters",
     "format_interval",
     "from_fsrs_card",
     "fuzz_bounds",
@@ -170,9 +177,21 @@ def _elapsed_days(last_review: datetime | None, now: datetime, tz: tzinfo | None
     23:00 and one today at 05:00 are one day apart, and two reviews in one study day are 0 apart)."""
     if last_review is None:
         return 0
-    next_day_at = study_day_start(study_day(now, tz, start_hour) + timedelta(days=1), tz, start_hour)
-    seconds = math.floor(next_day_at.timestamp()) - math.floor(last_review.timestamp())
+    seconds = math.floor(_next_day_at(now, tz, start_hour).timestamp()) - math.floor(last_review.timestamp())
     return max(0, seconds) // DAY_SECONDS
+
+
+def _next_day_at(now: datetime, tz: tzinfo | None, start_hour: int) -> datetime:
+    """The next day rollover after `now` as Anki computes it for elapsed days (rslib/src/scheduler/
+    timing.rs): today's `start_hour`:00 at the UTC offset in force *now*, plus 86,400 s once it has
+    passed. On the day before a daylight-saving change that is an hour away from the local 04:00
+    `study_day_start` gives; Anki's rule is followed so both count the same elapsed days."""
+    local = _local(now, tz)
+    fixed = local.astimezone(timezone(local.utcoffset() or timedelta(0)))
+    rollover = fixed.replace(hour=start_hour, minute=0, second=0, microsecond=0)
+    if rollover <= fixed.replace(microsecond=0):  # Anki compares whole seconds
+        rollover += timedelta(seconds=DAY_SECONDS)
+    return rollover
 
 
 # --------------------------------------------------------------------------------------------------
@@ -316,6 +335,9 @@ class SchedulerConfig:
     # Where study days begin (Anki's "next day starts at"); tz None = the machine's local zone.
     tz: tzinfo | None = None
     start_hour: int = DEFAULT_START_HOUR
+    # The 21 FSRS-6 parameters (w0..w20); None = the `fsrs` package's defaults. `quiz optimize` fits
+    # them to a learner's (or a class's) answer log and the history store keeps them.
+    parameters: tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
         # Callers validate user input (deck `retention:`, `--retention`) into friendly errors first;
@@ -328,6 +350,21 @@ class SchedulerConfig:
             if step.total_seconds() < 1:
                 raise ValueError(f"(re)learning steps must be at least 1 second, got {step}")
         _check_start_hour(self.start_hour)
+        if self.parameters is not None:
+            check_parameters(self.parameters)
+
+
+FSRS_PARAMETER_COUNT = 21
+
+
+def check_parameters(parameters: tuple[float, ...] | list[float]) -> None:
+    """Raise ValueError unless `parameters` is 21 finite numbers (FSRS-6). The `fsrs` package checks
+    each against its bounds when a `Scheduler` is made; this check needs no fsrs import."""
+    if len(parameters) != FSRS_PARAMETER_COUNT:
+        raise ValueError(f"FSRS-6 needs {FSRS_PARAMETER_COUNT} parameters, got {len(parameters)}")
+    for index, value in enumerate(parameters):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise ValueError(f"FSRS parameter w{index} must be a finite number, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -347,7 +384,9 @@ class Scheduler:
         self._fsrs_mod = fsrs
         # Steps, intervals and fuzz are applied here (Anki's way); fsrs runs without fuzz and only
         # its memory states (stability, difficulty) and retrievability are used.
+        extra = {} if config.parameters is None else {"parameters": tuple(float(w) for w in config.parameters)}
         self._fsrs = fsrs.Scheduler(
+            **extra,
             desired_retention=config.desired_retention,
             learning_steps=config.learning_steps,
             relearning_steps=config.relearning_steps,
@@ -474,12 +513,14 @@ class Scheduler:
         for rating in Rating:
             updated, _log = self._fsrs.review_card(card, fsrs.Rating(int(rating)), now)
             assert updated.stability is not None and updated.difficulty is not None  # set by every review
-            stability = min(max(float(updated.stability), _STABILITY_MIN), _STABILITY_MAX)
+            exact = min(max(float(updated.stability), _STABILITY_MIN), _STABILITY_MAX)
             # Kept at the precision Anki stores (card data JSON: 4 decimals for stability, 3 for
             # difficulty), so a history scheduled here continues exactly as Anki would continue it.
-            stability = _round(stability * 10_000) / 10_000
+            stability = _round(exact * 10_000) / 10_000
             difficulty = _round(float(updated.difficulty) * 1_000) / 1_000
-            memories[rating] = _Memory(stability, difficulty, self._raw_interval(stability))
+            # The interval comes from the unrounded stability, as in Anki (it rounds only when
+            # storing): S = 9.499962 is 9 days there, and 10 if rounded to 9.5 first.
+            memories[rating] = _Memory(stability, difficulty, self._raw_interval(exact))
         return memories
 
     def _limits(self, minimum: int) -> tuple[int, int]:

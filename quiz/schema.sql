@@ -1,4 +1,4 @@
--- quiz history database, current schema (version 2). One SQLite file holds every profile's history.
+-- quiz history database, current schema (version 3). One SQLite file holds every profile's history.
 --
 -- Conventions: every instant is INTEGER milliseconds since the Unix epoch, UTC. Item states are spelled
 -- out in columns (state, step, stability, difficulty, due, last_review, reps, lapses) so that the log can
@@ -102,5 +102,20 @@ CREATE TABLE resets (
 
 CREATE INDEX resets_by_item ON resets (profile_id, deck, card, gap, log_position);
 
+-- FSRS parameters fitted to the answer log by `quiz optimize`: one row per profile that has its own, and
+-- the class-wide set (fitted to every profile's log pooled) with profile_id 0. `weights` is a JSON array
+-- of the 21 FSRS-6 parameters; the losses are the fitted and the default parameters' log loss and
+-- RMSE(bins) on the later part of the log that the fit did not see.
+CREATE TABLE fsrs_parameters (
+    profile_id INTEGER PRIMARY KEY,  -- profiles.id, or 0 for the class-wide set
+    weights TEXT NOT NULL,
+    fitted_at INTEGER NOT NULL,
+    reviews INTEGER NOT NULL CHECK (reviews >= 0),
+    log_loss REAL NOT NULL,
+    rmse_bins REAL NOT NULL,
+    default_log_loss REAL NOT NULL,
+    default_rmse_bins REAL NOT NULL
+) STRICT;
+
 PRAGMA application_id = 1364543834;  -- 'QUIZ': tells a quiz database from any other SQLite file
-PRAGMA user_version = 2;
+PRAGMA user_version = 3;

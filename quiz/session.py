@@ -866,10 +866,13 @@ class Session:
     def _default_scheduler(self, deck: Deck) -> "Scheduler":
         from quiz.scheduler import Scheduler, SchedulerConfig
 
+        from quiz.params import weights_in_use
+
         retention = self.options.retention or deck.retention or 0.9
         # The scheduler counts elapsed days in study days, so it must use the session's zone and day start.
         return Scheduler(SchedulerConfig(desired_retention=retention, tz=self.options.tz,
-                                         start_hour=self.options.start_hour))
+                                         start_hour=self.options.start_hour,
+                                         parameters=weights_in_use(self.store)))
 
     def _default_locate(self, deck: Deck, citation: Citation) -> object:
         from quiz.citations import Sources, locate

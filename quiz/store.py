@@ -37,6 +37,7 @@ silently reset or overwritten.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import sqlite3
@@ -50,18 +51,19 @@ from typing import Any, overload
 
 from quiz.errors import StoreError, UsageError
 from quiz.history import AnswerTotals, AnsweredCounts, ChangeToken, ClassAnswer, ItemTotals, SlotTotals
-from quiz.model import (DEFAULT_PROFILE, EARLIEST, LATEST, SELF_RATED_CORRECT_FROM, ItemRecord, ItemState, Rating,
-                        ResetEvent, Review, State, Verdict)
+from quiz.model import (DEFAULT_PROFILE, EARLIEST, LATEST, SELF_RATED_CORRECT_FROM, FsrsParameters, ItemRecord,
+                        ItemState, Rating, ResetEvent, Review, State, Verdict)
 from quiz.text import printable_line
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 APPLICATION_ID = int.from_bytes(b"QUIZ", "big")  # PRAGMA application_id of every quiz database
 DEFAULT_BUSY_TIMEOUT = 10.0  # seconds a writer waits for another one before giving up
 VERDICTS = tuple(v.value for v in Verdict)
 # The script that upgrades a database from version N-1 to version N, for each N > 1.
-MIGRATIONS = {2: "migrate_v1_to_v2.sql"}
+MIGRATIONS = {2: "migrate_v1_to_v2.sql", 3: "migrate_v2_to_v3.sql"}
 MIN_SQLITE = (3, 37, 0)  # STRICT tables
 
+_CLASS_WIDE = 0  # fsrs_parameters.profile_id of the class-wide set (profile ids start at 1)
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MS = timedelta(milliseconds=1)
 # Stored values outside these ranges were not written by quiz: the file was edited or damaged. The
@@ -245,6 +247,26 @@ _VERDICT_OF = {v.value: v for v in Verdict}
 # `quiz.model.is_correct` of a `reviews` row, in SQL.
 _CORRECT_SQL = (f"(CASE WHEN r.verdict = '{Verdict.SELF.value}' THEN r.rating >= {int(SELF_RATED_CORRECT_FROM)} "
                 f"ELSE r.verdict = '{Verdict.CORRECT.value}' END)")
+
+
+def _stored_parameters(weights: list[Any], fitted_at: int, reviews: int, *losses: float) -> FsrsParameters:
+    """Stored FSRS parameters as the model's type; ValueError or TypeError if they are not a valid set."""
+    from quiz.scheduler import check_parameters
+
+    parsed = tuple(float(w) for w in weights)
+    check_parameters(parsed)
+    return FsrsParameters(parsed, _from_ms(fitted_at), reviews, *losses)
+
+
+def _checked_losses(parameters: FsrsParameters) -> tuple[float, float, float, float]:
+    """The evaluation of a set about to be stored; ValueError if the set or its losses are not valid."""
+    from quiz.scheduler import check_parameters
+
+    check_parameters(parameters.weights)
+    losses = (parameters.log_loss, parameters.rmse_bins, parameters.default_log_loss, parameters.default_rmse_bins)
+    if not all(math.isfinite(x) for x in losses):
+        raise ValueError(f"FSRS parameter losses must be finite numbers, got {losses}")
+    return losses
 
 
 def _review_from_row(row: tuple[Any, ...], profile: str) -> Review:
@@ -959,6 +981,38 @@ class Store:
         for row in rows:
             found.setdefault(row[0], {})[(row[1], row[2])] = _item_from_row(deck, row[1:])
         return found
+
+    # -- FSRS parameters
+
+    def fsrs_parameters(self, class_wide: bool = False) -> FsrsParameters | None:
+        """This profile's fitted FSRS parameters (or the class-wide set), None if none is stored."""
+        owner = _CLASS_WIDE if class_wide else self._pid()
+        if owner is None:
+            return None
+        rows = self._read(
+            "SELECT weights, fitted_at, reviews, log_loss, rmse_bins, default_log_loss, default_rmse_bins "
+            "FROM fsrs_parameters WHERE profile_id = ?",
+            (owner,),
+        )
+        if not rows:
+            return None
+        weights, *rest = rows[0]
+        try:
+            return _stored_parameters(json.loads(weights), *rest)
+        except (ValueError, TypeError) as e:
+            raise StoreError(f"{self.path}: the stored FSRS parameters are damaged ({e}); run quiz optimize again") from e
+
+    def save_fsrs_parameters(self, parameters: FsrsParameters, class_wide: bool = False) -> None:
+        """Store this profile's (or the class-wide) FSRS parameters, replacing the previous set."""
+        losses = _checked_losses(parameters)
+        with self._write() as conn:
+            owner = _CLASS_WIDE if class_wide else self._ensure_pid(conn)
+            conn.execute(
+                "INSERT OR REPLACE INTO fsrs_parameters (profile_id, weights, fitted_at, reviews, log_loss, "
+                "rmse_bins, default_log_loss, default_rmse_bins) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (owner, json.dumps([float(w) for w in parameters.weights]), _to_ms(parameters.fitted_at),
+                 int(parameters.reviews), *(float(x) for x in losses)),
+            )
 
     # -- writing
 

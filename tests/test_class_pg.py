@@ -18,7 +18,7 @@ from urllib.parse import quote
 import pytest
 
 from class_fixtures import Classroom, answer, class_run, classroom, insert, owner_password, review_row, run  # noqa: F401
-from quiz.postgres import ServerUrl, redact_url
+from quiz.postgres import SCHEMA_VERSION, ServerUrl, redact_url
 
 psycopg = pytest.importorskip("psycopg")
 from psycopg import errors, sql  # noqa: E402
@@ -148,17 +148,19 @@ def test_init_creates_the_class_and_a_second_run_says_it_is_already_initialised(
     assert f"group roles {class_db.name}_teacher and {class_db.name}_student" in out
     code, out, err = class_run(class_db, "init")
     assert (code, err) == (0, "")
-    assert out.endswith("is already initialised (schema version 2); nothing to do\n")
+    assert out.endswith(f"is already initialised (schema version {SCHEMA_VERSION}); nothing to do\n")
     for shown in (out, err):
         assert owner_password(class_db) not in shown
     with psycopg.connect(class_db.owner_url) as conn:
-        assert conn.execute("SELECT version FROM quiz.schema_version ORDER BY version").fetchall() == [(1,), (2,)]
+        assert conn.execute("SELECT version FROM quiz.schema_version ORDER BY version").fetchall() == [
+            (version,) for version in range(1, SCHEMA_VERSION + 1)]
         # Row-level security is on for every table with rows of a profile, also for their owner.
         assert conn.execute(
             "SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class "
             "WHERE relnamespace = 'quiz'::regnamespace AND relkind = 'r' ORDER BY relname"
-        ).fetchall() == [("items", True, True), ("meta", False, False), ("profiles", True, True),
-                         ("resets", True, True), ("reviews", True, True), ("schema_version", False, False)]
+        ).fetchall() == [("fsrs_parameters", True, True), ("items", True, True), ("meta", False, False),
+                         ("profiles", True, True), ("resets", True, True), ("reviews", True, True),
+                         ("schema_version", False, False)]
 
 
 def test_the_password_can_come_from_a_pgpass_file(class_db, tmp_path: Path) -> None:
@@ -176,18 +178,19 @@ def test_the_password_can_come_from_a_pgpass_file(class_db, tmp_path: Path) -> N
 def test_a_database_from_a_newer_quiz_is_refused(class_db) -> None:
     assert class_run(class_db, "init")[0] == 0
     with psycopg.connect(class_db.owner_url) as conn:
-        conn.execute("INSERT INTO quiz.schema_version (version) VALUES (3)")
+        conn.execute("INSERT INTO quiz.schema_version (version) VALUES (%s)", (SCHEMA_VERSION + 1,))
     for args in (["init"], ["students"], ["add-student", "alice"]):
         code, out, err = class_run(class_db, *args)
         assert (code, out) == (2, "")
-        assert "has quiz schema version 3, newer than this quiz understands (2); upgrade quiz" in err
+        assert (f"has quiz schema version {SCHEMA_VERSION + 1}, newer than this quiz understands "
+                f"({SCHEMA_VERSION}); upgrade quiz") in err
         assert owner_password(class_db) not in err
 
 
 def test_commands_on_an_uninitialised_database_say_to_run_init(class_db) -> None:
     code, out, err = class_run(class_db, "add-student", "alice")
     assert (code, out) == (2, "")
-    assert "is not set up as a class (schema version 0 of 2); run: quiz class init --db URL" in err
+    assert f"is not set up as a class (schema version 0 of {SCHEMA_VERSION}); run: quiz class init --db URL" in err
 
 
 def test_a_failed_migration_leaves_nothing_half_done(class_db, pg_server) -> None:

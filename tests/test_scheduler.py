@@ -203,6 +203,40 @@ def test_days_elapsed_follow_study_days_not_24_hour_periods():
     assert _elapsed_days(None, NOW, UTC, 4) == 0
 
 
+@pytest.mark.parametrize(
+    "easy_at,good_at,expected",
+    [
+        # Found by replaying against Anki 26.9 in Europe/Berlin: on the day before a DST change
+        # Anki's next rollover is today's 04:00 at the current UTC offset + 24 h, an hour away from
+        # the local 04:00, so the days elapsed (9 vs 10) and with them Good's interval differ.
+        ((2025, 3, 20, 3, 30), (2025, 3, 29, 20, 0), 44),
+        ((2025, 10, 16, 4, 30), (2025, 10, 25, 20, 0), 42),
+    ],
+)
+def test_days_elapsed_use_ankis_rollover_on_the_day_before_a_dst_change(easy_at, good_at, expected):
+    sched = plain(tz=BERLIN)
+    first, second = datetime(*easy_at, tzinfo=BERLIN), datetime(*good_at, tzinfo=BERLIN)
+    item = sched.review(ItemState(), Rating.EASY, first)
+    assert sched.interval(sched.review(item, Rating.GOOD, second), second).days == expected
+
+
+@pytest.mark.parametrize(
+    "stability,difficulty,elapsed,rating,expected",
+    [
+        # Unrounded stabilities just below x.5 (22.499987, 13.499992, 16.499985): Anki takes the
+        # interval from them and rounds the stability only when storing it (22.5, 13.5, 16.5).
+        (8.5077, 6.827, 4, Rating.EASY, 22),
+        (8.6676, 6.075, 2, Rating.GOOD, 13),
+        (10.806, 9.769, 32, Rating.HARD, 16),
+    ],
+)
+def test_interval_comes_from_the_unrounded_stability(stability, difficulty, elapsed, rating, expected):
+    item = review_item(stability, difficulty, scheduled=elapsed, late=0)
+    after = SCHED.review(item, rating, NOW)
+    assert after.stability % 1 == 0.5  # stored rounded, as Anki stores it
+    assert days(SCHED, after) == expected
+
+
 def test_same_day_review_uses_short_term_stability():
     item = ItemState(State.REVIEW, None, 10.0, 5.0, NOW + timedelta(days=5), NOW - timedelta(hours=2), 3, 0)
     good = SCHED.review(item, Rating.GOOD, NOW)
@@ -508,14 +542,24 @@ def test_importing_the_module_does_not_import_fsrs():
 
 
 def test_anki_parity_bench_smoke(tmp_path):
-    """A small run of bench/anki_parity.py against Anki's own scheduler (the full run is the bench)."""
+    """A small run of bench/anki_parity.py against Anki's own scheduler (the full run is the bench):
+    in a zone with daylight saving, with custom parameters, Anki's clock moved by libfaketime."""
     pytest.importorskip("anki")
     bench = Path(__file__).resolve().parent.parent / "bench" / "anki_parity.py"
+    sys.path.insert(0, str(bench.parent))
+    try:
+        import anki_parity
+    finally:
+        sys.path.remove(str(bench.parent))
+    if anki_parity.find_libfaketime() is None:
+        pytest.skip("libfaketime is not installed")
     env = dict(os.environ, TMPDIR=str(tmp_path))
-    run = subprocess.run([sys.executable, str(bench), "--cards", "40", "--reviews", "8", "--seed", "11"],
+    run = subprocess.run([sys.executable, str(bench), "--cards", "40", "--reviews", "8", "--seed", "11",
+                          "--zones", "Europe/Berlin", "--params", "custom"],
                          capture_output=True, text=True, env=env, timeout=120)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "identical, intervals <= 365 d 100.000%" in run.stdout
+    assert "time zone Europe/Berlin, FSRS-6 custom" in run.stdout
 
 
 @pytest.mark.parametrize(

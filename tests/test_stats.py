@@ -439,7 +439,8 @@ def test_stats_command_text(tmp_path, utc_local_time, monkeypatch):
         f"two.txt        2        2      50%  {two * 100:>10.0f}%",
         f"Re-read first: {'one.txt' if one < two else 'two.txt'} (recall {min(one, two) * 100:.0f}%, target 90%)",
     ]
-    assert lines[-1] == "Orphaned      1 item with 1 answer, from cards no longer in demo (history kept)"
+    assert lines[-2] == "Orphaned      1 item with 1 answer, from cards no longer in demo (history kept)"
+    assert lines[-1] == "FSRS parameters: the defaults (quiz optimize fits them to your answers)"
 
 
 def test_stats_no_color_has_no_escape_codes(tmp_path, utc_local_time):

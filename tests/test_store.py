@@ -463,7 +463,7 @@ def test_a_new_file_is_created_with_its_folders_in_wal_mode(tmp_path: Path) -> N
     assert conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     strict = conn.execute("SELECT name FROM pragma_table_list WHERE schema = 'main' AND strict").fetchall()
-    assert {n for (n,) in strict} == {"profiles", "items", "reviews", "resets"}
+    assert {n for (n,) in strict} == {"profiles", "items", "reviews", "resets", "fsrs_parameters"}
     conn.close()
 
 
@@ -555,6 +555,30 @@ def test_a_migrated_database_has_exactly_the_current_schema(tmp_path: Path) -> N
     assert schema_of(old) == schema_of(fresh)
 
 
+def test_a_v2_database_gains_the_fsrs_parameters_table_and_keeps_its_answers(tmp_path: Path) -> None:
+    from quiz.model import FsrsParameters
+
+    path = tmp_path / "quiz.db"
+    with Store(path, "ann") as ann:
+        ann.record(answer("c1", T0, NEW, learning(T0)))
+    conn = sqlite3.connect(path)  # what version 2 left: no fsrs_parameters table
+    conn.execute("DROP TABLE fsrs_parameters")
+    conn.execute("PRAGMA user_version = 2")
+    conn.commit()
+    conn.close()
+    fitted = FsrsParameters(tuple(0.5 for _ in range(21)), T0, 10, 0.3, 0.04, 0.35, 0.05)
+    with Store(path, "ann") as ann:
+        assert [r.card for r in ann.reviews()] == ["c1"]
+        assert ann.fsrs_parameters() is None
+        ann.save_fsrs_parameters(fitted)
+    with Store(path, "ann") as ann:
+        assert ann.fsrs_parameters() == fitted
+    assert (tmp_path / "quiz.db.bak-v2").exists()
+    fresh = tmp_path / "fresh.db"
+    Store(fresh).close()
+    assert schema_of(path) == schema_of(fresh)
+
+
 def test_a_failed_migration_leaves_the_file_as_it_was(tmp_path: Path) -> None:
     path = tmp_path / "quiz.db"
     make_v1_database(path)
@@ -563,7 +587,7 @@ def test_a_failed_migration_leaves_the_file_as_it_was(tmp_path: Path) -> None:
     conn.commit()
     conn.close()
     before = path.read_bytes()
-    with pytest.raises(StoreError, match=rf"^cannot upgrade {path} from schema 1 to 2: .*nothing was changed"):
+    with pytest.raises(StoreError, match=rf"^cannot upgrade {path} from schema 1 to {SCHEMA_VERSION}: .*nothing was changed"):
         Store(path)
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == 1

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from quiz.history import AnswerTotals, AnsweredCounts, HistoryStore, ItemTotals, SlotTotals
-from quiz.model import ItemRecord, ItemState, Rating, Review, State, Verdict
+from quiz.model import FsrsParameters, ItemRecord, ItemState, Rating, Review, State, Verdict
 from quiz.stats import MAX_ANSWER_SECONDS, SLOT_SECONDS, tally_answers
 
 UTC = timezone.utc
@@ -68,7 +68,8 @@ def store_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Fa
         return store
 
     def open_class_reader() -> HistoryStore:
-        """A store that reads the whole class: any profile of a file; a teacher's login on the server."""
+        """A store for the whole class: any profile of a file; a teacher's login on the server (it reads
+        every student and writes only class-wide rows)."""
         if request.param == "sqlite":
             return open_store("teacher")
         from quiz import classroom
@@ -76,9 +77,10 @@ def store_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Fa
         from quiz.postgres import ServerUrl
 
         class_db = request.getfixturevalue("class_db")
-        class_login(class_db, "someone")  # the class exists
-        url = classroom.add_logins(ServerUrl(class_db.owner_url), ["teacher"], teacher=True)[0].url
-        store: HistoryStore = PostgresStore(url, read_only=True, class_reader=True)
+        if "teacher" not in logins:
+            class_login(class_db, "someone")  # the class exists
+            logins["teacher"] = classroom.add_logins(ServerUrl(class_db.owner_url), ["teacher"], teacher=True)[0].url
+        store: HistoryStore = PostgresStore(logins["teacher"], class_reader=True)
         opened.append(store)
         return store
 
@@ -435,3 +437,43 @@ def test_class_items_hold_every_profiles_items_of_the_deck(store_factory: Factor
     assert found["ann"] == ann.items("bio") and found["bob"] == bob.items("bio")
     assert found["bob"][("c1", 0)].suspended and set(found["bob"]) == {("c1", 0)}
     assert teacher.class_items("nothing") == {}
+
+
+# -- FSRS parameters (quiz optimize)
+
+
+def fitted(first: float = 0.3, loss: float = 0.31) -> FsrsParameters:
+    weights = (first, 1.2, 2.3, 8.3, 6.4, 0.83, 3.0, 0.001, 1.87, 0.17, 0.8, 1.48, 0.06, 0.26, 1.65, 0.6,
+               1.87, 0.54, 0.09, 0.066, 0.154)
+    return FsrsParameters(weights, T0, 1200, loss, 0.04, 0.34, 0.06)
+
+
+def test_fsrs_parameters_are_none_until_saved(store: HistoryStore) -> None:
+    assert store.fsrs_parameters() is None
+    assert store.fsrs_parameters(class_wide=True) is None
+
+
+def test_fsrs_parameters_round_trip_per_profile_and_class_wide(store_factory: Factory) -> None:
+    alice, bob = store_factory("alice"), store_factory("bob")
+    alice.save_fsrs_parameters(fitted(0.3))
+    # The class-wide set: any profile of a file may store it; on the server only a teacher.
+    store_factory.class_reader().save_fsrs_parameters(fitted(0.5, 0.29), class_wide=True)  # type: ignore[attr-defined]
+    assert alice.fsrs_parameters() == fitted(0.3)
+    assert bob.fsrs_parameters() is None  # alice's own set is not bob's
+    # The class-wide set is shared by every profile of the history, also seen by a store opened later.
+    assert alice.fsrs_parameters(class_wide=True) == fitted(0.5, 0.29)
+    assert store_factory("carol").fsrs_parameters(class_wide=True) == fitted(0.5, 0.29)
+    alice.save_fsrs_parameters(fitted(0.4))  # replaces
+    assert store_factory("alice").fsrs_parameters() == fitted(0.4)
+
+
+def test_saving_bad_fsrs_parameters_is_refused_and_keeps_the_old_set(store: HistoryStore) -> None:
+    from dataclasses import replace
+
+    store.save_fsrs_parameters(fitted(0.3))
+    for bad in (replace(fitted(), weights=fitted().weights[:20]),
+                replace(fitted(), weights=(float("nan"),) + fitted().weights[1:]),
+                replace(fitted(), log_loss=float("inf"))):
+        with pytest.raises(ValueError):
+            store.save_fsrs_parameters(bad)
+    assert store.fsrs_parameters() == fitted(0.3)
