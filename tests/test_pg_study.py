@@ -124,3 +124,23 @@ def test_one_student_on_two_machines_sees_one_queue(logins, tmp_path):
     assert lab.text().rsplit("Q: What is fact ", 1)[1].startswith("4?")
     history = quiz("history", env=env).stdout
     assert sorted(line.split(",")[0] for line in history.splitlines()[1:]) == sorted(f"facts/{c}" for c in answered)
+
+
+def test_the_teacher_reports_on_the_class_and_a_student_sees_only_herself(logins, tmp_path):
+    """`quiz class report` against the server: the teacher's role reads every student (row-level security
+    lets it); the same command with a student's URL reports on her alone, whatever the client asks."""
+    import json
+
+    deck = write_deck(tmp_path, cards=2)
+    assert quiz("study", "--plain", str(deck), env=study_env(logins["zoe"]), stdin="a1\n3\nnope\n1\n").returncode == 0
+    assert quiz("study", "--plain", str(deck), env=study_env(logins["max"]), stdin="a1\n3\na2\n3\n").returncode == 0
+    report = quiz("class", "report", str(deck), "--json", env=study_env(logins["tina"]))
+    assert report.returncode == 0, report.stderr
+    data = json.loads(report.stdout)
+    assert sorted(s["profile"] for s in data["students"]) == ["max", "zoe"]
+    q2 = next(c for c in data["cards"] if c["id"] == "q2")
+    assert (q2["students"], q2["facility"]) == (2, 0.5)
+    assert [w["answer"] for w in q2["wrong_answers"]] == ["nope"]
+    own = quiz("class", "report", str(deck), "--json", env=study_env(logins["zoe"]))
+    assert own.returncode == 0, own.stderr
+    assert [s["profile"] for s in json.loads(own.stdout)["students"]] == ["zoe"]
