@@ -39,6 +39,12 @@ def review_row(profile_id: int, **changes) -> dict:
     return row
 
 
+def parameters_row(profile_id: int | None, first: float = 0.4) -> dict:
+    """A row of quiz.fsrs_parameters: a profile's fitted set, or the class-wide one (None)."""
+    return dict(profile_id=profile_id, weights=[first] + [0.5] * 20, fitted_at=1_700_000_000_000, reviews=500,
+                log_loss=0.3, rmse_bins=0.05, default_log_loss=0.33, default_rmse_bins=0.07)
+
+
 def insert(conn, table: str, row: dict, suffix: str = ""):
     from psycopg import sql
 
@@ -82,11 +88,14 @@ class Classroom:
         insert(self.bob, "resets", dict(profile_id=self.bob_id, deck="iss", card="nasa-notice", gap=0,
                                          reset_at=1_700_000_200_000, log_position=self.bob_newest,
                                          before_state=2, before_reps=3, before_lapses=0))
+        # ... and fitted his own FSRS parameters; the teacher stored a class-wide set.
+        insert(self.bob, "fsrs_parameters", parameters_row(self.bob_id))
+        insert(self.tina, "fsrs_parameters", parameters_row(None))
 
     def snapshot(self) -> list:
         """Everything in the class's tables, as the teacher sees it."""
         return [self.tina.execute(f"SELECT * FROM quiz.{table} ORDER BY 1, 2").fetchall()
-                for table in ("profiles", "items", "reviews", "resets")]
+                for table in ("profiles", "items", "reviews", "resets", "fsrs_parameters")]
 
     def close(self) -> None:
         for conn in (self.alice, self.bob, self.tina):

@@ -25,6 +25,7 @@ from psycopg import errors  # noqa: E402
         "SELECT profile_id FROM quiz.reviews WHERE answer = 'bob''s secret typed text'",
         "SELECT profile_id FROM quiz.items",
         "SELECT profile_id FROM quiz.resets",
+        "SELECT profile_id FROM quiz.fsrs_parameters",
         "SELECT id FROM quiz.profiles WHERE role_name = 'bob' OR 'x' = 'x'",
         "SELECT id FROM quiz.profiles WHERE name <> 'alice'",
         "SELECT r.profile_id FROM quiz.profiles AS p JOIN quiz.reviews AS r ON true",
@@ -76,6 +77,13 @@ def test_a_student_cannot_write_rows_for_another_profile(classroom: Classroom) -
         "duration_ms, interval_days, before_state, before_reps, before_lapses, after_state, after_reps, after_lapses) "
         "OVERRIDING SYSTEM VALUE VALUES (999999, gen_random_uuid(), %(alice)s, 'iss', 'x', 0, 1, 3, 'correct', 'a', "
         "1, 1, 0, 0, 0, 1, 1, 0)",
+        # FSRS parameters: only one's own set; the class-wide set is the teacher's to write.
+        "INSERT INTO quiz.fsrs_parameters (profile_id, weights, fitted_at, reviews, log_loss, rmse_bins, "
+        "default_log_loss, default_rmse_bins) VALUES (%(bob)s, array_fill(0.5::float8, ARRAY[21]), 0, 0, 0, 0, 0, 0)",
+        "INSERT INTO quiz.fsrs_parameters (profile_id, weights, fitted_at, reviews, log_loss, rmse_bins, "
+        "default_log_loss, default_rmse_bins) VALUES (NULL, array_fill(0.5::float8, ARRAY[21]), 0, 0, 0, 0, 0, 0) "
+        "ON CONFLICT (profile_id) DO UPDATE SET log_loss = 0",
+        "DELETE FROM quiz.fsrs_parameters",
         "ALTER TABLE quiz.reviews DISABLE ROW LEVEL SECURITY",
         "ALTER TABLE quiz.reviews NO FORCE ROW LEVEL SECURITY",
         "ALTER TABLE quiz.reviews ADD COLUMN cheat text",
@@ -120,6 +128,8 @@ def test_every_way_to_cheat_is_refused_by_the_server(classroom: Classroom, state
         "UPDATE quiz.items SET suspended = true WHERE card = 'ross-cost'",
         "DELETE FROM quiz.items",
         "DELETE FROM quiz.items WHERE profile_id = %(bob)s",
+        "UPDATE quiz.fsrs_parameters SET log_loss = 0",
+        "UPDATE quiz.fsrs_parameters SET log_loss = 0 WHERE profile_id IS NULL",
     ],
 )
 def test_another_students_items_are_out_of_reach(classroom: Classroom, statement: str) -> None:
