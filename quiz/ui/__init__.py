@@ -78,9 +78,12 @@ def verdict_text(verdict: str, expected: str, note: str, diff: str, answer: str)
 
 def evidence_location(ev: "Evidence") -> str:
     """`003_21e2480842a6230d.txt:11` (line known) or just the file name (printable: a symlinked source
-    may resolve to a file whose name holds a control character)."""
+    may resolve to a file whose name holds a control character). A source the deck labels shows its
+    label instead, e.g. `AP report, line 11`: students know the article, not its file name."""
     from quiz.citations import printable
 
+    if ev.label:
+        return printable(f"{ev.label}, line {ev.line}" if ev.line else ev.label)
     return printable(f"{ev.source}:{ev.line}" if ev.line else ev.source)
 
 
