@@ -14,7 +14,8 @@ Formats, and the choices behind them:
   export of the same deck updates the notes in Anki instead of adding copies. Tags carry over (spaces
   inside a tag become "_", which Anki cannot store).
 * Deck CSV (`export_csv`): header + one row per card: id, type, question, answer, accept, choices,
-  source, quote, tags. Lists (accept, choices, tags, and the sources and quotes of several
+  source, quote, tags, source_label (the deck's `source_info` label of each cited file, "" for one
+  without). Lists (accept, choices, tags, and the sources and quotes of several
   citations, in the same order) are joined with " | ". Cloze cards: the question is the text with
   each gap shown as [...] (or its hint) and the answer lists the gaps.
 * Review history (`write_history`): the FSRS optimizer's columns first -- card_id (the review item:
@@ -48,7 +49,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Callable, Iterable, Iterator
+from typing import IO, Callable, Iterable, Iterator, Sequence
 
 from quiz.deck import CLOZE_GAP, Card, CardType, Deck
 from quiz.errors import DeckError, Problem, UsageError
@@ -130,12 +131,14 @@ def _anki_tag(tag: str) -> str:
     return re.sub(r"\s+", "_", tag.strip())
 
 
-def _citations_html(card: Card) -> str:
+def _citations_html(card: Card, deck: Deck | None = None) -> str:
     parts = []
     for citation in card.cite:
+        # A labelled source shows its label (what students know the article by), else its file name.
+        shown = deck.label(citation.source) if deck is not None else citation.source
         parts.append(
             f'<blockquote class="quote">“{html.escape(citation.quote)}”'
-            f'<div class="source">— {html.escape(citation.source)}</div></blockquote>'
+            f'<div class="source">— {html.escape(shown)}</div></blockquote>'
         )
     return "".join(parts)
 
@@ -220,7 +223,7 @@ def export_apkg(deck: Deck, out: Path, now: datetime) -> int:
     for card in deck.cards:
         guid = genanki.guid_for(deck.id, card.id)
         tags = [_anki_tag(t) for t in card.tags if t.strip()]
-        citations = _citations_html(card)
+        citations = _citations_html(card, deck)
         if card.type is CardType.CLOZE:
             note = genanki.Note(model=cloze, fields=[_cloze_html(card), citations, card.id], guid=guid, tags=tags)
         else:
@@ -245,7 +248,8 @@ def export_apkg(deck: Deck, out: Path, now: datetime) -> int:
 # --------------------------------------------------------------------------------------------------
 # Deck CSV
 
-DECK_CSV_COLUMNS = ["id", "type", "question", "answer", "accept", "choices", "source", "quote", "tags"]
+DECK_CSV_COLUMNS = ["id", "type", "question", "answer", "accept", "choices", "source", "quote", "tags",
+                    "source_label"]
 
 
 def _cloze_blanks(card: Card) -> str:
@@ -264,7 +268,16 @@ def deck_rows(deck: Deck) -> Iterator[list[str]]:
             LIST_JOINER.join(card.accept), LIST_JOINER.join(card.choices),
             LIST_JOINER.join(c.source for c in card.cite), LIST_JOINER.join(c.quote for c in card.cite),
             LIST_JOINER.join(card.tags),
+            _source_labels(deck, card),
         ]
+
+
+def _source_labels(deck: Deck, card: Card) -> str:
+    """The labels of a card's cited files ("" where a file has none), or "" when the deck has no catalogue."""
+    if not deck.source_info:
+        return ""
+    return _spreadsheet_safe(LIST_JOINER.join(
+        info.label if (info := deck.info(c.source)) is not None else "" for c in card.cite))
 
 
 def export_csv(deck: Deck, out: Path | None, stdout: IO[str] | None = None) -> int:
@@ -505,7 +518,7 @@ def slug(text: str, limit: int = 40) -> str:
 
 
 def skeleton_yaml(terms: list[Term], deck_id: str, title: str, source_name: str, reverse: bool,
-                  from_anki: bool) -> str:
+                  from_anki: bool, sources: str = ".", articles: Sequence[str] = ()) -> str:
     import yaml
 
     used: set[str] = set()
@@ -543,8 +556,18 @@ def skeleton_yaml(terms: list[Term], deck_id: str, title: str, source_name: str,
         "# for other answers to count as correct.\n"
         f"# Questions ask {direction}.\n"
     )
+    if articles:
+        from quiz.citations import printable
+
+        # A file name may hold a line break or a control character: neither may end the comment.
+        names = [printable(name).replace("\n", "\\n") for name in articles[:10]]
+        shown = ", ".join(names) + (f" and {len(articles) - 10} more" if len(articles) > 10 else "")
+        header += (
+            f"# The articles ({len(articles)} in {sources}): {shown}.\n"
+            "# `quiz find 'WORDS OF THE ANSWER' THIS-DECK.yaml` finds a passage and prints its `cite:` block.\n"
+        )
     body = yaml.dump(
-        {"id": deck_id, "title": title, "sources": ".", "cards": cards},
+        {"id": deck_id, "title": title, "sources": sources, "cards": cards},
         Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper),
         sort_keys=False, allow_unicode=True, default_flow_style=False, width=100, indent=2,
     )
@@ -552,9 +575,20 @@ def skeleton_yaml(terms: list[Term], deck_id: str, title: str, source_name: str,
 
 
 def import_terms(src: str | Path, out: str | Path, force: bool = False, reverse: bool = False,
-                 title: str | None = None) -> int:
-    """Turn a term file into a deck skeleton at `out`; returns the number of cards."""
+                 title: str | None = None, sources: str | Path | None = None) -> int:
+    """Turn a term file into a deck skeleton at `out`; returns the number of cards.
+
+    With `sources` (a folder of articles), the skeleton's `sources:` points at it (relative to the deck)
+    and its header lists the articles."""
     src, out = Path(src), Path(out)
+    folder, articles = ".", ()
+    if sources is not None:
+        from quiz.citations import Sources
+
+        if not Path(sources).is_dir():
+            raise UsageError(f"--sources {sources}: no such folder (give the folder of the source articles)")
+        folder = Path(os.path.relpath(Path(sources).resolve(), Path(out).resolve().parent)).as_posix()
+        articles = Sources(sources).files()
     _refuse_to_overwrite(src, out)
     if out.exists() and not force:
         raise UsageError(f"{out} exists; use --force to overwrite it")
@@ -563,6 +597,7 @@ def import_terms(src: str | Path, out: str | Path, force: bool = False, reverse:
     parsed = read_terms(src, reverse)
     stem = out.name[:-5] if out.name.endswith(".yaml") else out.stem
     deck_id = slug(stem, limit=60)
-    text = skeleton_yaml(parsed.terms, deck_id, title or src.stem, src.name, reverse, parsed.from_anki)
+    text = skeleton_yaml(parsed.terms, deck_id, title or src.stem, src.name, reverse, parsed.from_anki,
+                         folder, articles)
     _write_text(out, text, None)
     return len(parsed.terms)

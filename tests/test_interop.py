@@ -239,16 +239,17 @@ def test_csv_export_rows(deck_file: Path, tmp_path: Path) -> None:
     with out.open(newline="", encoding="utf-8") as f:
         rows = list(csv.reader(f))
     assert rows == [
-        ["id", "type", "question", "answer", "accept", "choices", "source", "quote", "tags"],
+        ["id", "type", "question", "answer", "accept", "choices", "source", "quote", "tags", "source_label"],
         ["exit", "typed", "When will Russia leave the ISS?", "after 2024", "post-2024", "", "a.txt",
-         'Russia will leave the ISS "after 2024" & build', "dates | key facts"],
+         'Russia will leave the ISS "after 2024" & build', "dates | key facts", ""],
         ["chief", "choice", "Who heads <Roscosmos>?", "Yuri Borisov", "", "Dmitry Rogozin | Yuri Borisov",
-         "a.txt | sub/b.txt", "Yuri Borisov, head of Roscosmos | Borisov", ""],
-        ["launch", "truefalse", "The station was launched in 1998.", "true", "", "", "a.txt", "launched in 1998", ""],
+         "a.txt | sub/b.txt", "Yuri Borisov, head of Roscosmos | Borisov", "", ""],
+        ["launch", "truefalse", "The station was launched in 1998.", "true", "", "", "a.txt", "launched in 1998", "",
+         ""],
         ["putin", "flip", "Whom did Borisov tell?", "President Putin, <in person>", "", "", "a.txt",
-         "told President Putin <in person>", ""],
+         "told President Putin <in person>", "", ""],
         ["services", "cloze", "It serves [...], [c...] & [...].", "navigation | communication | data transmission",
-         "", "", "a.txt", "navigation, communication and data transmission", ""],
+         "", "", "a.txt", "navigation, communication and data transmission", "", ""],
     ]
 
 
@@ -268,7 +269,7 @@ def test_exports_and_imports_never_overwrite_their_input(deck_file: Path, tmp_pa
 def test_csv_export_to_stdout(deck_file: Path) -> None:
     result = run("export", str(deck_file), "--format", "csv")
     assert result.exit_code == 0
-    assert result.stdout.splitlines()[0] == "id,type,question,answer,accept,choices,source,quote,tags"
+    assert result.stdout.splitlines()[0] == "id,type,question,answer,accept,choices,source,quote,tags,source_label"
     assert len(list(csv.reader(io.StringIO(result.stdout)))) == 6
 
 
