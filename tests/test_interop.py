@@ -173,7 +173,9 @@ def test_the_iss_deck_exports_every_card_with_its_citations(tmp_path: Path) -> N
             fields = notes[card.id]["fields"]
             back = fields.get("Citations", fields.get("Back Extra"))
             for citation in card.cite:
-                assert html.escape(citation.quote) in back and f"— {citation.source}" in back, card.id
+                # the back names each source by its catalogue label
+                assert html.escape(citation.quote) in back and f"— {html.escape(deck.label(citation.source))}" in back, \
+                    card.id
     finally:
         col.close()
 
