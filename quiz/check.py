@@ -23,6 +23,7 @@ from quiz.citations import Location, Sources, explain_missing, fold, locate, spl
 from quiz.deck import load_deck
 from quiz.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_PROBLEMS, DeckError, Problem, UsageError
 from quiz.files import replace_atomically
+from quiz.lint import Finding, findings
 from quiz.model import Card, CardType, Citation, Deck, LocationStatus
 
 FIX_THRESHOLD = 90
@@ -49,6 +50,7 @@ class SupportIssue:
     card: Card
     gap: int  # 0 for the card's answer, else the cloze gap number
     answer: str
+    rule: str = "unsupported-answer"  # its name for a card's `lint:` list
 
     @property
     def message(self) -> str:
@@ -88,6 +90,20 @@ class DeckReport:
     fixes: list[Fix] = field(default_factory=list)
     fix_diff: str = ""
     fix_notes: list[str] = field(default_factory=list)  # why a fix was not written
+    lint: list[Finding] = field(default_factory=list)  # question-quality warnings (quiz.lint)
+
+    @property
+    def warnings(self) -> int:
+        return len(self.support) + len(self.lint)
+
+    def shown_source(self, source: str, verbose: bool = False) -> str:
+        """A source as the human report names it: its label (with the file under -v), else the file."""
+        if self.deck is None:
+            return source
+        label = self.deck.label(source)
+        if label == source:
+            return source
+        return f"{label} ({source})" if verbose else label
 
     @property
     def valid(self) -> bool:
@@ -112,7 +128,7 @@ class Report:
             return EXIT_BAD_INPUT
         if any(d.failures for d in self.decks):
             return EXIT_PROBLEMS
-        if self.strict and any(d.support for d in self.decks):
+        if self.strict and any(d.warnings for d in self.decks):
             return EXIT_PROBLEMS
         return EXIT_OK
 
@@ -156,7 +172,7 @@ def find_decks(paths: Sequence[str | Path]) -> list[Path]:
 
 
 def _supported(card: Card, quotes: list[str]) -> Iterable[SupportIssue]:
-    if card.type in (CardType.TRUEFALSE, CardType.FLIP):
+    if card.type in (CardType.TRUEFALSE, CardType.FLIP) or "unsupported-answer" in card.lint:
         return
     accept = [fold(a) for a in card.accept]
     answers = list(enumerate(card.gaps, 1)) if card.type is CardType.CLOZE else [(0, card.answer)]
@@ -191,10 +207,33 @@ def _check_loaded(report: DeckReport, deck: Deck, sources: Sources) -> None:
     for r in report.citations:
         if r.location.status is not LocationStatus.ERROR:  # a file that cannot be read is reported, not counted
             cited.setdefault(r.location.source, set()).add(r.card.id)
+    report.lint = findings(deck.cards, _overlapping_cards(report.citations))
     files = sources.files()
     report.source_files = len(files)
     report.coverage = {name: len(cited.get(name, ())) for name in sorted(set(files) | set(cited))}
     report.uncited = [f for f in files if f not in cited]
+
+
+def _overlapping_cards(results: list[CitationResult]) -> list[tuple[str, str]]:
+    """(earlier card, later card) pairs whose located quotes cover overlapping text of one source file."""
+    by_source: dict[str, list[tuple[int, int, int, str]]] = {}
+    order: dict[str, int] = {}
+    for r in results:
+        order.setdefault(r.card.id, len(order))
+        if r.location.ok and r.location.end > r.location.start:
+            by_source.setdefault(r.location.source, []).append(
+                (r.location.start, r.location.end, order[r.card.id], r.card.id))
+    pairs: dict[tuple[str, str], None] = {}
+    for spans in by_source.values():
+        spans.sort()
+        open_spans: list[tuple[int, int, str]] = []  # (end, card order, card) of spans still open
+        for start, end, rank, card in spans:
+            open_spans = [o for o in open_spans if o[0] > start]
+            for _, other_rank, other in open_spans:
+                if other != card:
+                    pairs[(other, card) if other_rank < rank else (card, other)] = None
+            open_spans.append((end, rank, card))
+    return list(pairs)
 
 
 def build(
@@ -440,7 +479,7 @@ def to_json(report: Report) -> dict[str, Any]:
                 "counts": {
                     "citations": len(d.citations),
                     **{s: d.count(s) for s in ("exact", "normalized", "missing", "error")},
-                    "warnings": len(d.support),
+                    "warnings": d.warnings,
                 },
                 "citations": [
                     {
@@ -452,6 +491,7 @@ def to_json(report: Report) -> dict[str, Any]:
                         "quote_col": r.citation.quote_mark.col,
                         "quote": r.citation.quote,
                         "cited_source": r.citation.source,
+                        "label": d.deck.label(r.citation.source) if d.deck.info(r.citation.source) else None,
                         **_location_json(r.location),
                     }
                     for r in d.citations
@@ -468,9 +508,23 @@ def to_json(report: Report) -> dict[str, Any]:
                             "answer": s.answer,
                             "accept": list(s.card.accept),
                             "message": s.message,
+                            "rule": s.rule,
                         }
                         for s in d.support
                     ],
+                },
+                # Every warning, each with the rule a card can name under `lint:` to be exempt from it.
+                "findings": sorted(
+                    [{"rule": s.rule, "card": s.card.id, "line": s.card.mark.line, "col": s.card.mark.col,
+                      "other": None, "message": s.message} for s in d.support]
+                    + [{"rule": f.rule, "card": f.card.id, "line": f.card.mark.line, "col": f.card.mark.col,
+                        "other": f.other or None, "message": f.message} for f in d.lint],
+                    key=lambda w: (w["line"], w["col"], w["rule"]),
+                ),
+                "source_info": {
+                    info.source: {"label": info.label, "title": info.title or None, "outlet": info.outlet or None,
+                                  "date": info.date or None, "url": info.url or None}
+                    for info in d.deck.source_info.values()
                 },
                 "coverage": {"cards_per_source": d.coverage, "uncited": d.uncited, "files": d.source_files},
                 "fixes": [
@@ -500,7 +554,7 @@ def to_json(report: Report) -> dict[str, Any]:
             "invalid_decks": len(report.decks) - len(valid),
             "citations": sum(len(d.citations) for d in valid),
             **{s: sum(d.count(s) for d in valid) for s in ("exact", "normalized", "missing", "error")},
-            "warnings": sum(len(d.support) for d in valid),
+            "warnings": sum(d.warnings for d in valid),
         },
         "decks": decks,
     }

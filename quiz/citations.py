@@ -1033,3 +1033,70 @@ def closest_passage(src: SourceText, quote: str) -> Closest | None:
     return Closest(
         start=oa, end=ob, line=line, col=col, text=text, score=int(score), diff=word_diff(quote, text)
     )
+
+
+# ------------------------------------------------------------------------------------------ quiz find
+
+# A fuzzy passage scoring below this shares little more than common letters with the phrase: `quiz find`
+# does not offer it (a short phrase scores ~50 against almost any passage of its length).
+FIND_MIN_SCORE = 60
+# A sentence ends at . ! ? (and closing quotes) before a space, or at a line break; not after an initial
+# ("U.S. State Department", "Y. Borisov").
+_SENTENCE_END = re.compile(r"(?<!\b[A-Z])[.!?][\"'\u201d\u2019)]*\s|\n")
+
+
+@dataclass(frozen=True)
+class Passage:
+    """Where `quiz find` found a phrase: the exact source text there and the sentence around it."""
+
+    source: str
+    status: str  # "exact" | "normalized" | "fuzzy"
+    score: int  # 100 for exact and normalized matches
+    line: int
+    col: int
+    start: int
+    end: int
+    text: str  # the source's own text of the passage (typos included): what a quote must copy
+    sentence: str  # the passage with the rest of its sentence(s) around it
+
+
+def sentence_around(text: str, start: int, end: int) -> str:
+    """The sentence(s) of `text` containing [start, end), cut at sentence ends and line breaks."""
+    head = 0
+    for m in _SENTENCE_END.finditer(text, max(0, start - 1000), start):
+        head = m.end()
+    tail = _SENTENCE_END.search(text, max(start, end - 1), end + 1000)
+    stop = tail.end() if tail is not None else min(len(text), end + 1000)
+    return text[head:stop].strip()
+
+
+def find_passages(sources: Sources, phrase: str, limit: int = 5) -> list[Passage]:
+    """The best passages of every readable source for `phrase`: exact occurrences first, then normalized
+    matches (the same rules as a citation's quote: `_match`), and only when neither exists anywhere,
+    the closest passage of each file (`closest_passage`), best score first."""
+    found: list[Passage] = []
+    # Each pass walks the folder again: `readable` keeps one uncited file in memory at a time.
+    for src in sources.readable():
+        if phrase:
+            p = src.text.find(phrase)
+            while p >= 0 and len(found) < limit * 4:
+                line, col = src.line_col(p)
+                found.append(Passage(src.name, "exact", 100, line, col, p, p + len(phrase), phrase,
+                                     sentence_around(src.text, p, p + len(phrase))))
+                p = src.text.find(phrase, p + 1)
+    if not found:
+        for src in sources.readable():
+            match = _match(src, phrase)
+            if match is not None:
+                status, spans, _ = match
+                a, b = spans[0].start, spans[-1].end
+                found.append(Passage(src.name, status.value, 100, spans[0].line, spans[0].col, a, b, src.text[a:b],
+                                     sentence_around(src.text, a, b)))
+    if not found and not nothing_to_find(phrase):
+        for src in sources.readable():
+            closest = closest_passage(src, phrase)
+            if closest is not None and closest.score >= FIND_MIN_SCORE:
+                found.append(Passage(src.name, "fuzzy", closest.score, closest.line, closest.col, closest.start,
+                                     closest.end, closest.text, sentence_around(src.text, closest.start, closest.end)))
+        found.sort(key=lambda p: (-p.score, p.source, p.start))
+    return found[:limit]

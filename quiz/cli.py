@@ -394,13 +394,18 @@ def check(
         None, metavar="PATH", help="Deck files or folders of decks (default: ./decks).", show_default=False
     ),
     json_output: bool = typer.Option(False, "--json", help="Print the full report as JSON on stdout."),
-    strict: bool = typer.Option(False, "--strict", help="Treat warnings (unsupported answers) as failures."),
+    strict: bool = typer.Option(False, "--strict",
+                                help="Treat warnings (unsupported answers, question-quality rules) as failures."),
     fix: bool = typer.Option(
         False, "--fix", help="Rewrite near-verbatim quotes (score >= 90) to the source's exact text."
     ),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Also list normalized citations and coverage."),
 ) -> None:
     """Prove every citation: each quote must occur in its source file (exact or normalized).
+
+    Also warns about question quality, each warning with its rule: answer-leak, answer-stands-out,
+    similar-question, duplicate-card, unsupported-answer, statement-is-quote (a card may list rules it is
+    exempt from under `lint:`).
 
     Exit 0 all verified; 1 a citation failed (or a warning with --strict); 2 an invalid deck or bad usage.
     """
@@ -419,6 +424,81 @@ def check(
 
         render_text(report, _console(soft_wrap=True), verbose=verbose)
     raise typer.Exit(report.exit_code)
+
+
+@app.command("find", cls=_QuickCommand)
+def find_quote(
+    phrase: str = typer.Argument(..., metavar="PHRASE", help="Words to look for in the sources.",
+                                 show_default=False),
+    deck: Optional[Path] = typer.Argument(None, metavar="DECK", help="Search this deck's sources (and show "
+                                          "their labels).", show_default=False),
+    sources: Optional[Path] = typer.Option(None, "--sources", metavar="DIR",
+                                           help="Search this folder instead of a deck's sources."),
+    limit: int = typer.Option(5, "--limit", min=1, max=100, metavar="N", help="Passages to show."),
+    json_output: bool = typer.Option(False, "--json", help="Print the passages as JSON."),
+) -> None:
+    """Find a quote in the sources: exact, then normalized, then the closest passages.
+
+    Prints each passage as LABEL FILE:LINE:COL with its sentence, then a ready-to-paste `cite:` block
+    with the source's exact text (typos included). Exit 0 found; 1 nothing close; 2 bad usage.
+    """
+    from quiz.check import yaml_scalar
+    from quiz.citations import Sources, find_passages
+    from quiz.errors import EXIT_OK, EXIT_PROBLEMS
+    from quiz.text import clip, printable_line
+
+    if (deck is None) == (sources is None):
+        raise fail(UsageError("give a DECK or --sources DIR (one of them) to search, e.g. "
+                              "quiz find 'after 2024' decks/iss.yaml"))
+    loaded = None
+    if deck is not None:
+        (loaded,) = _load_decks([deck])
+        folder = loaded.sources
+    else:
+        assert sources is not None
+        if not sources.is_dir():
+            raise fail(UsageError(f"--sources {sources}: no such folder"))
+        folder = sources
+    if not phrase.strip():
+        raise fail(UsageError("PHRASE is empty; give the words to look for"))
+    passages = find_passages(Sources(folder), phrase, limit)
+
+    def label(source: str) -> str:
+        return loaded.label(source) if loaded is not None and loaded.info(source) is not None else ""
+
+    if json_output:
+        _print_json({
+            "phrase": phrase,
+            "sources": str(Path(folder).resolve()),
+            "passages": [{"source": p.source, "label": label(p.source) or None, "status": p.status,
+                          "score": p.score, "line": p.line, "col": p.col, "start": p.start, "end": p.end,
+                          "text": p.text, "sentence": p.sentence} for p in passages],
+            "cite": ({"source": passages[0].source, "quote": passages[0].text} if passages else None),
+        })
+        raise typer.Exit(EXIT_OK if passages else EXIT_PROBLEMS)
+    if not passages:
+        typer.echo(printable_line(f"Nothing close to {phrase!r} in {folder}."))
+        raise typer.Exit(EXIT_PROBLEMS)
+    for p in passages:
+        how = p.status if p.status != "fuzzy" else f"closest, score {p.score}"
+        name = label(p.source)
+        typer.echo(printable_line(f"{name + ' ' if name else ''}{p.source}:{p.line}:{p.col} ({how})"))
+        typer.echo(printable_line("  " + clip(p.sentence)))
+    best = passages[0]
+    typer.echo("")
+    typer.echo("cite:")
+    typer.echo(f"  - source: {_pasteable(yaml_scalar(best.source, chr(39)), best.source, yaml_scalar)}")
+    typer.echo(f"    quote: {_pasteable(yaml_scalar(best.text, chr(39)), best.text, yaml_scalar)}")
+
+
+def _pasteable(scalar: str, text: str, yaml_scalar: Any) -> str:
+    """A YAML scalar safe to print: a bidi or zero-width character (which single quotes keep as it is) makes
+    it double-quoted with that character escaped, which YAML reads back as the same text."""
+    from quiz.text import printable_line
+
+    if printable_line(scalar) == scalar:
+        return scalar
+    return printable_line(yaml_scalar(text, None))
 
 
 @app.command(cls=_QuickCommand)
@@ -446,6 +526,8 @@ def study(
     A study day starts at 04:00 local time. Ctrl-C ends the session (exit 130); every rated answer is already saved.
 
     Without a terminal (pipes) or with --plain: one answer per input line.
+
+    The evidence names each source by its label from the deck's `source_info:` (else its file name).
     """
     import os
 
@@ -509,7 +591,8 @@ def stats(
 
     Cards by state, due today/tomorrow, 30-day forecast, 12-week heatmap, true retention, streak.
 
-    Per cited article: answers correct and current recall, so you know which one to re-read.
+    Per cited article (by its `source_info:` label): answers correct and current recall, so you know which
+    one to re-read.
 
     Without DECK: every *.yaml / *.yml file in ./decks. Counts are per review item (a cloze gap is one).
     """
@@ -781,6 +864,8 @@ def import_(
     reverse: bool = typer.Option(False, "--reverse", help="Ask the other side (Quizlet: the term; Anki: the back)."),
     title: Optional[str] = typer.Option(None, "--title", metavar="TEXT", help="Deck title (default: the file name)."),
     force: bool = typer.Option(False, "--force", help="Replace the deck file if it exists."),
+    sources: Optional[Path] = typer.Option(None, "--sources", metavar="DIR",
+                                           help="Folder of the source articles (the deck's `sources:`)."),
 ) -> None:
     """Make a deck skeleton from term/definition pairs (Quizlet export or Anki 'Notes in Plain Text').
 
@@ -790,7 +875,7 @@ def import_(
     """
     from quiz import interop
 
-    count = interop.import_terms(source, out, force=force, reverse=reverse, title=title,
+    count = interop.import_terms(source, out, force=force, reverse=reverse, title=title, sources=sources,
                                  notify=lambda message: typer.echo(message, err=True))
     typer.echo(f"Wrote {count} card{'s' if count != 1 else ''} to {out}; fill in each `cite` "
                f"(source file and verbatim quote), then run: quiz check {out}", err=True)

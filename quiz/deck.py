@@ -18,7 +18,7 @@ import yaml
 
 from quiz.errors import DeckError, Problem
 from quiz.files import read_capped
-from quiz.model import CLOZE_GAP, Card, CardType, Citation, Deck, Mark
+from quiz.model import CLOZE_GAP, Card, CardType, Citation, Deck, Mark, SourceInfo, source_key
 from quiz.numbers import finite_number
 from quiz.text import BIDI_CONTROLS
 
@@ -41,11 +41,15 @@ MAX_CHOICES = 36
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]*")
 RETENTION_MIN, RETENTION_MAX = 0.70, 0.99
 
-DECK_KEYS = ("id", "title", "sources", "retention", "cards")
-CARD_KEYS = ("id", "type", "question", "answer", "accept", "choices", "text", "cite", "tags")
+DECK_KEYS = ("id", "title", "sources", "source_info", "retention", "cards")
+CARD_KEYS = ("id", "type", "question", "answer", "accept", "choices", "text", "cite", "tags", "lint")
 CITE_KEYS = ("source", "quote")
+SOURCE_INFO_KEYS = ("label", "title", "outlet", "date", "url")
+# The question-quality rules of `quiz check` (see quiz/check.py) a card may silence with `lint: [...]`.
+LINT_RULES = ("answer-leak", "answer-stands-out", "similar-question", "duplicate-card", "unsupported-answer",
+              "statement-is-quote")
 
-_COMMON_CARD_KEYS = frozenset({"id", "type", "cite", "tags"})
+_COMMON_CARD_KEYS = frozenset({"id", "type", "cite", "tags", "lint"})
 # The card fields each type takes (beyond id/type/cite/tags) and which of them are required.
 CARD_FIELDS: dict[CardType, tuple[tuple[str, ...], tuple[str, ...]]] = {
     CardType.TYPED: (("question", "answer"), ("accept",)),
@@ -853,10 +857,75 @@ class _Validator:
         else:
             report.node(root, "the deck has no 'cards'; add a 'cards:' list")
 
+        source_info: dict[str, SourceInfo] = {}
+        if "source_info" in fields:
+            source_info = self.source_info(fields["source_info"][1], sources)
+
         if report.problems or deck_id is None or title is None:
             return None
         return Deck(id=deck_id, title=title, path=self.path, sources=sources, cards=tuple(cards),
-                    retention=retention)
+                    retention=retention, source_info=source_info)
+
+    # -- source catalogue ---------------------------------------------------------------------------
+
+    def source_info(self, node, sources: Path) -> dict[str, SourceInfo]:
+        """`source_info:` maps each source file to its `label` (unique) and optional title/outlet/date/url.
+
+        The files are only looked up (never opened): an entry for a file that is not in the sources folder
+        is an error, so a renamed article cannot silently lose its label."""
+        report = self.report
+        if node.__class__ is not _Map:
+            kind = _kind(node)
+            if kind != _BAD and kind != _NULL:
+                report.node(node, "'source_info' must be a mapping of source file to its details "
+                                  f"('FILE: {{label: ...}}'), got {_got(node, kind)}")
+            return {}
+        out: dict[str, SourceInfo] = {}
+        labels: dict[str, Any] = {}  # casefolded label -> the key node of the file that has it
+        for name, (key_node, value) in node.items():
+            source = name.strip() if isinstance(name, str) else ""
+            if not source:
+                report.node(key_node, "empty file name in 'source_info'; write the source file's name")
+                continue
+            if _cite_escapes(source):
+                report.node(key_node, f"source_info file '{_clip(source)}' is outside the sources folder; "
+                                      "give a file path relative to it (no absolute paths or '..')")
+                continue
+            if not os.path.isfile(sources / source):
+                files = sorted(p.name for p in sources.glob("*")) if sources.is_dir() else []
+                report.node(key_node, f"source_info names '{_clip(source)}', which is not a file in the sources "
+                                      f"folder{_did_you_mean(source, files)}; fix the name or remove the entry")
+                continue
+            if value.__class__ is not _Map:
+                kind = _kind(value)
+                if kind != _BAD:
+                    report.node(value, f"the details of '{_clip(source)}' must be a mapping with at least "
+                                       f"'label: ...', got {_got(value, kind)}")
+                continue
+            self.unknown_keys(value, SOURCE_INFO_KEYS, "in a source_info entry", {})
+            details: dict[str, str] = {}
+            for key in SOURCE_INFO_KEYS:
+                pair = value.get(key)
+                if pair is not None:
+                    text = self.text(pair[1], key, f"write the source's {key} or remove the line")
+                    if text is not None:
+                        details[key] = text
+            if "label" not in value:
+                report.node(value, f"source_info of '{_clip(source)}' has no 'label'; add a short name "
+                                   "students can recognise the article by (e.g. 'label: AP, 20 April')")
+                continue
+            label = details.get("label")
+            if label is None:
+                continue
+            first = labels.setdefault(label.casefold(), key_node)
+            if first is not key_node:
+                report.node(value["label"][1], f"label '{_clip(label)}' is already used for another source (line "
+                                               f"{_line(first)}); labels must tell the sources apart")
+                continue
+            start = key_node.start_mark
+            out[source_key(source)] = SourceInfo(source=source, mark=Mark(start.line + 1, start.column + 1),
+                                                 **details)
+        return out
 
     # -- card ---------------------------------------------------------------------------------------
 
@@ -925,11 +994,31 @@ class _Validator:
             if tags:
                 values["tags"] = tags
 
+        pair = fields.get("lint")
+        if pair is not None:
+            rules = self.lint_rules(pair[1])
+            if rules:
+                values["lint"] = rules
+
         if len(report.problems) != problems_before or card_id is None or card_type is None:
             return None
         start = node.start_mark
         return Card(id=card_id, type=card_type, cite=cites, mark=Mark(start.line + 1, start.column + 1),
                     **values)  # type: ignore[arg-type]
+
+    def lint_rules(self, node) -> tuple[str, ...]:
+        """A card's `lint:` list: names of `quiz check` rules this card is exempt from."""
+        items = self.text_list(node, "lint", "write a rule name or remove the item")
+        if not items:
+            return ()
+        rules = []
+        for value, item in items:
+            if value not in LINT_RULES:
+                self.report.node(item, f"unknown lint rule '{_clip(value)}'{_did_you_mean(value, LINT_RULES)}; "
+                                       f"the rules are {', '.join(LINT_RULES)}")
+            elif value not in rules:
+                rules.append(value)
+        return tuple(rules)
 
     def misplaced_fields(self, fields: _Map, card_type: CardType) -> None:
         allowed = _ALLOWED[card_type]

@@ -15,7 +15,8 @@ Formats, and the choices behind them:
   export of the same deck updates the notes in Anki instead of adding copies. Tags carry over (spaces
   inside a tag become "_", which Anki cannot store).
 * Deck CSV (`export_csv`): header + one row per card: id, type, question, answer, accept, choices,
-  source, quote, tags. Lists (accept, choices, tags, and the sources and quotes of several
+  source, quote, tags, source_label (the deck's `source_info` label of each cited file, "" for one
+  without). Lists (accept, choices, tags, and the sources and quotes of several
   citations, in the same order) are joined with " | ". Cloze cards: the question is the text with
   each gap shown as [...] (or its hint) and the answer lists the gaps.
 * Review history (`write_history`): the FSRS optimizer's columns first -- card_id (the review item:
@@ -56,7 +57,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Callable, Iterable, Iterator, Protocol
+from typing import IO, Callable, Iterable, Iterator, Protocol, Sequence
 
 from quiz.deck import load_deck
 from quiz.model import CLOZE_GAP, Card, CardType, Deck
@@ -117,12 +118,14 @@ def _anki_tag(tag: str) -> str:
     return re.sub(r"\s+", "_", tag.strip())
 
 
-def _citations_html(card: Card) -> str:
+def _citations_html(card: Card, deck: Deck | None = None) -> str:
     parts = []
     for citation in card.cite:
+        # A labelled source shows its label (what students know the article by), else its file name.
+        shown = deck.label(citation.source) if deck is not None else citation.source
         parts.append(
             f'<blockquote class="quote">“{html.escape(citation.quote)}”'
-            f'<div class="source">— {html.escape(citation.source)}</div></blockquote>'
+            f'<div class="source">— {html.escape(shown)}</div></blockquote>'
         )
     return "".join(parts)
 
@@ -207,7 +210,7 @@ def export_apkg(deck: Deck, out: Path, now: datetime, force: bool = False, in_us
     for card in deck.cards:
         guid = genanki.guid_for(deck.id, card.id)
         tags = [_anki_tag(t) for t in card.tags if t.strip()]
-        citations = _citations_html(card)
+        citations = _citations_html(card, deck)
         if card.type is CardType.CLOZE:
             note = genanki.Note(model=cloze, fields=[_cloze_html(card), citations, card.id], guid=guid, tags=tags)
         else:
@@ -232,7 +235,8 @@ def export_apkg(deck: Deck, out: Path, now: datetime, force: bool = False, in_us
 # --------------------------------------------------------------------------------------------------
 # Deck CSV
 
-DECK_CSV_COLUMNS = ["id", "type", "question", "answer", "accept", "choices", "source", "quote", "tags"]
+DECK_CSV_COLUMNS = ["id", "type", "question", "answer", "accept", "choices", "source", "quote", "tags",
+                    "source_label"]
 
 
 def _cloze_blanks(card: Card) -> str:
@@ -251,7 +255,16 @@ def deck_rows(deck: Deck) -> Iterator[list[str]]:
             LIST_JOINER.join(card.accept), LIST_JOINER.join(card.choices),
             LIST_JOINER.join(c.source for c in card.cite), LIST_JOINER.join(c.quote for c in card.cite),
             LIST_JOINER.join(card.tags),
+            _source_labels(deck, card),
         ]
+
+
+def _source_labels(deck: Deck, card: Card) -> str:
+    """The labels of a card's cited files ("" where a file has none), or "" when the deck has no catalogue.
+    (A label is a deck author's text: `_csv_text` makes it spreadsheet-safe like every other cell.)"""
+    if not deck.source_info:
+        return ""
+    return LIST_JOINER.join(info.label if (info := deck.info(c.source)) is not None else "" for c in card.cite)
 
 
 def export_csv(deck: Deck, out: Path | None, stdout: TextOut | None = None, force: bool = False,
@@ -586,7 +599,7 @@ def slug(text: str, limit: int = 40) -> str:
 
 
 def skeleton_yaml(terms: list[Term], deck_id: str, title: str, source_name: str, reverse: bool,
-                  from_anki: bool) -> str:
+                  from_anki: bool, sources: str = ".", articles: Sequence[str] = ()) -> str:
     import yaml
 
     used: set[str] = set()
@@ -633,8 +646,18 @@ def skeleton_yaml(terms: list[Term], deck_id: str, title: str, source_name: str,
         "# for other answers to count as correct.\n"
         f"# Questions ask {direction}.\n"
     )
+    if articles:
+        from quiz.text import printable_line
+
+        # A file name may hold a line break or a control character: neither may end the comment.
+        names = [printable_line(name) for name in articles[:10]]
+        shown = ", ".join(names) + (f" and {len(articles) - 10} more" if len(articles) > 10 else "")
+        header += (
+            f"# The articles ({len(articles)} in {printable_line(sources)}): {shown}.\n"
+            "# `quiz find 'WORDS OF THE ANSWER' THIS-DECK.yaml` finds a passage and prints its `cite:` block.\n"
+        )
     body = yaml.dump(
-        {"id": deck_id, "title": title, "sources": ".", "cards": cards},
+        {"id": deck_id, "title": title, "sources": sources, "cards": cards},
         Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper),
         sort_keys=False, allow_unicode=True, default_flow_style=False, width=100, indent=2,
     )
@@ -642,14 +665,28 @@ def skeleton_yaml(terms: list[Term], deck_id: str, title: str, source_name: str,
 
 
 def import_terms(src: str | Path, out: str | Path, force: bool = False, reverse: bool = False,
-                 title: str | None = None, notify: Callable[[str], None] | None = None) -> int:
+                 title: str | None = None, sources: str | Path | None = None,
+                 notify: Callable[[str], None] | None = None) -> int:
     """Turn a term file into a deck skeleton at `out`; returns the number of cards. Lines that make no
-    card are passed to `notify`. A deck quiz's own loader would refuse is never written."""
+    card are passed to `notify`. A deck quiz's own loader would refuse is never written.
+
+    With `sources` (a folder of articles), the skeleton's `sources:` points at it (relative to the deck)
+    and its header lists the articles."""
     src, out = Path(src), Path(out)
+    folder = "."
+    articles: Sequence[str] = ()
+    if sources is not None:
+        from quiz.citations import Sources
+
+        if not Path(sources).is_dir():
+            raise UsageError(f"--sources {sources}: no such folder (give the folder of the source articles)")
+        folder = Path(os.path.relpath(Path(sources).resolve(), Path(out).resolve().parent)).as_posix()
+        articles = Sources(sources).files()
     parsed = read_terms(src, reverse)
     stem = out.name[:-5] if out.name.endswith(".yaml") else out.stem
     deck_id = slug(stem, limit=60)
-    text = skeleton_yaml(parsed.terms, deck_id, title or src.stem, src.name, reverse, parsed.from_anki)
+    text = skeleton_yaml(parsed.terms, deck_id, title or src.stem, src.name, reverse, parsed.from_anki,
+                         folder, articles)
     _check_skeleton(text, src, out)
     for problem in parsed.skipped:
         if notify is not None:

@@ -88,6 +88,7 @@ class Card:
     choices: tuple[str, ...] = ()
     text: str = ""  # cloze cards only
     tags: tuple[str, ...] = ()
+    lint: tuple[str, ...] = ()  # `quiz check` question-quality rules silenced for this card only
 
     # Cached (the dataclass is frozen, the text never changes): the study session walks every card's items
     # before each question, and re-parsing 2,000 cloze texts each time cost ~5 ms a card on 10,000 cards.
@@ -122,6 +123,20 @@ class Card:
 
 
 @dataclass(frozen=True)
+class SourceInfo:
+    """What the deck's `source_info:` says about one source file: a short label students can map to the
+    article, and optionally where it comes from."""
+
+    source: str  # the file, relative to the sources folder, as written in the deck
+    label: str
+    mark: Mark  # where the file's key is written (for messages about the entry)
+    title: str = ""
+    outlet: str = ""
+    date: str = ""
+    url: str = ""
+
+
+@dataclass(frozen=True)
 class Deck:
     id: str
     title: str
@@ -130,10 +145,29 @@ class Deck:
     cards: tuple[Card, ...]
     retention: float | None = None
     by_id: dict[str, Card] = field(default_factory=dict, compare=False, repr=False)
+    # File (as a POSIX path relative to `sources`) -> its catalogue entry; empty without `source_info:`.
+    source_info: dict[str, SourceInfo] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.by_id:
             self.by_id.update({c.id: c for c in self.cards})
+
+    def info(self, source: str) -> SourceInfo | None:
+        """The catalogue entry of a cited file (written `a.txt`, `./a.txt` or `a\\b.txt`), or None."""
+        if not self.source_info:
+            return None
+        return self.source_info.get(source_key(source))
+
+    def label(self, source: str) -> str:
+        """What students see for a source: its catalogue label, else the file name as cited."""
+        info = self.info(source)
+        return info.label if info is not None else source
+
+
+def source_key(source: str) -> str:
+    """A source path as catalogue key: POSIX separators, no `./` steps."""
+    parts = [p for p in source.replace("\\", "/").split("/") if p not in ("", ".")]
+    return "/".join(parts)
 
 
 # --------------------------------------------------------------------------------------------------

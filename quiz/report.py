@@ -58,9 +58,9 @@ Recall = Callable[[float, int], float]
 
 
 def source_label(deck: Deck, file: str) -> str:
-    """How a cited source file is named in the report. The file name as cited, for now; the deck's source
-    catalogue will give articles their own labels here."""
-    return file
+    """How a cited source file is named in the report: its label in the deck's `source_info:` (what
+    students know the article by), else the file name as cited."""
+    return deck.label(file)
 
 
 @dataclass(frozen=True)

@@ -110,6 +110,7 @@ class Evidence:
     col: int | None = None
     highlights: tuple[tuple[int, int], ...] = ()  # [start, end) spans of `quote` to emphasise
     message: str = ""  # for citations not found: "citation not found in 003_x.txt"
+    label: str = ""  # the deck's `source_info` label of the source (shown instead of the file name)
 
 
 @dataclass(frozen=True)
@@ -831,11 +832,13 @@ class Session:
             wanted.append(response.text)
         shown = []
         for citation in card.cite:
+            info = item.deck.info(citation.source)
+            label = info.label if info is not None else ""
             try:
                 loc = self._locate(item.deck, citation)
             except Exception as error:  # a broken source must never stop a study session
                 shown.append(Evidence(citation.source, citation.quote, False,
-                                      message=f"citation not checked in {citation.source}: {error}"))
+                                      message=f"citation not checked in {citation.source}: {error}", label=label))
                 continue
             status = getattr(loc, "status", LocationStatus.ERROR)
             if status in (LocationStatus.EXACT, LocationStatus.NORMALIZED):
@@ -843,7 +846,7 @@ class Session:
                 shown.append(Evidence(
                     source=getattr(loc, "source", None) or citation.source, quote=text, found=True,
                     line=getattr(loc, "line", None), col=getattr(loc, "col", None),
-                    highlights=highlight_spans(text, wanted),
+                    highlights=highlight_spans(text, wanted), label=label,
                 ))
             else:
                 if status == LocationStatus.MISSING:
@@ -852,7 +855,7 @@ class Session:
                     message = getattr(loc, "message", "") or f"cannot read {citation.source}"
                 shown.append(Evidence(
                     source=citation.source, quote=citation.quote, found=False,
-                    highlights=highlight_spans(citation.quote, wanted), message=message,
+                    highlights=highlight_spans(citation.quote, wanted), message=message, label=label,
                 ))
         return tuple(shown)
 

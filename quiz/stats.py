@@ -158,6 +158,12 @@ class SourceMastery:
     answers: int  # non-practice answers to those cards
     correct: int
     retrievability: float | None  # mean over studied items; None = not studied
+    label: str = ""  # the deck's `source_info` label ("" when the deck has none for this file)
+
+    @property
+    def shown(self) -> str:
+        """The name a student recognises: the label, else the file as cited."""
+        return self.label or self.source
 
     @property
     def correct_share(self) -> float | None:
@@ -227,6 +233,7 @@ class _SourceTally:
     answers: int = 0
     correct: int = 0
     recalls: list[float] = field(default_factory=list)
+    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -299,6 +306,9 @@ def compute_stats(
                 if path is None:
                     path = resolved[citation.source] = str((deck.sources / citation.source).resolve())
                 tally = tallies.setdefault(path, _SourceTally(citation.source, path))
+                if not tally.label:
+                    info = deck.info(citation.source)
+                    tally.label = info.label if info is not None else ""
                 if tally not in cited:  # a card quoting one article twice counts once
                     cited.append(tally)
                     tally.cards += 1
@@ -414,6 +424,7 @@ def compute_stats(
                 answers=t.answers,
                 correct=t.correct,
                 retrievability=sum(t.recalls) / len(t.recalls) if t.recalls else None,
+                label=t.label,
             )
             for t in tallies.values()
         ),
@@ -522,6 +533,7 @@ def stats_to_json(stats: Stats) -> dict[str, Any]:
         "sources": [
             {
                 "source": s.source,
+                "label": s.label or None,
                 "path": s.path,
                 "cards": s.cards,
                 "items": s.items,

@@ -270,9 +270,9 @@ def test_support_warns_and_strict_fails(project: Path) -> None:
     assert out.splitlines()[:3] == [
         "decks/t.yaml: 2 citations — 2 exact · 0 of 2 cards supported · 1 of 5 sources cited",
         "decks/t.yaml:4:5: warning: card successor: answer 'Yury Borisov' is not in any of its quotes; "
-        "cite a passage that contains it",
+        "cite a passage that contains it [unsupported-answer]",
         "decks/t.yaml:10:5: warning: card gaps: gap 2 answer 'Dmitry Rogozin' is not in any of its quotes; "
-        "cite a passage that contains it",
+        "cite a passage that contains it [unsupported-answer]",
     ]
     code, out, _ = run("--strict")
     assert code == 1
@@ -306,12 +306,12 @@ def test_json_report_shape(project: Path) -> None:
     }
     d = data["decks"][0]
     assert list(d) == [
-        "path", "valid", "id", "sources", "counts", "citations", "support", "coverage", "fixes", "fix_diff",
-        "fix_notes",
+        "path", "valid", "id", "sources", "counts", "citations", "support", "findings", "source_info", "coverage",
+        "fixes", "fix_diff", "fix_notes",
     ]
     ok, bad = d["citations"]
     assert list(ok) == [
-        "card", "index", "deck_line", "deck_col", "quote_line", "quote_col", "quote", "cited_source",
+        "card", "index", "deck_line", "deck_col", "quote_line", "quote_col", "quote", "cited_source", "label",
         "status", "source", "line", "col", "start", "end", "text", "differences", "pieces", "score",
         "closest", "found_in", "message",
     ]
@@ -586,7 +586,7 @@ def test_a_quote_of_only_an_ellipsis_fails_the_check_with_a_clear_message(projec
         "quote the source's words",
         f"  quote:   {' '.join(quote.split())}",
         "decks/m.yaml:4:5: warning: card c1: answer '2024' is not in any of its quotes; cite a passage that "
-        "contains it",
+        "contains it [unsupported-answer]",
     ]
 
 

@@ -135,7 +135,7 @@ GENERATED = {
         _make_long_quote,
         (1, "long_quote.yaml:10:16: card c1: quote not found in station.txt\n"
             "long_quote.yaml:5:5: warning: card c1: answer '2024' is not in any of its quotes; cite a passage "
-            "that contains it\n"),
+            "that contains it [unsupported-answer]\n"),
         (0, ""),
     ),
 }

@@ -154,7 +154,7 @@ def test_a_clock_at_the_ends_of_the_supported_years_works(tmp_path: Path, now: s
 
 # --- impossible values in the history database ------------------------------------------------------------
 
-ITEM = "roscosmos-name"  # the first card of the ISS deck, answered by `studied_db`
+ITEM = "roscosmos-kind"  # the first card of the ISS deck, answered by `studied_db`
 
 
 @pytest.fixture(scope="module")

@@ -418,7 +418,7 @@ def test_the_billion_laughs_alias_bomb_is_refused_without_expanding():
     found = problems(path)
     refusal = "anchors and aliases are not allowed in decks; write the value out in full"
     assert found[:3] == [
-        "deck.yaml:1:1: unknown key 'a0' at the top of the deck; allowed keys: id, title, sources, retention, cards",
+        "deck.yaml:1:1: unknown key 'a0' at the top of the deck; allowed keys: id, title, sources, source_info, retention, cards",
         "deck.yaml:1:1: the deck has no 'title'; add a line 'title: ...'",
         "deck.yaml:1:1: the deck has no 'cards'; add a 'cards:' list"]
     assert found[3] == f"deck.yaml:1:5: {refusal}"
@@ -499,7 +499,7 @@ def test_unknown_top_level_keys():
         "deck.yaml:1:1: unknown key 'titel' at the top of the deck (did you mean 'title'?)",
         "deck.yaml:1:1: the deck has no 'title'; add a line 'title: ...'",
         "deck.yaml:2:1: unknown key 'question' at the top of the deck (card fields go inside a card under 'cards:')",
-        "deck.yaml:3:1: unknown key 'author' at the top of the deck; allowed keys: id, title, sources, "
+        "deck.yaml:3:1: unknown key 'author' at the top of the deck; allowed keys: id, title, sources, source_info, "
         "retention, cards",
         "deck.yaml:4:8: the deck has no cards; add at least one card under 'cards:'"]
 
@@ -784,7 +784,7 @@ def test_deck_error_str_is_one_line_per_problem():
         load_deck(write("title: T\ncards: []\nextra: 1\n"))
     assert str(caught.value) == (
         "deck.yaml:2:8: the deck has no cards; add at least one card under 'cards:'\n"
-        "deck.yaml:3:1: unknown key 'extra' at the top of the deck; allowed keys: id, title, sources, retention, "
+        "deck.yaml:3:1: unknown key 'extra' at the top of the deck; allowed keys: id, title, sources, source_info, retention, "
         "cards")
     assert caught.value.exit_code == 2
 
@@ -928,3 +928,69 @@ def test_quiz_check_reports_a_bad_deck_with_exit_2():
     assert "deck.yaml:3:5: card 'a' has no 'question'; add the question to ask" in result.output
     assert "deck.yaml:4:5: unknown key 'qestion' in a card (did you mean 'question'?)" in result.output
     assert "Traceback" not in result.output
+
+
+# --- source catalogue (`source_info:`) and per-card `lint:` ----------------------------------------
+
+CATALOGUE_CARD = "cards:\n  - id: a\n    question: Q\n    answer: A\n" + CITE
+
+
+def test_source_info_gives_each_file_a_label_and_details():
+    Path("a.txt").write_text("a verbatim quote\n", encoding="utf-8")
+    Path("b.txt").write_text("other\n", encoding="utf-8")
+    path = write("title: T\nsource_info:\n  a.txt: {label: AP report, outlet: Associated Press, date: 2022-07-26}\n"
+                 "  ./b.txt:\n    label: TDI report\n    url: https://example.invalid/b\n" + CATALOGUE_CARD)
+    deck = load_deck(path)
+    assert deck.label("a.txt") == "AP report"
+    assert deck.label("./a.txt") == "AP report"
+    assert deck.info("a.txt").outlet == "Associated Press" and deck.info("a.txt").date == "2022-07-26"
+    assert deck.label("b.txt") == "TDI report" and deck.info("b.txt").url == "https://example.invalid/b"
+    assert deck.label("c.txt") == "c.txt"  # no entry: the file name
+
+
+def test_source_info_for_a_missing_file_is_an_error_at_its_key():
+    Path("a.txt").write_text("a verbatim quote\n", encoding="utf-8")
+    path = write("title: T\nsource_info:\n  a.txt: {label: A}\n  gone.txt: {label: B}\n" + CATALOGUE_CARD)
+    with pytest.raises(DeckError) as caught:
+        load_deck(path)
+    assert [str(p) for p in caught.value.problems] == [
+        "deck.yaml:4:3: source_info names 'gone.txt', which is not a file in the sources folder (did you mean 'a.txt'?); "
+        "fix the name or remove the entry"]
+
+
+def test_source_info_labels_must_be_unique_and_present():
+    Path("a.txt").write_text("x\n", encoding="utf-8")
+    Path("b.txt").write_text("y\n", encoding="utf-8")
+    Path("c.txt").write_text("z\n", encoding="utf-8")
+    path = write("title: T\nsource_info:\n  a.txt: {label: Wire}\n  b.txt: {label: wire}\n  c.txt: {outlet: X}\n"
+                 "  ../d.txt: {label: D}\n" + CATALOGUE_CARD)
+    with pytest.raises(DeckError) as caught:
+        load_deck(path)
+    messages = [str(p) for p in caught.value.problems]
+    assert ("deck.yaml:4:18: label 'wire' is already used for another source (line 3); labels must tell the "
+            "sources apart") in messages
+    assert any(m.startswith("deck.yaml:5:10: source_info of 'c.txt' has no 'label'") for m in messages)
+    assert any(m.startswith("deck.yaml:6:3: source_info file '../d.txt' is outside the sources folder")
+               for m in messages)
+
+
+def test_lint_lists_known_rules_only():
+    deck = load_deck(deck_with("id: a\nquestion: Q\nanswer: A\nlint: [answer-leak]\n" + BODY_CITE))
+    assert deck.cards[0].lint == ("answer-leak",)
+    with pytest.raises(DeckError) as caught:
+        load_deck(deck_with("id: a\nquestion: Q\nanswer: A\nlint: [answer-leek]\n" + BODY_CITE))
+    (problem,) = caught.value.problems
+    assert "unknown lint rule 'answer-leek' (did you mean 'answer-leak'?)" in str(problem)
+
+
+def test_schema_knows_the_catalogue_and_the_lint_rules():
+    data = schema()
+    assert set(data["$defs"]["source"]["properties"]) == set(quiz.deck.SOURCE_INFO_KEYS)
+    assert data["$defs"]["card"]["properties"]["lint"]["items"]["enum"] == list(quiz.deck.LINT_RULES)
+    jsonschema = pytest.importorskip("jsonschema")
+    validator = jsonschema.Draft202012Validator(data)
+    cards = [{"id": "a", "question": "Q", "answer": "A", "cite": [{"source": "a.txt", "quote": "q"}]}]
+    assert validator.is_valid({"title": "T", "source_info": {"a.txt": {"label": "L"}}, "cards": cards})
+    assert not validator.is_valid({"title": "T", "source_info": {"a.txt": {"outlet": "O"}}, "cards": cards})
+    assert not validator.is_valid({"title": "T", "source_info": {"../a.txt": {"label": "L"}}, "cards": cards})
+    assert not validator.is_valid({"title": "T", "cards": [{**cards[0], "lint": ["nope"]}]})

@@ -78,7 +78,7 @@ def test_help_exits_0_and_a_missing_command_2(tmp_path: Path) -> None:
 def test_check_imports_neither_prompts_nor_scheduler(tmp_path: Path) -> None:
     report, out = run_quiz(tmp_path, "check", str(ISS))
     assert report["code"] == 0, out
-    assert "125 exact" in out
+    assert "118 exact, 1 normalized" in out
     # rich renders the report; yaml reads the deck. No prompts, no FSRS, and no fuzzy matcher while every
     # quote is found verbatim (rapidfuzz only explains misses).
     assert report["loaded"] == ["rich", "yaml"], report
@@ -87,7 +87,7 @@ def test_check_imports_neither_prompts_nor_scheduler(tmp_path: Path) -> None:
 def test_check_json_does_not_import_rich(tmp_path: Path) -> None:
     report, out = run_quiz(tmp_path, "check", "--json", str(ISS))
     assert report["code"] == 0
-    assert json.loads(out)["counts"]["exact"] == 125
+    assert json.loads(out)["counts"]["exact"] == 118
     assert report["loaded"] == ["yaml"], report
 
 

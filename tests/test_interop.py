@@ -175,7 +175,9 @@ def test_the_iss_deck_exports_every_card_with_its_citations(tmp_path: Path) -> N
             fields = notes[card.id]["fields"]
             back = fields.get("Citations", fields.get("Back Extra"))
             for citation in card.cite:
-                assert html.escape(citation.quote) in back and f"— {citation.source}" in back, card.id
+                # the back names each source by its catalogue label
+                assert html.escape(citation.quote) in back and f"— {html.escape(deck.label(citation.source))}" in back, \
+                    card.id
     finally:
         col.close()
 
@@ -241,16 +243,17 @@ def test_csv_export_rows(deck_file: Path, tmp_path: Path) -> None:
     with out.open(newline="", encoding="utf-8") as f:
         rows = list(csv.reader(f))
     assert rows == [
-        ["id", "type", "question", "answer", "accept", "choices", "source", "quote", "tags"],
+        ["id", "type", "question", "answer", "accept", "choices", "source", "quote", "tags", "source_label"],
         ["exit", "typed", "When will Russia leave the ISS?", "after 2024", "post-2024", "", "a.txt",
-         'Russia will leave the ISS "after 2024" & build', "dates | key facts"],
+         'Russia will leave the ISS "after 2024" & build', "dates | key facts", ""],
         ["chief", "choice", "Who heads <Roscosmos>?", "Yuri Borisov", "", "Dmitry Rogozin | Yuri Borisov",
-         "a.txt | sub/b.txt", "Yuri Borisov, head of Roscosmos | Borisov", ""],
-        ["launch", "truefalse", "The station was launched in 1998.", "true", "", "", "a.txt", "launched in 1998", ""],
+         "a.txt | sub/b.txt", "Yuri Borisov, head of Roscosmos | Borisov", "", ""],
+        ["launch", "truefalse", "The station was launched in 1998.", "true", "", "", "a.txt", "launched in 1998", "",
+         ""],
         ["putin", "flip", "Whom did Borisov tell?", "President Putin, <in person>", "", "", "a.txt",
-         "told President Putin <in person>", ""],
+         "told President Putin <in person>", "", ""],
         ["services", "cloze", "It serves [...], [c...] & [...].", "navigation | communication | data transmission",
-         "", "", "a.txt", "navigation, communication and data transmission", ""],
+         "", "", "a.txt", "navigation, communication and data transmission", "", ""],
     ]
 
 
@@ -270,7 +273,7 @@ def test_exports_and_imports_never_overwrite_their_input(deck_file: Path, tmp_pa
 def test_csv_export_to_stdout(deck_file: Path) -> None:
     result = run("export", str(deck_file), "--format", "csv")
     assert result.exit_code == 0
-    assert result.stdout.splitlines()[0] == "id,type,question,answer,accept,choices,source,quote,tags"
+    assert result.stdout.splitlines()[0] == "id,type,question,answer,accept,choices,source,quote,tags,source_label"
     assert len(list(csv.reader(io.StringIO(result.stdout)))) == 6
 
 
@@ -478,10 +481,13 @@ def _formula_cells(rows: list[list[str]], numeric: set[str] = frozenset()) -> li
 def test_every_text_cell_of_the_deck_csv_is_written_as_text(tmp_path: Path) -> None:
     # `quiz export --format csv` wrote `=HYPERLINK(...)` from a question as it was: a formula in Excel.
     (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.txt").write_text("text\n", encoding="utf-8")
     hostile = [v for v in HOSTILE if "\r" not in v] + ["\t@x"]  # a deck may not hold a CR
     path = tmp_path / "evil.yaml"
     path.write_text(
-        "id: evil\ntitle: Evil\nsources: src\ncards:\n"
+        "id: evil\ntitle: Evil\nsources: src\n"
+        f"source_info: {{a.txt: {{label: {json.dumps(hostile[3])}}}}}\n"  # the source_label column
+        "cards:\n"
         f"  - id: typed\n    question: {json.dumps(hostile[0])}\n    answer: {json.dumps(hostile[1])}\n"
         f"    accept: {json.dumps(hostile[2:5])}\n"
         f"    cite: [{{source: {json.dumps('@' + 'x.txt')}, quote: {json.dumps(hostile[5])}}}]\n"

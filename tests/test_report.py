@@ -16,6 +16,7 @@ import sqlite3
 import statistics
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -23,7 +24,7 @@ import pytest
 
 from quiz.deck import load_deck
 from quiz.history import ClassAnswer
-from quiz.model import Deck, ItemRecord, ItemState, Rating, Review, State, Verdict
+from quiz.model import Deck, ItemRecord, ItemState, Mark, Rating, Review, SourceInfo, State, Verdict
 from quiz.report import build_report, point_biserial, report_tables, report_to_json, source_label
 from quiz.scheduler import Scheduler
 from quiz.session import Response, Session, StudyOptions
@@ -324,6 +325,20 @@ def test_sources_pool_first_attempts_and_name_the_weakest(class_db: Path, deck: 
     assert report.recommendation == "re-teach 003_21e2480842a6230d.txt: 47%"
     assert source_label(deck, "003_21e2480842a6230d.txt") == "003_21e2480842a6230d.txt"
     assert all(0 <= s.retrievability <= 1 for s in report.sources)
+
+
+def test_sources_are_named_by_the_decks_labels(deck: Deck) -> None:
+    # The class report named each article by its file name even when the deck's `source_info:` gave it a
+    # label students and teachers know it by.
+    file = "003_21e2480842a6230d.txt"
+    labelled = replace(deck, source_info={file: SourceInfo(file, "Reuters, 26 July", Mark(1, 1))})
+    answer = ClassAnswer("p", "rogozin-successor", 0, ms(NOW - timedelta(days=1)), 3, True, "", 1000, False,
+                         int(State.NEW))
+    report = build_report(labelled, [answer], {}, [], NOW)
+    assert {s.file: s.source for s in report.sources}[file] == "Reuters, 26 July"
+    assert "Reuters, 26 July" in next(q for q in report.questions if q.card == "rogozin-successor").sources
+    assert source_label(labelled, f"./{file}") == "Reuters, 26 July"
+    assert source_label(labelled, "other.txt") == "other.txt"
 
 
 # ------------------------------------------------------------------------------------------- JSON, CSV

@@ -260,7 +260,7 @@ def test_json_shape(stats):
         "lapses": 1, "reviews": 4, "retrievability": 0.5, "suspended": False,
     }
     assert data["sources"][2] == {
-        "source": "s3.txt", "path": str(tmp_path_of(stats) / "s3.txt"), "cards": 1, "items": 1,
+        "source": "s3.txt", "label": None, "path": str(tmp_path_of(stats) / "s3.txt"), "cards": 1, "items": 1,
         "studied_items": 0, "answers": 0, "correct": 0, "correct_share": None, "retrievability": None,
     }
     assert data["orphaned"] == {"items": 1, "answers": 1}

@@ -105,9 +105,12 @@ def verdict_text(verdict: Verdict, expected: str, note: str, marks: Sequence[tup
 
 def evidence_location(ev: "Evidence") -> str:
     """`003_21e2480842a6230d.txt:11` (line known) or just the file name (printable: a symlinked source
-    may resolve to a file whose name holds a control character)."""
+    may resolve to a file whose name holds a control character). A source the deck labels shows its
+    label instead, e.g. `AP report, line 11`: students know the article, not its file name."""
     from quiz.text import printable_line
 
+    if ev.label:
+        return printable_line(f"{ev.label}, line {ev.line}" if ev.line else ev.label)
     return printable_line(f"{ev.source}:{ev.line}" if ev.line else ev.source)
 
 

@@ -72,7 +72,7 @@ def render_text(report: Report, console: Any, *, verbose: bool = False) -> None:
 
     for d in report.decks:
         line = Text(summary_line(d))
-        style = "red" if not d.valid or d.failures else ("yellow" if d.support else "green")
+        style = "red" if not d.valid or d.failures else ("yellow" if d.warnings else "green")
         line.stylize(f"bold {style}", 0, len(_shown(d.path)) + 1)
         console.print(line)
         if not d.valid:
@@ -102,6 +102,8 @@ def render_text(report: Report, console: Any, *, verbose: bool = False) -> None:
                 continue
             head = Text(f"{_at(d, r)}: ")
             head.append(f"card {r.card.id}: ", style="bold")
+            if d.shown_source(r.citation.source) != r.citation.source:
+                head.append(printable(f"({d.shown_source(r.citation.source)}) "))
             head.append(printable(loc.message), style="red")
             console.print(head)
             if loc.status is not LocationStatus.MISSING:
@@ -121,23 +123,27 @@ def render_text(report: Report, console: Any, *, verbose: bool = False) -> None:
             change = [i for i in (diff.find("[-"), diff.find("{+")) if i >= 0]
             focus = (min(change), min(change) + 2) if change else None
             console.print(Text("  diff:    ") + _diff_text(clip(diff, focus=focus)))
-        for s in d.support:
-            card = s.card
+        # Unsupported answers and question-quality findings, in deck order, each naming its rule (what a
+        # card lists under `lint:` to be exempt).
+        warned = [(s.card, s.message, s.rule) for s in d.support] + [(f.card, f.message, f.rule) for f in d.lint]
+        warned.sort(key=lambda w: (w[0].mark.line, w[0].mark.col))
+        for card, message, rule in warned:
             line = Text(f"{_shown(d.path)}:{card.mark.line}:{card.mark.col}: ")
             line.append("error" if report.strict else "warning", style="bold red" if report.strict else "bold yellow")
-            line.append(printable(f": {s.message}"))
+            line.append(printable(f": {message} [{rule}]"))
             console.print(line)
         if verbose or d.uncited:
-            shown = " · ".join(f"{name} {n}" for name, n in d.coverage.items() if n)
+            shown = " · ".join(f"{d.shown_source(name, verbose)} {n}" for name, n in d.coverage.items() if n)
             folder = d.sources.display if d.sources else ""
             console.print(Text(f"  cards per source ({folder}): {shown or 'none'}", style="dim"))
             if d.uncited:
-                console.print(Text(f"  not cited: {', '.join(d.uncited)}", style="dim"))
+                console.print(Text(f"  not cited: {', '.join(d.shown_source(f, verbose) for f in d.uncited)}",
+                                   style="dim"))
     if len(report.decks) > 1:
         valid = [d for d in report.decks if d.valid]
         total = sum(len(d.citations) for d in valid)
         failed = sum(len(d.failures) for d in valid)
-        warnings = sum(len(d.support) for d in valid)
+        warnings = sum(d.warnings for d in valid)
         invalid = len(report.decks) - len(valid)
         parts = [plural(len(report.decks), "deck"), f"{plural(total, 'citation')}, {failed} failed"]
         if warnings:

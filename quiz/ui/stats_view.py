@@ -213,7 +213,7 @@ def render_stats(stats: Stats, console: Any) -> None:
     heading("Mastery by source")
     rows = [
         (
-            printable_line(source.source),
+            printable_line(source.shown),
             str(source.cards),
             str(source.answers),
             _percent(source.correct_share),
@@ -227,7 +227,7 @@ def render_stats(stats: Stats, console: Any) -> None:
     if weakest is not None and weakest.retrievability is not None:
         target = _percent(stats.target_retention)
         if weakest.retrievability < stats.target_retention:
-            advice = (f"Re-read first: {printable_line(weakest.source)} (recall {_percent(weakest.retrievability)}, "
+            advice = (f"Re-read first: {printable_line(weakest.shown)} (recall {_percent(weakest.retrievability)}, "
                       f"target {target})")
         else:
             advice = f"Every studied source is at or above the {target} recall target."
