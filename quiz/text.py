@@ -9,6 +9,7 @@ showing are replaced by a visible escape in Python's notation:
 * bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069), which reorder how a
   line is displayed, and the zero-width characters (U+200B-U+200D, U+2060, U+FEFF), which hide text or
   split words invisibly, become `\\u202e`, `\\u200b`, ...;
+* the line and paragraph separators U+2028 and U+2029 become `\\u2028`, `\\u2029`;
 * a byte that was not UTF-8 (Python reads it from argv, the environment or a file name as a lone
   surrogate, U+DC80-U+DCFF) becomes `\\xff`, the byte it was; other lone surrogates `\\ud800`.
 
@@ -28,12 +29,14 @@ from typing import Sequence
 C0_C1 = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"  # without tab, LF and CR (handled on their own)
 BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
 ZERO_WIDTH = "\u200b-\u200d\u2060\ufeff"
+# Unicode's line and paragraph separators: some programs break lines there, so one line could look like two.
+SEPARATORS = "\u2028\u2029"
 SURROGATES = "\ud800-\udfff"
 
 # What `printable` replaces. A CR is kept only where it ends a CRLF line.
-UNSAFE = re.compile(f"[{C0_C1}{BIDI_CONTROLS}{ZERO_WIDTH}{SURROGATES}]|\r(?!\n)")
+UNSAFE = re.compile(f"[{C0_C1}{BIDI_CONTROLS}{ZERO_WIDTH}{SEPARATORS}{SURROGATES}]|\r(?!\n)")
 # What `printable_line` replaces: the same, plus every line break and tab.
-UNSAFE_IN_LINE = re.compile(f"[{C0_C1}{BIDI_CONTROLS}{ZERO_WIDTH}{SURROGATES}\t\n\r]")
+UNSAFE_IN_LINE = re.compile(f"[{C0_C1}{BIDI_CONTROLS}{ZERO_WIDTH}{SEPARATORS}{SURROGATES}\t\n\r]")
 
 
 def escape(char: str) -> str:

@@ -156,3 +156,10 @@ def test_json_on_a_terminal_and_a_class_name_are_escaped_by_quiz_text() -> None:
     assert printable_json('{"q": "a\u202eb\x85"}') == '{"q": "a\\u202eb\\u0085"}'
     assert name_problem("zo\u202ee") == "'zo\\\\u202ee' is not a valid name (" + name_problem("Z")[len("'Z' is not a valid name ("):]
     assert server_message(RuntimeError("role \x1b[31mzoe\nexists")) == "role \\x1b[31mzoe; exists"
+
+
+def test_line_and_paragraph_separators_are_shown_not_obeyed() -> None:
+    from quiz.text import printable, printable_line
+
+    assert printable_line("one\u2028two\u2029three") == "one\\u2028two\\u2029three"
+    assert printable("one\u2028two") == "one\\u2028two"
