@@ -74,35 +74,36 @@ def test_a_session_in_a_terminal_then_the_next_day(tmp_path, deck):
         child.send(ENTER)                                     # Hard (suggested)
         child.expect("What would the station cost")
         child.expect("Your choice")
-        child.send(choice_key("$6 billion") + ENTER)          # right
+        child.send(choice_key("$6 billion"))                  # right: the key answers at once
         child.expect("Correct")
         child.expect("Rate your answer")
         child.send(ENTER)                                     # Good
         child.expect("NASA had received official notice")
         child.expect("Your answer")
-        child.send("t" + ENTER)                               # wrong
+        child.send("t")                                       # wrong, on one key
         child.expect("Wrong")
         child.expect("Rate your answer")
-        child.send("u" + ENTER)                               # undo the cost answer
+        child.send("u")                                       # undo the cost answer
         child.expect("Undid the answer to cost")
         child.expect("What would the station cost")
         child.expect("Your choice")
-        child.send(choice_key("$1 billion") + ENTER)          # now wrong
+        child.send(choice_key("$1 billion"))                  # now wrong
         child.expect("Wrong")
         child.expect("Rate your answer")
         child.send(ENTER)                                     # Again
         child.expect("NASA had received official notice")
         child.expect("Your answer")
-        child.send("f" + ENTER)                               # right
+        child.send(ENTER)                                     # a stray Enter answers nothing
+        child.send("f")                                       # right
         child.expect("Correct")
         child.expect("Rate your answer")
         child.send(ENTER)
         child.expect("Where was the exit announced")
         child.expect("Think of the answer")
-        child.send(ENTER)                                     # flip: reveal
+        child.send(" ")                                       # flip: Space reveals
         child.expect("Answer: Moscow")
         child.expect("Rate your answer")
-        child.send("4" + ENTER)                               # Easy
+        child.send("4")                                       # Easy, on one key
         child.expect(r"Fill the gap")
         child.expect("Your answer")
         child.send("after 2024" + ENTER)

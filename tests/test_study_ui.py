@@ -99,7 +99,7 @@ def test_almost_suggests_hard_and_shows_the_diff(tmp_path):
 
 
 def test_wrong_then_a_better_rating_is_an_override(tmp_path):
-    _, text, log, _ = study(tmp_path, make_deck(tmp_path, "typed"), "Gagarin" + ENTER + "3" + ENTER + CTRL_D)
+    _, text, log, _ = study(tmp_path, make_deck(tmp_path, "typed"), "Gagarin" + ENTER + "3" + CTRL_D)
     assert text.splitlines()[3] == "Wrong"
     assert [(r.verdict, r.rating, r.override) for r in log] == [("wrong", 3, True)]
 
@@ -119,12 +119,12 @@ def test_choice_by_number_key(tmp_path):
     options = list(CARDS["choice"].choices)
     random.Random(item_seed("iss", "cost", 0, 0)).shuffle(options)
     key = str(options.index("$6 billion") + 1)
-    _, _, log, _ = study(tmp_path, deck, key + ENTER + "4" + ENTER + CTRL_D)
+    _, _, log, _ = study(tmp_path, deck, key + "4" + CTRL_D)
     assert [(r.answer, r.verdict, r.rating) for r in log] == [("$6 billion", "correct", 4)]
     wrong = str(options.index("$1 billion") + 1)
     other = tmp_path / "again"
     other.mkdir()
-    _, _, log, _ = study(other, make_deck(other, "choice"), wrong + ENTER + ENTER + CTRL_D)
+    _, _, log, _ = study(other, make_deck(other, "choice"), wrong + ENTER + CTRL_D)
     assert [(r.answer, r.verdict, r.rating) for r in log] == [("$1 billion", "wrong", 1)]
 
 
@@ -154,17 +154,37 @@ def test_the_loaders_choice_cap_fits_questionarys_shortcut_keys():
     assert MAX_CHOICES <= SHORTCUT_KEYS == len(InquirerControl.SHORTCUT_KEYS)
 
 
-def test_truefalse_by_letter_and_by_arrow(tmp_path):
-    _, text, log, _ = study(tmp_path, make_deck(tmp_path, "truefalse"), "f" + ENTER + ENTER + CTRL_D)
+def test_truefalse_answers_on_one_key_and_a_stray_enter_answers_nothing(tmp_path):
+    _, text, log, _ = study(tmp_path, make_deck(tmp_path, "truefalse"), "f" + ENTER + CTRL_D)
     assert [(r.answer, r.verdict) for r in log] == [("false", "correct")]
     assert "  a.txt:4  “NASA said it had not received any official notice”" in text
+    # Enter (and any other key) is ignored: nothing is preselected; "2" is False, then Enter accepts Good
     (tmp_path / "b").mkdir()
-    _, _, log, _ = study(tmp_path / "b", make_deck(tmp_path / "b", "truefalse"), ENTER + ENTER + CTRL_D)
-    assert [(r.answer, r.verdict) for r in log] == [("true", "wrong")]
+    _, _, log, _ = study(tmp_path / "b", make_deck(tmp_path / "b", "truefalse"), ENTER + ENTER + "x2" + ENTER + CTRL_D)
+    assert [(r.answer, r.verdict, r.rating) for r in log] == [("false", "correct", 3)]
+    (tmp_path / "c").mkdir()
+    _, _, log, _ = study(tmp_path / "c", make_deck(tmp_path / "c", "truefalse"), "1" + ENTER + CTRL_D)
+    assert [(r.answer, r.verdict, r.rating) for r in log] == [("true", "wrong", 1)]
+
+
+def test_one_key_rates_and_acts_at_once(tmp_path):
+    # no Enter after the rating key: "2" is Hard at once, and the next card is asked
+    deck = make_deck(tmp_path, "typed", "flip")
+    _, text, log, _ = study(tmp_path, deck, "Borisov" + ENTER + "2" + " " + "q")
+    assert [(r.card, r.rating) for r in log] == [("who", 2)]
+    assert "Recall the answer: Where was the exit announced?" in text
+
+
+def test_practice_offers_no_suspend_or_bury(tmp_path):
+    deck = make_deck(tmp_path, "typed")
+    _, text, log, items = study(tmp_path, deck, "Borisov" + ENTER + "s" + "b" + "3",
+                                StudyOptions(tz=UTC, practice=True))
+    assert [(r.rating, r.practice) for r in log] == [(3, True)]
+    assert items == {} and "Suspended" not in text and "Buried" not in text
 
 
 def test_flip_enter_reveals_then_self_rating(tmp_path):
-    _, text, log, _ = study(tmp_path, make_deck(tmp_path, "flip"), ENTER + "4" + ENTER + CTRL_D)
+    _, text, log, _ = study(tmp_path, make_deck(tmp_path, "flip"), ENTER + "4" + CTRL_D)
     assert text.splitlines()[2:4] == ["Recall the answer: Where was the exit announced?", "Answer: Moscow"]
     assert [(r.verdict, r.rating) for r in log] == [("self", 4)]
 
@@ -183,12 +203,12 @@ def test_missing_citation_is_flagged_but_studying_goes_on(tmp_path):
 
 def test_undo_suspend_bury_quit_from_the_rating_menu(tmp_path):
     deck = make_deck(tmp_path, "typed", "flip", "cloze", "truefalse")
-    keys = ("Yuri Borisov" + ENTER + "4" + ENTER      # who: Easy
-            + ENTER + "u" + ENTER                     # where (flip): undo -> who again
-            + "Borissov" + ENTER + "4" + ENTER        # who again: Easy
-            + ENTER + "s" + ENTER                     # where: suspend
-            + "after 2024" + ENTER + "b" + ENTER      # exit/1: bury
-            + "t" + ENTER + "q" + ENTER)              # notice: quit without rating
+    keys = ("Yuri Borisov" + ENTER + "4"      # who: Easy
+            + " " + "u"                       # where (flip): Space reveals; undo -> who again
+            + "Borissov" + ENTER + "4"        # who again: Easy
+            + ENTER + "s"                     # where: suspend
+            + "after 2024" + ENTER + "b"      # exit/1: bury
+            + "t" + "q")                      # notice: quit without rating
     summary, text, log, items = study(tmp_path, deck, keys)
     assert [(r.card, r.answer, r.rating) for r in log] == [("who", "Borissov", 4)]
     assert items[("where", 0)].suspended
@@ -202,7 +222,7 @@ def test_undo_suspend_bury_quit_from_the_rating_menu(tmp_path):
 
 def test_ctrl_c_at_a_question_interrupts_and_keeps_confirmed_answers(tmp_path):
     deck = make_deck(tmp_path, "typed", "flip")
-    summary, text, log, _ = study(tmp_path, deck, "Yuri Borisov" + ENTER + "4" + ENTER + CTRL_C)
+    summary, text, log, _ = study(tmp_path, deck, "Yuri Borisov" + ENTER + "4" + CTRL_C)
     assert summary.interrupted and [r.card for r in log] == ["who"]
     assert "Interrupted: 1 card studied (1 answer: 1 correct, 0 almost, 0 wrong)" in text
 
