@@ -19,7 +19,11 @@ Queue rules (Anki's, per profile, deck and study day; a study day starts at `sta
   3. new items in deck order (cloze gaps in gap order), at most `new_limit` per deck and day;
   4. when nothing else is left, learning items due within `learn_ahead` (20 min) are asked early.
 Cloze siblings: once one gap of a card is answered, its other new/review gaps wait for the next study day,
-and only one new/review gap per card is queued on a day (so a card's new gaps count once). Learning
+and only one new/review gap per card is queued on a day (so a card's new gaps count once).
+What is left today (the header's count, and the summary's "waiting for today") is 1.-3. plus the learning
+items due within `learn_ahead`, counted from queues built as a new session would build them, so that the
+summary says what the next `quiz study` shows; a gap held back by an answered sibling makes the next card
+due when the next study day starts. Learning
 items are never buried. Each deck's queue for the day is built from the store once and then kept up to
 date with the session's own answers; it is built again after undo, suspend and bury, when another process
 writes to the history (a second session on the same deck), and when a new study day starts.
@@ -71,8 +75,13 @@ class Progress:
     position: int  # 1-based number of the card on screen within this session
     total: int  # position - 1 + cards still queued (grows when learning items come back)
     new: int
-    learning: int
+    learning: int  # learning items due now or within the learn-ahead window
     review: int
+    # What is left today, this card included: the header shows this rather than position/total, which
+    # kept growing as failed cards came back. Learning items count when due within the learn-ahead window.
+    left: int = 0
+    # The card on screen is the one just answered, back at once because nothing else is due (learn-ahead).
+    again_now: bool = False
 
 
 @dataclass(frozen=True)
@@ -282,6 +291,9 @@ class _DeckQueue:
     new_limit_reached: bool  # more new items are waiting than `new` holds
     later: datetime | None  # the earliest due of the reviews that wait for a later study day
     touched: dict[str, set[int]]  # gaps answered today per card: their siblings wait for the next day
+    # A new or due gap waits for the next study day only because a sibling gap was answered today: the
+    # next card is then due tomorrow, not when the next review falls due.
+    held: bool = False
 
 
 def _learning_key(entry: tuple[datetime, int, int, _Item]) -> tuple[datetime, int, int]:
@@ -464,7 +476,11 @@ class Session:
                 s.wrong += 1
             else:
                 s.self_rated += 1
-        plan = self._plan(now, learn_ahead=timedelta(0))
+        # What a new session started now would show: queues built afresh from the store, the same
+        # learn-ahead window. (Counting without the window, from this session's patched queues, told a
+        # student 4 cards were waiting where a restart showed 19.)
+        self._queues.clear()
+        plan = self._plan(now, learn_ahead=self.options.learn_ahead)
         s.next_due = plan.next_due
         s.new_left_today = plan.new_left
         s.new_limit_reached = plan.new_limit_reached
@@ -494,7 +510,7 @@ class Session:
                         queue.insert(0, queue.pop(i))
                         break
                 self._forced = None
-            counts = Progress(done + 1, done + len(queue), 0, 0, 0)
+            counts = Progress(done + 1, done + len(queue), 0, 0, 0, left=len(queue))
             counts = replace(
                 counts,
                 new=sum(it.state.state is State.NEW for it in queue),
@@ -512,8 +528,10 @@ class Session:
         size = plan.size()
         if item is not None and not any(it.key == item.key for it in self._plan_items(plan)):
             size += 1  # an undone item outside today's queue (e.g. now buried as a sibling)
+        again_now = (item is not None and bool(self._answered) and self._answered[-1].item.key == item.key
+                     and not any(it.key != item.key for it in plan.learning + plan.reviews + plan.new))
         progress = Progress(done + 1, done + size, len(plan.new), len(plan.learning) + len(plan.ahead),
-                            len(plan.reviews))
+                            len(plan.reviews), left=size, again_now=again_now)
         return item, progress
 
     @staticmethod
@@ -554,7 +572,7 @@ class Session:
             override=override,
         ))
         if not self.options.practice:
-            self._patch_queue(item, after)
+            self._patch_queue(item, after, answered_at)
         snapshot = None
         if self._practice_queue is not None:
             snapshot = list(self._practice_queue)
@@ -613,6 +631,10 @@ class Session:
                 next_due.append(q.learning[soon][0])
             if q.later is not None:
                 next_due.append(q.later)
+            if q.valid_until is not None:  # a buried item comes back when its burial ends
+                next_due.append(q.valid_until)
+            if q.held:
+                next_due.append(tomorrow)
             reviews += [(rank, deck_index, order, it) for rank, order, it in q.reviews[:q.review_cap]]
             plan.review_limit_reached |= len(q.reviews) > q.review_cap
             plan.new += q.new
@@ -688,6 +710,8 @@ class Session:
                     interval = (due - state.last_review) if state.last_review else timedelta(days=1)
                     overdue = (ranked_at - due) / max(interval, timedelta(days=1))
                     due_reviews.append((-overdue, order, _Item(deck, card, gap, state)))
+                else:
+                    q.held = True
         q.learning.sort(key=_learning_key)
         due_reviews.sort(key=lambda t: (t[0], t[1]))
         seen_cards = set(taken)
@@ -696,13 +720,16 @@ class Session:
                 seen_cards.add(entry[2].card.id)
                 q.reviews.append(entry)
         for card, gap, rec in fresh:  # in deck order, until the day's limit
-            if card.id in seen_cards:
-                continue  # new siblings count once
+            # (a sibling answered today is checked first: `held` must not depend on the order of the checks)
             if rec is None:  # never studied
                 if touched.get(card.id):
+                    q.held = True
                     continue  # a sibling was answered today
             elif _sibling_answered(touched, card.id, gap):
+                q.held = True
                 continue
+            if card.id in seen_cards:
+                continue  # new siblings count once
             if len(q.new) == q.new_cap:
                 q.new_limit_reached = True
                 break
@@ -710,7 +737,7 @@ class Session:
             q.new.append(_Item(deck, card, gap, rec.state if rec is not None else ItemState()))
         return q
 
-    def _patch_queue(self, item: _Item, after: ItemState) -> None:
+    def _patch_queue(self, item: _Item, after: ItemState, now: datetime) -> None:
         """This session's own answer moved one item: move it in the deck's queue instead of rebuilding.
         The queue holds at most one gap per card among today's reviews, new items and learning items due
         today, so the answered item takes no sibling with it. Anything unexpected (an undone item asked
@@ -754,6 +781,10 @@ class Session:
             del self._queues[item.deck.id]
             return
         q.touched.setdefault(item.card.id, set()).add(item.gap)
+        if not q.held and len(item.card.items) > 1:
+            records = self.store.items(item.deck.id)
+            q.held = any(_held_by_sibling(records.get((item.card.id, gap)), now, q.tomorrow)
+                         for gap in item.card.items if gap != item.gap)
 
     def _find(self, key: tuple[str, str, int], now: datetime) -> _Item | None:
         deck_id, card_id, gap = key
@@ -882,6 +913,19 @@ class Session:
             sources = self._sources[deck.id] = Sources(deck)
         # explain=False: the closest-passage search is `quiz check`'s job; here a flag is enough.
         return locate(sources, citation, explain=False)
+
+
+def _held_by_sibling(rec: ItemRecord | None, now: datetime, tomorrow: datetime) -> bool:
+    """Whether a gap whose sibling was answered today would be asked today but for that answer (a new
+    gap, or a review due today), as `_build_queue` decides: it then waits for the next study day."""
+    if rec is None:
+        return True
+    state = rec.state
+    if rec.suspended or (state.state is State.REVIEW and state.due is not None and state.due >= tomorrow):
+        return False
+    if rec.is_buried(now):
+        return False
+    return state.state is State.NEW or (state.state is State.REVIEW and state.due is not None)
 
 
 def _sibling_answered(touched: dict[str, set[int]], card_id: str, gap: int) -> bool:

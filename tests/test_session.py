@@ -497,6 +497,59 @@ def test_summary_numbers(tmp_path, store):
     assert summary.next_due is not None and summary.next_due > clock.now() + timedelta(days=1)
 
 
+def test_the_header_counts_what_is_left_and_does_not_grow_when_a_failed_card_comes_back(tmp_path, store):
+    deck = make_deck(tmp_path, [typed("a"), typed("b")])
+    clock = Clock()
+    # a: Again (a 1-minute step, due within the learn-ahead window); b: Easy; a comes straight back
+    ui, _ = run(deck, store, clock, [Answer(WRONG), None, Answer(), Rating.EASY, Answer(), Rating.EASY])
+    assert ui.asked == ["a", "b", "a"]
+    assert [v.progress.left for v in ui.views] == [2, 2, 1]  # the old "position/total" went 1/2, 2/3, 3/3
+    assert [v.progress.again_now for v in ui.views] == [False, False, False]  # b was answered in between
+    from quiz.ui import header_text
+
+    assert header_text(ui.views[1]) == "Russia and the ISS · 2 left today · new 1 · learning 1 · review 0"
+
+
+def test_the_header_says_when_the_failed_card_comes_straight_back(tmp_path, store):
+    deck = make_deck(tmp_path, [typed("only")])
+    ui, _ = run(deck, store, Clock(), [Answer(WRONG), None, Answer(), Rating.EASY])
+    assert ui.asked == ["only", "only"]
+    assert [v.progress.again_now for v in ui.views] == [False, True]
+    from quiz.ui import header_text
+
+    assert header_text(ui.views[1]).endswith(" · 1 left today · new 0 · learning 1 · review 0 · again now: "
+                                             "nothing else is due")
+
+
+def _first_header_count(deck: Deck, store: Store, clock: Clock) -> int:
+    view = Session([deck], store, clock, None, OPTS).next_card()
+    return 0 if view is None else view.progress.left
+
+
+def test_the_summarys_waiting_count_is_what_the_next_session_shows(tmp_path, store):
+    # learning items due within the learn-ahead window, reviews, new cards, cloze siblings buried for the day
+    deck = make_deck(tmp_path, [cloze("gaps"), typed("a"), typed("b"), typed("c"), typed("d")])
+    seed_state(store, "iss", "d", review_state(START - timedelta(days=1), 5))
+    clock = Clock()
+    # d (review): Again; gaps/1: Good (10-minute step); a: Again; then quit at b
+    ui, summary = run(deck, store, clock, [Answer(WRONG), None, Answer(), Rating.GOOD, Answer(WRONG), None,
+                                           Answer(), Command.QUIT])
+    assert ui.asked == ["d", "gaps/1", "a", "b"]
+    # waiting: d, gaps/1 and a (learning, due within 20 minutes), b and c (new); gaps/2 and /3 wait a day
+    assert summary.due_now == 5 == _first_header_count(deck, store, clock)
+
+
+def test_next_due_names_the_day_a_cloze_sibling_comes_back(tmp_path, store):
+    deck = make_deck(tmp_path, [cloze("gaps")])
+    clock = Clock()
+    ui, summary = run(deck, store, clock, [Answer(), Rating.EASY])  # gaps/1 Easy: a review days away
+    assert ui.asked == ["gaps/1"] and summary.due_now == 0
+    tomorrow = datetime(2026, 11, 22, 4, 0, tzinfo=UTC)  # the next study day starts at 04:00
+    assert summary.next_due == tomorrow  # gaps/2 is offered then (it used to say: when gaps/1 is due)
+    clock.t = tomorrow
+    assert _first_header_count(deck, store, clock) == 1
+
+
 # ----------------------------------------------------------------------------------------------------
 # Card views and evidence
 
@@ -662,7 +715,7 @@ def _queue_facts(q):
         learning=[(due, order, gap, it.key, it.state) for due, order, gap, it in q.learning],
         reviews=[(rank, order, it.key, it.state) for rank, order, it in q.reviews],
         new=[(it.key, it.state) for it in q.new], new_cap=q.new_cap, review_cap=q.review_cap,
-        new_limit_reached=q.new_limit_reached, later=q.later, touched=q.touched,
+        new_limit_reached=q.new_limit_reached, later=q.later, touched=q.touched, held=q.held,
     )
 
 

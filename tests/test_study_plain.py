@@ -111,7 +111,7 @@ def test_a_whole_session_through_a_pipe(tmp_path, deck):
     cost_default = "Good" if first == "$6 billion" else "Again"
     cost_intervals = "1 Again · 1m | 2 Hard · 6m | 3 Good · 10m | 4 Easy · 8d"
     expected = f"""
-Mini ISS · 1/5 · new 5 · learning 0 · review 0
+Mini ISS · 5 left today · new 5 · learning 0 · review 0
 Q: Who replaced Dmitry Rogozin?
 answer> Yuri Borosov
 Almost — Yuri Bor[i]sov (spelling: 1 letter off)
@@ -121,7 +121,7 @@ Rate: 1 Again · 1m | 2 Hard · 6m | 3 Good · 10m | 4 Easy · 8d
 Enter = Hard · u undo · s suspend · b bury · q quit
 rating> 
 
-Mini ISS · 2/6 · new 4 · learning 1 · review 0
+Mini ISS · 5 left today · new 4 · learning 1 · review 0
 Q: What would the station cost?
   1) {cost.group(1)}
   2) {cost.group(2)}
@@ -156,7 +156,7 @@ Answer: after 2024
 """ in rest
     assert rest.endswith("rating> q\n\nSession over: 4 cards studied (4 answers: "
                          f"{1 + (cost_verdict == 'Correct')} correct, 1 almost, {1 - (cost_verdict == 'Correct')} wrong, "
-                         "1 self-rated) in Ns.\n1 more card is waiting for today.\n1 new card left today.\n")
+                         "1 self-rated) in Ns.\n4 more cards are waiting for today.\n1 new card left today.\n")
     with Store(tmp_path / "quiz.db") as store:
         log = list(store.reviews("mini"))
     assert [(r.card, r.verdict, r.rating) for r in log] == [
@@ -168,10 +168,10 @@ def test_end_of_input_ends_normally_with_a_summary(tmp_path, deck):
     result = study(tmp_path, [str(deck)], "Yuri Borisov\n3\n")
     assert result.returncode == 0
     assert stable(result.stdout).endswith(
-        "rating> 3\n\nMini ISS · 2/6 · new 4 · learning 1 · review 0\n"
+        "rating> 3\n\nMini ISS · 5 left today · new 4 · learning 1 · review 0\n"
         "Q: What would the station cost?\n" + result.stdout.split("Q: What would the station cost?\n")[1].split("answer 1-2> ")[0]
         + "answer 1-2> \n\nSession over: 1 card studied (1 answer: 1 correct, 0 almost, 0 wrong) in Ns.\n"
-        "4 more cards are waiting for today.\n4 new cards left today.\n"
+        "5 more cards are waiting for today.\n4 new cards left today.\n"
     )
 
 
@@ -190,7 +190,7 @@ def test_nothing_due_says_when_and_suggests_practice(tmp_path, deck):
 def test_practice_through_a_pipe_does_not_change_the_schedule(tmp_path, deck):
     result = study(tmp_path, [str(deck), "--practice", "--source", "b.txt"], "after 2024\n\n")
     assert result.returncode == 0
-    assert "Mini ISS · 1/1 · practice\n" in result.stdout
+    assert "Mini ISS · 1 left · practice\n" in result.stdout
     assert "Rate: 1 Again | 2 Hard | 3 Good | 4 Easy\n" in result.stdout
     assert "Practice answers are logged but do not change your schedule.\n" in result.stdout
     with Store(tmp_path / "quiz.db") as store:
@@ -260,7 +260,7 @@ def test_the_study_day_start_is_configurable(tmp_path, deck, monkeypatch):
     # One new card a day: answered at 09:50, the next new card waits for the next study day, which
     # starts at 04:00 by default (Anki's convention) and at 10:00 with QUIZ_DAY_START=10.
     first = study(tmp_path, [str(deck), "--new", "1"], "Yuri Borisov\n4\n", now="2026-11-21T09:50:00+00:00")
-    assert first.returncode == 0 and "1/1" in first.stdout
+    assert first.returncode == 0 and "1 left today" in first.stdout
     same_day = study(tmp_path, [str(deck), "--new", "1"], "", now="2026-11-21T10:10:00+00:00")
     assert same_day.stdout.startswith("\nNothing to study now.")
     monkeypatch.setenv("QUIZ_DAY_START", "10")

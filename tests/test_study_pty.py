@@ -128,7 +128,7 @@ def test_a_session_in_a_terminal_then_the_next_day(tmp_path, deck):
     # before who: Hard, 6 minutes), then the new cloze gap.
     child = spawn(tmp_path, deck, DAY2)
     try:
-        child.expect(r"Mini ISS · 1/4 · new 1 · learning 3 · review 0")
+        child.expect(r"Mini ISS · 4 left today · new 1 · learning 3 · review 0")
         child.expect("What would the station cost")
         child.expect("Your choice")
         child.send(CTRL_D)

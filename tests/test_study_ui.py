@@ -81,7 +81,7 @@ def test_typed_correct_shows_verdict_answer_and_highlighted_evidence(tmp_path):
     summary, text, log, _ = study(tmp_path, make_deck(tmp_path, "typed"), "Yuri Borisov" + ENTER + ENTER + CTRL_D)
     assert text.splitlines()[:7] == [
         "",
-        "ISS · 1/1 · new 1 · learning 0 · review 0",
+        "ISS · 1 left today · new 1 · learning 0 · review 0",
         "Who replaced Dmitry Rogozin?",
         "Correct",
         "Answer: Yuri Borisov",
@@ -245,14 +245,14 @@ def test_practice_session_through_the_prompts(tmp_path):
     deck = make_deck(tmp_path, "typed")
     summary, text, log, items = study(tmp_path, deck, "Borisov" + ENTER + ENTER, StudyOptions(tz=UTC, practice=True))
     assert [r.practice for r in log] == [True] and items == {}
-    assert "ISS · 1/1 · practice" in text
+    assert "ISS · 1 left · practice" in text
     assert "Practice over: 1 card studied" in text
 
 
 def test_forty_columns_wrap_without_losing_words(tmp_path):
     _, text, _, _ = study(tmp_path, make_deck(tmp_path, "typed", "flip"), "Borisov" + ENTER + ENTER + CTRL_C, width=40)
     assert all(len(line) <= 40 for line in text.splitlines())
-    assert text.splitlines()[1:3] == ["ISS · 1/2 · new 2 · learning 0", "review 0"]
+    assert text.splitlines()[1:3] == ["ISS · 2 left today · new 2 · learning 0", "review 0"]
     assert "Interrupted: 1 card studied (1 answer: 1\ncorrect, 0 almost, 0 wrong) in" in text
 
 

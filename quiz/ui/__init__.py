@@ -21,13 +21,16 @@ COMMAND_KEYS = (("u", "undo"), ("s", "suspend"), ("b", "bury"), ("q", "quit"))
 
 
 def header_text(view: "CardView") -> str:
-    """`Russia and the ISS · 3/24 · new 5 · learning 2 · review 17` (practice: `· practice`)."""
+    """`Russia and the ISS · 24 left today · new 5 · learning 2 · review 17` (practice: `· 3 left ·
+    practice`); `· again now: nothing else is due` when the card just answered comes straight back."""
     p = view.progress
-    parts = [printable(view.deck_title), f"{p.position}/{p.total}"]
+    parts = [printable(view.deck_title)]
     if view.practice:
-        parts.append("practice")
+        parts += [f"{p.left} left", "practice"]
     else:
-        parts += [f"new {p.new}", f"learning {p.learning}", f"review {p.review}"]
+        parts += [f"{p.left} left today", f"new {p.new}", f"learning {p.learning}", f"review {p.review}"]
+        if p.again_now:
+            parts.append("again now: nothing else is due")
     return " · ".join(parts)
 
 
