@@ -302,6 +302,9 @@ _PROFILE_OPTION = typer.Option(None, "--profile", envvar="QUIZ_PROFILE", metavar
                                help="History profile (default: default).")
 _DB_OPTION = typer.Option(None, "--db", envvar="QUIZ_DB", metavar="FILE|URL", show_default=False,
                           help="History database file, or a class server: postgresql://USER@HOST/DB.")
+# Anki's leech threshold (quiz.model.LEECH_THRESHOLD); a literal here keeps quiz.model off the --help path.
+_LEECH_OPTION = typer.Option(8, "--leech", min=0, metavar="N",
+                             help="Lapses that make a card a leech (0: never).")
 
 
 def _load_decks(paths: List[Path]) -> list:
@@ -440,6 +443,7 @@ def study(
         None, "--retention", min=0.7, max=0.99, metavar="R",
         help="Desired retention 0.70-0.99 (overrides the deck's).",
     ),
+    leech: int = _LEECH_OPTION,
 ) -> None:
     """Study the cards that are due: answer, see the cited evidence, rate, repeat.
 
@@ -459,7 +463,8 @@ def study(
         wanted = " ".join([f"--tag {t}" for t in tag] + [f"--source {s}" for s in source])
         raise fail(UsageError(f"no card matches {wanted}"))
     options = StudyOptions(new_limit=new, review_limit=reviews, tags=tuple(tag), sources=tuple(source),
-                           practice=practice, retention=retention, start_hour=day_start_hour())
+                           practice=practice, retention=retention, start_hour=day_start_hour(),
+                           leech_threshold=leech)
     clock = make_clock()
     frontend: Frontend
     if plain or os.environ.get("TERM") == "dumb" or not (sys.stdin.isatty() and sys.stdout.isatty()):
@@ -504,8 +509,9 @@ def stats(
     json_output: bool = typer.Option(False, "--json", help="Print the numbers as JSON."),
     profile: Optional[str] = _PROFILE_OPTION,
     db: Optional[str] = _DB_OPTION,
+    leech: int = _LEECH_OPTION,
 ) -> None:
-    """Progress: what is due, activity, retention, hardest cards, mastery per source.
+    """Progress: what is due, activity, retention, hardest cards, mastery per source, leeches.
 
     Cards by state, due today/tomorrow, 30-day forecast, 12-week heatmap, true retention, streak.
 
@@ -515,8 +521,8 @@ def stats(
     """
     from quiz.params import describe, parameters_in_use, parameters_to_json
     from quiz.scheduler import Scheduler, SchedulerConfig
-    from quiz.stats import (MAX_ANSWER_SECONDS, SLOT_SECONDS, AnswerTotals, compute_stats, next_day_start,
-                            stats_to_json)
+    from quiz.stats import (MAX_ANSWER_SECONDS, SLOT_SECONDS, AnswerTotals, compute_stats, find_leeches,
+                            leech_to_json, next_day_start, stats_to_json)
 
     if not decks:
         decks = sorted([*Path("decks").glob("*.yaml"), *Path("decks").glob("*.yml")])
@@ -536,13 +542,16 @@ def stats(
         fitted, source = parameters_in_use(store)
         scheduler = Scheduler(SchedulerConfig(parameters=fitted.weights if fitted else None))
         numbers = compute_stats(data, totals, now, None, scheduler.retrievability, start_hour=hour)
+    leeches = find_leeches(data, leech)
     if json_output:
-        _print_json({**stats_to_json(numbers), "fsrs": parameters_to_json(fitted, source)})
+        _print_json({**stats_to_json(numbers), "fsrs": parameters_to_json(fitted, source),
+                     "leeches": [leech_to_json(row) for row in leeches]})
     else:
-        from quiz.ui.stats_view import render_stats
+        from quiz.ui.stats_view import render_leeches, render_stats
 
         console = _console()
         render_stats(numbers, console)
+        render_leeches(leeches, leech, console)
         console.print(describe(fitted, source), markup=False, highlight=False)
 
 

@@ -43,8 +43,8 @@ from enum import Enum
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Callable, Protocol, Sequence, Union
 
-from quiz.model import (Card, CardType, Citation, Deck, ItemRecord, ItemState, LocationStatus, Rating, Review, State,
-                        Verdict)
+from quiz.model import (LEECH_THRESHOLD, Card, CardType, Citation, Deck, ItemRecord, ItemState, LocationStatus,
+                        Rating, Review, State, Verdict, lapse_makes_leech)
 
 if TYPE_CHECKING:  # imported lazily at run time: grading pulls rapidfuzz, the scheduler pulls fsrs
     from quiz.citations import Sources
@@ -144,6 +144,29 @@ Action = Union[Rating, Command]
 
 
 @dataclass(frozen=True)
+class Passage:
+    """The paragraph of a cited source around the quote, for a leech: `re-read: 004_x.txt, lines 12–14`."""
+
+    source: str
+    first_line: int
+    last_line: int
+    text: str  # the source's text: front ends show it through quiz.text (clipped_quote)
+    highlights: tuple[tuple[int, int], ...]  # the quote inside `text`
+
+
+@dataclass(frozen=True)
+class Leech:
+    """An item that has just lapsed for the `threshold`th time (or again every half threshold after)."""
+
+    deck_id: str
+    card_id: str
+    gap: int
+    lapses: int
+    passages: tuple[Passage, ...]  # one per citation found in its source
+    missing: tuple[str, ...] = ()  # why a citation has no passage ("citation not found in 003_x.txt")
+
+
+@dataclass(frozen=True)
 class Outcome:
     """What `Session.act` did with a rating or command."""
 
@@ -152,6 +175,7 @@ class Outcome:
     message: str = ""  # a one-line notice for the student ("Suspended ...", "Nothing to undo ...")
     review: Review | None = None  # the answer as recorded (a rating)
     ended: bool = False  # the student quit: the session is over
+    leech: Leech | None = None  # the rating made the item a leech: offer to suspend it (`suspend_leech`)
 
 
 @dataclass
@@ -191,6 +215,9 @@ class Frontend(Protocol):
     def show_summary(self, summary: Summary) -> None:
         """The end-of-session summary (also shown after Ctrl-C)."""
 
+    def offer_suspend(self, leech: Leech) -> bool:
+        """Say the item is a leech, show the passages to re-read, and return True to suspend it."""
+
 
 # --------------------------------------------------------------------------------------------------
 # Options
@@ -210,6 +237,7 @@ class StudyOptions:
     # Anki caps an answer's recorded time at 60 s by default, so a student who walks away does not
     # skew time statistics; we do the same.
     max_answer_time: timedelta = timedelta(seconds=60)
+    leech_threshold: int = LEECH_THRESHOLD  # lapses that make an item a leech (0: never)
 
 
 RATING_LABELS = {Rating.AGAIN: "Again", Rating.HARD: "Hard", Rating.GOOD: "Good", Rating.EASY: "Easy"}
@@ -413,7 +441,7 @@ class Session:
             review = self._record(item, feedback.response, feedback.grade, Rating(action), feedback.suggested,
                                   pending.shown_at, pending.reveal, pending.scheduler, pending.seed)
             self._pending = None
-            return Outcome(action, done=True, review=review)
+            return Outcome(action, done=True, review=review, leech=self._leech(item, review))
         if action is Command.UNDO:
             undone = self._answered[-1].item.card.id if self._answered else ""
             refusal = self._undo()
@@ -439,6 +467,16 @@ class Session:
         self._pending = None
         self._ended = True
         return Outcome(action, done=True, ended=True)
+
+    def suspend_leech(self, leech: Leech) -> str:
+        """Suspend the card of a leech (the student accepted the offer); the notice to show."""
+        for deck in self.decks:
+            card = deck.by_id.get(leech.card_id) if deck.id == leech.deck_id else None
+            if card is not None:
+                self.store.set_suspended(deck.id, card.id, True, gaps=card.items)
+                self._queues.clear()
+                self._drop_card(_Item(deck, card, leech.gap, ItemState()))
+        return f"Suspended {leech.card_id} (quiz unsuspend brings it back)."
 
     def run(self) -> Summary:
         """The whole session through `self.frontend`, until nothing is left, the student quits or presses
@@ -549,6 +587,8 @@ class Session:
             outcome = self.act(self.frontend.ask_rating(list(feedback.choices), feedback.suggested))
             if outcome.message:
                 self.frontend.notify(outcome.message)
+            if outcome.leech is not None and self.frontend.offer_suspend(outcome.leech):
+                self.frontend.notify(self.suspend_leech(outcome.leech))
             if outcome.ended:
                 raise EndSession
             if outcome.done:
@@ -887,6 +927,40 @@ class Session:
                 ))
         return tuple(shown)
 
+    def _leech(self, item: _Item, review: Review) -> Leech | None:
+        """The leech this answer made (a lapse reaching the threshold), with the passages to re-read."""
+        before, after = review.before, review.after
+        if review.practice or after.lapses <= before.lapses:
+            return None
+        if not lapse_makes_leech(after.lapses, self.options.leech_threshold):
+            return None
+        passages: list[Passage] = []
+        missing: list[str] = []
+        for citation in item.card.cite:
+            try:
+                passages.append(self._passage(item.deck, citation))
+            except LookupError as why:
+                missing.append(str(why))
+            except Exception as error:  # a broken source must never stop a study session
+                missing.append(f"citation not checked in {citation.source}: {error}")
+        return Leech(item.deck.id, item.card.id, item.gap, after.lapses, tuple(passages), tuple(missing))
+
+    def _passage(self, deck: Deck, citation: Citation) -> Passage:
+        """The paragraph around the quote in its source; LookupError naming why there is none."""
+        from quiz.citations import SourceError, paragraph_around
+
+        loc = self._locate(deck, citation)
+        start, end = getattr(loc, "start", -1), getattr(loc, "end", -1)
+        if getattr(loc, "status", None) not in (LocationStatus.EXACT, LocationStatus.NORMALIZED) or start < 0:
+            raise LookupError(f"citation not found in {PurePath(citation.source).name}")
+        source = getattr(loc, "source", None) or citation.source
+        try:
+            src = self._deck_sources(deck).get(source)
+        except SourceError as error:
+            raise LookupError(str(error)) from None
+        para = paragraph_around(src, start, end)
+        return Passage(source, para.first_line, para.last_line, para.text, (para.quote,))
+
     # ---- dependencies, lazily
 
     def _scheduler(self, deck: Deck) -> "Scheduler":
@@ -905,12 +979,18 @@ class Session:
                                          start_hour=self.options.start_hour,
                                          parameters=weights_in_use(self.store)))
 
-    def _default_locate(self, deck: Deck, citation: Citation) -> object:
-        from quiz.citations import Sources, locate
+    def _deck_sources(self, deck: Deck) -> "Sources":
+        from quiz.citations import Sources
 
         sources = self._sources.get(deck.id)
         if sources is None:
             sources = self._sources[deck.id] = Sources(deck)
+        return sources
+
+    def _default_locate(self, deck: Deck, citation: Citation) -> object:
+        from quiz.citations import locate
+
+        sources = self._deck_sources(deck)
         # explain=False: the closest-passage search is `quiz check`'s job; here a flag is enough.
         return locate(sources, citation, explain=False)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable
@@ -17,6 +17,7 @@ from quiz.session import (
     Command,
     EndSession,
     Feedback,
+    Leech,
     RatingChoice,
     Response,
     Session,
@@ -95,6 +96,8 @@ class Script:
         self.ratings: list[tuple[list[RatingChoice], Rating]] = []
         self.notes: list[str] = []
         self.summary: Summary | None = None
+        self.leeches: list[Leech] = []
+        self.suspend_leeches = False  # the answer to every offer to suspend a leech
 
     def _next(self, view: CardView | None) -> Any:
         if not self.events and self.policy is not None and view is not None:
@@ -124,6 +127,10 @@ class Script:
 
     def notify(self, message: str) -> None:
         self.notes.append(message)
+
+    def offer_suspend(self, leech: Leech) -> bool:
+        self.leeches.append(leech)
+        return self.suspend_leeches
 
     def show_summary(self, summary: Summary) -> None:
         self.summary = summary
@@ -548,6 +555,64 @@ def test_next_due_names_the_day_a_cloze_sibling_comes_back(tmp_path, store):
     assert summary.next_due == tomorrow  # gaps/2 is offered then (it used to say: when gaps/1 is due)
     clock.t = tomorrow
     assert _first_header_count(deck, store, clock) == 1
+
+
+LEECH_SOURCE = (
+    "Moscow, July 26.\n"
+    "\n"
+    "Appointed in mid-July, Yuri Borissov\n"
+    "replaced Dmitri Rogozin at Roscosmos. He said\n"
+    "Russia would leave the station after 2024.\n"
+    "\n"
+    "NASA said it had not received any notice.\n"
+)
+
+
+def lapsed(times: int) -> ItemState:
+    return replace(review_state(START - timedelta(hours=1), 5), lapses=times)
+
+
+def leech_deck(tmp_path: Path) -> Deck:
+    deck = make_deck(tmp_path, [typed("who", quote="Yuri Borissov replaced Dmitri Rogozin"),
+                                typed("lost", quote="a quote that is nowhere"), typed("other")])
+    (tmp_path / "src" / "a.txt").write_text(LEECH_SOURCE, encoding="utf-8")
+    return deck
+
+
+def test_the_eighth_lapse_makes_a_leech_with_the_paragraph_to_reread(tmp_path, store):
+    deck = leech_deck(tmp_path)
+    seed_state(store, "iss", "who", lapsed(7))
+    clock = Clock()
+    ui = Script(clock, [Answer(WRONG), None, Answer(), Rating.EASY])
+    ui.suspend_leeches = True
+    Session([deck], store, clock, ui, OPTS).run()
+    [leech] = ui.leeches
+    assert (leech.card_id, leech.lapses, leech.missing) == ("who", 8, ())
+    [passage] = leech.passages
+    assert (passage.source, passage.first_line, passage.last_line) == ("a.txt", 3, 5)
+    assert passage.text == ("Appointed in mid-July, Yuri Borissov\nreplaced Dmitri Rogozin at Roscosmos. He said\n"
+                            "Russia would leave the station after 2024.")
+    (start, end), = passage.highlights
+    assert passage.text[start:end] == "Yuri Borissov\nreplaced Dmitri Rogozin"
+    assert store.items("iss")[("who", 0)].suspended
+    assert "Suspended who (quiz unsuspend brings it back)." in ui.notes
+    assert ui.asked.count("who") == 1  # suspended: not asked again today (relearning otherwise)
+    from quiz.ui import passage_location
+
+    assert passage_location(passage) == "re-read: a.txt, lines 3–5"
+
+
+def test_a_leech_is_not_announced_below_the_threshold_and_the_threshold_is_an_option(tmp_path, store):
+    deck = leech_deck(tmp_path)
+    seed_state(store, "iss", "who", lapsed(6))
+    seed_state(store, "iss", "lost", lapsed(3))
+    clock = Clock()
+    ui, _ = run(deck, store, clock, [Answer(WRONG), None, Answer(WRONG), None],
+                options=replace(OPTS, new_limit=0, leech_threshold=4))
+    # threshold 4: announced at 4 lapses, then every 2 (6, 8, ...); who reaches 7
+    assert [(le.card_id, le.lapses) for le in ui.leeches] == [("lost", 4)]
+    assert ui.leeches[0].passages == () and ui.leeches[0].missing == ("citation not found in a.txt",)
+    assert not store.items("iss")[("lost", 0)].suspended  # the offer was declined
 
 
 # ----------------------------------------------------------------------------------------------------

@@ -314,3 +314,31 @@ def test_control_characters_in_a_source_never_reach_the_terminal(tmp_path):
     assert ("  a.txt:1  “leave the station «after 2024».\\x1b]0;window title\\x07 The crew \\x1b[2J\\x1b[Hwill "
             "return home”") in run.stdout.splitlines()
     assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", run.stdout), repr(run.stdout)
+
+
+def test_a_leech_through_a_pipe_with_the_leech_option(tmp_path, deck):
+    """--leech 2: the second lapse makes `who` a leech; the passage is shown and `s` suspends it."""
+    from datetime import datetime, timedelta
+
+    from quiz.model import ItemState, Review, State
+
+    due = datetime.fromisoformat(NOW) - timedelta(hours=1)
+    state = ItemState(state=State.REVIEW, stability=5.0, difficulty=8.0, due=due, last_review=due - timedelta(days=3),
+                      reps=9, lapses=1)
+    with Store(tmp_path / "quiz.db") as store:
+        store.record(Review(deck="mini", card="who", gap=0, reviewed_at=due - timedelta(days=3), rating=3,
+                            verdict="correct", answer="", duration_ms=1000, before=ItemState(), after=state,
+                            interval_days=3.0))
+    result = study(tmp_path, [str(deck), "--new", "0", "--leech", "2"], "Gagarin\n\nx\ns\n")
+    assert result.returncode == 0, result.stderr
+    assert ("Leech: who has lapsed 2 times. Re-read the passage below, then rewrite the card or suspend it.\n"
+            "  re-read: a.txt, lines 1–4\n"
+            "    “Moscow. Russia will stop operating on the ISS after 2024, Roscosmos said. Appointed in mid-July, "
+            "«Yuri Borissov replaced Dmitri Rogozin» at Roscosmos. The station would cost $6 billion according to "
+            "Interfax. NASA said it had not received any official notice.”\n"
+            "suspend it? s = suspend, Enter = keep> x\n"
+            "Please answer s (suspend) or press Enter (keep it).\n"
+            "suspend it? s = suspend, Enter = keep> s\n"
+            "Suspended who (quiz unsuspend brings it back).\n") in result.stdout, result.stdout
+    with Store(tmp_path / "quiz.db") as store:
+        assert store.items("mini")[("who", 0)].suspended

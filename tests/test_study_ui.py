@@ -309,3 +309,38 @@ def test_almost_highlights_the_differing_letters_in_colour(tmp_path):
     line = next(line for line in out.getvalue().splitlines() if "Almost" in line)
     assert re.sub(r"\x1b\[[0-9;]*m", "", line) == "Almost — Yuri Borisov (spelling: 1 letter off)"
     assert re.search(r"\x1b\[[0-9;]*7[0-9;]*m(i)\x1b\[0m", line), line  # 7: reverse video on the "i" alone
+
+
+def seed_leech(db: Path, lapses: int) -> None:
+    from quiz.model import ItemState, Review
+
+    due = START - timedelta(hours=1)
+    state = ItemState(state=State.REVIEW, stability=5.0, difficulty=8.0, due=due, last_review=due - timedelta(days=3),
+                      reps=20, lapses=lapses)
+    with Store(db) as store:
+        store.record(Review(deck="iss", card="who", gap=0, reviewed_at=due - timedelta(days=3), rating=3,
+                            verdict="correct", answer="", duration_ms=1000, before=ItemState(), after=state,
+                            interval_days=3.0))
+
+
+def test_a_leech_shows_its_paragraph_and_s_suspends_it(tmp_path):
+    deck = make_deck(tmp_path, "typed")
+    (tmp_path / "src" / "a.txt").write_text("Moscow.\n\nAppointed in mid-July,\nYuri Borissov replaced Dmitri Rogozin "
+                                            "at Roscosmos.\x1b[2J\n\nNASA said nothing.\n", encoding="utf-8")
+    seed_leech(tmp_path / "quiz.db", 7)
+    _, text, log, items = study(tmp_path, deck, "Gagarin" + ENTER + ENTER + "s")
+    assert [(r.verdict, r.rating, r.after.lapses) for r in log][-1] == ("wrong", 1, 8)
+    assert "Leech: who has lapsed 8 times. Re-read the passage below, then rewrite the card or suspend it." in text
+    assert "  re-read: a.txt, lines 3–4\n" in text
+    assert ("    “Appointed in mid-July, «Yuri Borissov replaced Dmitri Rogozin» at Roscosmos.\\x1b[2J”"
+            in text), text
+    assert "Suspended who (quiz unsuspend brings it back)." in text
+    assert items[("who", 0)].suspended
+
+
+def test_a_leech_is_kept_on_enter(tmp_path):
+    deck = make_deck(tmp_path, "typed")
+    seed_leech(tmp_path / "quiz.db", 7)
+    _, text, _, items = study(tmp_path, deck, "Gagarin" + ENTER + ENTER + ENTER + CTRL_D)
+    assert "Leech: who has lapsed 8 times." in text and "re-read: a.txt, lines 1–4" in text  # no blank lines: one paragraph
+    assert not items[("who", 0)].suspended

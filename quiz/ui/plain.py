@@ -12,7 +12,7 @@ import sys
 from typing import TextIO, Sequence
 
 from quiz.model import CardType, Rating, Verdict
-from quiz.session import CardView, Command, EndSession, Feedback, RatingChoice, Response, Summary
+from quiz.session import CardView, Command, EndSession, Feedback, Leech, RatingChoice, Response, Summary
 from quiz.text import printable
 from quiz.ui import (
     answer_text,
@@ -23,7 +23,10 @@ from quiz.ui import (
     flag_text,
     header_text,
     kind_hint,
+    leech_text,
     marked_quote,
+    passage_location,
+    passage_text,
     one_line,
     question_text,
     rating_text,
@@ -143,6 +146,21 @@ class PlainFrontend:
 
     def notify(self, message: str) -> None:
         self._say(printable(message))
+
+    def offer_suspend(self, leech: Leech) -> bool:
+        self._say(leech_text(leech))
+        for passage in leech.passages:
+            self._say(f"  {passage_location(passage)}")
+            self._say(f"    “{one_line(marked_quote(*passage_text(passage)))}”")
+        for message in leech.missing:
+            self._say(f"  ⚠ {flag_text(message)}")
+        while True:
+            raw = self._read("suspend it? s = suspend, Enter = keep> ").strip().casefold()
+            if raw in ("", "k", "keep", "n", "no"):
+                return False
+            if raw in ("s", "suspend", "y", "yes"):
+                return True
+            self._say("Please answer s (suspend) or press Enter (keep it).")
 
     def show_summary(self, summary: Summary) -> None:
         self._say()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Sequence
 
 from quiz.model import CardType, Rating, Verdict
-from quiz.session import CardView, Command, EndSession, Feedback, RatingChoice, Response, Summary
+from quiz.session import CardView, Command, EndSession, Feedback, Leech, RatingChoice, Response, Summary
 from quiz.text import printable
 from quiz.ui import (
     answer_text,
@@ -22,7 +22,10 @@ from quiz.ui import (
     choice_texts,
     header_text,
     kind_hint,
+    leech_text,
     one_line,
+    passage_location,
+    passage_text,
     question_text,
     rating_text,
     summary_lines,
@@ -270,6 +273,30 @@ class PromptFrontend:
 
     def notify(self, message: str) -> None:
         self.console.print(printable(message), style="italic", markup=False)
+
+    def offer_suspend(self, leech: Leech) -> bool:
+        from rich.text import Text
+
+        self.console.print(Text(leech_text(leech), style="bold yellow"))
+        for passage in leech.passages:
+            text, spans = passage_text(passage)
+            quote = Text("“")
+            if self._plain_marks():
+                quote.append(one_line(marked_quote(text, spans)))
+            else:
+                body = Text(one_line_keep(text))
+                for start, end in spans:
+                    body.stylize("bold underline", start, end)
+                quote.append_text(body)
+            quote.append("”")
+            self.console.print(Text("  ").append_text(Text(passage_location(passage), style="cyan")))
+            for line in quote.wrap(self.console, max(10, self.console.width - 4)):
+                line.rstrip()
+                self.console.print(Text("    ").append_text(line))
+        for message in leech.missing:
+            self.console.print(Text(f"  ⚠ {flag_text(message)}", style="yellow"))
+        return bool(_key_prompt("Suspend this card?", "(s = suspend, Enter = keep it)",
+                                {"s": ("suspend", True), "enter": ("keep", False)}))
 
     def show_summary(self, summary: Summary) -> None:
         self.console.print()
