@@ -449,6 +449,10 @@ class Session:
                 return Outcome(action, done=False, message=refusal)
             self._pending = None
             return Outcome(action, done=True, message=f"Undid the answer to {undone}; asking it again.")
+        if action in (Command.SUSPEND, Command.BURY) and self.options.practice:
+            # Practice never changes the schedule; suspending or burying would (front ends don't offer them).
+            return Outcome(action, done=False, message="Practice does not change the schedule: suspend and bury "
+                                                       "are not available here (quiz suspend CARD does it).")
         if action is Command.SUSPEND:
             self.store.set_suspended(item.deck.id, item.card.id, True, gaps=item.card.items)
             self._queues.clear()

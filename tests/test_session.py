@@ -480,6 +480,16 @@ def test_practice_walks_everything_without_changing_the_schedule(tmp_path, store
     assert ui2.asked == ui.asked[:4]
 
 
+def test_practice_refuses_suspend_and_bury(tmp_path, store):
+    deck = make_deck(tmp_path, [typed("a")])
+    ui, _ = run(deck, store, Clock(), [Answer(), Command.SUSPEND, Command.BURY, Rating.GOOD],
+                options=replace(OPTS, practice=True))
+    assert ui.notes == ["Practice does not change the schedule: suspend and bury are not available here "
+                        "(quiz suspend CARD does it)."] * 2
+    assert store.items("iss") == {}
+    assert [(r.card, r.practice) for r in store.reviews("iss")] == [("a", True)]
+
+
 def test_nothing_due_summary_names_the_next_card(tmp_path, store):
     deck = make_deck(tmp_path, [typed("a")])
     due = START + timedelta(days=2, hours=3)

@@ -188,10 +188,11 @@ def test_nothing_due_says_when_and_suggests_practice(tmp_path, deck):
 
 
 def test_practice_through_a_pipe_does_not_change_the_schedule(tmp_path, deck):
-    result = study(tmp_path, [str(deck), "--practice", "--source", "b.txt"], "after 2024\n\n")
+    result = study(tmp_path, [str(deck), "--practice", "--source", "b.txt"], "after 2024\ns\nbury\n\n")
     assert result.returncode == 0
     assert "Mini ISS · 1 left · practice\n" in result.stdout
-    assert "Rate: 1 Again | 2 Hard | 3 Good | 4 Easy\n" in result.stdout
+    assert "Rate: 1 Again | 2 Hard | 3 Good | 4 Easy\nEnter = Good · u undo · q quit\n" in result.stdout
+    assert result.stdout.count("Please answer 1-4 (or a/h/g/e), u, q; Enter = Good.") == 2  # s, bury refused
     assert "Practice answers are logged but do not change your schedule.\n" in result.stdout
     with Store(tmp_path / "quiz.db") as store:
         assert store.items("mini") == {}

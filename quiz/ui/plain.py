@@ -59,6 +59,7 @@ class PlainFrontend:
             except (AttributeError, ValueError):
                 echo = True
         self.echo = echo
+        self._practice = False  # the card on screen is a practice card (set by `ask`)
 
     # ---- low level
 
@@ -83,6 +84,7 @@ class PlainFrontend:
     # ---- the Frontend protocol
 
     def ask(self, view: CardView) -> Response:
+        self._practice = view.practice
         self._say()
         self._say(header_text(view))
         hint = kind_hint(view)
@@ -133,16 +135,19 @@ class PlainFrontend:
     def ask_rating(self, choices: Sequence[RatingChoice], default: Rating) -> Rating | Command:
         self._say("Rate: " + " | ".join(f"{int(c.rating)} {rating_text(c)}" for c in choices))
         default_label = next(c.label for c in choices if c.rating == default)
-        self._say(f"Enter = {default_label} · " + " · ".join(f"{k} {w}" for k, w in COMMAND_KEYS))
+        # Practice never changes the schedule, so suspend and bury are not offered there.
+        keys = [(k, w) for k, w in COMMAND_KEYS if not (self._practice and w in ("suspend", "bury"))]
+        self._say(f"Enter = {default_label} · " + " · ".join(f"{k} {w}" for k, w in keys))
+        allowed = {word for key, name in keys for word in (key, name)}
         while True:
             raw = self._read("rating> ").strip().casefold()
             if not raw:
                 return default
             if raw in RATING_WORDS:
                 return RATING_WORDS[raw]
-            if raw in COMMAND_WORDS:
+            if raw in COMMAND_WORDS and raw in allowed:
                 return COMMAND_WORDS[raw]
-            self._say(f"Please answer 1-4 (or a/h/g/e), u, s, b or q; Enter = {default_label}.")
+            self._say(f"Please answer 1-4 (or a/h/g/e), {', '.join(k for k, _ in keys)}; Enter = {default_label}.")
 
     def notify(self, message: str) -> None:
         self._say(printable(message))
