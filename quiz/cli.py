@@ -91,8 +91,22 @@ class _PlainValue:
         return value
 
 
+def _plain_argument_help(param: Any) -> None:
+    """Help names a positional argument `DECK...` (`[DECK]...` when optional), as click does, instead of
+    typer's `DECK <list[Path]>`: the Python type means nothing to a student."""
+    if not isinstance(param, typer.core.TyperArgument) or getattr(param, "_plain_help", False):
+        return
+    many = param.nargs != 1
+    name = param.metavar or param.name or ""
+    param._plain_help = True
+    param.display_type_rich = lambda ctx: None  # type: ignore[method-assign]
+    param._rich_display_name = lambda: name + ("..." if many else "")  # type: ignore[method-assign]
+    param._usage_display_name = lambda: (name if param.required else f"[{name}]") + ("..." if many else "")  # type: ignore[method-assign]
+
+
 def _use_plain_values(params: list) -> None:
     for param in params:
+        _plain_argument_help(param)
         if getattr(param, "_runtime_param", False) is None:
             plain = _PlainValue.for_param(param)
             if plain is not None:
@@ -157,6 +171,25 @@ app = typer.Typer(
     # (~115 ms CPU, more than the rest of `quiz --help`), and help must come up fast.
     rich_markup_mode=None,
 )
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"quiz {version('quiz')}")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            typer.echo("quiz (version unknown: not installed)")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    show_version: bool = typer.Option(False, "--version", is_eager=True, callback=_show_version,
+                                      help="Print the version and exit."),
+) -> None:
+    """Study from decks whose every answer cites its source."""
 
 
 def fail(error: QuizError) -> typer.Exit:
@@ -334,6 +367,22 @@ def _deck_id(deck: Optional[str]) -> Optional[str]:
         (loaded,) = _load_decks([Path(deck)])
         return loaded.id
     return deck
+
+
+def _note_missing_profile(store: "HistoryStore", profile: Optional[str]) -> None:
+    """A read command (stats, history, undo) for a profile named with --profile or QUIZ_PROFILE that has
+    nothing stored: one line on stderr naming it and the profiles there are, instead of a silent empty
+    result (a typo in a name looked like a lost history)."""
+    from quiz.text import printable_line
+
+    if not (profile or os.environ.get("QUIZ_PROFILE", "").strip()):
+        return
+    known = store.profiles()
+    if store.profile in known:
+        return
+    there = ", ".join(known) if known else "none yet"
+    typer.echo(printable_line(f"Note: profile {store.profile!r} has no history here (profiles: {there}; "
+                              "quiz profiles lists them)."), err=True)
 
 
 def _console(soft_wrap: bool = False):
@@ -531,6 +580,7 @@ def stats(
     loaded = _load_decks(decks)
     now = make_clock().now()
     with open_store(db, profile, read_only=True) as store:
+        _note_missing_profile(store, profile)
         data = [_deck_data(store, deck) for deck in loaded]
         hour = day_start_hour()
         before = next_day_start(now, None, hour)
@@ -724,9 +774,14 @@ def undo(
     deck_id = _deck_id(deck)
     now = make_clock().now()
     with open_store(db, profile, create=False) as store:
+        _note_missing_profile(store, profile)
         review = store.undo(deck_id)
+        answered = sorted({r.deck for r in store.reviews()}) if review is None and deck_id else []
     if review is None:
         where = f" in deck {deck_id}." if deck_id else f" for profile {store.profile}."
+        if deck_id and deck_id not in answered:  # a typo in --deck: say which decks do have answers
+            where = (f": deck {deck_id!r} has no answers; decks with answers: {', '.join(answered)}." if answered
+                     else f": deck {deck_id!r} has no answers, and no deck has any for profile {store.profile}.")
         typer.echo("Nothing to undo" + printable_line(where))
         return
     when = review.reviewed_at.astimezone().strftime("%Y-%m-%d %H:%M")
@@ -736,6 +791,19 @@ def undo(
               else f"the card is back to {describe_state(review.before, now, None)}")
     typer.echo(printable_line(f"Undid the {kind} to {review.deck}:{item_label(review.card, review.gap)} "
                               f"({rating}, {review.verdict}) from {when}; {effect}."))
+
+
+@app.command()
+def profiles(db: Optional[str] = _DB_OPTION) -> None:
+    """List the profiles that have anything stored in the history, one per line."""
+    from quiz.text import printable_line
+
+    with open_store(db, None, read_only=True) as store:
+        names = store.profiles()
+    for name in names:
+        typer.echo(printable_line(name))
+    if not names:
+        typer.echo("No profiles yet: the history is empty.", err=True)
 
 
 # --- interop: export, import, history -------------------------------------------------------------
@@ -838,6 +906,7 @@ def history(
 
     deck_id = _deck_id(deck)
     with open_store(db, profile, read_only=True) as store:
+        _note_missing_profile(store, profile)
         path = getattr(store, "path", None)  # the files of a store that keeps its history in one
         in_use = history_files(path) if path is not None else []
         if deck is not None and Path(deck).is_file():  # --deck named a deck file
