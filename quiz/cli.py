@@ -98,7 +98,7 @@ def _plain_argument_help(param: Any) -> None:
         return
     many = param.nargs != 1
     name = param.metavar or param.name or ""
-    param._plain_help = True
+    param._plain_help = True  # type: ignore[attr-defined]
     param.display_type_rich = lambda ctx: None  # type: ignore[method-assign]
     param._rich_display_name = lambda: name + ("..." if many else "")  # type: ignore[method-assign]
     param._usage_display_name = lambda: (name if param.required else f"[{name}]") + ("..." if many else "")  # type: ignore[method-assign]
