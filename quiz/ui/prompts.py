@@ -51,8 +51,29 @@ PRACTICE_HIDDEN = (Command.SUSPEND, Command.BURY)  # they change the schedule, w
 SHORTCUT_KEYS = 36
 
 
+def _no_color() -> bool:
+    import os
+
+    return bool(os.environ.get("NO_COLOR"))
+
+
+def _plain_text_style(app: Any) -> Any:
+    """NO_COLOR: prompt_toolkit drops colours then, but still draws the pointer in reverse video and the
+    answer in bold; with this it draws text attributes none at all (only the cursor movement it needs)."""
+    if _no_color():
+        from prompt_toolkit.styles import DEFAULT_ATTRS, StyleTransformation
+
+        class _NoAttributes(StyleTransformation):
+            def transform_attrs(self, attrs: Any) -> Any:
+                return DEFAULT_ATTRS
+
+        app.style_transformation = _NoAttributes()
+    return app
+
+
 def _ask(question: Any) -> Any:
     """Run a questionary question: Ctrl-C -> KeyboardInterrupt, Ctrl-D -> EndSession."""
+    _plain_text_style(question.application)
     try:
         return question.unsafe_ask()
     except EOFError:
@@ -132,7 +153,7 @@ def _key_prompt(message: str, hint: str, keys: dict[str, tuple[str, Any]]) -> An
     app: Application[Any] = Application(layout=Layout(Window(FormattedTextControl(line), dont_extend_height=True)),
                                         key_bindings=bindings, style=DEFAULT_STYLE)
     try:
-        return app.run()
+        return _plain_text_style(app).run()
     except EOFError:
         raise EndSession from None
 
@@ -148,7 +169,8 @@ class PromptFrontend:
         if self._console is None:
             from rich.console import Console
 
-            self._console = Console(highlight=False, emoji=False)
+            # NO_COLOR: no escape codes at all; rich alone drops colours but keeps bold and reverse video.
+            self._console = Console(highlight=False, emoji=False, color_system=None if _no_color() else "auto")
         return self._console
 
     def _paint_card(self, view: CardView) -> None:
