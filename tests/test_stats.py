@@ -658,3 +658,25 @@ def test_the_leech_option_default_is_ankis_threshold():
     from quiz.model import LEECH_THRESHOLD
 
     assert isinstance(_LEECH_OPTION, typer.models.OptionInfo) and _LEECH_OPTION.default == LEECH_THRESHOLD == 8
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_stats_charts_are_readable_on_an_ascii_or_latin1_terminal(tmp_path, encoding):
+    import subprocess
+    import sys
+
+    deck_path, db = build_history(tmp_path)
+    env = dict(os.environ, QUIZ_NOW=CLI_NOW, QUIZ_DB=str(db), PYTHONIOENCODING=encoding, TZ="UTC", COLUMNS="80")
+    env.pop("NO_COLOR", None)
+    done = subprocess.run([sys.executable, "-m", "quiz", "stats", str(deck_path)], capture_output=True,
+                          env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout.decode(encoding)
+    lines = out.splitlines()
+    charts = "\n".join(lines[:lines.index("Hardest cards")])  # below it, "?" ends the deck's questions
+    assert "?" not in charts, out  # every chart character used to be "?"
+    assert "2 |#" in lines  # today's 2 due: a full bar
+    heat = lines[lines.index("Answers, last 12 weeks") + 2:][:8]
+    dot = "\u00b7" if encoding == "latin-1" else "-"
+    assert heat[1] == f"Tue  {dot} {dot} {dot} {dot} {dot} {dot} {dot} {dot} {dot} {dot} # {dot}"
+    assert heat[2].endswith(" +") and heat[7] == f"     less {dot} : + * # more  (busiest: 2 on 2026-11-20)"
