@@ -155,13 +155,23 @@ def find_decks(paths: Sequence[str | Path]) -> list[Path]:
     return found
 
 
+_HYPHENS = re.compile(r"[-\u2010-\u2015]")
+
+
+def _support_form(text: str) -> str:
+    """`fold`, and hyphens as spaces: "director-general" is supported by "Director General", as the
+    grader accepts one for the other."""
+    return " ".join(_HYPHENS.sub(" ", fold(text)).split())
+
+
 def _supported(card: Card, quotes: list[str]) -> Iterable[SupportIssue]:
     if card.type in (CardType.TRUEFALSE, CardType.FLIP):
         return
-    accept = [fold(a) for a in card.accept]
+    quotes = [_support_form(q) for q in quotes]
+    accept = [_support_form(a) for a in card.accept]
     answers = list(enumerate(card.gaps, 1)) if card.type is CardType.CLOZE else [(0, card.answer)]
     for gap, answer in answers:
-        options = [fold(answer)] + accept
+        options = [_support_form(answer)] + accept
         if not any(opt and opt in q for opt in options for q in quotes):
             yield SupportIssue(card=card, gap=gap, answer=answer)
 

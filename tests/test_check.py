@@ -285,6 +285,27 @@ def test_accept_entry_gives_support(project: Path) -> None:
     assert code == 0 and "1 card supported" in out
 
 
+def test_support_treats_hyphens_and_spaces_alike(project: Path) -> None:
+    # the source says "director-general" and "Director General"; the grader accepts either for the other
+    deck(project, """\
+  - id: title
+    question: What was Yuri Borisov's title at Roscosmos?
+    answer: Director General
+    cite:
+      - source: 001_47f2f9f2b89161a3.txt
+        quote: Yuri Borisov, newly appointed director-general
+  - id: title2
+    question: What is Borisov's title?
+    answer: director-general
+    cite:
+      - source: 002_b5d5ee54d9a87101.txt
+        quote: Roscosmos’s Director General, Yury Borisov
+""")
+    code, out, _ = run("--strict")
+    assert code == 0, out
+    assert "2 exact · 2 cards supported" in out.splitlines()[0]
+
+
 # ---------------------------------------------------------------------------------------------- JSON
 
 
