@@ -105,6 +105,8 @@ class DeckReport:
 class Report:
     decks: list[DeckReport]
     strict: bool = False
+    # folders named alongside others that hold no deck (`quiz check decks/ seeds/`): reported, not fatal
+    empty_folders: list[str] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -117,11 +119,12 @@ class Report:
         return EXIT_OK
 
 
-def find_decks(paths: Sequence[str | Path]) -> list[Path]:
+def find_decks(paths: Sequence[str | Path], empty: list[str] | None = None) -> list[Path]:
     """The deck files named by `paths` (files as given, folders searched recursively, sorted).
 
     No paths means the `decks` folder of the working directory. Raises UsageError for a path that does
-    not exist or when no deck is found.
+    not exist or when no deck is found at all. A folder without decks among paths that do have some is
+    appended to `empty` (when given) instead: the decks found are still checked.
     """
     if not paths:
         default = Path("decks")
@@ -130,6 +133,7 @@ def find_decks(paths: Sequence[str | Path]) -> list[Path]:
         paths = [default]
     found: list[Path] = []
     seen: set[Path] = set()
+    empty_here: list[str] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
@@ -141,7 +145,8 @@ def find_decks(paths: Sequence[str | Path]) -> list[Path]:
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
             if not in_folder:
-                raise UsageError(f"no decks found in {raw} (looked for *.yaml files)")
+                empty_here.append(str(raw))
+                continue
             candidates = in_folder
         elif path.exists() or path.is_symlink():
             candidates = [path]  # the loader reports what is wrong with it (directory, FIFO, ...)
@@ -152,6 +157,10 @@ def find_decks(paths: Sequence[str | Path]) -> list[Path]:
             if key not in seen:
                 seen.add(key)
                 found.append(p)
+    if empty_here and (not found or empty is None):
+        raise UsageError(f"no decks found in {', '.join(empty_here)} (looked for *.yaml files)")
+    if empty is not None:
+        empty += empty_here
     return found
 
 
@@ -211,7 +220,8 @@ def build(
     paths: Sequence[str | Path], *, fix: bool = False, strict: bool = False
 ) -> Report:
     """Check every deck named by `paths` (see `find_decks`); with `fix`, rewrite near-miss quotes first."""
-    deck_paths = find_decks(paths)
+    empty: list[str] = []
+    deck_paths = find_decks(paths, empty)
     caches: dict[Path, Sources] = {}
     reports = []
     for path in deck_paths:
@@ -234,7 +244,7 @@ def build(
                 except DeckError as e:  # cannot happen: the fix was verified by loading it
                     report.deck = None
                     report.problems = e.problems
-    return Report(decks=reports, strict=strict)
+    return Report(decks=reports, strict=strict, empty_folders=empty)
 
 
 # ---------------------------------------------------------------------------------------------- --fix
@@ -513,6 +523,7 @@ def to_json(report: Report) -> dict[str, Any]:
             "warnings": sum(len(d.support) for d in valid),
         },
         "decks": decks,
+        "empty_folders": report.empty_folders,
     }
 
 

@@ -235,6 +235,19 @@ def test_invalid_deck_exits_2_but_the_others_are_checked(project: Path) -> None:
     assert lines[-1] == "total: 3 decks · 2 citations, 1 failed · 1 invalid"
 
 
+def test_a_folder_without_decks_beside_one_with_decks_is_named_not_fatal(project: Path) -> None:
+    deck(project, GOOD_CARD)
+    code, out, err = run("decks", "seeds")
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0].startswith("decks/t.yaml: 1 citation — 1 exact")
+    assert "seeds: no decks in this folder (looked for *.yaml files)" in lines
+    data = json.loads(run("decks", "seeds", "--json")[1])
+    assert data["empty_folders"] == ["seeds"] and len(data["decks"]) == 1
+    code, _, err = run("seeds")  # nothing found at all: still a usage error
+    assert (code, err) == (2, "Error: no decks found in seeds (looked for *.yaml files)\n")
+
+
 def test_usage_errors_exit_2(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     code, _, err = run("nowhere.yaml")
     assert (code, err) == (2, "Error: nowhere.yaml: no such file or folder\n")
@@ -314,7 +327,7 @@ def test_json_report_shape(project: Path) -> None:
     code, out, err = run("--json")
     assert code == 1 and err == ""
     data = json.loads(out)
-    assert list(data) == ["version", "exit_code", "strict", "counts", "decks"]
+    assert list(data) == ["version", "exit_code", "strict", "counts", "decks", "empty_folders"]
     assert data["counts"] == {
         "decks": 1,
         "invalid_decks": 0,

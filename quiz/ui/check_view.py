@@ -133,6 +133,8 @@ def render_text(report: Report, console: Any, *, verbose: bool = False) -> None:
             console.print(Text(f"  cards per source ({folder}): {shown or 'none'}", style="dim"))
             if d.uncited:
                 console.print(Text(f"  not cited: {', '.join(d.uncited)}", style="dim"))
+    for folder in report.empty_folders:
+        console.print(Text(f"{folder}: no decks in this folder (looked for *.yaml files)", style="yellow"))
     if len(report.decks) > 1:
         valid = [d for d in report.decks if d.valid]
         total = sum(len(d.citations) for d in valid)
