@@ -3,8 +3,8 @@
 For each deck: load it (an invalid deck is reported with the loader's problems and skipped), locate every
 citation in its source (`quiz.citations`), check that each typed/choice/cloze answer is *supported* by one
 of its card's quotes, and count which source files the cards cite (coverage). `--fix` rewrites missing
-quotes that are near-verbatim (closest passage scoring >= FIX_THRESHOLD) to the source's exact text,
-editing only those scalars in the deck file.
+quotes that are near-verbatim (closest passage scoring >= FIX_THRESHOLD) to the source's exact text, and
+points a citation whose quote is verbatim in another source at that file, editing only those scalars.
 
 Nothing here prints or exits: `build` returns a `Report`; `to_json` gives it as data, and
 `quiz.ui.check_view.render_text` shows it on a terminal. rapidfuzz is imported lazily (explaining a miss)
@@ -71,6 +71,7 @@ class Fix:
     old: str
     new: str
     score: int
+    moved_from: str = ""  # the citation now names `source`, which has the quote verbatim, instead of this
 
 
 @dataclass
@@ -303,11 +304,16 @@ def _fix(report: DeckReport) -> None:
     """Rewrite each near-miss quote of the (valid) deck to its source's text; verify, then replace."""
     path = report.path
     candidates = []
+    moves: list[tuple[CitationResult, str]] = []  # a quote that is verbatim in another source: cite that file
     for r in report.failures:
         loc, c = r.location, r.citation
+        where = f"{path}:{c.quote_mark.line}:{c.quote_mark.col}: card {r.card.id}"
+        verbatim = [f for f in loc.found_in if f.status is LocationStatus.EXACT]
+        if loc.status is LocationStatus.MISSING and verbatim and split_ellipsis(c.quote) == [c.quote]:
+            moves.append((r, verbatim[0].source))
+            continue
         if loc.status is not LocationStatus.MISSING or loc.closest is None or loc.closest.score < FIX_THRESHOLD:
             continue
-        where = f"{path}:{c.quote_mark.line}:{c.quote_mark.col}: card {r.card.id}"
         if loc.found_in:
             report.fix_notes.append(f"{where}: not fixed: the quote is in {loc.found_in[0].source}; cite that file")
             continue
@@ -315,7 +321,7 @@ def _fix(report: DeckReport) -> None:
             report.fix_notes.append(f"{where}: not fixed: quotes with an ellipsis are fixed by hand")
             continue
         candidates.append(r)
-    if not candidates:
+    if not candidates and not moves:
         return
     target = path.resolve()  # through a symlinked deck, edit the file it points to and keep the link
     raw = target.read_bytes()
@@ -352,6 +358,18 @@ def _fix(report: DeckReport) -> None:
                 score=closest.score,
             )
         )
+    source_spans = _source_spans(text) if moves else {}
+    for r, new_source in moves:
+        c = r.citation
+        span = source_spans.get((c.mark.line, c.mark.col))
+        if span is None:
+            report.fix_notes.append(f"{path}:{c.mark.line}:{c.mark.col}: card {r.card.id}: not fixed: source scalar not found")
+            continue
+        start, end, style = span
+        plain = not style and re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.\-/]*", new_source)
+        edits.append((start, end, new_source if plain else yaml_scalar(new_source, style)))
+        fixes.append(Fix(card=r.card.id, line=c.mark.line, col=c.mark.col, source=new_source, old=c.quote,
+                         new=c.quote, score=100, moved_from=c.source))
     if not edits:
         return
     new_text = text
@@ -360,9 +378,11 @@ def _fix(report: DeckReport) -> None:
     data = (b"\xef\xbb\xbf" if bom else b"") + new_text.encode("utf-8")
     # The rewritten deck is written beside the deck under the deck's own file name (so a default deck id
     # stays the same), loaded back and compared, and only then replaces the deck.
-    changed = {(f.card, f.old): f.new for f in fixes}
+    changed = {(f.card, f.old): f.new for f in fixes if not f.moved_from}
+    moved = {(f.card, f.old): f.source for f in fixes if f.moved_from}
     if not replace_atomically(target, lambda out: out.write(data),
-                              verify=lambda tmp: _verify(report.deck, _load_or_none(str(tmp)), changed), shown=path):
+                              verify=lambda tmp: _verify(report.deck, _load_or_none(str(tmp)), changed, moved),
+                              shown=path):
         report.fix_notes.append(f"{path}: not fixed: the rewritten deck did not load back identically")
         return
     report.fixes = fixes
@@ -376,6 +396,43 @@ def _fix(report: DeckReport) -> None:
     )
 
 
+def _source_spans(text: str) -> dict[tuple[int, int], tuple[int, int, str | None]]:
+    """The `source:` value scalar of every mapping of a YAML text: (line, col) 1-based of the mapping's
+    start (a citation's `mark`) -> (start, end, style) offsets of the value."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    starts = [0] + [m.end() for m in _YAML_BREAK.finditer(text)]
+    spans: dict[tuple[int, int], tuple[int, int, str | None]] = {}
+    # per open collection: [is a mapping, its start, the next node is a key, the last key read]
+    stack: list[list[Any]] = []
+
+    def node_done(value: Any = None, event: Any = None) -> None:
+        if not stack or not stack[-1][0]:
+            return
+        top = stack[-1]
+        if top[2]:
+            top[3] = value
+        elif top[3] == "source" and event is not None:
+            s, e = event.start_mark, event.end_mark
+            spans[top[1]] = (starts[s.line] + s.column, starts[e.line] + e.column, event.style)
+        top[2] = not top[2]
+
+    for event in yaml.parse(text, Loader=loader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            mark = event.start_mark
+            assert mark is not None  # a parsed event always has its marks
+            stack.append([isinstance(event, yaml.MappingStartEvent), (mark.line + 1, mark.column + 1), True, None])
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            stack.pop()
+            node_done()
+        elif isinstance(event, yaml.ScalarEvent):
+            node_done(event.value, event)
+        elif isinstance(event, yaml.AliasEvent):
+            node_done()
+    return spans
+
+
 def _load_or_none(path: str) -> Deck | None:
     """Load the rewritten temp file (None if it no longer loads)."""
     try:
@@ -384,8 +441,10 @@ def _load_or_none(path: str) -> Deck | None:
         return None
 
 
-def _verify(before: Deck | None, after: Deck | None, changed: dict[tuple[str, str], str]) -> bool:
-    """The rewritten deck has the same cards with the same citations, except the intended quotes."""
+def _verify(before: Deck | None, after: Deck | None, changed: dict[tuple[str, str], str],
+            moved: dict[tuple[str, str], str] | None = None) -> bool:
+    """The rewritten deck has the same cards with the same citations, except the intended quotes (and the
+    intended sources: `moved`, by card and quote)."""
     if before is None or after is None or len(before.cards) != len(after.cards):
         return False
     for a, b in zip(before.cards, after.cards):
@@ -393,7 +452,8 @@ def _verify(before: Deck | None, after: Deck | None, changed: dict[tuple[str, st
             return False
         for ca, cb in zip(a.cite, b.cite):
             want = changed.get((a.id, ca.quote), ca.quote)
-            if ca.source != cb.source or cb.quote != want:
+            source = (moved or {}).get((a.id, ca.quote), ca.source)
+            if cb.source != source or cb.quote != want:
                 return False
         if (a.question, a.answer, a.accept, a.choices, a.text, a.tags) != (
             b.question,
@@ -502,6 +562,7 @@ def to_json(report: Report) -> dict[str, Any]:
                         "old": f.old,
                         "new": f.new,
                         "score": f.score,
+                        **({"moved_from": f.moved_from} if f.moved_from else {}),
                     }
                     for f in d.fixes
                 ],

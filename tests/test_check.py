@@ -420,7 +420,7 @@ def test_fix_keeps_every_other_byte(project: Path, written: str, fixed: str) -> 
     assert path.read_bytes() == expect
 
 
-def test_fix_leaves_low_scores_and_wrong_files_alone(project: Path) -> None:
+def test_fix_leaves_low_scores_alone_and_cites_the_file_that_has_the_quote(project: Path) -> None:
     path = deck(
         project,
         """\
@@ -435,11 +435,18 @@ def test_fix_leaves_low_scores_and_wrong_files_alone(project: Path) -> None:
         quote: Yuri Borissov replaced Dmitri Rogozin
 """,
     )
-    before = path.read_bytes()
+    before = path.read_text(encoding="utf-8")
     code, out, _ = run("--fix")
-    assert code == 1
-    assert path.read_bytes() == before
+    assert code == 1  # the far-off quote is still missing, and left as it was
     assert "fixed quote" not in out
+    # the second quote is verbatim in 003_...: the citation now names that file (it used to be left alone)
+    assert path.read_text(encoding="utf-8") == before.replace(
+        "      - source: 000_56db16ce61149816.txt\n", f"      - source: {S003}\n")
+    assert (f"decks/t.yaml:11:9: card far: cited {S003}, which has the quote verbatim, instead of "
+            "000_56db16ce61149816.txt") in out
+    assert "-      - source: 000_56db16ce61149816.txt" in out and f"+      - source: {S003}" in out
+    code, out, _ = run("--fix", "--json")  # nothing left to move; the far-off quote still fails
+    assert code == 1 and json.loads(out)["decks"][0]["fixes"] == []
 
 
 def test_fix_never_touches_an_invalid_deck(project: Path) -> None:

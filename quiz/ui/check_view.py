@@ -78,6 +78,10 @@ def render_text(report: Report, console: Any, *, verbose: bool = False) -> None:
         if not d.valid:
             continue
         for f in d.fixes:
+            if f.moved_from:
+                console.print(Text(f"{_shown(d.path)}:{f.line}:{f.col}: card {f.card}: cited {f.source}, which "
+                                   f"has the quote verbatim, instead of {f.moved_from}", style="cyan"))
+                continue
             console.print(
                 Text(f"{_shown(d.path)}:{f.line}:{f.col}: card {f.card}: fixed quote to the text of {f.source} "
                      f"(score {f.score})", style="cyan")
