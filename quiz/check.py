@@ -3,8 +3,8 @@
 For each deck: load it (an invalid deck is reported with the loader's problems and skipped), locate every
 citation in its source (`quiz.citations`), check that each typed/choice/cloze answer is *supported* by one
 of its card's quotes, and count which source files the cards cite (coverage). `--fix` rewrites missing
-quotes that are near-verbatim (closest passage scoring >= FIX_THRESHOLD) to the source's exact text,
-editing only those scalars in the deck file.
+quotes that are near-verbatim (closest passage scoring >= FIX_THRESHOLD) to the source's exact text, and
+points a citation whose quote is verbatim in another source at that file, editing only those scalars.
 
 Nothing here prints or exits: `build` returns a `Report`; `to_json` gives it as data, and
 `quiz.ui.check_view.render_text` shows it on a terminal. rapidfuzz is imported lazily (explaining a miss)
@@ -73,6 +73,7 @@ class Fix:
     old: str
     new: str
     score: int
+    moved_from: str = ""  # the citation now names `source`, which has the quote verbatim, instead of this
 
 
 @dataclass
@@ -121,6 +122,8 @@ class DeckReport:
 class Report:
     decks: list[DeckReport]
     strict: bool = False
+    # folders named alongside others that hold no deck (`quiz check decks/ seeds/`): reported, not fatal
+    empty_folders: list[str] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -133,11 +136,12 @@ class Report:
         return EXIT_OK
 
 
-def find_decks(paths: Sequence[str | Path]) -> list[Path]:
+def find_decks(paths: Sequence[str | Path], empty: list[str] | None = None) -> list[Path]:
     """The deck files named by `paths` (files as given, folders searched recursively, sorted).
 
     No paths means the `decks` folder of the working directory. Raises UsageError for a path that does
-    not exist or when no deck is found.
+    not exist or when no deck is found at all. A folder without decks among paths that do have some is
+    appended to `empty` (when given) instead: the decks found are still checked.
     """
     if not paths:
         default = Path("decks")
@@ -146,6 +150,7 @@ def find_decks(paths: Sequence[str | Path]) -> list[Path]:
         paths = [default]
     found: list[Path] = []
     seen: set[Path] = set()
+    empty_here: list[str] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
@@ -157,7 +162,8 @@ def find_decks(paths: Sequence[str | Path]) -> list[Path]:
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
             if not in_folder:
-                raise UsageError(f"no decks found in {raw} (looked for *.yaml files)")
+                empty_here.append(str(raw))
+                continue
             candidates = in_folder
         elif path.exists() or path.is_symlink():
             candidates = [path]  # the loader reports what is wrong with it (directory, FIFO, ...)
@@ -168,16 +174,30 @@ def find_decks(paths: Sequence[str | Path]) -> list[Path]:
             if key not in seen:
                 seen.add(key)
                 found.append(p)
+    if empty_here and (not found or empty is None):
+        raise UsageError(f"no decks found in {', '.join(empty_here)} (looked for *.yaml files)")
+    if empty is not None:
+        empty += empty_here
     return found
+
+
+_HYPHENS = re.compile(r"[-\u2010-\u2015]")
+
+
+def _support_form(text: str) -> str:
+    """`fold`, and hyphens as spaces: "director-general" is supported by "Director General", as the
+    grader accepts one for the other."""
+    return " ".join(_HYPHENS.sub(" ", fold(text)).split())
 
 
 def _supported(card: Card, quotes: list[str]) -> Iterable[SupportIssue]:
     if card.type in (CardType.TRUEFALSE, CardType.FLIP) or "unsupported-answer" in card.lint:
         return
-    accept = [fold(a) for a in card.accept]
+    quotes = [_support_form(q) for q in quotes]
+    accept = [_support_form(a) for a in card.accept]
     answers = list(enumerate(card.gaps, 1)) if card.type is CardType.CLOZE else [(0, card.answer)]
     for gap, answer in answers:
-        options = [fold(answer)] + accept
+        options = [_support_form(answer)] + accept
         if not any(opt and opt in q for opt in options for q in quotes):
             yield SupportIssue(card=card, gap=gap, answer=answer)
 
@@ -240,7 +260,8 @@ def build(
     paths: Sequence[str | Path], *, fix: bool = False, strict: bool = False
 ) -> Report:
     """Check every deck named by `paths` (see `find_decks`); with `fix`, rewrite near-miss quotes first."""
-    deck_paths = find_decks(paths)
+    empty: list[str] = []
+    deck_paths = find_decks(paths, empty)
     caches: dict[Path, Sources] = {}
     reports = []
     for path in deck_paths:
@@ -263,7 +284,7 @@ def build(
                 except DeckError as e:  # cannot happen: the fix was verified by loading it
                     report.deck = None
                     report.problems = e.problems
-    return Report(decks=reports, strict=strict)
+    return Report(decks=reports, strict=strict, empty_folders=empty)
 
 
 # ---------------------------------------------------------------------------------------------- --fix
@@ -322,11 +343,16 @@ def _fix(report: DeckReport) -> None:
     """Rewrite each near-miss quote of the (valid) deck to its source's text; verify, then replace."""
     path = report.path
     candidates = []
+    moves: list[tuple[CitationResult, str]] = []  # a quote that is verbatim in another source: cite that file
     for r in report.failures:
         loc, c = r.location, r.citation
+        where = f"{path}:{c.quote_mark.line}:{c.quote_mark.col}: card {r.card.id}"
+        verbatim = [f for f in loc.found_in if f.status is LocationStatus.EXACT]
+        if loc.status is LocationStatus.MISSING and verbatim and split_ellipsis(c.quote) == [c.quote]:
+            moves.append((r, verbatim[0].source))
+            continue
         if loc.status is not LocationStatus.MISSING or loc.closest is None or loc.closest.score < FIX_THRESHOLD:
             continue
-        where = f"{path}:{c.quote_mark.line}:{c.quote_mark.col}: card {r.card.id}"
         if loc.found_in:
             report.fix_notes.append(f"{where}: not fixed: the quote is in {loc.found_in[0].source}; cite that file")
             continue
@@ -334,7 +360,7 @@ def _fix(report: DeckReport) -> None:
             report.fix_notes.append(f"{where}: not fixed: quotes with an ellipsis are fixed by hand")
             continue
         candidates.append(r)
-    if not candidates:
+    if not candidates and not moves:
         return
     target = path.resolve()  # through a symlinked deck, edit the file it points to and keep the link
     raw = target.read_bytes()
@@ -371,6 +397,18 @@ def _fix(report: DeckReport) -> None:
                 score=closest.score,
             )
         )
+    source_spans = _source_spans(text) if moves else {}
+    for r, new_source in moves:
+        c = r.citation
+        span = source_spans.get((c.mark.line, c.mark.col))
+        if span is None:
+            report.fix_notes.append(f"{path}:{c.mark.line}:{c.mark.col}: card {r.card.id}: not fixed: source scalar not found")
+            continue
+        start, end, style = span
+        plain = not style and re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.\-/]*", new_source)
+        edits.append((start, end, new_source if plain else yaml_scalar(new_source, style)))
+        fixes.append(Fix(card=r.card.id, line=c.mark.line, col=c.mark.col, source=new_source, old=c.quote,
+                         new=c.quote, score=100, moved_from=c.source))
     if not edits:
         return
     new_text = text
@@ -379,9 +417,11 @@ def _fix(report: DeckReport) -> None:
     data = (b"\xef\xbb\xbf" if bom else b"") + new_text.encode("utf-8")
     # The rewritten deck is written beside the deck under the deck's own file name (so a default deck id
     # stays the same), loaded back and compared, and only then replaces the deck.
-    changed = {(f.card, f.old): f.new for f in fixes}
+    changed = {(f.card, f.old): f.new for f in fixes if not f.moved_from}
+    moved = {(f.card, f.old): f.source for f in fixes if f.moved_from}
     if not replace_atomically(target, lambda out: out.write(data),
-                              verify=lambda tmp: _verify(report.deck, _load_or_none(str(tmp)), changed), shown=path):
+                              verify=lambda tmp: _verify(report.deck, _load_or_none(str(tmp)), changed, moved),
+                              shown=path):
         report.fix_notes.append(f"{path}: not fixed: the rewritten deck did not load back identically")
         return
     report.fixes = fixes
@@ -395,6 +435,43 @@ def _fix(report: DeckReport) -> None:
     )
 
 
+def _source_spans(text: str) -> dict[tuple[int, int], tuple[int, int, str | None]]:
+    """The `source:` value scalar of every mapping of a YAML text: (line, col) 1-based of the mapping's
+    start (a citation's `mark`) -> (start, end, style) offsets of the value."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    starts = [0] + [m.end() for m in _YAML_BREAK.finditer(text)]
+    spans: dict[tuple[int, int], tuple[int, int, str | None]] = {}
+    # per open collection: [is a mapping, its start, the next node is a key, the last key read]
+    stack: list[list[Any]] = []
+
+    def node_done(value: Any = None, event: Any = None) -> None:
+        if not stack or not stack[-1][0]:
+            return
+        top = stack[-1]
+        if top[2]:
+            top[3] = value
+        elif top[3] == "source" and event is not None:
+            s, e = event.start_mark, event.end_mark
+            spans[top[1]] = (starts[s.line] + s.column, starts[e.line] + e.column, event.style)
+        top[2] = not top[2]
+
+    for event in yaml.parse(text, Loader=loader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            mark = event.start_mark
+            assert mark is not None  # a parsed event always has its marks
+            stack.append([isinstance(event, yaml.MappingStartEvent), (mark.line + 1, mark.column + 1), True, None])
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            stack.pop()
+            node_done()
+        elif isinstance(event, yaml.ScalarEvent):
+            node_done(event.value, event)
+        elif isinstance(event, yaml.AliasEvent):
+            node_done()
+    return spans
+
+
 def _load_or_none(path: str) -> Deck | None:
     """Load the rewritten temp file (None if it no longer loads)."""
     try:
@@ -403,8 +480,10 @@ def _load_or_none(path: str) -> Deck | None:
         return None
 
 
-def _verify(before: Deck | None, after: Deck | None, changed: dict[tuple[str, str], str]) -> bool:
-    """The rewritten deck has the same cards with the same citations, except the intended quotes."""
+def _verify(before: Deck | None, after: Deck | None, changed: dict[tuple[str, str], str],
+            moved: dict[tuple[str, str], str] | None = None) -> bool:
+    """The rewritten deck has the same cards with the same citations, except the intended quotes (and the
+    intended sources: `moved`, by card and quote)."""
     if before is None or after is None or len(before.cards) != len(after.cards):
         return False
     for a, b in zip(before.cards, after.cards):
@@ -412,7 +491,8 @@ def _verify(before: Deck | None, after: Deck | None, changed: dict[tuple[str, st
             return False
         for ca, cb in zip(a.cite, b.cite):
             want = changed.get((a.id, ca.quote), ca.quote)
-            if ca.source != cb.source or cb.quote != want:
+            source = (moved or {}).get((a.id, ca.quote), ca.source)
+            if cb.source != source or cb.quote != want:
                 return False
         if (a.question, a.answer, a.accept, a.choices, a.text, a.tags) != (
             b.question,
@@ -536,6 +616,7 @@ def to_json(report: Report) -> dict[str, Any]:
                         "old": f.old,
                         "new": f.new,
                         "score": f.score,
+                        **({"moved_from": f.moved_from} if f.moved_from else {}),
                     }
                     for f in d.fixes
                 ],
@@ -557,6 +638,7 @@ def to_json(report: Report) -> dict[str, Any]:
             "warnings": sum(d.warnings for d in valid),
         },
         "decks": decks,
+        "empty_folders": report.empty_folders,
     }
 
 

@@ -661,6 +661,41 @@ class Location:
         return self.status.found
 
 
+@dataclass(frozen=True)
+class Paragraph:
+    """The paragraph of a source holding a located quote: what a teacher would have the student re-read."""
+
+    first_line: int  # 1-based lines of the paragraph (or of the clipped part shown)
+    last_line: int
+    text: str  # the source's own text (not yet printable: render it through quiz.text)
+    quote: tuple[int, int]  # [start, end) of the quote inside `text`
+
+
+_BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
+PARAGRAPH_LIMIT = 1200  # characters shown of a longer paragraph, around the quote
+
+
+def paragraph_around(src: SourceText, start: int, end: int, limit: int = PARAGRAPH_LIMIT) -> Paragraph:
+    """The text between the blank lines around [start, end) of `src`, clipped to about `limit` characters
+    around the quote when the paragraph is longer (a source without blank lines is one paragraph)."""
+    from quiz.text import clip_window
+
+    text = src.text
+    para_start, para_end = 0, len(text)
+    for m in _BLANK_LINE.finditer(text):
+        if m.end() <= start:
+            para_start = m.end()
+        elif m.start() >= end:
+            para_end = m.start()
+            break
+    body = text[para_start:para_end]
+    a, b = clip_window(body, limit, (start - para_start, end - para_start))
+    first = para_start + a
+    last = max(first, para_start + b - 1)
+    return Paragraph(first_line=src.line_col(first)[0], last_line=src.line_col(last)[0], text=body[a:b],
+                     quote=(max(0, start - first), min(b - a, end - first)))
+
+
 def differences(quote: str, matched: str) -> tuple[str, ...]:
     """Which kinds of normalization make `quote` and `matched` equal (each one that, left out, doesn't)."""
     found = tuple(k for k in KINDS if fold(quote, {k}) != fold(matched, {k}))

@@ -91,8 +91,22 @@ class _PlainValue:
         return value
 
 
+def _plain_argument_help(param: Any) -> None:
+    """Help names a positional argument `DECK...` (`[DECK]...` when optional), as click does, instead of
+    typer's `DECK <list[Path]>`: the Python type means nothing to a student."""
+    if not isinstance(param, typer.core.TyperArgument) or getattr(param, "_plain_help", False):
+        return
+    many = param.nargs != 1
+    name = param.metavar or param.name or ""
+    param._plain_help = True  # type: ignore[attr-defined]
+    param.display_type_rich = lambda ctx: None  # type: ignore[method-assign]
+    param._rich_display_name = lambda: name + ("..." if many else "")  # type: ignore[method-assign]
+    param._usage_display_name = lambda: (name if param.required else f"[{name}]") + ("..." if many else "")  # type: ignore[method-assign]
+
+
 def _use_plain_values(params: list) -> None:
     for param in params:
+        _plain_argument_help(param)
         if getattr(param, "_runtime_param", False) is None:
             plain = _PlainValue.for_param(param)
             if plain is not None:
@@ -157,6 +171,25 @@ app = typer.Typer(
     # (~115 ms CPU, more than the rest of `quiz --help`), and help must come up fast.
     rich_markup_mode=None,
 )
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"quiz {version('quiz')}")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            typer.echo("quiz (version unknown: not installed)")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    show_version: bool = typer.Option(False, "--version", is_eager=True, callback=_show_version,
+                                      help="Print the version and exit."),
+) -> None:
+    """Study from decks whose every answer cites its source."""
 
 
 def fail(error: QuizError) -> typer.Exit:
@@ -302,6 +335,9 @@ _PROFILE_OPTION = typer.Option(None, "--profile", envvar="QUIZ_PROFILE", metavar
                                help="History profile (default: default).")
 _DB_OPTION = typer.Option(None, "--db", envvar="QUIZ_DB", metavar="FILE|URL", show_default=False,
                           help="History database file, or a class server: postgresql://USER@HOST/DB.")
+# Anki's leech threshold (quiz.model.LEECH_THRESHOLD); a literal here keeps quiz.model off the --help path.
+_LEECH_OPTION = typer.Option(8, "--leech", min=0, metavar="N",
+                             help="Lapses that make a card a leech (0: never).")
 
 
 def _load_decks(paths: List[Path]) -> list:
@@ -331,6 +367,22 @@ def _deck_id(deck: Optional[str]) -> Optional[str]:
         (loaded,) = _load_decks([Path(deck)])
         return loaded.id
     return deck
+
+
+def _note_missing_profile(store: "HistoryStore", profile: Optional[str]) -> None:
+    """A read command (stats, history, undo) for a profile named with --profile or QUIZ_PROFILE that has
+    nothing stored: one line on stderr naming it and the profiles there are, instead of a silent empty
+    result (a typo in a name looked like a lost history)."""
+    from quiz.text import printable_line
+
+    if not (profile or os.environ.get("QUIZ_PROFILE", "").strip()):
+        return
+    known = store.profiles()
+    if store.profile in known:
+        return
+    there = ", ".join(known) if known else "none yet"
+    typer.echo(printable_line(f"Note: profile {store.profile!r} has no history here (profiles: {there}; "
+                              "quiz profiles lists them)."), err=True)
 
 
 def _console(soft_wrap: bool = False):
@@ -520,6 +572,7 @@ def study(
         None, "--retention", min=0.7, max=0.99, metavar="R",
         help="Desired retention 0.70-0.99 (overrides the deck's).",
     ),
+    leech: int = _LEECH_OPTION,
 ) -> None:
     """Study the cards that are due: answer, see the cited evidence, rate, repeat.
 
@@ -541,7 +594,8 @@ def study(
         wanted = " ".join([f"--tag {t}" for t in tag] + [f"--source {s}" for s in source])
         raise fail(UsageError(f"no card matches {wanted}"))
     options = StudyOptions(new_limit=new, review_limit=reviews, tags=tuple(tag), sources=tuple(source),
-                           practice=practice, retention=retention, start_hour=day_start_hour())
+                           practice=practice, retention=retention, start_hour=day_start_hour(),
+                           leech_threshold=leech)
     clock = make_clock()
     frontend: Frontend
     if plain or os.environ.get("TERM") == "dumb" or not (sys.stdin.isatty() and sys.stdout.isatty()):
@@ -586,8 +640,9 @@ def stats(
     json_output: bool = typer.Option(False, "--json", help="Print the numbers as JSON."),
     profile: Optional[str] = _PROFILE_OPTION,
     db: Optional[str] = _DB_OPTION,
+    leech: int = _LEECH_OPTION,
 ) -> None:
-    """Progress: what is due, activity, retention, hardest cards, mastery per source.
+    """Progress: what is due, activity, retention, hardest cards, mastery per source, leeches.
 
     Cards by state, due today/tomorrow, 30-day forecast, 12-week heatmap, true retention, streak.
 
@@ -598,8 +653,8 @@ def stats(
     """
     from quiz.params import describe, parameters_in_use, parameters_to_json
     from quiz.scheduler import Scheduler, SchedulerConfig
-    from quiz.stats import (MAX_ANSWER_SECONDS, SLOT_SECONDS, AnswerTotals, compute_stats, next_day_start,
-                            stats_to_json)
+    from quiz.stats import (MAX_ANSWER_SECONDS, SLOT_SECONDS, AnswerTotals, compute_stats, find_leeches,
+                            leech_to_json, next_day_start, stats_to_json)
 
     if not decks:
         decks = sorted([*Path("decks").glob("*.yaml"), *Path("decks").glob("*.yml")])
@@ -608,6 +663,7 @@ def stats(
     loaded = _load_decks(decks)
     now = make_clock().now()
     with open_store(db, profile, read_only=True) as store:
+        _note_missing_profile(store, profile)
         data = [_deck_data(store, deck) for deck in loaded]
         hour = day_start_hour()
         before = next_day_start(now, None, hour)
@@ -619,13 +675,16 @@ def stats(
         fitted, source = parameters_in_use(store)
         scheduler = Scheduler(SchedulerConfig(parameters=fitted.weights if fitted else None))
         numbers = compute_stats(data, totals, now, None, scheduler.retrievability, start_hour=hour)
+    leeches = find_leeches(data, leech)
     if json_output:
-        _print_json({**stats_to_json(numbers), "fsrs": parameters_to_json(fitted, source)})
+        _print_json({**stats_to_json(numbers), "fsrs": parameters_to_json(fitted, source),
+                     "leeches": [leech_to_json(row) for row in leeches]})
     else:
-        from quiz.ui.stats_view import render_stats
+        from quiz.ui.stats_view import render_leeches, render_stats
 
         console = _console()
         render_stats(numbers, console)
+        render_leeches(leeches, leech, console)
         console.print(describe(fitted, source), markup=False, highlight=False)
 
 
@@ -798,9 +857,14 @@ def undo(
     deck_id = _deck_id(deck)
     now = make_clock().now()
     with open_store(db, profile, create=False) as store:
+        _note_missing_profile(store, profile)
         review = store.undo(deck_id)
+        answered = sorted({r.deck for r in store.reviews()}) if review is None and deck_id else []
     if review is None:
         where = f" in deck {deck_id}." if deck_id else f" for profile {store.profile}."
+        if deck_id and deck_id not in answered:  # a typo in --deck: say which decks do have answers
+            where = (f": deck {deck_id!r} has no answers; decks with answers: {', '.join(answered)}." if answered
+                     else f": deck {deck_id!r} has no answers, and no deck has any for profile {store.profile}.")
         typer.echo("Nothing to undo" + printable_line(where))
         return
     when = review.reviewed_at.astimezone().strftime("%Y-%m-%d %H:%M")
@@ -810,6 +874,19 @@ def undo(
               else f"the card is back to {describe_state(review.before, now, None)}")
     typer.echo(printable_line(f"Undid the {kind} to {review.deck}:{item_label(review.card, review.gap)} "
                               f"({rating}, {review.verdict}) from {when}; {effect}."))
+
+
+@app.command()
+def profiles(db: Optional[str] = _DB_OPTION) -> None:
+    """List the profiles that have anything stored in the history, one per line."""
+    from quiz.text import printable_line
+
+    with open_store(db, None, read_only=True) as store:
+        names = store.profiles()
+    for name in names:
+        typer.echo(printable_line(name))
+    if not names:
+        typer.echo("No profiles yet: the history is empty.", err=True)
 
 
 # --- interop: export, import, history -------------------------------------------------------------
@@ -914,6 +991,7 @@ def history(
 
     deck_id = _deck_id(deck)
     with open_store(db, profile, read_only=True) as store:
+        _note_missing_profile(store, profile)
         path = getattr(store, "path", None)  # the files of a store that keeps its history in one
         in_use = history_files(path) if path is not None else []
         if deck is not None and Path(deck).is_file():  # --deck named a deck file
@@ -1164,6 +1242,9 @@ _LOOKALIKES = {
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"',
     "\u00ab": "*", "\u00bb": "*", "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u00b7": "-",
     "\u2026": "...", "\u2192": "->", "\u26a0": "!", "\u2500": "-", "\u2502": "|", "\u2514": "+",
+    # `quiz stats` charts: heatmap shades and bar heights keep their order (they were all "?")
+    "\u2591": ":", "\u2592": "+", "\u2593": "*", "\u2588": "#",
+    "\u2581": "_", "\u2582": "_", "\u2583": "_", "\u2584": "=", "\u2585": "=", "\u2586": "=", "\u2587": "=",
 }
 
 

@@ -243,6 +243,24 @@ def is_correct(verdict: str, rating: int) -> bool:
     return verdict == Verdict.CORRECT
 
 
+# Anki's leech threshold: an item lapsing (forgotten after it had graduated) for the 8th time is a leech,
+# and again every half threshold after that (12, 16, ...). `quiz study --leech N` / `quiz stats --leech N`.
+LEECH_THRESHOLD = 8
+
+
+def is_leech(lapses: int, threshold: int = LEECH_THRESHOLD) -> bool:
+    """Whether an item with this many lapses is a leech (`quiz stats` lists those)."""
+    return threshold > 0 and lapses >= threshold
+
+
+def lapse_makes_leech(lapses: int, threshold: int = LEECH_THRESHOLD) -> bool:
+    """Whether the lapse that brought an item to `lapses` should be announced as a leech (Anki: at the
+    threshold, then every half threshold, so a student who keeps the card hears about it again)."""
+    if not is_leech(lapses, threshold):
+        return False
+    return (lapses - threshold) % max(1, threshold // 2) == 0
+
+
 @dataclass(frozen=True)
 class ItemRecord:
     """One stored review item of this profile."""

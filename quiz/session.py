@@ -19,7 +19,11 @@ Queue rules (Anki's, per profile, deck and study day; a study day starts at `sta
   3. new items in deck order (cloze gaps in gap order), at most `new_limit` per deck and day;
   4. when nothing else is left, learning items due within `learn_ahead` (20 min) are asked early.
 Cloze siblings: once one gap of a card is answered, its other new/review gaps wait for the next study day,
-and only one new/review gap per card is queued on a day (so a card's new gaps count once). Learning
+and only one new/review gap per card is queued on a day (so a card's new gaps count once).
+What is left today (the header's count, and the summary's "waiting for today") is 1.-3. plus the learning
+items due within `learn_ahead`, counted from queues built as a new session would build them, so that the
+summary says what the next `quiz study` shows; a gap held back by an answered sibling makes the next card
+due when the next study day starts. Learning
 items are never buried. Each deck's queue for the day is built from the store once and then kept up to
 date with the session's own answers; it is built again after undo, suspend and bury, when another process
 writes to the history (a second session on the same deck), and when a new study day starts.
@@ -39,8 +43,8 @@ from enum import Enum
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Callable, Protocol, Sequence, Union
 
-from quiz.model import (Card, CardType, Citation, Deck, ItemRecord, ItemState, LocationStatus, Rating, Review, State,
-                        Verdict)
+from quiz.model import (LEECH_THRESHOLD, Card, CardType, Citation, Deck, ItemRecord, ItemState, LocationStatus,
+                        Rating, Review, State, Verdict, lapse_makes_leech)
 
 if TYPE_CHECKING:  # imported lazily at run time: grading pulls rapidfuzz, the scheduler pulls fsrs
     from quiz.citations import Sources
@@ -71,8 +75,13 @@ class Progress:
     position: int  # 1-based number of the card on screen within this session
     total: int  # position - 1 + cards still queued (grows when learning items come back)
     new: int
-    learning: int
+    learning: int  # learning items due now or within the learn-ahead window
     review: int
+    # What is left today, this card included: the header shows this rather than position/total, which
+    # kept growing as failed cards came back. Learning items count when due within the learn-ahead window.
+    left: int = 0
+    # The card on screen is the one just answered, back at once because nothing else is due (learn-ahead).
+    again_now: bool = False
 
 
 @dataclass(frozen=True)
@@ -136,6 +145,29 @@ Action = Union[Rating, Command]
 
 
 @dataclass(frozen=True)
+class Passage:
+    """The paragraph of a cited source around the quote, for a leech: `re-read: 004_x.txt, lines 12–14`."""
+
+    source: str
+    first_line: int
+    last_line: int
+    text: str  # the source's text: front ends show it through quiz.text (clipped_quote)
+    highlights: tuple[tuple[int, int], ...]  # the quote inside `text`
+
+
+@dataclass(frozen=True)
+class Leech:
+    """An item that has just lapsed for the `threshold`th time (or again every half threshold after)."""
+
+    deck_id: str
+    card_id: str
+    gap: int
+    lapses: int
+    passages: tuple[Passage, ...]  # one per citation found in its source
+    missing: tuple[str, ...] = ()  # why a citation has no passage ("citation not found in 003_x.txt")
+
+
+@dataclass(frozen=True)
 class Outcome:
     """What `Session.act` did with a rating or command."""
 
@@ -144,6 +176,7 @@ class Outcome:
     message: str = ""  # a one-line notice for the student ("Suspended ...", "Nothing to undo ...")
     review: Review | None = None  # the answer as recorded (a rating)
     ended: bool = False  # the student quit: the session is over
+    leech: Leech | None = None  # the rating made the item a leech: offer to suspend it (`suspend_leech`)
 
 
 @dataclass
@@ -183,6 +216,9 @@ class Frontend(Protocol):
     def show_summary(self, summary: Summary) -> None:
         """The end-of-session summary (also shown after Ctrl-C)."""
 
+    def offer_suspend(self, leech: Leech) -> bool:
+        """Say the item is a leech, show the passages to re-read, and return True to suspend it."""
+
 
 # --------------------------------------------------------------------------------------------------
 # Options
@@ -202,6 +238,7 @@ class StudyOptions:
     # Anki caps an answer's recorded time at 60 s by default, so a student who walks away does not
     # skew time statistics; we do the same.
     max_answer_time: timedelta = timedelta(seconds=60)
+    leech_threshold: int = LEECH_THRESHOLD  # lapses that make an item a leech (0: never)
 
 
 RATING_LABELS = {Rating.AGAIN: "Again", Rating.HARD: "Hard", Rating.GOOD: "Good", Rating.EASY: "Easy"}
@@ -283,6 +320,9 @@ class _DeckQueue:
     new_limit_reached: bool  # more new items are waiting than `new` holds
     later: datetime | None  # the earliest due of the reviews that wait for a later study day
     touched: dict[str, set[int]]  # gaps answered today per card: their siblings wait for the next day
+    # A new or due gap waits for the next study day only because a sibling gap was answered today: the
+    # next card is then due tomorrow, not when the next review falls due.
+    held: bool = False
 
 
 def _learning_key(entry: tuple[datetime, int, int, _Item]) -> tuple[datetime, int, int]:
@@ -402,7 +442,7 @@ class Session:
             review = self._record(item, feedback.response, feedback.grade, Rating(action), feedback.suggested,
                                   pending.shown_at, pending.reveal, pending.scheduler, pending.seed)
             self._pending = None
-            return Outcome(action, done=True, review=review)
+            return Outcome(action, done=True, review=review, leech=self._leech(item, review))
         if action is Command.UNDO:
             undone = self._answered[-1].item.card.id if self._answered else ""
             refusal = self._undo()
@@ -410,6 +450,10 @@ class Session:
                 return Outcome(action, done=False, message=refusal)
             self._pending = None
             return Outcome(action, done=True, message=f"Undid the answer to {undone}; asking it again.")
+        if action in (Command.SUSPEND, Command.BURY) and self.options.practice:
+            # Practice never changes the schedule; suspending or burying would (front ends don't offer them).
+            return Outcome(action, done=False, message="Practice does not change the schedule: suspend and bury "
+                                                       "are not available here (quiz suspend CARD does it).")
         if action is Command.SUSPEND:
             self.store.set_suspended(item.deck.id, item.card.id, True, gaps=item.card.items)
             self._queues.clear()
@@ -428,6 +472,16 @@ class Session:
         self._pending = None
         self._ended = True
         return Outcome(action, done=True, ended=True)
+
+    def suspend_leech(self, leech: Leech) -> str:
+        """Suspend the card of a leech (the student accepted the offer); the notice to show."""
+        for deck in self.decks:
+            card = deck.by_id.get(leech.card_id) if deck.id == leech.deck_id else None
+            if card is not None:
+                self.store.set_suspended(deck.id, card.id, True, gaps=card.items)
+                self._queues.clear()
+                self._drop_card(_Item(deck, card, leech.gap, ItemState()))
+        return f"Suspended {leech.card_id} (quiz unsuspend brings it back)."
 
     def run(self) -> Summary:
         """The whole session through `self.frontend`, until nothing is left, the student quits or presses
@@ -465,7 +519,11 @@ class Session:
                 s.wrong += 1
             else:
                 s.self_rated += 1
-        plan = self._plan(now, learn_ahead=timedelta(0))
+        # What a new session started now would show: queues built afresh from the store, the same
+        # learn-ahead window. (Counting without the window, from this session's patched queues, told a
+        # student 4 cards were waiting where a restart showed 19.)
+        self._queues.clear()
+        plan = self._plan(now, learn_ahead=self.options.learn_ahead)
         s.next_due = plan.next_due
         s.new_left_today = plan.new_left
         s.new_limit_reached = plan.new_limit_reached
@@ -495,7 +553,7 @@ class Session:
                         queue.insert(0, queue.pop(i))
                         break
                 self._forced = None
-            counts = Progress(done + 1, done + len(queue), 0, 0, 0)
+            counts = Progress(done + 1, done + len(queue), 0, 0, 0, left=len(queue))
             counts = replace(
                 counts,
                 new=sum(it.state.state is State.NEW for it in queue),
@@ -513,8 +571,10 @@ class Session:
         size = plan.size()
         if item is not None and not any(it.key == item.key for it in self._plan_items(plan)):
             size += 1  # an undone item outside today's queue (e.g. now buried as a sibling)
+        again_now = (item is not None and bool(self._answered) and self._answered[-1].item.key == item.key
+                     and not any(it.key != item.key for it in plan.learning + plan.reviews + plan.new))
         progress = Progress(done + 1, done + size, len(plan.new), len(plan.learning) + len(plan.ahead),
-                            len(plan.reviews))
+                            len(plan.reviews), left=size, again_now=again_now)
         return item, progress
 
     @staticmethod
@@ -532,6 +592,8 @@ class Session:
             outcome = self.act(self.frontend.ask_rating(list(feedback.choices), feedback.suggested))
             if outcome.message:
                 self.frontend.notify(outcome.message)
+            if outcome.leech is not None and self.frontend.offer_suspend(outcome.leech):
+                self.frontend.notify(self.suspend_leech(outcome.leech))
             if outcome.ended:
                 raise EndSession
             if outcome.done:
@@ -555,7 +617,7 @@ class Session:
             override=override,
         ))
         if not self.options.practice:
-            self._patch_queue(item, after)
+            self._patch_queue(item, after, answered_at)
         snapshot = None
         if self._practice_queue is not None:
             snapshot = list(self._practice_queue)
@@ -614,6 +676,10 @@ class Session:
                 next_due.append(q.learning[soon][0])
             if q.later is not None:
                 next_due.append(q.later)
+            if q.valid_until is not None:  # a buried item comes back when its burial ends
+                next_due.append(q.valid_until)
+            if q.held:
+                next_due.append(tomorrow)
             reviews += [(rank, deck_index, order, it) for rank, order, it in q.reviews[:q.review_cap]]
             plan.review_limit_reached |= len(q.reviews) > q.review_cap
             plan.new += q.new
@@ -689,6 +755,8 @@ class Session:
                     interval = (due - state.last_review) if state.last_review else timedelta(days=1)
                     overdue = (ranked_at - due) / max(interval, timedelta(days=1))
                     due_reviews.append((-overdue, order, _Item(deck, card, gap, state)))
+                else:
+                    q.held = True
         q.learning.sort(key=_learning_key)
         due_reviews.sort(key=lambda t: (t[0], t[1]))
         seen_cards = set(taken)
@@ -697,13 +765,16 @@ class Session:
                 seen_cards.add(entry[2].card.id)
                 q.reviews.append(entry)
         for card, gap, rec in fresh:  # in deck order, until the day's limit
-            if card.id in seen_cards:
-                continue  # new siblings count once
+            # (a sibling answered today is checked first: `held` must not depend on the order of the checks)
             if rec is None:  # never studied
                 if touched.get(card.id):
+                    q.held = True
                     continue  # a sibling was answered today
             elif _sibling_answered(touched, card.id, gap):
+                q.held = True
                 continue
+            if card.id in seen_cards:
+                continue  # new siblings count once
             if len(q.new) == q.new_cap:
                 q.new_limit_reached = True
                 break
@@ -711,7 +782,7 @@ class Session:
             q.new.append(_Item(deck, card, gap, rec.state if rec is not None else ItemState()))
         return q
 
-    def _patch_queue(self, item: _Item, after: ItemState) -> None:
+    def _patch_queue(self, item: _Item, after: ItemState, now: datetime) -> None:
         """This session's own answer moved one item: move it in the deck's queue instead of rebuilding.
         The queue holds at most one gap per card among today's reviews, new items and learning items due
         today, so the answered item takes no sibling with it. Anything unexpected (an undone item asked
@@ -755,6 +826,10 @@ class Session:
             del self._queues[item.deck.id]
             return
         q.touched.setdefault(item.card.id, set()).add(item.gap)
+        if not q.held and len(item.card.items) > 1:
+            records = self.store.items(item.deck.id)
+            q.held = any(_held_by_sibling(records.get((item.card.id, gap)), now, q.tomorrow)
+                         for gap in item.card.items if gap != item.gap)
 
     def _find(self, key: tuple[str, str, int], now: datetime) -> _Item | None:
         deck_id, card_id, gap = key
@@ -859,6 +934,40 @@ class Session:
                 ))
         return tuple(shown)
 
+    def _leech(self, item: _Item, review: Review) -> Leech | None:
+        """The leech this answer made (a lapse reaching the threshold), with the passages to re-read."""
+        before, after = review.before, review.after
+        if review.practice or after.lapses <= before.lapses:
+            return None
+        if not lapse_makes_leech(after.lapses, self.options.leech_threshold):
+            return None
+        passages: list[Passage] = []
+        missing: list[str] = []
+        for citation in item.card.cite:
+            try:
+                passages.append(self._passage(item.deck, citation))
+            except LookupError as why:
+                missing.append(str(why))
+            except Exception as error:  # a broken source must never stop a study session
+                missing.append(f"citation not checked in {citation.source}: {error}")
+        return Leech(item.deck.id, item.card.id, item.gap, after.lapses, tuple(passages), tuple(missing))
+
+    def _passage(self, deck: Deck, citation: Citation) -> Passage:
+        """The paragraph around the quote in its source; LookupError naming why there is none."""
+        from quiz.citations import SourceError, paragraph_around
+
+        loc = self._locate(deck, citation)
+        start, end = getattr(loc, "start", -1), getattr(loc, "end", -1)
+        if getattr(loc, "status", None) not in (LocationStatus.EXACT, LocationStatus.NORMALIZED) or start < 0:
+            raise LookupError(f"citation not found in {PurePath(citation.source).name}")
+        source = getattr(loc, "source", None) or citation.source
+        try:
+            src = self._deck_sources(deck).get(source)
+        except SourceError as error:
+            raise LookupError(str(error)) from None
+        para = paragraph_around(src, start, end)
+        return Passage(source, para.first_line, para.last_line, para.text, (para.quote,))
+
     # ---- dependencies, lazily
 
     def _scheduler(self, deck: Deck) -> "Scheduler":
@@ -877,14 +986,33 @@ class Session:
                                          start_hour=self.options.start_hour,
                                          parameters=weights_in_use(self.store)))
 
-    def _default_locate(self, deck: Deck, citation: Citation) -> object:
-        from quiz.citations import Sources, locate
+    def _deck_sources(self, deck: Deck) -> "Sources":
+        from quiz.citations import Sources
 
         sources = self._sources.get(deck.id)
         if sources is None:
             sources = self._sources[deck.id] = Sources(deck)
+        return sources
+
+    def _default_locate(self, deck: Deck, citation: Citation) -> object:
+        from quiz.citations import locate
+
+        sources = self._deck_sources(deck)
         # explain=False: the closest-passage search is `quiz check`'s job; here a flag is enough.
         return locate(sources, citation, explain=False)
+
+
+def _held_by_sibling(rec: ItemRecord | None, now: datetime, tomorrow: datetime) -> bool:
+    """Whether a gap whose sibling was answered today would be asked today but for that answer (a new
+    gap, or a review due today), as `_build_queue` decides: it then waits for the next study day."""
+    if rec is None:
+        return True
+    state = rec.state
+    if rec.suspended or (state.state is State.REVIEW and state.due is not None and state.due >= tomorrow):
+        return False
+    if rec.is_buried(now):
+        return False
+    return state.state is State.NEW or (state.state is State.REVIEW and state.due is not None)
 
 
 def _sibling_answered(touched: dict[str, set[int]], card_id: str, gap: int) -> bool:

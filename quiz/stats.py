@@ -710,3 +710,39 @@ def resolve_targets(deck: Deck, ids: Sequence[str]) -> list[Target]:
 def short_text(card: Card, gap: int = 0, limit: int = 70) -> str:
     text = card_text(card, gap)
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+@dataclass(frozen=True)
+class LeechRow:
+    """An item with at least the leech threshold of lapses, and the sources its card cites."""
+
+    deck: str
+    label: str  # item_label: `who`, `exit#2`
+    lapses: int
+    suspended: bool
+    sources: tuple[str, ...]
+    text: str
+
+
+def find_leeches(data: Sequence[DeckData], threshold: int) -> list[LeechRow]:
+    """The leeches of the decks, most lapses first (then deck and card order)."""
+    from quiz.model import is_leech
+
+    rows: list[tuple[int, int, int, LeechRow]] = []
+    for deck_index, d in enumerate(data):
+        for order, card in enumerate(d.deck.cards):
+            for gap in card.items:
+                record = d.items.get((card.id, gap))
+                if record is None or not is_leech(record.state.lapses, threshold):
+                    continue
+                sources = tuple(dict.fromkeys(c.source for c in card.cite))
+                row = LeechRow(d.deck.id, item_label(card.id, gap), record.state.lapses, bool(record.suspended),
+                               sources, short_text(card, gap))
+                rows.append((-row.lapses, deck_index, order, row))
+    rows.sort(key=lambda t: t[:3])
+    return [t[3] for t in rows]
+
+
+def leech_to_json(row: LeechRow) -> dict[str, Any]:
+    return {"deck": row.deck, "item": row.label, "lapses": row.lapses, "suspended": row.suspended,
+            "sources": list(row.sources), "text": row.text}

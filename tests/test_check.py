@@ -235,6 +235,19 @@ def test_invalid_deck_exits_2_but_the_others_are_checked(project: Path) -> None:
     assert lines[-1] == "total: 3 decks · 2 citations, 1 failed · 1 invalid"
 
 
+def test_a_folder_without_decks_beside_one_with_decks_is_named_not_fatal(project: Path) -> None:
+    deck(project, GOOD_CARD)
+    code, out, err = run("decks", "seeds")
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0].startswith("decks/t.yaml: 1 citation — 1 exact")
+    assert "seeds: no decks in this folder (looked for *.yaml files)" in lines
+    data = json.loads(run("decks", "seeds", "--json")[1])
+    assert data["empty_folders"] == ["seeds"] and len(data["decks"]) == 1
+    code, _, err = run("seeds")  # nothing found at all: still a usage error
+    assert (code, err) == (2, "Error: no decks found in seeds (looked for *.yaml files)\n")
+
+
 def test_usage_errors_exit_2(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     code, _, err = run("nowhere.yaml")
     assert (code, err) == (2, "Error: nowhere.yaml: no such file or folder\n")
@@ -285,6 +298,27 @@ def test_accept_entry_gives_support(project: Path) -> None:
     assert code == 0 and "1 card supported" in out
 
 
+def test_support_treats_hyphens_and_spaces_alike(project: Path) -> None:
+    # the source says "director-general" and "Director General"; the grader accepts either for the other
+    deck(project, """\
+  - id: title
+    question: What was Yuri Borisov's title at Roscosmos?
+    answer: Director General
+    cite:
+      - source: 001_47f2f9f2b89161a3.txt
+        quote: Yuri Borisov, newly appointed director-general
+  - id: title2
+    question: What is Borisov's title?
+    answer: director-general
+    cite:
+      - source: 002_b5d5ee54d9a87101.txt
+        quote: Roscosmos’s Director General, Yury Borisov
+""")
+    code, out, _ = run("--strict")
+    assert code == 0, out
+    assert "2 exact · 2 cards supported" in out.splitlines()[0]
+
+
 # ---------------------------------------------------------------------------------------------- JSON
 
 
@@ -293,7 +327,7 @@ def test_json_report_shape(project: Path) -> None:
     code, out, err = run("--json")
     assert code == 1 and err == ""
     data = json.loads(out)
-    assert list(data) == ["version", "exit_code", "strict", "counts", "decks"]
+    assert list(data) == ["version", "exit_code", "strict", "counts", "decks", "empty_folders"]
     assert data["counts"] == {
         "decks": 1,
         "invalid_decks": 0,
@@ -386,7 +420,7 @@ def test_fix_keeps_every_other_byte(project: Path, written: str, fixed: str) -> 
     assert path.read_bytes() == expect
 
 
-def test_fix_leaves_low_scores_and_wrong_files_alone(project: Path) -> None:
+def test_fix_leaves_low_scores_alone_and_cites_the_file_that_has_the_quote(project: Path) -> None:
     path = deck(
         project,
         """\
@@ -401,11 +435,18 @@ def test_fix_leaves_low_scores_and_wrong_files_alone(project: Path) -> None:
         quote: Yuri Borissov replaced Dmitri Rogozin
 """,
     )
-    before = path.read_bytes()
+    before = path.read_text(encoding="utf-8")
     code, out, _ = run("--fix")
-    assert code == 1
-    assert path.read_bytes() == before
+    assert code == 1  # the far-off quote is still missing, and left as it was
     assert "fixed quote" not in out
+    # the second quote is verbatim in 003_...: the citation now names that file (it used to be left alone)
+    assert path.read_text(encoding="utf-8") == before.replace(
+        "      - source: 000_56db16ce61149816.txt\n", f"      - source: {S003}\n")
+    assert (f"decks/t.yaml:11:9: card far: cited {S003}, which has the quote verbatim, instead of "
+            "000_56db16ce61149816.txt") in out
+    assert "-      - source: 000_56db16ce61149816.txt" in out and f"+      - source: {S003}" in out
+    code, out, _ = run("--fix", "--json")  # nothing left to move; the far-off quote still fails
+    assert code == 1 and json.loads(out)["decks"][0]["fixes"] == []
 
 
 def test_fix_never_touches_an_invalid_deck(project: Path) -> None:

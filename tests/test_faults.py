@@ -40,7 +40,7 @@ NOW = "2026-11-21T10:00:00+00:00"
 SEED_TIME, LATER = "2026-11-21T09:00:00+00:00", "2026-11-21T11:00:00+00:00"
 CARDS = 12
 DECK_ID = "modules"
-HEADER = re.compile(r"^Station modules [·-] \d+/", re.M)  # "-": the look-alike in an ASCII locale
+HEADER = re.compile(r"^Station modules [·-] \d+ left today", re.M)  # "-": the look-alike in an ASCII locale
 
 
 def answer_for(question_number: int) -> str:

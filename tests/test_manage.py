@@ -141,7 +141,9 @@ def test_undo(tmp_path, utc_local_time):
 def test_undo_within_deck(tmp_path, utc_local_time):
     deck, db = build_history(tmp_path)
     result = run(["undo", "--deck", "other-deck"], db)
-    assert (result.exit_code, result.output) == (0, "Nothing to undo in deck other-deck.\n")
+    # a deck with no answers (a typo?): the decks that do have answers are named
+    assert (result.exit_code, result.output) == (
+        0, "Nothing to undo: deck 'other-deck' has no answers; decks with answers: demo.\n")
     result = run(["undo", "--deck", str(deck)], db)  # a deck file names its deck id
     assert result.output.startswith("Undid the answer to demo:gamma#1 (Hard, almost)")
     result = run(["undo", "--deck", "demo"], db)
@@ -151,7 +153,49 @@ def test_undo_within_deck(tmp_path, utc_local_time):
 
 def test_undo_empty_profile(tmp_path, utc_local_time):
     result = run(["undo", "--profile", "nobody"], tmp_path / "quiz.db")
-    assert (result.exit_code, result.output) == (0, "Nothing to undo for profile nobody.\n")
+    assert (result.exit_code, result.stdout) == (0, "Nothing to undo for profile nobody.\n")
+    assert result.stderr == "Note: profile 'nobody' has no history here (profiles: none yet; quiz profiles lists them).\n"
+
+
+def test_a_profile_that_does_not_exist_is_named_by_the_read_commands(tmp_path, utc_local_time):
+    deck, db = build_history(tmp_path)
+    note = "Note: profile 'alcie' has no history here (profiles: default, other; quiz profiles lists them).\n"
+    for args in (["stats", str(deck)], ["history"], ["undo"]):
+        result = run([*args, "--profile", "alcie"], db)
+        assert (result.exit_code, result.stderr) == (0, note), args
+        result = run(args, db, QUIZ_PROFILE="alcie")
+        assert (result.exit_code, result.stderr) == (0, note), args
+    assert run(["stats", str(deck), "--profile", "other"], db).stderr == ""  # it exists: no note
+    assert run(["history"], db).stderr == ""  # the default profile, not named: no note
+
+
+def test_quiz_profiles_lists_the_profiles_and_quiz_version(tmp_path, utc_local_time):
+    _, db = build_history(tmp_path)
+    result = run(["profiles"], db)
+    assert (result.exit_code, result.stdout) == (0, "default\nother\n")
+    empty = run(["profiles"], tmp_path / "none.db")
+    assert (empty.exit_code, empty.stdout, empty.stderr) == (0, "", "No profiles yet: the history is empty.\n")
+    assert not (tmp_path / "none.db").exists()
+    from importlib.metadata import version
+
+    from typer.testing import CliRunner
+
+    from quiz.cli import app
+
+    result = CliRunner().invoke(app, ["--version"])
+    assert (result.exit_code, result.stdout) == (0, f"quiz {version('quiz')}\n")
+
+
+def test_help_names_arguments_without_python_types(tmp_path):
+    from typer.testing import CliRunner
+
+    from quiz.cli import app
+
+    study = CliRunner().invoke(app, ["study", "--help"]).stdout
+    assert "Usage: quiz study [OPTIONS] DECK...\n" in study
+    assert "  DECK...  Deck files (YAML) to study." in study and "<list[Path]>" not in study
+    suspend = CliRunner().invoke(app, ["suspend", "--help"]).stdout
+    assert "Usage: quiz suspend [OPTIONS] DECK ID...\n" in suspend and "<" not in suspend
 
 
 def test_commands_that_only_read_never_create_a_history_file(tmp_path, utc_local_time):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable
@@ -17,6 +17,7 @@ from quiz.session import (
     Command,
     EndSession,
     Feedback,
+    Leech,
     RatingChoice,
     Response,
     Session,
@@ -95,6 +96,8 @@ class Script:
         self.ratings: list[tuple[list[RatingChoice], Rating]] = []
         self.notes: list[str] = []
         self.summary: Summary | None = None
+        self.leeches: list[Leech] = []
+        self.suspend_leeches = False  # the answer to every offer to suspend a leech
 
     def _next(self, view: CardView | None) -> Any:
         if not self.events and self.policy is not None and view is not None:
@@ -124,6 +127,10 @@ class Script:
 
     def notify(self, message: str) -> None:
         self.notes.append(message)
+
+    def offer_suspend(self, leech: Leech) -> bool:
+        self.leeches.append(leech)
+        return self.suspend_leeches
 
     def show_summary(self, summary: Summary) -> None:
         self.summary = summary
@@ -473,6 +480,16 @@ def test_practice_walks_everything_without_changing_the_schedule(tmp_path, store
     assert ui2.asked == ui.asked[:4]
 
 
+def test_practice_refuses_suspend_and_bury(tmp_path, store):
+    deck = make_deck(tmp_path, [typed("a")])
+    ui, _ = run(deck, store, Clock(), [Answer(), Command.SUSPEND, Command.BURY, Rating.GOOD],
+                options=replace(OPTS, practice=True))
+    assert ui.notes == ["Practice does not change the schedule: suspend and bury are not available here "
+                        "(quiz suspend CARD does it)."] * 2
+    assert store.items("iss") == {}
+    assert [(r.card, r.practice) for r in store.reviews("iss")] == [("a", True)]
+
+
 def test_nothing_due_summary_names_the_next_card(tmp_path, store):
     deck = make_deck(tmp_path, [typed("a")])
     due = START + timedelta(days=2, hours=3)
@@ -495,6 +512,117 @@ def test_summary_numbers(tmp_path, store):
     assert (summary.answers, summary.cards, summary.correct, summary.almost, summary.wrong) == (3, 3, 1, 1, 1)
     assert summary.seconds == 30 and summary.new_left_today == 2 and summary.due_now == 2
     assert summary.next_due is not None and summary.next_due > clock.now() + timedelta(days=1)
+
+
+def test_the_header_counts_what_is_left_and_does_not_grow_when_a_failed_card_comes_back(tmp_path, store):
+    deck = make_deck(tmp_path, [typed("a"), typed("b")])
+    clock = Clock()
+    # a: Again (a 1-minute step, due within the learn-ahead window); b: Easy; a comes straight back
+    ui, _ = run(deck, store, clock, [Answer(WRONG), None, Answer(), Rating.EASY, Answer(), Rating.EASY])
+    assert ui.asked == ["a", "b", "a"]
+    assert [v.progress.left for v in ui.views] == [2, 2, 1]  # the old "position/total" went 1/2, 2/3, 3/3
+    assert [v.progress.again_now for v in ui.views] == [False, False, False]  # b was answered in between
+    from quiz.ui import header_text
+
+    assert header_text(ui.views[1]) == "Russia and the ISS · 2 left today · new 1 · learning 1 · review 0"
+
+
+def test_the_header_says_when_the_failed_card_comes_straight_back(tmp_path, store):
+    deck = make_deck(tmp_path, [typed("only")])
+    ui, _ = run(deck, store, Clock(), [Answer(WRONG), None, Answer(), Rating.EASY])
+    assert ui.asked == ["only", "only"]
+    assert [v.progress.again_now for v in ui.views] == [False, True]
+    from quiz.ui import header_text
+
+    assert header_text(ui.views[1]).endswith(" · 1 left today · new 0 · learning 1 · review 0 · again now: "
+                                             "nothing else is due")
+
+
+def _first_header_count(deck: Deck, store: Store, clock: Clock) -> int:
+    view = Session([deck], store, clock, None, OPTS).next_card()
+    return 0 if view is None else view.progress.left
+
+
+def test_the_summarys_waiting_count_is_what_the_next_session_shows(tmp_path, store):
+    # learning items due within the learn-ahead window, reviews, new cards, cloze siblings buried for the day
+    deck = make_deck(tmp_path, [cloze("gaps"), typed("a"), typed("b"), typed("c"), typed("d")])
+    seed_state(store, "iss", "d", review_state(START - timedelta(days=1), 5))
+    clock = Clock()
+    # d (review): Again; gaps/1: Good (10-minute step); a: Again; then quit at b
+    ui, summary = run(deck, store, clock, [Answer(WRONG), None, Answer(), Rating.GOOD, Answer(WRONG), None,
+                                           Answer(), Command.QUIT])
+    assert ui.asked == ["d", "gaps/1", "a", "b"]
+    # waiting: d, gaps/1 and a (learning, due within 20 minutes), b and c (new); gaps/2 and /3 wait a day
+    assert summary.due_now == 5 == _first_header_count(deck, store, clock)
+
+
+def test_next_due_names_the_day_a_cloze_sibling_comes_back(tmp_path, store):
+    deck = make_deck(tmp_path, [cloze("gaps")])
+    clock = Clock()
+    ui, summary = run(deck, store, clock, [Answer(), Rating.EASY])  # gaps/1 Easy: a review days away
+    assert ui.asked == ["gaps/1"] and summary.due_now == 0
+    tomorrow = datetime(2026, 11, 22, 4, 0, tzinfo=UTC)  # the next study day starts at 04:00
+    assert summary.next_due == tomorrow  # gaps/2 is offered then (it used to say: when gaps/1 is due)
+    clock.t = tomorrow
+    assert _first_header_count(deck, store, clock) == 1
+
+
+LEECH_SOURCE = (
+    "Moscow, July 26.\n"
+    "\n"
+    "Appointed in mid-July, Yuri Borissov\n"
+    "replaced Dmitri Rogozin at Roscosmos. He said\n"
+    "Russia would leave the station after 2024.\n"
+    "\n"
+    "NASA said it had not received any notice.\n"
+)
+
+
+def lapsed(times: int) -> ItemState:
+    return replace(review_state(START - timedelta(hours=1), 5), lapses=times)
+
+
+def leech_deck(tmp_path: Path) -> Deck:
+    deck = make_deck(tmp_path, [typed("who", quote="Yuri Borissov replaced Dmitri Rogozin"),
+                                typed("lost", quote="a quote that is nowhere"), typed("other")])
+    (tmp_path / "src" / "a.txt").write_text(LEECH_SOURCE, encoding="utf-8")
+    return deck
+
+
+def test_the_eighth_lapse_makes_a_leech_with_the_paragraph_to_reread(tmp_path, store):
+    deck = leech_deck(tmp_path)
+    seed_state(store, "iss", "who", lapsed(7))
+    clock = Clock()
+    ui = Script(clock, [Answer(WRONG), None, Answer(), Rating.EASY])
+    ui.suspend_leeches = True
+    Session([deck], store, clock, ui, OPTS).run()
+    [leech] = ui.leeches
+    assert (leech.card_id, leech.lapses, leech.missing) == ("who", 8, ())
+    [passage] = leech.passages
+    assert (passage.source, passage.first_line, passage.last_line) == ("a.txt", 3, 5)
+    assert passage.text == ("Appointed in mid-July, Yuri Borissov\nreplaced Dmitri Rogozin at Roscosmos. He said\n"
+                            "Russia would leave the station after 2024.")
+    (start, end), = passage.highlights
+    assert passage.text[start:end] == "Yuri Borissov\nreplaced Dmitri Rogozin"
+    assert store.items("iss")[("who", 0)].suspended
+    assert "Suspended who (quiz unsuspend brings it back)." in ui.notes
+    assert ui.asked.count("who") == 1  # suspended: not asked again today (relearning otherwise)
+    from quiz.ui import passage_location
+
+    assert passage_location(passage) == "re-read: a.txt, lines 3–5"
+
+
+def test_a_leech_is_not_announced_below_the_threshold_and_the_threshold_is_an_option(tmp_path, store):
+    deck = leech_deck(tmp_path)
+    seed_state(store, "iss", "who", lapsed(6))
+    seed_state(store, "iss", "lost", lapsed(3))
+    clock = Clock()
+    ui, _ = run(deck, store, clock, [Answer(WRONG), None, Answer(WRONG), None],
+                options=replace(OPTS, new_limit=0, leech_threshold=4))
+    # threshold 4: announced at 4 lapses, then every 2 (6, 8, ...); who reaches 7
+    assert [(le.card_id, le.lapses) for le in ui.leeches] == [("lost", 4)]
+    assert ui.leeches[0].passages == () and ui.leeches[0].missing == ("citation not found in a.txt",)
+    assert not store.items("iss")[("lost", 0)].suspended  # the offer was declined
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -662,7 +790,7 @@ def _queue_facts(q):
         learning=[(due, order, gap, it.key, it.state) for due, order, gap, it in q.learning],
         reviews=[(rank, order, it.key, it.state) for rank, order, it in q.reviews],
         new=[(it.key, it.state) for it in q.new], new_cap=q.new_cap, review_cap=q.review_cap,
-        new_limit_reached=q.new_limit_reached, later=q.later, touched=q.touched,
+        new_limit_reached=q.new_limit_reached, later=q.later, touched=q.touched, held=q.held,
     )
 
 

@@ -635,3 +635,48 @@ def test_answers_are_counted_on_their_study_day_across_time_zone_changes(tmp_pat
         expected[study_day(answer.reviewed_at, tz, 4)] = expected.get(study_day(answer.reviewed_at, tz, 4), 0) + 1
     shown = {d.day: d.answers for d in stats.days if d.answers}
     assert shown == {d: n for d, n in expected.items() if d >= stats.heatmap_start}
+
+
+def test_stats_lists_leeches_with_their_sources(tmp_path, utc_local_time):
+    deck_path, db = build_history(tmp_path)  # alpha lapsed once
+    default = run(["stats", str(deck_path)], db)
+    assert default.exit_code == 0 and "Leeches" not in default.output  # 1 lapse is far below 8
+    result = run(["stats", str(deck_path), "--leech", "1"], db)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    at = lines.index("Leeches (1+ lapses): re-read their sources, then rewrite or suspend them")
+    assert lines[at + 1] == "  alpha · 1 lapse · one.txt · What is alpha?"
+    data = json.loads(run(["stats", str(deck_path), "--leech", "1", "--json"], db).output)
+    assert data["leeches"] == [{"deck": "demo", "item": "alpha", "lapses": 1, "suspended": False,
+                                "sources": ["one.txt"], "text": "What is alpha?"}]
+
+
+def test_the_leech_option_default_is_ankis_threshold():
+    import typer
+
+    from quiz.cli import _LEECH_OPTION
+    from quiz.model import LEECH_THRESHOLD
+
+    assert isinstance(_LEECH_OPTION, typer.models.OptionInfo) and _LEECH_OPTION.default == LEECH_THRESHOLD == 8
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_stats_charts_are_readable_on_an_ascii_or_latin1_terminal(tmp_path, encoding):
+    import subprocess
+    import sys
+
+    deck_path, db = build_history(tmp_path)
+    env = dict(os.environ, QUIZ_NOW=CLI_NOW, QUIZ_DB=str(db), PYTHONIOENCODING=encoding, TZ="UTC", COLUMNS="80")
+    env.pop("NO_COLOR", None)
+    done = subprocess.run([sys.executable, "-m", "quiz", "stats", str(deck_path)], capture_output=True,
+                          env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout.decode(encoding)
+    lines = out.splitlines()
+    charts = "\n".join(lines[:lines.index("Hardest cards")])  # below it, "?" ends the deck's questions
+    assert "?" not in charts, out  # every chart character used to be "?"
+    assert "2 |#" in lines  # today's 2 due: a full bar
+    heat = lines[lines.index("Answers, last 12 weeks") + 2:][:8]
+    dot = "\u00b7" if encoding == "latin-1" else "-"
+    assert heat[1] == f"Tue  {dot} {dot} {dot} {dot} {dot} {dot} {dot} {dot} {dot} {dot} # {dot}"
+    assert heat[2].endswith(" +") and heat[7] == f"     less {dot} : + * # more  (busiest: 2 on 2026-11-20)"

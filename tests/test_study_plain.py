@@ -111,7 +111,7 @@ def test_a_whole_session_through_a_pipe(tmp_path, deck):
     cost_default = "Good" if first == "$6 billion" else "Again"
     cost_intervals = "1 Again · 1m | 2 Hard · 6m | 3 Good · 10m | 4 Easy · 8d"
     expected = f"""
-Mini ISS · 1/5 · new 5 · learning 0 · review 0
+Mini ISS · 5 left today · new 5 · learning 0 · review 0
 Q: Who replaced Dmitry Rogozin?
 answer> Yuri Borosov
 Almost — Yuri Bor[i]sov (spelling: 1 letter off)
@@ -121,7 +121,7 @@ Rate: 1 Again · 1m | 2 Hard · 6m | 3 Good · 10m | 4 Easy · 8d
 Enter = Hard · u undo · s suspend · b bury · q quit
 rating> 
 
-Mini ISS · 2/6 · new 4 · learning 1 · review 0
+Mini ISS · 5 left today · new 4 · learning 1 · review 0
 Q: What would the station cost?
   1) {cost.group(1)}
   2) {cost.group(2)}
@@ -156,7 +156,7 @@ Answer: after 2024
 """ in rest
     assert rest.endswith("rating> q\n\nSession over: 4 cards studied (4 answers: "
                          f"{1 + (cost_verdict == 'Correct')} correct, 1 almost, {1 - (cost_verdict == 'Correct')} wrong, "
-                         "1 self-rated) in Ns.\n1 more card is waiting for today.\n1 new card left today.\n")
+                         "1 self-rated) in Ns.\n4 more cards are waiting for today.\n1 new card left today.\n")
     with Store(tmp_path / "quiz.db") as store:
         log = list(store.reviews("mini"))
     assert [(r.card, r.verdict, r.rating) for r in log] == [
@@ -168,10 +168,10 @@ def test_end_of_input_ends_normally_with_a_summary(tmp_path, deck):
     result = study(tmp_path, [str(deck)], "Yuri Borisov\n3\n")
     assert result.returncode == 0
     assert stable(result.stdout).endswith(
-        "rating> 3\n\nMini ISS · 2/6 · new 4 · learning 1 · review 0\n"
+        "rating> 3\n\nMini ISS · 5 left today · new 4 · learning 1 · review 0\n"
         "Q: What would the station cost?\n" + result.stdout.split("Q: What would the station cost?\n")[1].split("answer 1-2> ")[0]
         + "answer 1-2> \n\nSession over: 1 card studied (1 answer: 1 correct, 0 almost, 0 wrong) in Ns.\n"
-        "4 more cards are waiting for today.\n4 new cards left today.\n"
+        "5 more cards are waiting for today.\n4 new cards left today.\n"
     )
 
 
@@ -188,10 +188,11 @@ def test_nothing_due_says_when_and_suggests_practice(tmp_path, deck):
 
 
 def test_practice_through_a_pipe_does_not_change_the_schedule(tmp_path, deck):
-    result = study(tmp_path, [str(deck), "--practice", "--source", "b.txt"], "after 2024\n\n")
+    result = study(tmp_path, [str(deck), "--practice", "--source", "b.txt"], "after 2024\ns\nbury\n\n")
     assert result.returncode == 0
-    assert "Mini ISS · 1/1 · practice\n" in result.stdout
-    assert "Rate: 1 Again | 2 Hard | 3 Good | 4 Easy\n" in result.stdout
+    assert "Mini ISS · 1 left · practice\n" in result.stdout
+    assert "Rate: 1 Again | 2 Hard | 3 Good | 4 Easy\nEnter = Good · u undo · q quit\n" in result.stdout
+    assert result.stdout.count("Please answer 1-4 (or a/h/g/e), u, q; Enter = Good.") == 2  # s, bury refused
     assert "Practice answers are logged but do not change your schedule.\n" in result.stdout
     with Store(tmp_path / "quiz.db") as store:
         assert store.items("mini") == {}
@@ -260,7 +261,7 @@ def test_the_study_day_start_is_configurable(tmp_path, deck, monkeypatch):
     # One new card a day: answered at 09:50, the next new card waits for the next study day, which
     # starts at 04:00 by default (Anki's convention) and at 10:00 with QUIZ_DAY_START=10.
     first = study(tmp_path, [str(deck), "--new", "1"], "Yuri Borisov\n4\n", now="2026-11-21T09:50:00+00:00")
-    assert first.returncode == 0 and "1/1" in first.stdout
+    assert first.returncode == 0 and "1 left today" in first.stdout
     same_day = study(tmp_path, [str(deck), "--new", "1"], "", now="2026-11-21T10:10:00+00:00")
     assert same_day.stdout.startswith("\nNothing to study now.")
     monkeypatch.setenv("QUIZ_DAY_START", "10")
@@ -314,3 +315,31 @@ def test_control_characters_in_a_source_never_reach_the_terminal(tmp_path):
     assert ("  a.txt:1  “leave the station «after 2024».\\x1b]0;window title\\x07 The crew \\x1b[2J\\x1b[Hwill "
             "return home”") in run.stdout.splitlines()
     assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", run.stdout), repr(run.stdout)
+
+
+def test_a_leech_through_a_pipe_with_the_leech_option(tmp_path, deck):
+    """--leech 2: the second lapse makes `who` a leech; the passage is shown and `s` suspends it."""
+    from datetime import datetime, timedelta
+
+    from quiz.model import ItemState, Review, State
+
+    due = datetime.fromisoformat(NOW) - timedelta(hours=1)
+    state = ItemState(state=State.REVIEW, stability=5.0, difficulty=8.0, due=due, last_review=due - timedelta(days=3),
+                      reps=9, lapses=1)
+    with Store(tmp_path / "quiz.db") as store:
+        store.record(Review(deck="mini", card="who", gap=0, reviewed_at=due - timedelta(days=3), rating=3,
+                            verdict="correct", answer="", duration_ms=1000, before=ItemState(), after=state,
+                            interval_days=3.0))
+    result = study(tmp_path, [str(deck), "--new", "0", "--leech", "2"], "Gagarin\n\nx\ns\n")
+    assert result.returncode == 0, result.stderr
+    assert ("Leech: who has lapsed 2 times. Re-read the passage below, then rewrite the card or suspend it.\n"
+            "  re-read: a.txt, lines 1–4\n"
+            "    “Moscow. Russia will stop operating on the ISS after 2024, Roscosmos said. Appointed in mid-July, "
+            "«Yuri Borissov replaced Dmitri Rogozin» at Roscosmos. The station would cost $6 billion according to "
+            "Interfax. NASA said it had not received any official notice.”\n"
+            "suspend it? s = suspend, Enter = keep> x\n"
+            "Please answer s (suspend) or press Enter (keep it).\n"
+            "suspend it? s = suspend, Enter = keep> s\n"
+            "Suspended who (quiz unsuspend brings it back).\n") in result.stdout, result.stdout
+    with Store(tmp_path / "quiz.db") as store:
+        assert store.items("mini")[("who", 0)].suspended

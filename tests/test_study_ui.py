@@ -81,7 +81,7 @@ def test_typed_correct_shows_verdict_answer_and_highlighted_evidence(tmp_path):
     summary, text, log, _ = study(tmp_path, make_deck(tmp_path, "typed"), "Yuri Borisov" + ENTER + ENTER + CTRL_D)
     assert text.splitlines()[:7] == [
         "",
-        "ISS · 1/1 · new 1 · learning 0 · review 0",
+        "ISS · 1 left today · new 1 · learning 0 · review 0",
         "Who replaced Dmitry Rogozin?",
         "Correct",
         "Answer: Yuri Borisov",
@@ -99,7 +99,7 @@ def test_almost_suggests_hard_and_shows_the_diff(tmp_path):
 
 
 def test_wrong_then_a_better_rating_is_an_override(tmp_path):
-    _, text, log, _ = study(tmp_path, make_deck(tmp_path, "typed"), "Gagarin" + ENTER + "3" + ENTER + CTRL_D)
+    _, text, log, _ = study(tmp_path, make_deck(tmp_path, "typed"), "Gagarin" + ENTER + "3" + CTRL_D)
     assert text.splitlines()[3] == "Wrong"
     assert [(r.verdict, r.rating, r.override) for r in log] == [("wrong", 3, True)]
 
@@ -119,12 +119,12 @@ def test_choice_by_number_key(tmp_path):
     options = list(CARDS["choice"].choices)
     random.Random(item_seed("iss", "cost", 0, 0)).shuffle(options)
     key = str(options.index("$6 billion") + 1)
-    _, _, log, _ = study(tmp_path, deck, key + ENTER + "4" + ENTER + CTRL_D)
+    _, _, log, _ = study(tmp_path, deck, key + "4" + CTRL_D)
     assert [(r.answer, r.verdict, r.rating) for r in log] == [("$6 billion", "correct", 4)]
     wrong = str(options.index("$1 billion") + 1)
     other = tmp_path / "again"
     other.mkdir()
-    _, _, log, _ = study(other, make_deck(other, "choice"), wrong + ENTER + ENTER + CTRL_D)
+    _, _, log, _ = study(other, make_deck(other, "choice"), wrong + ENTER + CTRL_D)
     assert [(r.answer, r.verdict, r.rating) for r in log] == [("$1 billion", "wrong", 1)]
 
 
@@ -154,17 +154,37 @@ def test_the_loaders_choice_cap_fits_questionarys_shortcut_keys():
     assert MAX_CHOICES <= SHORTCUT_KEYS == len(InquirerControl.SHORTCUT_KEYS)
 
 
-def test_truefalse_by_letter_and_by_arrow(tmp_path):
-    _, text, log, _ = study(tmp_path, make_deck(tmp_path, "truefalse"), "f" + ENTER + ENTER + CTRL_D)
+def test_truefalse_answers_on_one_key_and_a_stray_enter_answers_nothing(tmp_path):
+    _, text, log, _ = study(tmp_path, make_deck(tmp_path, "truefalse"), "f" + ENTER + CTRL_D)
     assert [(r.answer, r.verdict) for r in log] == [("false", "correct")]
     assert "  a.txt:4  “NASA said it had not received any official notice”" in text
+    # Enter (and any other key) is ignored: nothing is preselected; "2" is False, then Enter accepts Good
     (tmp_path / "b").mkdir()
-    _, _, log, _ = study(tmp_path / "b", make_deck(tmp_path / "b", "truefalse"), ENTER + ENTER + CTRL_D)
-    assert [(r.answer, r.verdict) for r in log] == [("true", "wrong")]
+    _, _, log, _ = study(tmp_path / "b", make_deck(tmp_path / "b", "truefalse"), ENTER + ENTER + "x2" + ENTER + CTRL_D)
+    assert [(r.answer, r.verdict, r.rating) for r in log] == [("false", "correct", 3)]
+    (tmp_path / "c").mkdir()
+    _, _, log, _ = study(tmp_path / "c", make_deck(tmp_path / "c", "truefalse"), "1" + ENTER + CTRL_D)
+    assert [(r.answer, r.verdict, r.rating) for r in log] == [("true", "wrong", 1)]
+
+
+def test_one_key_rates_and_acts_at_once(tmp_path):
+    # no Enter after the rating key: "2" is Hard at once, and the next card is asked
+    deck = make_deck(tmp_path, "typed", "flip")
+    _, text, log, _ = study(tmp_path, deck, "Borisov" + ENTER + "2" + " " + "q")
+    assert [(r.card, r.rating) for r in log] == [("who", 2)]
+    assert "Recall the answer: Where was the exit announced?" in text
+
+
+def test_practice_offers_no_suspend_or_bury(tmp_path):
+    deck = make_deck(tmp_path, "typed")
+    _, text, log, items = study(tmp_path, deck, "Borisov" + ENTER + "s" + "b" + "3",
+                                StudyOptions(tz=UTC, practice=True))
+    assert [(r.rating, r.practice) for r in log] == [(3, True)]
+    assert items == {} and "Suspended" not in text and "Buried" not in text
 
 
 def test_flip_enter_reveals_then_self_rating(tmp_path):
-    _, text, log, _ = study(tmp_path, make_deck(tmp_path, "flip"), ENTER + "4" + ENTER + CTRL_D)
+    _, text, log, _ = study(tmp_path, make_deck(tmp_path, "flip"), ENTER + "4" + CTRL_D)
     assert text.splitlines()[2:4] == ["Recall the answer: Where was the exit announced?", "Answer: Moscow"]
     assert [(r.verdict, r.rating) for r in log] == [("self", 4)]
 
@@ -183,12 +203,12 @@ def test_missing_citation_is_flagged_but_studying_goes_on(tmp_path):
 
 def test_undo_suspend_bury_quit_from_the_rating_menu(tmp_path):
     deck = make_deck(tmp_path, "typed", "flip", "cloze", "truefalse")
-    keys = ("Yuri Borisov" + ENTER + "4" + ENTER      # who: Easy
-            + ENTER + "u" + ENTER                     # where (flip): undo -> who again
-            + "Borissov" + ENTER + "4" + ENTER        # who again: Easy
-            + ENTER + "s" + ENTER                     # where: suspend
-            + "after 2024" + ENTER + "b" + ENTER      # exit/1: bury
-            + "t" + ENTER + "q" + ENTER)              # notice: quit without rating
+    keys = ("Yuri Borisov" + ENTER + "4"      # who: Easy
+            + " " + "u"                       # where (flip): Space reveals; undo -> who again
+            + "Borissov" + ENTER + "4"        # who again: Easy
+            + ENTER + "s"                     # where: suspend
+            + "after 2024" + ENTER + "b"      # exit/1: bury
+            + "t" + "q")                      # notice: quit without rating
     summary, text, log, items = study(tmp_path, deck, keys)
     assert [(r.card, r.answer, r.rating) for r in log] == [("who", "Borissov", 4)]
     assert items[("where", 0)].suspended
@@ -202,7 +222,7 @@ def test_undo_suspend_bury_quit_from_the_rating_menu(tmp_path):
 
 def test_ctrl_c_at_a_question_interrupts_and_keeps_confirmed_answers(tmp_path):
     deck = make_deck(tmp_path, "typed", "flip")
-    summary, text, log, _ = study(tmp_path, deck, "Yuri Borisov" + ENTER + "4" + ENTER + CTRL_C)
+    summary, text, log, _ = study(tmp_path, deck, "Yuri Borisov" + ENTER + "4" + CTRL_C)
     assert summary.interrupted and [r.card for r in log] == ["who"]
     assert "Interrupted: 1 card studied (1 answer: 1 correct, 0 almost, 0 wrong)" in text
 
@@ -225,14 +245,14 @@ def test_practice_session_through_the_prompts(tmp_path):
     deck = make_deck(tmp_path, "typed")
     summary, text, log, items = study(tmp_path, deck, "Borisov" + ENTER + ENTER, StudyOptions(tz=UTC, practice=True))
     assert [r.practice for r in log] == [True] and items == {}
-    assert "ISS · 1/1 · practice" in text
+    assert "ISS · 1 left · practice" in text
     assert "Practice over: 1 card studied" in text
 
 
 def test_forty_columns_wrap_without_losing_words(tmp_path):
     _, text, _, _ = study(tmp_path, make_deck(tmp_path, "typed", "flip"), "Borisov" + ENTER + ENTER + CTRL_C, width=40)
     assert all(len(line) <= 40 for line in text.splitlines())
-    assert text.splitlines()[1:3] == ["ISS · 1/2 · new 2 · learning 0", "review 0"]
+    assert text.splitlines()[1:3] == ["ISS · 2 left today · new 2 · learning 0", "review 0"]
     assert "Interrupted: 1 card studied (1 answer: 1\ncorrect, 0 almost, 0 wrong) in" in text
 
 
@@ -289,3 +309,38 @@ def test_almost_highlights_the_differing_letters_in_colour(tmp_path):
     line = next(line for line in out.getvalue().splitlines() if "Almost" in line)
     assert re.sub(r"\x1b\[[0-9;]*m", "", line) == "Almost — Yuri Borisov (spelling: 1 letter off)"
     assert re.search(r"\x1b\[[0-9;]*7[0-9;]*m(i)\x1b\[0m", line), line  # 7: reverse video on the "i" alone
+
+
+def seed_leech(db: Path, lapses: int) -> None:
+    from quiz.model import ItemState, Review
+
+    due = START - timedelta(hours=1)
+    state = ItemState(state=State.REVIEW, stability=5.0, difficulty=8.0, due=due, last_review=due - timedelta(days=3),
+                      reps=20, lapses=lapses)
+    with Store(db) as store:
+        store.record(Review(deck="iss", card="who", gap=0, reviewed_at=due - timedelta(days=3), rating=3,
+                            verdict="correct", answer="", duration_ms=1000, before=ItemState(), after=state,
+                            interval_days=3.0))
+
+
+def test_a_leech_shows_its_paragraph_and_s_suspends_it(tmp_path):
+    deck = make_deck(tmp_path, "typed")
+    (tmp_path / "src" / "a.txt").write_text("Moscow.\n\nAppointed in mid-July,\nYuri Borissov replaced Dmitri Rogozin "
+                                            "at Roscosmos.\x1b[2J\n\nNASA said nothing.\n", encoding="utf-8")
+    seed_leech(tmp_path / "quiz.db", 7)
+    _, text, log, items = study(tmp_path, deck, "Gagarin" + ENTER + ENTER + "s")
+    assert [(r.verdict, r.rating, r.after.lapses) for r in log][-1] == ("wrong", 1, 8)
+    assert "Leech: who has lapsed 8 times. Re-read the passage below, then rewrite the card or suspend it." in text
+    assert "  re-read: a.txt, lines 3–4\n" in text
+    assert ("    “Appointed in mid-July, «Yuri Borissov replaced Dmitri Rogozin» at Roscosmos.\\x1b[2J”"
+            in text), text
+    assert "Suspended who (quiz unsuspend brings it back)." in text
+    assert items[("who", 0)].suspended
+
+
+def test_a_leech_is_kept_on_enter(tmp_path):
+    deck = make_deck(tmp_path, "typed")
+    seed_leech(tmp_path / "quiz.db", 7)
+    _, text, _, items = study(tmp_path, deck, "Gagarin" + ENTER + ENTER + ENTER + CTRL_D)
+    assert "Leech: who has lapsed 8 times." in text and "re-read: a.txt, lines 1–4" in text  # no blank lines: one paragraph
+    assert not items[("who", 0)].suspended

@@ -14,20 +14,23 @@ from quiz.model import Verdict
 from quiz.text import printable, printable_quote
 
 if TYPE_CHECKING:
-    from quiz.session import CardView, Evidence, RatingChoice, Summary
+    from quiz.session import CardView, Evidence, Leech, Passage, RatingChoice, Summary
 
 VERDICT_WORDS = {Verdict.CORRECT: "Correct", Verdict.ALMOST: "Almost", Verdict.WRONG: "Wrong", Verdict.SELF: "Answer"}
 COMMAND_KEYS = (("u", "undo"), ("s", "suspend"), ("b", "bury"), ("q", "quit"))
 
 
 def header_text(view: "CardView") -> str:
-    """`Russia and the ISS · 3/24 · new 5 · learning 2 · review 17` (practice: `· practice`)."""
+    """`Russia and the ISS · 24 left today · new 5 · learning 2 · review 17` (practice: `· 3 left ·
+    practice`); `· again now: nothing else is due` when the card just answered comes straight back."""
     p = view.progress
-    parts = [printable(view.deck_title), f"{p.position}/{p.total}"]
+    parts = [printable(view.deck_title)]
     if view.practice:
-        parts.append("practice")
+        parts += [f"{p.left} left", "practice"]
     else:
-        parts += [f"new {p.new}", f"learning {p.learning}", f"review {p.review}"]
+        parts += [f"{p.left} left today", f"new {p.new}", f"learning {p.learning}", f"review {p.review}"]
+        if p.again_now:
+            parts.append("again now: nothing else is due")
     return " · ".join(parts)
 
 
@@ -140,6 +143,31 @@ def clipped_quote(
     shift = len(lead) - a
     moved = tuple((max(s, a) + shift, min(e, b) + shift) for s, e in spans if s < b and e > a)
     return printable_quote(lead + text[a:b] + (CLIP_MARK if b < len(text) else ""), moved)
+
+
+def leech_text(leech: "Leech") -> str:
+    """`Leech: who has lapsed 8 times. Re-read the passage below, then rewrite the card or suspend it.`"""
+    from quiz.stats import item_label
+
+    return (f"Leech: {printable(item_label(leech.card_id, leech.gap))} has lapsed {leech.lapses} times. "
+            "Re-read the passage below, then rewrite the card or suspend it.")
+
+
+def passage_location(passage: "Passage") -> str:
+    """`re-read: 004_04ab37866c9a9a74.txt, lines 12–14` (printable: the name is a file's)."""
+    from quiz.text import printable_line
+
+    lines = (f"line {passage.first_line}" if passage.first_line == passage.last_line
+             else f"lines {passage.first_line}–{passage.last_line}")
+    return f"re-read: {printable_line(passage.source)}, {lines}"
+
+
+def passage_text(passage: "Passage") -> tuple[str, tuple[tuple[int, int], ...]]:
+    """The paragraph as shown (printable, on one line), with the quote's span moved to match."""
+    from quiz.citations import PARAGRAPH_LIMIT
+
+    text, spans = clipped_quote(passage.text, passage.highlights, PARAGRAPH_LIMIT + 2)
+    return text, spans
 
 
 def flag_text(message: str) -> str:

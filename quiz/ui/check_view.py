@@ -78,6 +78,10 @@ def render_text(report: Report, console: Any, *, verbose: bool = False) -> None:
         if not d.valid:
             continue
         for f in d.fixes:
+            if f.moved_from:
+                console.print(Text(f"{_shown(d.path)}:{f.line}:{f.col}: card {f.card}: cited {f.source}, which "
+                                   f"has the quote verbatim, instead of {f.moved_from}", style="cyan"))
+                continue
             console.print(
                 Text(f"{_shown(d.path)}:{f.line}:{f.col}: card {f.card}: fixed quote to the text of {f.source} "
                      f"(score {f.score})", style="cyan")
@@ -139,6 +143,8 @@ def render_text(report: Report, console: Any, *, verbose: bool = False) -> None:
             if d.uncited:
                 console.print(Text(f"  not cited: {', '.join(d.shown_source(f, verbose) for f in d.uncited)}",
                                    style="dim"))
+    for folder in report.empty_folders:
+        console.print(Text(f"{folder}: no decks in this folder (looked for *.yaml files)", style="yellow"))
     if len(report.decks) > 1:
         valid = [d for d in report.decks if d.valid]
         total = sum(len(d.citations) for d in valid)

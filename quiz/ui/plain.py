@@ -12,7 +12,7 @@ import sys
 from typing import TextIO, Sequence
 
 from quiz.model import CardType, Rating, Verdict
-from quiz.session import CardView, Command, EndSession, Feedback, RatingChoice, Response, Summary
+from quiz.session import CardView, Command, EndSession, Feedback, Leech, RatingChoice, Response, Summary
 from quiz.text import printable
 from quiz.ui import (
     answer_text,
@@ -23,7 +23,10 @@ from quiz.ui import (
     flag_text,
     header_text,
     kind_hint,
+    leech_text,
     marked_quote,
+    passage_location,
+    passage_text,
     one_line,
     question_text,
     rating_text,
@@ -56,6 +59,7 @@ class PlainFrontend:
             except (AttributeError, ValueError):
                 echo = True
         self.echo = echo
+        self._practice = False  # the card on screen is a practice card (set by `ask`)
 
     # ---- low level
 
@@ -80,6 +84,7 @@ class PlainFrontend:
     # ---- the Frontend protocol
 
     def ask(self, view: CardView) -> Response:
+        self._practice = view.practice
         self._say()
         self._say(header_text(view))
         hint = kind_hint(view)
@@ -130,19 +135,37 @@ class PlainFrontend:
     def ask_rating(self, choices: Sequence[RatingChoice], default: Rating) -> Rating | Command:
         self._say("Rate: " + " | ".join(f"{int(c.rating)} {rating_text(c)}" for c in choices))
         default_label = next(c.label for c in choices if c.rating == default)
-        self._say(f"Enter = {default_label} · " + " · ".join(f"{k} {w}" for k, w in COMMAND_KEYS))
+        # Practice never changes the schedule, so suspend and bury are not offered there.
+        keys = [(k, w) for k, w in COMMAND_KEYS if not (self._practice and w in ("suspend", "bury"))]
+        self._say(f"Enter = {default_label} · " + " · ".join(f"{k} {w}" for k, w in keys))
+        allowed = {word for key, name in keys for word in (key, name)}
         while True:
             raw = self._read("rating> ").strip().casefold()
             if not raw:
                 return default
             if raw in RATING_WORDS:
                 return RATING_WORDS[raw]
-            if raw in COMMAND_WORDS:
+            if raw in COMMAND_WORDS and raw in allowed:
                 return COMMAND_WORDS[raw]
-            self._say(f"Please answer 1-4 (or a/h/g/e), u, s, b or q; Enter = {default_label}.")
+            self._say(f"Please answer 1-4 (or a/h/g/e), {', '.join(k for k, _ in keys)}; Enter = {default_label}.")
 
     def notify(self, message: str) -> None:
         self._say(printable(message))
+
+    def offer_suspend(self, leech: Leech) -> bool:
+        self._say(leech_text(leech))
+        for passage in leech.passages:
+            self._say(f"  {passage_location(passage)}")
+            self._say(f"    “{one_line(marked_quote(*passage_text(passage)))}”")
+        for message in leech.missing:
+            self._say(f"  ⚠ {flag_text(message)}")
+        while True:
+            raw = self._read("suspend it? s = suspend, Enter = keep> ").strip().casefold()
+            if raw in ("", "k", "keep", "n", "no"):
+                return False
+            if raw in ("s", "suspend", "y", "yes"):
+                return True
+            self._say("Please answer s (suspend) or press Enter (keep it).")
 
     def show_summary(self, summary: Summary) -> None:
         self._say()

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, Sequence
 
-from quiz.stats import HEATMAP_WEEKS, RECENT_DAYS, ItemRow, Stats
+from quiz.stats import HEATMAP_WEEKS, RECENT_DAYS, ItemRow, LeechRow, Stats
 from quiz.text import plural, printable, printable_line
 
 HEAT_CHARS = "·░▒▓█"  # no-colour heatmap shades, level 0..4
@@ -330,3 +330,19 @@ def render_list(rows: Sequence[ItemRow], orphans: Sequence[ItemRow], console: An
             ),
             soft_wrap=not console.is_terminal,
         )
+
+
+def render_leeches(rows: Sequence["LeechRow"], threshold: int, console: Any) -> None:
+    """`Leeches (8+ lapses): re-read their sources, then rewrite or suspend them`, one line per item:
+    `  who · 9 lapses · 003_x.txt, 004_y.txt · Who replaced Dmitry Rogozin?` (deck text made printable)."""
+    if not rows:
+        return
+    console.print()
+    console.print(f"Leeches ({threshold}+ lapses): re-read their sources, then rewrite or suspend them",
+                  style="bold", markup=False, highlight=False)
+    for row in rows:
+        parts = [printable_line(row.label), plural(row.lapses, "lapse")]
+        if row.suspended:
+            parts.append("suspended")
+        parts += [", ".join(printable_line(s) for s in row.sources), printable(row.text)]
+        console.print("  " + " · ".join(parts), markup=False, highlight=False)
