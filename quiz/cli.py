@@ -24,9 +24,11 @@ from quiz.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, DeckError, QuizError, 
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from quiz.exam import ExamStatus
     from quiz.files import InUse
     from quiz.history import HistoryStore
     from quiz.model import Deck
+    from quiz.scheduler import Scheduler
     from quiz.session import Frontend
 
 
@@ -440,6 +442,11 @@ def study(
         None, "--retention", min=0.7, max=0.99, metavar="R",
         help="Desired retention 0.70-0.99 (overrides the deck's).",
     ),
+    exam: Optional[str] = typer.Option(
+        None, "--exam", metavar="DATE",
+        help="Exam date (YYYY-MM-DD, or with a time and UTC offset; overrides the deck's exam:): new cards "
+             "paced to finish, no item left below the retention at the exam, a final pass, the expected score.",
+    ),
 ) -> None:
     """Study the cards that are due: answer, see the cited evidence, rate, repeat.
 
@@ -458,9 +465,10 @@ def study(
     if (tag or source) and not any(select_cards(d, tag, source) for d in loaded):
         wanted = " ".join([f"--tag {t}" for t in tag] + [f"--source {s}" for s in source])
         raise fail(UsageError(f"no card matches {wanted}"))
-    options = StudyOptions(new_limit=new, review_limit=reviews, tags=tuple(tag), sources=tuple(source),
-                           practice=practice, retention=retention, start_hour=day_start_hour())
     clock = make_clock()
+    exam_at = _exam_instant(exam, clock.now()) if exam else None
+    options = StudyOptions(new_limit=new, review_limit=reviews, tags=tuple(tag), sources=tuple(source),
+                           practice=practice, retention=retention, start_hour=day_start_hour(), exam=exam_at)
     frontend: Frontend
     if plain or os.environ.get("TERM") == "dumb" or not (sys.stdin.isatty() and sys.stdout.isatty()):
         from quiz.ui.plain import PlainFrontend
@@ -504,6 +512,10 @@ def stats(
     json_output: bool = typer.Option(False, "--json", help="Print the numbers as JSON."),
     profile: Optional[str] = _PROFILE_OPTION,
     db: Optional[str] = _DB_OPTION,
+    exam: Optional[str] = typer.Option(
+        None, "--exam", metavar="DATE",
+        help="Exam date (YYYY-MM-DD; overrides the decks' exam:): the expected score then.",
+    ),
 ) -> None:
     """Progress: what is due, activity, retention, hardest cards, mastery per source.
 
@@ -524,6 +536,7 @@ def stats(
             raise fail(UsageError("no DECK given and no decks/*.yaml here; name one, e.g. quiz stats decks/iss.yaml"))
     loaded = _load_decks(decks)
     now = make_clock().now()
+    exam_at = _exam_instant(exam, now) if exam else None
     with open_store(db, profile, read_only=True) as store:
         data = [_deck_data(store, deck) for deck in loaded]
         hour = day_start_hour()
@@ -536,14 +549,47 @@ def stats(
         fitted, source = parameters_in_use(store)
         scheduler = Scheduler(SchedulerConfig(parameters=fitted.weights if fitted else None))
         numbers = compute_stats(data, totals, now, None, scheduler.retrievability, start_hour=hour)
+        exam_now = _stats_exam(data, exam_at, now, scheduler, hour)
     if json_output:
-        _print_json({**stats_to_json(numbers), "fsrs": parameters_to_json(fitted, source)})
+        from quiz.exam import exam_to_json
+
+        _print_json({**stats_to_json(numbers), "fsrs": parameters_to_json(fitted, source),
+                     "exam": exam_to_json(exam_now)})
     else:
         from quiz.ui.stats_view import render_stats
 
         console = _console()
         render_stats(numbers, console)
+        if exam_now is not None:
+            console.print(_exam_line(exam_now), markup=False, highlight=False)
         console.print(describe(fitted, source), markup=False, highlight=False)
+
+
+def _stats_exam(data: list, exam_at: "datetime | None", now: "datetime", scheduler: "Scheduler",
+                hour: int) -> "ExamStatus | None":
+    """The next exam of the decks (`--exam` for all of them, else each deck's `exam:`) still to come, with
+    the expected score over every item of the decks taking it; None without one."""
+    from quiz.exam import exam_status
+
+    exams = {exam_at or d.deck.exam for d in data} - {None}
+    upcoming = sorted(when for when in exams if when > now)
+    if not upcoming:
+        return None
+    first = upcoming[0]
+    items: dict = {}
+    keys: list = []
+    for d in data:
+        if (exam_at or d.deck.exam) == first:
+            items.update({(d.deck.id, *key): record for key, record in d.items.items()})
+            keys += [(d.deck.id, card.id, gap) for card in d.deck.cards for gap in card.items]
+    return exam_status(now, first, items, keys, scheduler.recall_after, None, hour)
+
+
+def _exam_line(status: "ExamStatus") -> str:
+    days = status.days_left
+    when = "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
+    return (f"Exam          {when} ({status.at.astimezone():%Y-%m-%d %H:%M}) · "
+            f"expected score {status.expected_score:.0%} (mean predicted recall of every item then)")
 
 
 @app.command()

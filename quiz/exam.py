@@ -40,6 +40,8 @@ __all__ = [
     "cap_due",
     "days_left",
     "parse_exam",
+    "exam_status",
+    "exam_to_json",
     "expected_score",
     "final_pass_due",
     "new_quota",
@@ -105,6 +107,20 @@ def expected_score(items: Mapping[Key, ItemRecord], keys: Iterable[Key], at: dat
         total += recall_at(record.state if record is not None else None, at, recall)
         count += 1
     return total / count if count else 0.0
+
+
+def exam_status(now: datetime, exam: datetime, items: Mapping[Key, ItemRecord], keys: Iterable[Key],
+                recall: Recall, tz: tzinfo | None, start_hour: int) -> ExamStatus:
+    """Days left and expected score of an exam: the header of `quiz study` and the line in `quiz stats`."""
+    return ExamStatus(exam, days_left(now, exam, tz, start_hour), expected_score(items, keys, exam, recall))
+
+
+def exam_to_json(status: ExamStatus | None) -> dict[str, object] | None:
+    """The `exam` object of `quiz stats --json`: {at, days_left, expected_score} (null without an exam)."""
+    if status is None:
+        return None
+    return {"at": status.at.isoformat(), "days_left": status.days_left,
+            "expected_score": round(status.expected_score, 4)}
 
 
 def days_left(now: datetime, exam: datetime, tz: tzinfo | None, start_hour: int) -> int:

@@ -21,13 +21,18 @@ COMMAND_KEYS = (("u", "undo"), ("s", "suspend"), ("b", "bury"), ("q", "quit"))
 
 
 def header_text(view: "CardView") -> str:
-    """`Russia and the ISS · 3/24 · new 5 · learning 2 · review 17` (practice: `· practice`)."""
+    """`Russia and the ISS · 3/24 · new 5 · learning 2 · review 17` (practice: `· practice`), before an exam
+    followed by `· exam in 5 days · expected score 62%`."""
     p = view.progress
     parts = [printable(view.deck_title), f"{p.position}/{p.total}"]
     if view.practice:
         parts.append("practice")
     else:
         parts += [f"new {p.new}", f"learning {p.learning}", f"review {p.review}"]
+    if view.exam is not None:
+        days = view.exam.days_left
+        parts.append("exam today" if days == 0 else f"exam in {days} day{'s' if days != 1 else ''}")
+        parts.append(f"expected score {view.exam.expected_score:.0%}")
     return " · ".join(parts)
 
 
