@@ -5,7 +5,9 @@ all call these, so "expected score" and "due before the exam" mean one thing eve
 
 Until the exam:
   * New items are paced: today's new cards are the items not yet introduced spread over the study
-    days left before the exam's study day (rounded up), within the `--new` limit (`new_quota`).
+    days left before the final pass (rounded up), within the `--new` limit (`new_quota`), so every item
+    is introduced in time and the final pass reviews. Cards with several new cloze gaps (one a day)
+    start first.
   * A review whose due day is the exam's study day or later is pulled to the eve of the exam (the study
     day before the exam's) when, left there, the item's predicted recall at the exam instant would be
     below the target (the desired retention) (`cap_due`). The eve is the latest day a student can
@@ -20,8 +22,10 @@ Until the exam:
 After the exam none of this applies: the items keep their memory states and the normal schedule goes on
 from them (a pulled-in review was a real review; nothing is reset).
 
-Predicted recall is FSRS's forgetting curve over whole 24-hour periods since the last review, as
-`quiz.scheduler.Scheduler.retrievability` computes it (`recall` is `Scheduler.recall_after`).
+The expected score is FSRS's forgetting curve over whole 24-hour periods since the last review, as
+`quiz.scheduler.Scheduler.retrievability` computes it (`recall` is `Scheduler.recall_after`), so the
+class report, `quiz stats` and the study header agree with `quiz list`. What to review before the exam
+is decided on the same curve over the exact time elapsed at the exam instant (`recall_at_instant`).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from quiz.model import EARLIEST, LATEST, ItemRecord, ItemState, State
 __all__ = [
     "FINAL_PASS_DAYS",
     "ExamStatus",
+    "ExactRecall",
     "Recall",
     "cap_due",
     "days_left",
@@ -46,6 +51,7 @@ __all__ = [
     "final_pass_due",
     "new_quota",
     "recall_at",
+    "recall_at_instant",
 ]
 
 # The final pass runs on the two study days before the exam's: a student who misses one day of it still
@@ -54,6 +60,7 @@ FINAL_PASS_DAYS = 2
 DAY_SECONDS = 86_400
 
 Recall = Callable[[float, int], float]  # (stability, whole days since the last review) -> recall 0..1
+ExactRecall = Callable[[float, float], float]  # the same curve over fractional days
 Key = TypeVar("Key", bound=Hashable)
 
 
@@ -97,6 +104,15 @@ def recall_at(state: ItemState | None, at: datetime, recall: Recall) -> float:
     return recall(state.stability, days)
 
 
+def recall_at_instant(state: ItemState | None, at: datetime, recall: ExactRecall) -> float:
+    """`recall_at` over the exact time elapsed, for deciding what to review before the exam: the exam's
+    time of day counts (an item reviewed the evening before a morning exam is 15 hours old there, where
+    whole days would call it fresh and its recall 1)."""
+    if state is None or state.state == State.NEW or state.stability is None or state.last_review is None:
+        return 0.0
+    return recall(state.stability, max(0.0, (at - state.last_review).total_seconds() / DAY_SECONDS))
+
+
 def expected_score(items: Mapping[Key, ItemRecord], keys: Iterable[Key], at: datetime, recall: Recall) -> float:
     """The expected score at `at`: the mean predicted recall of every item in `keys` (all the deck's items),
     those without a record in `items` counting 0. Suspended items count as they stand: the exam asks them."""
@@ -132,14 +148,15 @@ def days_left(now: datetime, exam: datetime, tz: tzinfo | None, start_hour: int)
 
 def new_quota(remaining_new: int, days: int, limit: int) -> int:
     """New items to introduce today: the `remaining_new` items not introduced by the start of today spread
-    evenly (rounded up) over the `days` study days left before the exam, at most `limit`. On the exam's own
-    day (`days` 0) whatever is left may come, within the limit."""
+    evenly (rounded up) over the `days` study days left before the exam's less the final pass's, at most
+    `limit`. From the final pass on, whatever is left may come, within the limit."""
     if remaining_new <= 0:
         return 0
-    return min(limit, -(-remaining_new // max(days, 1)))
+    # The final pass days are for reviewing: every item is introduced before they begin.
+    return min(limit, -(-remaining_new // max(days - FINAL_PASS_DAYS, 1)))
 
 
-def cap_due(after: ItemState, now: datetime, exam: datetime, target: float, recall: Recall,
+def cap_due(after: ItemState, now: datetime, exam: datetime, target: float, recall: ExactRecall,
             tz: tzinfo | None, start_hour: int) -> ItemState:
     """The state a review at `now` leaves, with its due date pulled to the exam's eve when the scheduled
     review would come on the exam's study day or later and the item's recall at the exam instant would
@@ -152,7 +169,7 @@ def cap_due(after: ItemState, now: datetime, exam: datetime, target: float, reca
     exam_day = study_day(exam, tz, start_hour)
     if study_day(after.due, tz, start_hour) < exam_day:
         return after  # reviewed before the exam anyway
-    if recall_at(after, exam, recall) >= target:
+    if recall_at_instant(after, exam, recall) >= target:
         return after
     today = study_day(now, tz, start_hour)
     eve = (exam_day - today).days - 1
@@ -161,7 +178,7 @@ def cap_due(after: ItemState, now: datetime, exam: datetime, target: float, reca
     return replace(after, due=add_study_days(now, eve, tz, start_hour))
 
 
-def final_pass_due(state: ItemState, now: datetime, exam: datetime, target: float, recall: Recall,
+def final_pass_due(state: ItemState, now: datetime, exam: datetime, target: float, recall: ExactRecall,
                    tz: tzinfo | None, start_hour: int) -> bool:
     """Whether the final pass asks this review item today: `now` is within the last `FINAL_PASS_DAYS` study
     days before the exam's (or on its day before the instant), the item was last reviewed before the final
@@ -176,5 +193,5 @@ def final_pass_due(state: ItemState, now: datetime, exam: datetime, target: floa
     began = study_day_start(study_day(exam, tz, start_hour) - timedelta(days=FINAL_PASS_DAYS), tz, start_hour)
     if state.last_review >= began:
         return False  # once: it came up in this final pass already
-    return recall_at(state, exam, recall) < target
+    return recall_at_instant(state, exam, recall) < target
 

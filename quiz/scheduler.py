@@ -444,9 +444,9 @@ class Scheduler:
         value = float(self._fsrs.get_card_retrievability(to_fsrs_card(item), current_datetime=now))
         return min(1.0, max(0.0, value))
 
-    def recall_after(self, stability: float, elapsed_days: int) -> float:
+    def recall_after(self, stability: float, elapsed_days: float) -> float:
         """`retrievability` of a studied item with this stability `elapsed_days` whole days (24-hour
-        periods) after its last review: fsrs's forgetting curve with the decay of the parameters in use,
+        periods; exam mode also passes fractions) after its last review: fsrs's forgetting curve with the decay of the parameters in use,
         without building an fsrs.Card, since the class report evaluates it for every student and item."""
         value = float((1.0 + self._curve_factor * max(0, elapsed_days) / stability) ** self._curve_decay)
         return min(1.0, max(0.0, value))

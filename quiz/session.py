@@ -717,6 +717,12 @@ class Session:
 
             quota = new_quota(len(fresh) + new_done, days_left(now, exam, opts.tz, opts.start_hour), opts.new_limit)
             q.new_cap = max(0, quota - new_done)
+            # A card's new gaps come one a day: cards with more of them start first, or the last ones
+            # would not all be in before the exam (a stable sort keeps deck order otherwise).
+            gaps_left: dict[str, int] = {}
+            for card, _gap, _rec in fresh:
+                gaps_left[card.id] = gaps_left.get(card.id, 0) + 1
+            fresh.sort(key=lambda entry: -gaps_left[entry[0].id])
         for card, gap, rec in fresh:  # in deck order, until the day's limit
             if card.id in seen_cards:
                 continue  # new siblings count once

@@ -6,7 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from quiz.exam import cap_due, days_left, expected_score, final_pass_due, new_quota, parse_exam, recall_at
+from quiz.exam import (cap_due, days_left, expected_score, final_pass_due, new_quota, parse_exam, recall_at,
+                       recall_at_instant)
 from quiz.model import ItemRecord, ItemState, State
 from quiz.scheduler import Scheduler, SchedulerConfig
 
@@ -32,11 +33,12 @@ def test_days_left_counts_study_days_to_the_exams(now, expected):
 
 
 @pytest.mark.parametrize("remaining, days, limit, expected", [
-    (75, 14, 20, 6),   # 75 items over 14 days: 5.4 rounded up, so the last ones are in before the eve
-    (70, 14, 20, 5),
-    (75, 2, 20, 20),   # more than the limit allows: the limit wins
+    (75, 14, 20, 7),   # 75 items over the 12 days before the final pass: 6.25 rounded up
+    (72, 14, 20, 6),
+    (75, 5, 20, 20),   # more than the limit allows: the limit wins
     (3, 5, 20, 1),
-    (5, 0, 20, 5),     # the exam's own day: whatever is left, within the limit
+    (5, 2, 20, 5),     # the final pass has begun: whatever is left, within the limit
+    (5, 0, 20, 5),     # the exam's own day
     (0, 5, 20, 0),
     (75, 14, 0, 0),    # --new 0 stays 0
 ])
@@ -64,7 +66,7 @@ def test_cap_due_pulls_a_review_to_the_eve_only_when_recall_at_the_exam_would_fa
     if capped_to is None:
         assert capped == after
     else:
-        assert recall_at(after, EXAM, RECALL) < 0.9
+        assert recall_at_instant(after, EXAM, RECALL) < 0.9
         assert capped == ItemState(**{**after.__dict__, "due": capped_to})
 
 
@@ -122,3 +124,11 @@ def test_expected_score_is_the_mean_recall_of_every_item_never_seen_counting_zer
 ])
 def test_parse_exam(text, expected):
     assert parse_exam(text) == expected
+
+
+def test_exam_decisions_count_the_exact_time_the_expected_score_whole_days():
+    eve = EXAM - timedelta(hours=15)  # the evening before a 09:00 exam
+    state = review(eve, eve + timedelta(days=2), 1.0)
+    assert recall_at(state, EXAM, RECALL) == 1.0  # whole days: 0 elapsed, as fsrs and `quiz list` say
+    assert 0.9 < recall_at_instant(state, EXAM, RECALL) < 1.0
+    assert recall_at(ItemState(), EXAM, RECALL) == recall_at_instant(ItemState(), EXAM, RECALL) == 0.0

@@ -24,8 +24,8 @@ def test_study_refuses_a_bad_or_past_exam_with_one_line_and_exit_2(tmp_path, dec
 def test_study_with_exam_shows_days_left_and_expected_score(tmp_path, deck):
     result = study(tmp_path, [str(deck), "--exam", "2026-11-26", "--plain"], "Yuri Borisov\n3\nq\n")
     assert result.returncode == 0, result.stderr
-    # 2026-11-21 10:00 to the 26th's study day: 5 days; 5 items over 5 days: 1 new today
-    assert "Mini ISS · 1/1 · new 1 · learning 0 · review 0 · exam in 5 days · expected score 0%" in result.stdout
+    # 2026-11-21 10:00 to the 26th's study day: 5 days, 3 before the final pass; 5 items: 2 new today
+    assert "Mini ISS · 1/2 · new 2 · learning 0 · review 0 · exam in 5 days · expected score 0%" in result.stdout
 
 
 def test_deck_exam_drives_study_and_stats(tmp_path, deck):

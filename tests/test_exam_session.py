@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from test_session import UTC, Answer, Clock, make_deck, run, seed_state, typed  # noqa: F401
 
-from quiz.exam import recall_at
+from quiz.exam import recall_at_instant
 from quiz.model import ItemState, Rating, State
 from quiz.scheduler import Scheduler, SchedulerConfig, format_interval, fuzz_factor, item_seed, study_day
 from quiz.session import Response, Session, StudyOptions
@@ -14,7 +14,7 @@ from quiz.store import Store
 from quiz.ui import header_text
 
 START = datetime(2026, 12, 10, 18, 0, tzinfo=UTC)  # study days start 04:00 UTC
-EXAM = datetime(2026, 12, 14, 9, 0, tzinfo=UTC)  # 4 study days after START's: the 10th, 11th, 12th, 13th
+EXAM = datetime(2026, 12, 16, 9, 0, tzinfo=UTC)  # 6 study days after START's, the last 2 the final pass
 
 
 def easy(view):
@@ -30,10 +30,10 @@ def test_new_cards_are_paced_to_be_introduced_before_the_exam(tmp_path):
             ui, _ = run(deck, store, clock, options=StudyOptions(tz=UTC, new_limit=20, exam=EXAM), policy=easy)
             per_day.append([v.card.id for v in ui.views if v.state is State.NEW])
             if day == 0:
-                assert ui.views[0].exam is not None and ui.views[0].exam.days_left == 4
-                assert header_text(ui.views[0]).endswith(" · exam in 4 days · expected score 0%")
+                assert ui.views[0].exam is not None and ui.views[0].exam.days_left == 6
+                assert header_text(ui.views[0]).endswith(" · exam in 6 days · expected score 0%")
             clock.advance(days=1)
-    # 12 items over 4 days: 3 a day, all in before the exam
+    # 12 items over the 4 days before the final pass: 3 a day
     assert [len(day) for day in per_day] == [3, 3, 3, 3]
     assert sum(per_day, []) == [f"c{i:02d}" for i in range(12)]
 
@@ -66,7 +66,7 @@ def test_a_review_is_pulled_before_the_exam_when_recall_there_would_drop_below_t
     assert plain.due is not None
     # The exam at 09:00 on the day the plain schedule makes it due (10:00 + a few seconds): past the exam.
     exam = plain.due.replace(hour=9, minute=0, second=0, microsecond=0)
-    assert exam < plain.due and recall_at(plain, exam, scheduler.recall_after) < 0.9
+    assert exam < plain.due and recall_at_instant(plain, exam, scheduler.recall_after) < 0.9
     with Store(tmp_path / "quiz.db") as store:
         seed_state(store, "iss", card, state)
         clock = Clock(now)
@@ -96,7 +96,7 @@ def test_a_review_is_pulled_before_the_exam_when_recall_there_would_drop_below_t
 
 def test_final_pass_asks_each_weak_item_once_in_the_last_two_days(tmp_path):
     deck = make_deck(tmp_path, [typed("weak"), typed("strong")])
-    long_ago = START - timedelta(days=3)
+    long_ago = START - timedelta(days=1)
     later = EXAM + timedelta(days=20)  # not due before the exam
     weak = ItemState(state=State.REVIEW, stability=3.0, difficulty=5.0, due=later, last_review=long_ago, reps=3)
     strong = ItemState(state=State.REVIEW, stability=300.0, difficulty=5.0, due=later, last_review=long_ago, reps=3)
@@ -104,10 +104,10 @@ def test_final_pass_asks_each_weak_item_once_in_the_last_two_days(tmp_path):
     with Store(tmp_path / "quiz.db") as store:
         seed_state(store, "iss", "weak", weak)
         seed_state(store, "iss", "strong", strong)
-        clock = Clock(START + timedelta(days=1))  # the 11th: 3 days left, before the final pass
+        clock = Clock(START + timedelta(days=3))  # the 13th: 3 days left, before the final pass
         ui, _ = run(deck, store, clock, options=opts, policy=lambda v: [Answer(), Rating.GOOD])
         assert ui.views == []
-        clock.advance(days=1)  # the 12th: the final pass begins
+        clock.advance(days=1)  # the 14th: the final pass begins
         ui, _ = run(deck, store, clock, options=opts, policy=lambda v: [Answer(), Rating.GOOD])
         assert [v.card.id for v in ui.views] == ["weak"]
         clock.advance(days=1)  # the eve: it came up once already
@@ -117,7 +117,7 @@ def test_final_pass_asks_each_weak_item_once_in_the_last_two_days(tmp_path):
     with Store(tmp_path / "plain.db") as store:
         seed_state(store, "iss", "weak", weak)
         seed_state(store, "iss", "strong", strong)
-        ui, _ = run(deck, store, Clock(START + timedelta(days=2)), options=StudyOptions(tz=UTC),
+        ui, _ = run(deck, store, Clock(START + timedelta(days=4)), options=StudyOptions(tz=UTC),
                     policy=lambda v: [Answer(), Rating.GOOD])
         assert ui.views == []
 
