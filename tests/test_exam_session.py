@@ -139,3 +139,20 @@ def test_after_the_exam_the_normal_schedule_resumes_from_the_memory_states(tmp_p
         for key, record in kept.items():  # nothing reset: the items studied before kept their states
             now_state = store.items("iss")[key].state
             assert now_state.reps >= record.state.reps and now_state.last_review is not None
+
+
+def test_a_card_with_several_gaps_starts_early_enough_to_be_in_before_the_exam(tmp_path):
+    from test_session import cloze
+
+    # Five cards, the last a cloze with three gaps (one a day): in deck order its last gap would come on
+    # the final pass's second day at the earliest; started first, all 7 items are in within 4 days.
+    deck = make_deck(tmp_path, [typed(f"c{i}") for i in range(4)] + [cloze("gaps")])
+    clock = Clock(START)
+    introduced: list[str] = []
+    with Store(tmp_path / "quiz.db") as store:
+        for _day in range(4):
+            ui, _ = run(deck, store, clock, options=StudyOptions(tz=UTC, new_limit=20, exam=EXAM), policy=easy)
+            introduced += [f"{v.card.id}/{v.gap}" for v in ui.views if v.state is State.NEW]
+            clock.advance(days=1)
+    assert sorted(introduced) == sorted(["c0/0", "c1/0", "c2/0", "c3/0", "gaps/1", "gaps/2", "gaps/3"])
+    assert introduced[0] == "gaps/1"
