@@ -609,9 +609,15 @@ def optimize(
     from quiz.optimize import MIN_REVIEWS, NotEnough, fit, is_better
 
     now = make_clock().now()
-    with open_store(db, profile, read_only=True) as store:
+    # --class on a class server is the teacher's: the role without a profile of its own reads every
+    # student's log and may write only the class-wide set (the server's row-level security).
+    with open_store(db, profile, read_only=True, class_reader=class_wide) as store:
         whose = "the class" if class_wide else f"profile {store.profile}"
         if class_wide:
+            if getattr(store, "own_profile", False):
+                raise UsageError(f"you are connected to the class server as the student {store.profile!r}: "
+                                 "the class-wide parameters are fitted by the teacher (quiz optimize --class "
+                                 "with the teacher's URL); drop --class to fit your own")
             # Every profile's log, each read through a store opened for that profile.
             reviews: list[Review] = []
             for name in store.profiles():
@@ -624,7 +630,7 @@ def optimize(
     better = not isinstance(result, NotEnough) and is_better(result)
     if better:
         assert not isinstance(result, NotEnough)
-        with open_store(db, profile) as store:
+        with open_store(db, None if class_wide else profile, class_reader=class_wide) as store:
             store.save_fsrs_parameters(result, class_wide=class_wide)
     if isinstance(result, NotEnough):
         if json_output:
