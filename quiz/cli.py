@@ -24,9 +24,11 @@ from quiz.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, DeckError, QuizError, 
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from quiz.exam import ExamStatus
     from quiz.files import InUse
     from quiz.history import HistoryStore
     from quiz.model import Deck
+    from quiz.scheduler import Scheduler
     from quiz.session import Frontend
 
 
@@ -573,6 +575,11 @@ def study(
         help="Desired retention 0.70-0.99 (overrides the deck's).",
     ),
     leech: int = _LEECH_OPTION,
+    exam: Optional[str] = typer.Option(
+        None, "--exam", metavar="DATE",
+        help="Exam date (YYYY-MM-DD, or with a time and UTC offset; overrides the deck's exam:): new cards "
+             "paced to finish, no item left below the retention at the exam, a final pass, the expected score.",
+    ),
 ) -> None:
     """Study the cards that are due: answer, see the cited evidence, rate, repeat.
 
@@ -593,10 +600,11 @@ def study(
     if (tag or source) and not any(select_cards(d, tag, source) for d in loaded):
         wanted = " ".join([f"--tag {t}" for t in tag] + [f"--source {s}" for s in source])
         raise fail(UsageError(f"no card matches {wanted}"))
+    clock = make_clock()
+    exam_at = _exam_instant(exam, clock.now()) if exam else None
     options = StudyOptions(new_limit=new, review_limit=reviews, tags=tuple(tag), sources=tuple(source),
                            practice=practice, retention=retention, start_hour=day_start_hour(),
-                           leech_threshold=leech)
-    clock = make_clock()
+                           leech_threshold=leech, exam=exam_at)
     frontend: Frontend
     if plain or os.environ.get("TERM") == "dumb" or not (sys.stdin.isatty() and sys.stdout.isatty()):
         from quiz.ui.plain import PlainFrontend
@@ -641,6 +649,10 @@ def stats(
     profile: Optional[str] = _PROFILE_OPTION,
     db: Optional[str] = _DB_OPTION,
     leech: int = _LEECH_OPTION,
+    exam: Optional[str] = typer.Option(
+        None, "--exam", metavar="DATE",
+        help="Exam date (YYYY-MM-DD; overrides the decks' exam:): the expected score then.",
+    ),
 ) -> None:
     """Progress: what is due, activity, retention, hardest cards, mastery per source, leeches.
 
@@ -662,6 +674,7 @@ def stats(
             raise fail(UsageError("no DECK given and no decks/*.yaml here; name one, e.g. quiz stats decks/iss.yaml"))
     loaded = _load_decks(decks)
     now = make_clock().now()
+    exam_at = _exam_instant(exam, now) if exam else None
     with open_store(db, profile, read_only=True) as store:
         _note_missing_profile(store, profile)
         data = [_deck_data(store, deck) for deck in loaded]
@@ -675,17 +688,49 @@ def stats(
         fitted, source = parameters_in_use(store)
         scheduler = Scheduler(SchedulerConfig(parameters=fitted.weights if fitted else None))
         numbers = compute_stats(data, totals, now, None, scheduler.retrievability, start_hour=hour)
+        exam_now = _stats_exam(data, exam_at, now, scheduler, hour)
     leeches = find_leeches(data, leech)
     if json_output:
+        from quiz.exam import exam_to_json
+
         _print_json({**stats_to_json(numbers), "fsrs": parameters_to_json(fitted, source),
-                     "leeches": [leech_to_json(row) for row in leeches]})
+                     "leeches": [leech_to_json(row) for row in leeches], "exam": exam_to_json(exam_now)})
     else:
         from quiz.ui.stats_view import render_leeches, render_stats
 
         console = _console()
         render_stats(numbers, console)
         render_leeches(leeches, leech, console)
+        if exam_now is not None:
+            console.print(_exam_line(exam_now), markup=False, highlight=False)
         console.print(describe(fitted, source), markup=False, highlight=False)
+
+
+def _stats_exam(data: list, exam_at: "datetime | None", now: "datetime", scheduler: "Scheduler",
+                hour: int) -> "ExamStatus | None":
+    """The next exam of the decks (`--exam` for all of them, else each deck's `exam:`) still to come, with
+    the expected score over every item of the decks taking it; None without one."""
+    from quiz.exam import exam_status
+
+    exams = {exam_at or d.deck.exam for d in data} - {None}
+    upcoming = sorted(when for when in exams if when > now)
+    if not upcoming:
+        return None
+    first = upcoming[0]
+    items: dict = {}
+    keys: list = []
+    for d in data:
+        if (exam_at or d.deck.exam) == first:
+            items.update({(d.deck.id, *key): record for key, record in d.items.items()})
+            keys += [(d.deck.id, card.id, gap) for card in d.deck.cards for gap in card.items]
+    return exam_status(now, first, items, keys, scheduler.recall_after, None, hour)
+
+
+def _exam_line(status: "ExamStatus") -> str:
+    days = status.days_left
+    when = "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
+    return (f"Exam          {when} ({status.at.astimezone():%Y-%m-%d %H:%M}) · "
+            f"expected score {status.expected_score:.0%} (mean predicted recall of every item then)")
 
 
 @app.command()
@@ -705,9 +750,15 @@ def optimize(
     from quiz.optimize import MIN_REVIEWS, NotEnough, fit, is_better
 
     now = make_clock().now()
-    with open_store(db, profile, read_only=True) as store:
+    # --class on a class server is the teacher's: the role without a profile of its own reads every
+    # student's log and may write only the class-wide set (the server's row-level security).
+    with open_store(db, profile, read_only=True, class_reader=class_wide) as store:
         whose = "the class" if class_wide else f"profile {store.profile}"
         if class_wide:
+            if getattr(store, "own_profile", False):
+                raise UsageError(f"you are connected to the class server as the student {store.profile!r}: "
+                                 "the class-wide parameters are fitted by the teacher (quiz optimize --class "
+                                 "with the teacher's URL); drop --class to fit your own")
             # Every profile's log, each read through a store opened for that profile.
             reviews: list[Review] = []
             for name in store.profiles():
@@ -720,7 +771,7 @@ def optimize(
     better = not isinstance(result, NotEnough) and is_better(result)
     if better:
         assert not isinstance(result, NotEnough)
-        with open_store(db, profile) as store:
+        with open_store(db, None if class_wide else profile, class_reader=class_wide) as store:
             store.save_fsrs_parameters(result, class_wide=class_wide)
     if isinstance(result, NotEnough):
         if json_output:

@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 
 from quiz.errors import DeckError, Problem
+from quiz.exam import parse_exam
 from quiz.files import read_capped
 from quiz.model import CLOZE_GAP, Card, CardType, Citation, Deck, Mark, SourceInfo, source_key
 from quiz.numbers import finite_number
@@ -41,7 +42,7 @@ MAX_CHOICES = 36
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]*")
 RETENTION_MIN, RETENTION_MAX = 0.70, 0.99
 
-DECK_KEYS = ("id", "title", "sources", "source_info", "retention", "cards")
+DECK_KEYS = ("id", "title", "sources", "source_info", "retention", "exam", "cards")
 CARD_KEYS = ("id", "type", "question", "answer", "accept", "choices", "text", "cite", "tags", "lint")
 CITE_KEYS = ("source", "quote")
 SOURCE_INFO_KEYS = ("label", "title", "outlet", "date", "url")
@@ -835,6 +836,18 @@ class _Validator:
                 report.node(node, f"'retention' must be a number between {RETENTION_MIN:.2f} and "
                                   f"{RETENTION_MAX:.2f} (e.g. 0.9), got {_got(node, kind)}")
 
+        exam = None
+        if "exam" in fields:
+            node = fields["exam"][1]
+            kind = _kind(node)
+            if kind == _TEXT:
+                exam = parse_exam(node.value)
+                if exam is None:
+                    report.node(node, f"'exam' must be a date and time like 2026-12-18T09:00 (local time) or a "
+                                      f"date like 2026-12-18, got {_clip(node.value)!r}")
+            elif kind != _BAD:
+                report.node(node, f"'exam' must be a date and time like 2026-12-18T09:00, got {_got(node, kind)}")
+
         cards: list[Card] = []
         if "cards" in fields:
             node = fields["cards"][1]
@@ -864,7 +877,7 @@ class _Validator:
         if report.problems or deck_id is None or title is None:
             return None
         return Deck(id=deck_id, title=title, path=self.path, sources=sources, cards=tuple(cards),
-                    retention=retention, source_info=source_info)
+                    retention=retention, source_info=source_info, exam=exam)
 
     # -- source catalogue ---------------------------------------------------------------------------
 

@@ -144,6 +144,8 @@ class Deck:
     sources: Path  # the sources folder, resolved to an absolute path
     cards: tuple[Card, ...]
     retention: float | None = None
+    # The exam instant (deck `exam:`, a local time resolved when the deck is loaded); None: no exam.
+    exam: datetime | None = None
     by_id: dict[str, Card] = field(default_factory=dict, compare=False, repr=False)
     # File (as a POSIX path relative to `sources`) -> its catalogue entry; empty without `source_info:`.
     source_info: dict[str, SourceInfo] = field(default_factory=dict, compare=False, repr=False)

@@ -181,6 +181,8 @@ class PostgresStore:
                                   f"understands ({SCHEMA_VERSION}); upgrade quiz")
             raise ServerError(f"{self.url} is not set up as a quiz class (schema version {version} of "
                               f"{SCHEMA_VERSION}); the teacher runs: quiz class init --db URL")
+        # Whether the connecting role is a student using its own profile (not a teacher reading one).
+        self.own_profile = own is not None
         if own is not None:
             if wanted is not None and wanted != own[1]:
                 self.close()

@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from quiz.model import Deck, ItemRecord, Rating, State
+from quiz.exam import expected_score, recall_at
 
 TOO_HARD_BELOW = 0.3
 TOO_EASY_ABOVE = 0.95
@@ -51,7 +52,6 @@ TOO_EASY_MIN_STUDENTS = 10
 MIN_DISCRIMINATION_STUDENTS = 5
 RETENTION_DAYS = 30
 WRONG_ANSWERS_KEPT = 5  # per item, in the report (the CSV and JSON too): the misconceptions, not a log
-DAY_SECONDS = 86400.0
 
 # A forgetting curve: retrievability from (stability, whole days since the last review).
 Recall = Callable[[float, int], float]
@@ -187,14 +187,7 @@ def point_biserial(pairs: Sequence[tuple[bool, float]]) -> float | None:
 
 
 def _recall_of(record: ItemRecord | None, at: datetime, recall: Recall) -> float:
-    if record is None:
-        return 0.0
-    state = record.state
-    if state.state == State.NEW or state.stability is None or state.last_review is None:
-        return 0.0
-    # fsrs counts whole 24-hour periods since the last review (`quiz.scheduler.Scheduler.retrievability`).
-    days = math.floor((at - state.last_review).total_seconds() / DAY_SECONDS)
-    return recall(state.stability, days)
+    return recall_at(record.state if record is not None else None, at, recall)
 
 
 def build_report(
@@ -353,7 +346,7 @@ def build_report(
                 due += 1
         expected = None
         if exam is not None:
-            expected = sum(_recall_of(records.get(key), exam, recall) for key in deck_keys) / total if total else 0.0
+            expected = expected_score(records, deck_keys, exam, recall)
         kept_counts = retention.get(name, [0, 0])
         student_rows.append(StudentRow(
             profile=name,

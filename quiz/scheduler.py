@@ -5,8 +5,10 @@ which only `quiz.cli` constructs. Every datetime is timezone-aware; results are 
 
 Division of labour
 ------------------
-* The memory model (stability, difficulty, retrievability) is the `fsrs` package's FSRS-6 `Scheduler`.
-  It is imported lazily, so importing this module stays cheap (its types, `ItemState`, `Rating`, `State`, live in `quiz.model`).
+* The memory model is FSRS-6: the memory update (stability, difficulty after an answer) by fsrs-rs
+  (`fsrs-rs-python`, as in Anki), retrievability by the `fsrs` package's `Scheduler`. Both are
+  imported lazily, so importing this module stays cheap (its types, `ItemState`, `Rating`, `State`,
+  live in `quiz.model`).
 * Everything a student sees on the buttons follows Anki's rules (rslib/src/scheduler/states/*.rs), so a
   student moving between quiz and Anki gets the same schedule:
   - days elapsed since the last review are counted Anki's way: whole 86,400 s periods between the
@@ -30,8 +32,9 @@ Precision: Anki computes in 32-bit floats and stores stability with 4 decimals a
 stability (as Anki does) and evaluates the interval formula in f32, so a history gives the same
 whole-day intervals (bench/anki_parity.py: 100% identical up to 365 days against Anki 26.09's own
 scheduler in UTC, Asia/Tokyo and Europe/Berlin, default and custom parameters). The memory update
-itself runs in the `fsrs` package's 64-bit floats, which moves a few intervals of several thousand
-days across a rounding point. Not reproduced: Anki's load balancer and easy
+itself runs in fsrs-rs (`fsrs-rs-python`, the Rust code Anki runs, in 32-bit floats); with the `fsrs`
+package's 64-bit update 19 of 71,600 intervals differed, all over 3,000 days, now 5, all over 15,000
+days (the stored 4-decimal stability there is coarser than an f32). Not reproduced: Anki's load balancer and easy
 days (they depend on the whole collection's workload) and the random delay Anki adds to learning-step
 due times (buttons show the step itself).
 
@@ -53,7 +56,7 @@ import math
 import struct
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from quiz.model import ItemState, Rating, State
 
@@ -402,6 +405,7 @@ class Scheduler:
         # fsrs's own forgetting curve R = (1 + factor * days / S) ** decay, in 64-bit floats as fsrs has it.
         self._curve_decay = -float(self._fsrs.parameters[20])
         self._curve_factor = 0.9 ** (1.0 / self._curve_decay) - 1.0
+        self._rs: Any = None  # fsrs_rs_python.FSRS, made on first use
         self._learn = _Steps(config.learning_steps)
         self._relearn = _Steps(config.relearning_steps)
 
@@ -444,9 +448,9 @@ class Scheduler:
         value = float(self._fsrs.get_card_retrievability(to_fsrs_card(item), current_datetime=now))
         return min(1.0, max(0.0, value))
 
-    def recall_after(self, stability: float, elapsed_days: int) -> float:
+    def recall_after(self, stability: float, elapsed_days: float) -> float:
         """`retrievability` of a studied item with this stability `elapsed_days` whole days (24-hour
-        periods) after its last review: fsrs's forgetting curve with the decay of the parameters in use,
+        periods; exam mode also passes fractions) after its last review: fsrs's forgetting curve with the decay of the parameters in use,
         without building an fsrs.Card, since the class report evaluates it for every student and item."""
         value = float((1.0 + self._curve_factor * max(0, elapsed_days) / stability) ** self._curve_decay)
         return min(1.0, max(0.0, value))
@@ -498,26 +502,26 @@ class Scheduler:
         return _f32(_f32(_f32(stability) / self._factor) * self._retention_term)
 
     def _next_memories(self, item: ItemState, now: datetime) -> dict[Rating, _Memory]:
-        fsrs = self._fsrs_mod
         tz, hour = self.config.tz, self.config.start_hour
         days = _elapsed_days(item.last_review, now, tz, hour)
-        card = to_fsrs_card(item)
-        # The memory update only depends on the state's stability/difficulty and on whole days
-        # elapsed; fsrs counts 24-hour periods, so the last review is placed exactly `days` days ago
-        # to make fsrs use Anki's day count. Steps are handled by the adapter, so fsrs sees step 0.
-        if item.last_review is not None:
-            card.last_review = now - timedelta(days=days)
-        if card.step is not None:
-            card.step = 0
+        # The memory update in 32-bit floats by fsrs-rs, the code Anki itself runs (the `fsrs` package's
+        # 64-bit arithmetic moved intervals of several thousand days across a rounding point). It only
+        # depends on the stored stability/difficulty and on whole days elapsed, counted Anki's way.
+        import fsrs_rs_python
+
+        if self._rs is None:
+            self._rs = fsrs_rs_python.FSRS(list(self._fsrs.parameters))
+        memory = None
+        if item.state != State.NEW and item.stability is not None and item.difficulty is not None:
+            memory = fsrs_rs_python.MemoryState(item.stability, item.difficulty)
+        states = self._rs.next_states(memory, self.config.desired_retention, days)
         memories: dict[Rating, _Memory] = {}
-        for rating in Rating:
-            updated, _log = self._fsrs.review_card(card, fsrs.Rating(int(rating)), now)
-            assert updated.stability is not None and updated.difficulty is not None  # set by every review
-            exact = min(max(float(updated.stability), _STABILITY_MIN), _STABILITY_MAX)
+        for rating, updated in zip(Rating, (states.again, states.hard, states.good, states.easy)):
+            exact = min(max(float(updated.memory.stability), _STABILITY_MIN), _STABILITY_MAX)
             # Kept at the precision Anki stores (card data JSON: 4 decimals for stability, 3 for
             # difficulty), so a history scheduled here continues exactly as Anki would continue it.
             stability = _round(exact * 10_000) / 10_000
-            difficulty = _round(float(updated.difficulty) * 1_000) / 1_000
+            difficulty = _round(float(updated.memory.difficulty) * 1_000) / 1_000
             # The interval comes from the unrounded stability, as in Anki (it rounds only when
             # storing): S = 9.499962 is 9 days there, and 10 if rounded to 9.5 first.
             memories[rating] = _Memory(stability, difficulty, self._raw_interval(exact))

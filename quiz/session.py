@@ -48,6 +48,7 @@ from quiz.model import (LEECH_THRESHOLD, Card, CardType, Citation, Deck, ItemRec
 
 if TYPE_CHECKING:  # imported lazily at run time: grading pulls rapidfuzz, the scheduler pulls fsrs
     from quiz.citations import Sources
+    from quiz.exam import ExamStatus
     from quiz.grading import Grade
     from quiz.history import HistoryStore
     from quiz.scheduler import Clock, Scheduler
@@ -98,6 +99,7 @@ class CardView:
     progress: Progress
     state: State  # NEW / LEARNING / REVIEW / RELEARNING (front ends may label new cards)
     practice: bool = False
+    exam: "ExamStatus | None" = None  # the deck's exam still to come: days left and expected score
 
 
 @dataclass(frozen=True)
@@ -232,6 +234,7 @@ class StudyOptions:
     sources: tuple[str, ...] = ()  # cited file names (a path's last part is compared)
     practice: bool = False
     retention: float | None = None  # overrides each deck's `retention`
+    exam: datetime | None = None  # overrides each deck's `exam` (quiz/exam.py says what changes until then)
     tz: tzinfo | None = None  # None: the machine's local time zone
     start_hour: int = 4
     learn_ahead: timedelta = timedelta(minutes=20)
@@ -399,10 +402,13 @@ class Session:
             return None
         if self.options.practice and self._practice_queue is None:
             self._practice_queue = self._practice_items()
-        item, progress = self._next(self.clock.now())
+        now = self.clock.now()
+        item, progress = self._next(now)
         if item is None:
             return None
         view = self._view(item, progress)
+        if not self.options.practice and self._exam(item.deck, now) is not None:
+            view = replace(view, exam=self._exam_status(item.deck, now))
         self._pending = _Pending(item, view, shown_at=self.clock.now())
         return view
 
@@ -421,7 +427,14 @@ class Session:
         scheduler = None if self.options.practice else self._scheduler(item.deck)
         seed = self._seed(item)
         labels = {}
-        if scheduler:
+        if scheduler and self._exam(item.deck, reveal) is not None:
+            from quiz.scheduler import format_interval
+
+            # The intervals as the exam caps them (`_record` applies the same), so the label is what applies.
+            labels = {rating: format_interval(scheduler.interval(self._exam_cap(item.deck, scheduler, after, reveal),
+                                                                 reveal), collapse=None)
+                      for rating, after in scheduler.preview(item.state, reveal, seed).items()}
+        elif scheduler:
             # Plain "10m" rather than Anki's collapsed "<10m": the step is what the student will wait.
             labels = scheduler.button_labels(item.state, reveal, seed, collapse=None)
         choices = tuple(RatingChoice(r, RATING_LABELS[r], labels.get(r, "")) for r in Rating)
@@ -606,7 +619,7 @@ class Session:
         if scheduler is None:
             after, interval = item.state, 0.0
         else:
-            after = scheduler.review(item.state, rating, reveal, seed)
+            after = self._exam_cap(item.deck, scheduler, scheduler.review(item.state, rating, reveal, seed), reveal)
             interval = (after.due - reveal).total_seconds() / 86400 if after.due else 0.0
         # Override: the student overrules the grader with a better rating than its verdict suggests.
         override = grade.verdict in (Verdict.WRONG, Verdict.ALMOST) and rating > suggested
@@ -723,6 +736,7 @@ class Session:
                        new_cap=max(0, opts.new_limit - new_done), review_cap=max(0, opts.review_limit - reviews_done),
                        new_limit_reached=False, later=None, touched=touched)
         fresh: list[tuple[Card, int, ItemRecord | None]] = []  # never studied (or NEW) items, in deck order
+        final_pass = self._final_pass(deck, now)
         due_reviews: list[tuple[float, int, _Item]] = []
         taken: set[str] = set()  # cards with a learning item due today: their siblings wait
         for order, card in enumerate(self._cards[deck.id]):
@@ -735,7 +749,8 @@ class Session:
                     continue  # never asked, never "next due"
                 state = rec.state
                 due = state.due
-                if state.state is State.REVIEW and due is not None and due >= tomorrow:
+                if (state.state is State.REVIEW and due is not None and due >= tomorrow
+                        and not (final_pass is not None and final_pass(state))):
                     # A burial ends by the next study day at the latest, so it never hides a later one.
                     q.later = due if q.later is None else min(q.later, due)
                     continue
@@ -764,6 +779,19 @@ class Session:
             if entry[2].card.id not in seen_cards:  # a second due gap of a card (or a learning sibling) waits a day
                 seen_cards.add(entry[2].card.id)
                 q.reviews.append(entry)
+        exam = self._exam(deck, now)
+        if exam is not None:
+            # Pacing: the items not introduced by the start of today, spread over the days left.
+            from quiz.exam import days_left, new_quota
+
+            quota = new_quota(len(fresh) + new_done, days_left(now, exam, opts.tz, opts.start_hour), opts.new_limit)
+            q.new_cap = max(0, quota - new_done)
+            # A card's new gaps come one a day: cards with more of them start first, or the last ones
+            # would not all be in before the exam (a stable sort keeps deck order otherwise).
+            gaps_left: dict[str, int] = {}
+            for card, _gap, _rec in fresh:
+                gaps_left[card.id] = gaps_left.get(card.id, 0) + 1
+            fresh.sort(key=lambda entry: -gaps_left[entry[0].id])
         for card, gap, rec in fresh:  # in deck order, until the day's limit
             # (a sibling answered today is checked first: `held` must not depend on the order of the checks)
             if rec is None:  # never studied
@@ -967,6 +995,45 @@ class Session:
             raise LookupError(str(error)) from None
         para = paragraph_around(src, start, end)
         return Passage(source, para.first_line, para.last_line, para.text, (para.quote,))
+
+    # ---- exam mode (quiz/exam.py)
+
+    def _exam(self, deck: Deck, now: datetime) -> datetime | None:
+        """The deck's exam instant (`--exam` over the deck's `exam:`) while it is still to come, else None."""
+        exam = self.options.exam or deck.exam
+        return exam if exam is not None and now < exam else None
+
+    def _exam_status(self, deck: Deck, now: datetime) -> "ExamStatus | None":
+        from quiz.exam import exam_status
+
+        exam = self._exam(deck, now)
+        if exam is None:
+            return None
+        keys = [(card.id, gap) for card in deck.cards for gap in card.items]  # the exam asks the whole deck
+        return exam_status(now, exam, self.store.items(deck.id), keys, self._scheduler(deck).recall_after,
+                           self.options.tz, self.options.start_hour)
+
+    def _exam_cap(self, deck: Deck, scheduler: "Scheduler", after: ItemState, now: datetime) -> ItemState:
+        """`after` with its due date pulled before the deck's exam where recall then needs it."""
+        exam = self._exam(deck, now)
+        if exam is None:
+            return after
+        from quiz.exam import cap_due
+
+        return cap_due(after, now, exam, scheduler.config.desired_retention, scheduler.recall_after,
+                       self.options.tz, self.options.start_hour)
+
+    def _final_pass(self, deck: Deck, now: datetime) -> Callable[[ItemState], bool] | None:
+        """Whether a review item not due yet comes up today in the exam's final pass (None: no exam)."""
+        exam = self._exam(deck, now)
+        if exam is None:
+            return None
+        from quiz.exam import final_pass_due
+
+        scheduler = self._scheduler(deck)
+        target, recall = scheduler.config.desired_retention, scheduler.recall_after
+        tz, hour = self.options.tz, self.options.start_hour
+        return lambda state: final_pass_due(state, now, exam, target, recall, tz, hour)
 
     # ---- dependencies, lazily
 

@@ -418,7 +418,7 @@ def test_the_billion_laughs_alias_bomb_is_refused_without_expanding():
     found = problems(path)
     refusal = "anchors and aliases are not allowed in decks; write the value out in full"
     assert found[:3] == [
-        "deck.yaml:1:1: unknown key 'a0' at the top of the deck; allowed keys: id, title, sources, source_info, retention, cards",
+        "deck.yaml:1:1: unknown key 'a0' at the top of the deck; allowed keys: id, title, sources, source_info, retention, exam, cards",
         "deck.yaml:1:1: the deck has no 'title'; add a line 'title: ...'",
         "deck.yaml:1:1: the deck has no 'cards'; add a 'cards:' list"]
     assert found[3] == f"deck.yaml:1:5: {refusal}"
@@ -500,7 +500,7 @@ def test_unknown_top_level_keys():
         "deck.yaml:1:1: the deck has no 'title'; add a line 'title: ...'",
         "deck.yaml:2:1: unknown key 'question' at the top of the deck (card fields go inside a card under 'cards:')",
         "deck.yaml:3:1: unknown key 'author' at the top of the deck; allowed keys: id, title, sources, source_info, "
-        "retention, cards",
+        "retention, exam, cards",
         "deck.yaml:4:8: the deck has no cards; add at least one card under 'cards:'"]
 
 
@@ -522,6 +522,33 @@ def test_retention_range_and_empty_values():
         "(or remove the line to use the deck's own folder)",
         "deck.yaml:3:12: 'retention' must be between 0.70 and 0.99, got 0.5",
         "deck.yaml:4:8: the deck has no cards; add at least one card under 'cards:'"]
+
+
+def test_exam_is_a_local_date_and_time_or_a_date():
+    from datetime import datetime, timezone
+
+    from quiz.scheduler import study_day_start
+
+    card = "id: a\nquestion: Q\nanswer: A\n" + BODY_CITE
+    local = datetime(2026, 12, 18, 9, 0).astimezone().astimezone(timezone.utc)
+    assert load_deck(deck_with(card, "title: T\nexam: 2026-12-18T09:00\n")).exam == local
+    assert load_deck(deck_with(card, "title: T\nexam: '2026-12-18 09:00+01:00'\n")).exam == datetime(
+        2026, 12, 18, 8, 0, tzinfo=timezone.utc)
+    day = datetime(2026, 12, 18).date()
+    assert load_deck(deck_with(card, "title: T\nexam: 2026-12-18\n")).exam == study_day_start(day, None, 4)
+    assert load_deck(deck_with(card)).exam is None
+
+
+def test_exam_that_is_not_a_date_is_refused_with_its_position():
+    card = "id: a\nquestion: Q\nanswer: A\n" + BODY_CITE
+    assert problems(deck_with(card, "title: T\nexam: next friday\n")) == [
+        "deck.yaml:2:7: 'exam' must be a date and time like 2026-12-18T09:00 (local time) or a date like "
+        "2026-12-18, got 'next friday'"]
+    assert problems(deck_with(card, "title: T\nexam: 2026-13-40T09:00\n")) == [
+        "deck.yaml:2:7: 'exam' must be a date and time like 2026-12-18T09:00 (local time) or a date like "
+        "2026-12-18, got '2026-13-40T09:00'"]
+    assert problems(deck_with(card, "title: T\nexam: 20261218\n")) == [
+        "deck.yaml:2:7: 'exam' must be a date and time like 2026-12-18T09:00, got the number 20261218"]
 
 
 def test_a_file_name_that_is_not_a_valid_id_needs_an_explicit_id():
@@ -784,8 +811,7 @@ def test_deck_error_str_is_one_line_per_problem():
         load_deck(write("title: T\ncards: []\nextra: 1\n"))
     assert str(caught.value) == (
         "deck.yaml:2:8: the deck has no cards; add at least one card under 'cards:'\n"
-        "deck.yaml:3:1: unknown key 'extra' at the top of the deck; allowed keys: id, title, sources, source_info, retention, "
-        "cards")
+        "deck.yaml:3:1: unknown key 'extra' at the top of the deck (did you mean 'exam'?)")
     assert caught.value.exit_code == 2
 
 
@@ -900,6 +926,8 @@ def test_schema_rejects_what_the_loader_rejects():
         assert not validator.is_valid({"title": "T", "cards": [card]}), card
     assert not validator.is_valid({"title": "T", "cards": []})
     assert not validator.is_valid({"title": "T", "cards": good["cards"], "retention": 1.5})
+    assert validator.is_valid({"title": "T", "cards": good["cards"], "exam": "2026-12-18T09:00"})
+    assert not validator.is_valid({"title": "T", "cards": good["cards"], "exam": "next friday"})
     assert not validator.is_valid({"cards": good["cards"]})
     numbers = {"title": "T", "cards": [{"id": "a", "type": "choice", "question": "Q", "answer": 1998,
                                         "choices": [1998, 2000], "cite": cite}]}

@@ -108,6 +108,8 @@ def test_one_student_on_two_machines_sees_one_queue(logins, tmp_path):
     deck = write_deck(tmp_path, cards=6)
     env = study_env(logins["zoe"])
     lab, laptop = PlainSession(deck, env), PlainSession(deck, env)
+    laptop.until("answer> ")  # q1 on the laptop's screen before the lab answers it (on a busy machine the
+    # laptop could otherwise start after that answer and never show q1)
     answered = [lab.answer_next()]  # q1; the lab shows q2 next
     lab.until("answer> ", count=2)
     answered.append(laptop.answer_next())  # q1 was on the laptop's screen already: answered again

@@ -583,3 +583,24 @@ def test_fuzz_never_goes_below_a_previous_interval_still_in_range():
     hard = {days(FUZZED, FUZZED.review(item, Rating.HARD, NOW, seed)) for seed in range(300)}
     assert min(easy) == 12
     assert min(hard) < 12
+
+
+@pytest.mark.parametrize("stability, difficulty, elapsed, rating, days", [
+    # Found by comparing the `fsrs` package's 64-bit memory update with fsrs-rs's 32-bit one (Anki's):
+    # the 64-bit stability falls on the other side of a day's rounding point (7939, 7134, 8895 days).
+    (2840.2686, 1.855, 1871, Rating.EASY, 7940),
+    (963.0982, 2.236, 3819, Rating.EASY, 7135),
+    (2498.3068, 2.774, 2997, Rating.EASY, 8896),
+])
+def test_memory_update_is_anki_s_32_bit_one(stability, difficulty, elapsed, rating, days):
+    import fsrs_rs_python
+
+    now = datetime(2026, 6, 1, 12, tzinfo=UTC)
+    item = ItemState(state=State.REVIEW, stability=stability, difficulty=difficulty, due=now - timedelta(days=1),
+                     last_review=now - timedelta(days=elapsed), reps=5)
+    scheduler = Scheduler(SchedulerConfig(tz=UTC, enable_fuzzing=False))
+    after = scheduler.review(item, rating, now)
+    assert scheduler.interval(after, now) == timedelta(days=days)
+    anki = fsrs_rs_python.FSRS(list(fsrs_rs_python.DEFAULT_PARAMETERS)).next_states(
+        fsrs_rs_python.MemoryState(stability, difficulty), 0.9, elapsed)
+    assert after.stability == round(anki.easy.memory.stability, 4)

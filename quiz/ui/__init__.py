@@ -22,7 +22,8 @@ COMMAND_KEYS = (("u", "undo"), ("s", "suspend"), ("b", "bury"), ("q", "quit"))
 
 def header_text(view: "CardView") -> str:
     """`Russia and the ISS · 24 left today · new 5 · learning 2 · review 17` (practice: `· 3 left ·
-    practice`); `· again now: nothing else is due` when the card just answered comes straight back."""
+    practice`); `· again now: nothing else is due` when the card just answered comes straight back; before an
+    exam followed by `· exam in 5 days · expected score 62%`."""
     p = view.progress
     parts = [printable(view.deck_title)]
     if view.practice:
@@ -31,6 +32,10 @@ def header_text(view: "CardView") -> str:
         parts += [f"{p.left} left today", f"new {p.new}", f"learning {p.learning}", f"review {p.review}"]
         if p.again_now:
             parts.append("again now: nothing else is due")
+    if view.exam is not None:
+        days = view.exam.days_left
+        parts.append("exam today" if days == 0 else f"exam in {days} day{'s' if days != 1 else ''}")
+        parts.append(f"expected score {view.exam.expected_score:.0%}")
     return " · ".join(parts)
 
 
