@@ -825,26 +825,40 @@ _FORCE_OPTION = typer.Option(False, "--force", help="Replace the output file if 
 @app.command()
 def export(
     deck: Path = typer.Argument(..., metavar="DECK", help="Deck file.", show_default=False),
-    fmt: str = typer.Option(..., "--format", "-f", metavar="apkg|csv",
-                            help="apkg (Anki package) or csv (one row per card)."),
+    fmt: str = typer.Option(..., "--format", "-f", metavar="apkg|csv|gift|moodle-xml|qti",
+                            help="apkg (Anki package), csv (one row per card), gift or moodle-xml (Moodle's "
+                                 "question bank) or qti (QTI 1.2 package: Canvas and most other LMSs)."),
     out: Optional[Path] = typer.Option(
         None, "--output", "-o", metavar="FILE", help="File to write (csv: '-' or none for standard output).",
         show_default=False,
     ),
     force: bool = _FORCE_OPTION,
 ) -> None:
-    """Export a deck for Anki (.apkg, citations on the back) or a spreadsheet (CSV).
+    """Export a deck for Anki (.apkg, citations on the back), a spreadsheet (CSV) or an LMS (GIFT, Moodle XML, QTI).
 
     Re-importing a newer .apkg of the same deck into Anki updates its notes instead of duplicating them.
+
+    LMS formats: each question's general feedback is its evidence (source label and quote); flip cards are left out.
     """
     from quiz import interop
 
     fmt = fmt.strip().casefold()
-    if fmt not in ("apkg", "csv"):
-        raise fail(UsageError(f"unknown export format {fmt!r}; use --format apkg or --format csv"))
+    lms_formats = ("gift", "moodle-xml", "qti")
+    if fmt not in ("apkg", "csv", *lms_formats):
+        raise fail(UsageError(f"unknown export format {fmt!r}; use --format apkg, csv, gift, moodle-xml or qti"))
     if fmt == "apkg" and _to_stdout(out):
         raise fail(UsageError("an Anki package is a file: give one with -o, e.g. -o deck.apkg"))
+    if fmt in lms_formats and _to_stdout(out):
+        suffix = {"gift": "gift.txt", "moodle-xml": "xml", "qti": "zip"}[fmt]
+        raise fail(UsageError(f"--format {fmt} writes a file: give one with -o, e.g. -o deck.{suffix}"))
     (loaded,) = _load_decks([deck])
+    if fmt in lms_formats:
+        from quiz import lms
+
+        assert out is not None  # refused above
+        count = lms.export_lms(loaded, fmt, out, force=force, notify=lambda message: typer.echo(message, err=True))
+        typer.echo(f"Wrote {count} question{'s' if count != 1 else ''} of {loaded.id} to {out}", err=True)
+        return
     if fmt == "apkg":
         assert out is not None  # refused above: a package is a file
         count = interop.export_apkg(loaded, out, make_clock().now(), force=force)
