@@ -895,6 +895,36 @@ def import_(
                f"(source file and verbatim quote), then run: quiz check {out}", err=True)
 
 
+@app.command("test")
+def practice_test(
+    deck: Path = typer.Argument(..., metavar="DECK", help="Deck file.", show_default=False),
+    out: Path = typer.Option(..., "--output", "-o", metavar="FILE", help="File to write (.html, or .pdf with --pdf).",
+                             show_default=False),
+    count: int = typer.Option(20, "--count", "-n", metavar="N", help="Number of questions."),
+    seed: Optional[int] = typer.Option(None, "--seed", metavar="S",
+                                       help="Pick with this seed (the same seed, the same test); default: random."),
+    tag: Optional[str] = typer.Option(None, "--tag", metavar="TAG", help="Only cards with this tag."),
+    source: Optional[str] = typer.Option(None, "--source", metavar="FILE", help="Only cards citing this source file."),
+    pdf: bool = typer.Option(False, "--pdf", help="Print to PDF through headless Chromium."),
+    paper: str = typer.Option("a4", "--paper", metavar="a4|letter", help="PDF paper size."),
+    force: bool = _FORCE_OPTION,
+) -> None:
+    """Write a printable practice test: numbered questions with room to answer, then the answer key with evidence.
+
+    Items are picked in turns over sources and card types; the key starts on its own printed page.
+    """
+    import random
+
+    from quiz import paper as paper_test
+
+    (loaded,) = _load_decks([deck])
+    if seed is None:
+        seed = random.SystemRandom().randrange(1_000_000)
+    written = paper_test.write_test(loaded, out, count, seed, tag=tag, source=source, pdf=pdf,
+                                    paper=paper.strip().casefold(), force=force)
+    typer.echo(f"Wrote a test of {written} question{'s' if written != 1 else ''} (seed {seed}) to {out}", err=True)
+
+
 @app.command()
 def history(
     deck: Optional[str] = typer.Option(None, "--deck", metavar="DECK",
