@@ -141,3 +141,13 @@ def test_pdf_option_writes_a_pdf(tmp_path: Path) -> None:
                                       "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert out.read_bytes().startswith(b"%PDF")
+
+
+def test_pdf_without_chromium_says_what_is_missing_and_writes_nothing(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no chromium on the PATH
+    out = tmp_path / "t.pdf"
+    result = CliRunner().invoke(app, ["test", str(ISS), "-n", "3", "--seed", "1", "--pdf", "-o", str(out)])
+    assert result.exit_code == 2
+    assert "--pdf needs" in result.output and "print it from a browser" in result.output
+    assert not out.exists()
