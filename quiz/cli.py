@@ -953,26 +953,40 @@ _FORCE_OPTION = typer.Option(False, "--force", help="Replace the output file if 
 @app.command()
 def export(
     deck: Path = typer.Argument(..., metavar="DECK", help="Deck file.", show_default=False),
-    fmt: str = typer.Option(..., "--format", "-f", metavar="apkg|csv",
-                            help="apkg (Anki package) or csv (one row per card)."),
+    fmt: str = typer.Option(..., "--format", "-f", metavar="apkg|csv|gift|moodle-xml|qti",
+                            help="apkg (Anki package), csv (one row per card), gift or moodle-xml (Moodle's "
+                                 "question bank) or qti (QTI 1.2 package: Canvas and most other LMSs)."),
     out: Optional[Path] = typer.Option(
         None, "--output", "-o", metavar="FILE", help="File to write (csv: '-' or none for standard output).",
         show_default=False,
     ),
     force: bool = _FORCE_OPTION,
 ) -> None:
-    """Export a deck for Anki (.apkg, citations on the back) or a spreadsheet (CSV).
+    """Export a deck for Anki (.apkg, citations on the back), a spreadsheet (CSV) or an LMS (GIFT, Moodle XML, QTI).
 
     Re-importing a newer .apkg of the same deck into Anki updates its notes instead of duplicating them.
+
+    LMS formats: each question's general feedback is its evidence (source label and quote); flip cards are left out.
     """
     from quiz import interop
 
     fmt = fmt.strip().casefold()
-    if fmt not in ("apkg", "csv"):
-        raise fail(UsageError(f"unknown export format {fmt!r}; use --format apkg or --format csv"))
+    lms_formats = ("gift", "moodle-xml", "qti")
+    if fmt not in ("apkg", "csv", *lms_formats):
+        raise fail(UsageError(f"unknown export format {fmt!r}; use --format apkg, csv, gift, moodle-xml or qti"))
     if fmt == "apkg" and _to_stdout(out):
         raise fail(UsageError("an Anki package is a file: give one with -o, e.g. -o deck.apkg"))
+    if fmt in lms_formats and _to_stdout(out):
+        suffix = {"gift": "gift.txt", "moodle-xml": "xml", "qti": "zip"}[fmt]
+        raise fail(UsageError(f"--format {fmt} writes a file: give one with -o, e.g. -o deck.{suffix}"))
     (loaded,) = _load_decks([deck])
+    if fmt in lms_formats:
+        from quiz import lms
+
+        assert out is not None  # refused above
+        count = lms.export_lms(loaded, fmt, out, force=force, notify=lambda message: typer.echo(message, err=True))
+        typer.echo(f"Wrote {count} question{'s' if count != 1 else ''} of {loaded.id} to {out}", err=True)
+        return
     if fmt == "apkg":
         assert out is not None  # refused above: a package is a file
         count = interop.export_apkg(loaded, out, make_clock().now(), force=force)
@@ -1007,6 +1021,36 @@ def import_(
                                  notify=lambda message: typer.echo(message, err=True))
     typer.echo(f"Wrote {count} card{'s' if count != 1 else ''} to {out}; fill in each `cite` "
                f"(source file and verbatim quote), then run: quiz check {out}", err=True)
+
+
+@app.command("test")
+def practice_test(
+    deck: Path = typer.Argument(..., metavar="DECK", help="Deck file.", show_default=False),
+    out: Path = typer.Option(..., "--output", "-o", metavar="FILE", help="File to write (.html, or .pdf with --pdf).",
+                             show_default=False),
+    count: int = typer.Option(20, "--count", "-n", metavar="N", help="Number of questions."),
+    seed: Optional[int] = typer.Option(None, "--seed", metavar="S",
+                                       help="Pick with this seed (the same seed, the same test); default: random."),
+    tag: Optional[str] = typer.Option(None, "--tag", metavar="TAG", help="Only cards with this tag."),
+    source: Optional[str] = typer.Option(None, "--source", metavar="FILE", help="Only cards citing this source file."),
+    pdf: bool = typer.Option(False, "--pdf", help="Print to PDF through headless Chromium."),
+    paper: str = typer.Option("a4", "--paper", metavar="a4|letter", help="PDF paper size."),
+    force: bool = _FORCE_OPTION,
+) -> None:
+    """Write a printable practice test: numbered questions with room to answer, then the answer key with evidence.
+
+    Items are picked in turns over sources and card types; the key starts on its own printed page.
+    """
+    import random
+
+    from quiz import paper as paper_test
+
+    (loaded,) = _load_decks([deck])
+    if seed is None:
+        seed = random.SystemRandom().randrange(1_000_000)
+    written = paper_test.write_test(loaded, out, count, seed, tag=tag, source=source, pdf=pdf,
+                                    paper=paper.strip().casefold(), force=force)
+    typer.echo(f"Wrote a test of {written} question{'s' if written != 1 else ''} (seed {seed}) to {out}", err=True)
 
 
 @app.command()

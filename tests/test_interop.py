@@ -223,8 +223,8 @@ def test_apkg_needs_an_output_file(deck_file: Path) -> None:
 
 def test_export_rejects_unknown_format_and_bad_deck(deck_file: Path, tmp_path: Path) -> None:
     result = run("export", str(deck_file), "--format", "pdf", "-o", str(tmp_path / "x"))
-    assert (result.exit_code, result.output) == (2, "Error: unknown export format 'pdf'; use --format apkg or "
-                                                    "--format csv\n")
+    assert (result.exit_code, result.output) == (2, "Error: unknown export format 'pdf'; use --format apkg, csv, "
+                                                    "gift, moodle-xml or qti\n")
     bad = tmp_path / "bad.yaml"
     bad.write_text("id: bad\ntitle: Bad\ncards: 3\n", encoding="utf-8")
     result = run("export", str(bad), "--format", "csv", "-o", str(tmp_path / "bad.csv"))
