@@ -52,7 +52,8 @@ from pathlib import Path
 from typing import Any, overload
 
 from quiz.errors import StoreError, UsageError
-from quiz.history import AnswerTotals, AnsweredCounts, ChangeToken, ClassAnswer, ItemTotals, SlotTotals
+from quiz.history import (SUMMED_MAX_ANSWER_MS, SUMMED_SLOT_SECONDS, AnswerTotals, AnsweredCounts, ChangeToken,
+                          ClassAnswer, ItemTotals, SlotTotals)
 from quiz.model import (DEFAULT_PROFILE, EARLIEST, LATEST, SELF_RATED_CORRECT_FROM, FsrsParameters, ItemRecord,
                         ItemState, Rating, ResetEvent, Review, State, Verdict)
 from quiz.text import printable_line
@@ -65,11 +66,6 @@ VERDICTS = tuple(v.value for v in Verdict)
 MIGRATIONS = {2: "migrate_v1_to_v2.sql", 3: "migrate_v2_to_v3.sql", 4: "migrate_v3_to_v4.sql"}
 MIN_SQLITE = (3, 37, 0)  # STRICT tables
 
-# What the running totals of the log (schema.sql: answer_slots, item_answers) are summed by: 15-minute
-# slots of UTC time, each answer's time capped at 60 s. `answer_totals` asked for another slot or cap
-# sums the log itself.
-SUMMED_SLOT_SECONDS = 900
-SUMMED_MAX_ANSWER_MS = 60_000
 _CLASS_WIDE = 0  # fsrs_parameters.profile_id of the class-wide set (profile ids start at 1)
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MS = timedelta(milliseconds=1)
@@ -871,7 +867,7 @@ class Store:
             "WHERE profile_id = ? AND deck = ? ORDER BY card, gap", key)
         totals = AnswerTotals([SlotTotals(*row) for row in slots], [ItemTotals(*row) for row in items])
         late = self._sum_log(pid, deck, "reviewed_at >= ?", _to_ms(before), max_answer_ms, slot_seconds)
-        return _less(totals, late) if late.slots else totals
+        return totals.without(late) if late.slots else totals
 
     def _sum_log(self, pid: int, deck: str, when: str, at_ms: int, max_answer_ms: int,
                  slot_seconds: int) -> AnswerTotals:
@@ -1241,29 +1237,6 @@ class Store:
             "AND last_review IS NULL AND reps = 0 AND lapses = 0 AND suspended = 0 AND buried_until IS NULL",
             key,
         )
-
-
-def _less(totals: AnswerTotals, late: AnswerTotals) -> AnswerTotals:
-    """`totals` without the answers summed in `late` (a part of them), dropping rows left with none."""
-    taken = {row.slot: row for row in late.slots}
-    slots = []
-    for row in totals.slots:
-        off = taken.get(row.slot)
-        if off is not None:
-            row = SlotTotals(row.slot, row.answers - off.answers, row.seconds - off.seconds,
-                             row.review_answers - off.review_answers, row.review_passed - off.review_passed)
-        if row.answers:
-            slots.append(row)
-    removed = {row[:3]: row for row in late.items}
-    items = []
-    for item in totals.items:
-        less = removed.get(item[:3])
-        if less is not None:
-            item = item._replace(answers=item.answers - less.answers, graded=item.graded - less.graded,
-                                 correct=item.correct - less.correct)
-        if item.answers:
-            items.append(item)
-    return AnswerTotals(slots, items)
 
 
 def _storable_text(text: str) -> str:

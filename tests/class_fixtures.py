@@ -86,7 +86,7 @@ class Classroom:
     def snapshot(self) -> list:
         """Everything in the class's tables, as the teacher sees it."""
         return [self.tina.execute(f"SELECT * FROM quiz.{table} ORDER BY 1, 2").fetchall()
-                for table in ("profiles", "items", "reviews", "resets")]
+                for table in ("profiles", "items", "reviews", "resets", "answer_slots", "item_answers")]
 
     def close(self) -> None:
         for conn in (self.alice, self.bob, self.tina):
