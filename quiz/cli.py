@@ -305,13 +305,15 @@ _DB_OPTION = typer.Option(None, "--db", envvar="QUIZ_DB", metavar="FILE|URL", sh
 
 
 def _load_decks(paths: List[Path]) -> list:
-    """Load the decks (every problem of every deck reported at once); refuse two decks with one id."""
-    from quiz.deck import load_deck
+    """Load the decks (every problem of every deck reported at once); refuse two decks with one id.
+    An unchanged deck comes from the parsed-deck cache (`quiz.deck_cache`); `quiz check` never
+    comes here: it always parses."""
+    from quiz.deck_cache import load_deck_cached
 
     loaded, problems = [], []
     for path in paths:
         try:
-            loaded.append(load_deck(path))
+            loaded.append(load_deck_cached(path))
         except DeckError as error:
             problems.extend(error.problems)
     if problems:

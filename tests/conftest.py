@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 from importlib import metadata
 
 import pytest
@@ -25,6 +27,9 @@ def dependency_versions() -> list[str]:
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
+    # The parsed-deck cache of every quiz the tests run (in-process and in children) goes to a folder of
+    # this run, never the user's own cache folder.
+    os.environ["QUIZ_CACHE_DIR"] = tempfile.mkdtemp(prefix="quiz-test-cache-")
     # Printed whatever the verbosity (the report header is hidden under -q): CI's log must say which
     # releases the dependency ranges resolved to on the day it ran.
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
