@@ -157,9 +157,12 @@ class HistoryStore(Protocol):
     def answered_keys(self, deck: str, since: datetime) -> set[tuple[str, int]]:
         """(card, gap) of every item of the deck answered at or after `since`, practice excluded."""
 
-    def answer_totals(self, deck: str, before: datetime, max_answer_ms: int, slot_seconds: int) -> AnswerTotals:
+    def answer_totals(self, deck: str, before: datetime, max_answer_ms: int, slot_seconds: int,
+                      since: datetime | None = None) -> AnswerTotals:
         """The deck's answers given before `before`, summed per slot of `slot_seconds` and per item; equal
-        to `quiz.stats.tally_answers(self.reviews(deck), before)` for the default slot and cap."""
+        to `quiz.stats.tally_answers(self.reviews(deck), before)` for the default slot and cap. With
+        `since` (a multiple of `slot_seconds` after 1970), only the slots from then on; the per-item
+        totals still cover every answer before `before`."""
 
     def orphans(self, deck: str, known: set[tuple[str, int]]) -> list[ItemRecord]:
         """Stored items of the deck whose (card, gap) is not in `known`, sorted by card and gap."""

@@ -840,7 +840,7 @@ class Store:
             raise self._error(e, "read") from e
 
     def answer_totals(self, deck: str, before: datetime, max_answer_ms: int,
-                      slot_seconds: int) -> AnswerTotals:
+                      slot_seconds: int, since: datetime | None = None) -> AnswerTotals:
         """This profile's answers in the deck given before `before`, summed for statistics
         (`quiz.stats.tally_answers` is the same in Python; a test keeps them equal):
 
@@ -851,23 +851,26 @@ class Store:
 
         For the slot and cap `quiz stats` uses, these are the running totals the schema keeps (a few
         thousand rows), less the answers logged at or after `before` (normally none: only a clock moved
-        back leaves them). Summing a million answers of the log instead takes ~3 s."""
+        back leaves them). Summing a million answers of the log instead takes ~3 s. With `since`, only
+        the slots from then on (the items still cover the whole log)."""
         pid = self._pid()
         if pid is None:
             return AnswerTotals()
+        first_slot = _first_slot(since, slot_seconds)
         if max_answer_ms != SUMMED_MAX_ANSWER_MS or slot_seconds != SUMMED_SLOT_SECONDS:
-            return self._sum_log(pid, deck, "reviewed_at < ?", _to_ms(before), max_answer_ms, slot_seconds)
+            totals = self._sum_log(pid, deck, "reviewed_at < ?", _to_ms(before), max_answer_ms, slot_seconds)
+            return AnswerTotals([s for s in totals.slots if s.slot >= first_slot], totals.items)
         key = (pid, deck)
         slots = self._read(
             "SELECT slot, answers, capped_ms / 1000.0, review_answers, review_passed FROM answer_slots "
-            "WHERE profile_id = ? AND deck = ? ORDER BY slot", key)
+            "WHERE profile_id = ? AND deck = ? AND slot >= ? ORDER BY slot", key + (first_slot,))
         self._check_slots(pid, deck, slots, slot_seconds)
         items = self._read(
             "SELECT deck, card, gap, answers, graded, correct FROM item_answers "
             "WHERE profile_id = ? AND deck = ? ORDER BY card, gap", key)
-        totals = AnswerTotals([SlotTotals(*row) for row in slots], [ItemTotals(*row) for row in items])
+        totals = AnswerTotals(list(map(SlotTotals._make, slots)), list(map(ItemTotals._make, items)))
         late = self._sum_log(pid, deck, "reviewed_at >= ?", _to_ms(before), max_answer_ms, slot_seconds)
-        return totals.without(late) if late.slots else totals
+        return totals.without(late) if late.slots or late.items else totals
 
     def _sum_log(self, pid: int, deck: str, when: str, at_ms: int, max_answer_ms: int,
                  slot_seconds: int) -> AnswerTotals:
@@ -1237,6 +1240,13 @@ class Store:
             "AND last_review IS NULL AND reps = 0 AND lapses = 0 AND suspended = 0 AND buried_until IS NULL",
             key,
         )
+
+
+def _first_slot(since: datetime | None, slot_seconds: int) -> int:
+    """The first slot `answer_totals` returns: the one `since` starts, or (without it) before any time."""
+    if since is None:
+        return -(2**62)
+    return _to_ms(since) // (slot_seconds * 1000)
 
 
 def _storable_text(text: str) -> str:

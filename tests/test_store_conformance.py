@@ -374,6 +374,15 @@ def test_answer_totals_stay_equal_to_the_log_through_answers_and_undos(store_fac
                         assert totals.items == expected.items
                         assert sum(s.answers for s in totals.slots) == sum(s.answers for s in expected.slots)
     assert any(r.reviewed_at >= cutoff for r in mine.reviews())  # the cut-off was exercised
+    since = T0 + timedelta(hours=20)  # a slot boundary
+    for deck in ("bio", "chem"):
+        whole = mine.answer_totals(deck, cutoff, int(MAX_ANSWER_SECONDS * 1000), SLOT_SECONDS)
+        recent = mine.answer_totals(deck, cutoff, int(MAX_ANSWER_SECONDS * 1000), SLOT_SECONDS, since)
+        first = int(since.timestamp()) // SLOT_SECONDS
+        assert recent.slots == [s for s in whole.slots if s.slot >= first] != whole.slots
+        assert recent.items == whole.items
+        hourly = mine.answer_totals(deck, cutoff, int(MAX_ANSWER_SECONDS * 1000), 3600, since)
+        assert all(s.slot >= int(since.timestamp()) // 3600 for s in hourly.slots) and hourly.slots
 
 
 def test_orphans_are_stored_items_the_deck_no_longer_has(store: HistoryStore) -> None:
