@@ -34,7 +34,7 @@ from typing import Any
 
 from quiz.model import Card, CardType, Citation, Deck, Mark
 
-FORMAT = 1  # bump when the JSON shape below changes
+FORMAT = 2  # bump when the JSON shape below changes
 _SECRET_BYTES = 32
 # The dataclass fields this module writes and reads, in order. If the model gains or loses one, the
 # cache turns itself off (every load parses) until this module learns the new shape: a test says so.
@@ -171,11 +171,14 @@ def _secret(folder: Path) -> bytes | None:
 # --- entries -------------------------------------------------------------------------------------------
 
 
+_new_tuple = tuple.__new__
+
+
 def _mark(value: Any) -> Mark:
     line, col = value  # exactly two items, or ValueError
     if not line.__class__ is col.__class__ is int:
         raise TypeError("a mark is two whole numbers")
-    return Mark(line, col)
+    return _new_tuple(Mark, (line, col))  # what Mark(line, col) makes, without its keyword handling
 
 
 def _texts(value: Any) -> tuple[str, ...]:
@@ -198,7 +201,8 @@ def _encode(deck: Deck) -> dict[str, Any]:
             [c.id, c.type.value, [[q.source, q.quote, list(q.mark), list(q.quote_mark),
                                     None if q.quote_end is None else list(q.quote_end), q.quote_style]
                                    for q in c.cite],
-             list(c.mark), c.question, c.answer, list(c.accept), list(c.choices), c.text, list(c.tags)]
+             list(c.mark), c.question, c.answer, list(c.accept), list(c.choices), c.text, list(c.tags),
+             list(c.gaps)]  # the cloze answers, parsed once here rather than on every load
             for c in deck.cards
         ],
     }
@@ -216,7 +220,7 @@ def _decode(payload: Any, path: Path) -> Deck:
     cards = []
     new_card, new_citation = Card.__new__, Citation.__new__
     for row in payload["cards"]:
-        card_id, kind, cite, mark, question, answer, accept, choices, text, tags = row
+        card_id, kind, cite, mark, question, answer, accept, choices, text, tags, gaps = row
         if not card_id.__class__ is question.__class__ is answer.__class__ is text.__class__ is str:
             raise TypeError("a card's texts are text")
         citations = []
@@ -229,9 +233,16 @@ def _decode(payload: Any, path: Path) -> Deck:
                                      quote_end=None if quote_end is None else _mark(quote_end), quote_style=style)
             citations.append(citation)
         card = new_card(Card)
-        card.__dict__.update(id=card_id, type=_TYPES[kind], cite=tuple(citations), mark=_mark(mark),
+        card_type = _TYPES[kind]
+        card.__dict__.update(id=card_id, type=card_type, cite=tuple(citations), mark=_mark(mark),
                              question=question, answer=answer, accept=_texts(accept), choices=_texts(choices),
                              text=text, tags=_texts(tags))
+        if card_type is CardType.CLOZE:
+            # `Card.gaps` and `Card.items` are cached properties: their values go where they keep them.
+            gaps = _texts(gaps)
+            card.__dict__.update(gaps=gaps, items=tuple(range(1, len(gaps) + 1)))
+        elif gaps:
+            raise ValueError("only a cloze card has gaps")
         cards.append(card)
     deck_id, title, sources = payload["id"], payload["title"], payload["sources"]
     if not deck_id.__class__ is title.__class__ is sources.__class__ is str:

@@ -195,3 +195,17 @@ def test_the_default_cache_folder_is_the_users_cache_folder(monkeypatch: pytest.
 
     monkeypatch.delenv("QUIZ_CACHE_DIR")
     assert cache_dir() == platformdirs.user_cache_path("quiz")
+
+
+def test_a_cached_cloze_card_has_the_gaps_and_items_of_its_text(cache: Path, big_deck: Path) -> None:
+    """The entry carries each cloze card's parsed gaps (so a load does not parse every cloze text again):
+    they must be what the card's text gives."""
+    load_deck_cached(big_deck)
+    cached = load_deck_cached(big_deck)
+    cloze = [c for c in cached.cards if c.type.value == "cloze"]
+    assert cloze
+    parsed = quiz.deck.load_deck(big_deck)
+    for card in cloze:
+        fresh = parsed.by_id[card.id]
+        assert card.gaps == fresh.gaps and card.items == fresh.items and card.gaps
+    assert all(c.items == (0,) for c in cached.cards if c.type.value != "cloze")
