@@ -76,6 +76,46 @@ CREATE TRIGGER reviews_remove_from_totals AFTER DELETE ON reviews BEGIN
     WHERE profile_id = OLD.profile_id AND deck = OLD.deck AND card = OLD.card AND gap = OLD.gap;
 END;
 
+-- quiz never changes a logged answer, but a hand edit might: the totals move with it (so a damaged time
+-- still reaches `quiz stats`, which names the row).
+CREATE TRIGGER reviews_move_in_totals AFTER UPDATE OF profile_id, deck, card, gap, reviewed_at, rating, verdict,
+    duration_ms, practice, before_state ON reviews BEGIN
+    DELETE FROM answer_slots
+    WHERE profile_id = OLD.profile_id AND deck = OLD.deck
+      AND slot = (OLD.reviewed_at - ((OLD.reviewed_at % 900000) + 900000) % 900000) / 900000
+      AND answers = 1;
+    UPDATE answer_slots SET
+        answers = answers - 1, capped_ms = capped_ms - min(max(OLD.duration_ms, 0), 60000),
+        review_answers = review_answers - (OLD.practice = 0 AND OLD.before_state = 2),
+        review_passed = review_passed - (OLD.practice = 0 AND OLD.before_state = 2 AND OLD.rating >= 2)
+    WHERE profile_id = OLD.profile_id AND deck = OLD.deck
+      AND slot = (OLD.reviewed_at - ((OLD.reviewed_at % 900000) + 900000) % 900000) / 900000;
+    DELETE FROM item_answers
+    WHERE profile_id = OLD.profile_id AND deck = OLD.deck AND card = OLD.card AND gap = OLD.gap AND answers = 1;
+    UPDATE item_answers SET
+        answers = answers - 1, graded = graded - (OLD.practice = 0),
+        correct = correct - (OLD.practice = 0 AND CASE WHEN OLD.verdict = 'self' THEN OLD.rating >= 3
+                                                       ELSE OLD.verdict = 'correct' END)
+    WHERE profile_id = OLD.profile_id AND deck = OLD.deck AND card = OLD.card AND gap = OLD.gap;
+
+    INSERT INTO answer_slots (profile_id, deck, slot, answers, capped_ms, review_answers, review_passed)
+    VALUES (NEW.profile_id, NEW.deck,
+            (NEW.reviewed_at - ((NEW.reviewed_at % 900000) + 900000) % 900000) / 900000, 1,
+            min(max(NEW.duration_ms, 0), 60000),
+            NEW.practice = 0 AND NEW.before_state = 2,
+            NEW.practice = 0 AND NEW.before_state = 2 AND NEW.rating >= 2)
+    ON CONFLICT (profile_id, deck, slot) DO UPDATE SET
+        answers = answers + 1, capped_ms = capped_ms + excluded.capped_ms,
+        review_answers = review_answers + excluded.review_answers,
+        review_passed = review_passed + excluded.review_passed;
+    INSERT INTO item_answers (profile_id, deck, card, gap, answers, graded, correct)
+    VALUES (NEW.profile_id, NEW.deck, NEW.card, NEW.gap, 1, NEW.practice = 0,
+            NEW.practice = 0 AND CASE WHEN NEW.verdict = 'self' THEN NEW.rating >= 3
+                                      ELSE NEW.verdict = 'correct' END)
+    ON CONFLICT (profile_id, deck, card, gap) DO UPDATE SET
+        answers = answers + 1, graded = graded + excluded.graded, correct = correct + excluded.correct;
+END;
+
 INSERT INTO answer_slots (profile_id, deck, slot, answers, capped_ms, review_answers, review_passed)
 SELECT profile_id, deck, (reviewed_at - ((reviewed_at % 900000) + 900000) % 900000) / 900000 AS s, count(*),
        sum(min(max(duration_ms, 0), 60000)), sum(practice = 0 AND before_state = 2),

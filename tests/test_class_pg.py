@@ -385,6 +385,10 @@ def test_the_running_totals_follow_answers_and_undo_newest_and_a_v3_database_get
     assert tina.execute("SELECT sum(answers) FROM quiz.answer_slots WHERE profile_id = %s",
                         (alice_id,)).fetchone() == (7,)
     with psycopg.connect(classroom.db.owner_url, autocommit=True) as owner:
+        # A hand edit of the log by the owner (quiz never makes one) moves the totals too.
+        owner.execute("UPDATE quiz.reviews SET reviewed_at = reviewed_at + 1000000, rating = 5 - rating, "
+                      "practice = NOT practice WHERE id % 2 = 0")
+        assert running_totals_match_the_log(owner)
         kept = [owner.execute(q).fetchall() for q in RUNNING_TOTALS]
         owner.execute("DROP TABLE quiz.answer_slots, quiz.item_answers")
         owner.execute("DROP FUNCTION quiz.keep_answer_totals() CASCADE")

@@ -560,7 +560,7 @@ def test_a_migrated_database_has_exactly_the_current_schema(tmp_path: Path) -> N
 
 def drop_running_totals(conn: sqlite3.Connection) -> None:
     """Take a database back to what version 3 left: no running totals of the log."""
-    for trigger in ("reviews_add_to_totals", "reviews_remove_from_totals"):
+    for trigger in ("reviews_add_to_totals", "reviews_remove_from_totals", "reviews_move_in_totals"):
         conn.execute(f"DROP TRIGGER {trigger}")
     conn.execute("DROP TABLE answer_slots")
     conn.execute("DROP TABLE item_answers")
@@ -661,6 +661,14 @@ def test_the_running_totals_equal_the_log_through_any_mix_of_answers_and_undos(t
                 assert running_totals(path) == totals_of_the_log(path)
         assert running_totals(path) == totals_of_the_log(path)
         assert running_totals(path)[0]
+        # A hand edit of logged answers (quiz never makes one) moves the totals too.
+        conn = sqlite3.connect(path)
+        conn.execute("UPDATE reviews SET reviewed_at = reviewed_at + 7 * 60000, rating = 5 - rating, "
+                     "duration_ms = duration_ms + 30000, practice = 1 - practice WHERE id % 3 = 0")
+        conn.execute("UPDATE reviews SET card = 'moved', verdict = 'self' WHERE id % 5 = 0")
+        conn.commit()
+        conn.close()
+        assert running_totals(path) == totals_of_the_log(path)
         for who in stores:
             while who.undo() is not None:
                 pass

@@ -48,56 +48,59 @@ DECLARE
     v_graded integer;
     v_correct integer;
 BEGIN
-    IF TG_OP = 'INSERT' THEN
-        v_row := NEW;
-        v_sign := 1;
-    ELSE
-        v_row := OLD;
-        v_sign := -1;
-    END IF;
-    v_slot := div(v_row.reviewed_at - mod(mod(v_row.reviewed_at, 900000) + 900000, 900000), 900000);
-    v_capped := least(greatest(v_row.duration_ms, 0), 60000);
-    v_review := (NOT v_row.practice AND v_row.before_state = 2)::integer;
-    v_passed := (NOT v_row.practice AND v_row.before_state = 2 AND v_row.rating >= 2)::integer;
-    v_graded := (NOT v_row.practice)::integer;
-    v_correct := (NOT v_row.practice AND CASE WHEN v_row.verdict = 'self' THEN v_row.rating >= 3
-                                              ELSE v_row.verdict = 'correct' END)::integer;
-    IF v_sign = 1 THEN
-        INSERT INTO quiz.answer_slots AS t (profile_id, deck, slot, answers, capped_ms, review_answers,
-                                            review_passed)
-        VALUES (v_row.profile_id, v_row.deck, v_slot, 1, v_capped, v_review, v_passed)
-        ON CONFLICT (profile_id, deck, slot) DO UPDATE SET
-            answers = t.answers + 1, capped_ms = t.capped_ms + EXCLUDED.capped_ms,
-            review_answers = t.review_answers + EXCLUDED.review_answers,
-            review_passed = t.review_passed + EXCLUDED.review_passed;
-        INSERT INTO quiz.item_answers AS t (profile_id, deck, card, gap, answers, graded, correct)
-        VALUES (v_row.profile_id, v_row.deck, v_row.card, v_row.gap, 1, v_graded, v_correct)
-        ON CONFLICT (profile_id, deck, card, gap) DO UPDATE SET
-            answers = t.answers + 1, graded = t.graded + EXCLUDED.graded, correct = t.correct + EXCLUDED.correct;
-    ELSE
-        -- The row of the last answer goes first, so the UPDATE cannot bring a row down to zero answers.
-        DELETE FROM quiz.answer_slots AS t
-         WHERE t.profile_id = v_row.profile_id AND t.deck = v_row.deck AND t.slot = v_slot AND t.answers = 1;
-        UPDATE quiz.answer_slots AS t SET
-            answers = t.answers - 1, capped_ms = t.capped_ms - v_capped,
-            review_answers = t.review_answers - v_review, review_passed = t.review_passed - v_passed
-         WHERE t.profile_id = v_row.profile_id AND t.deck = v_row.deck AND t.slot = v_slot;
-        DELETE FROM quiz.item_answers AS t
-         WHERE t.profile_id = v_row.profile_id AND t.deck = v_row.deck AND t.card = v_row.card
-           AND t.gap = v_row.gap AND t.answers = 1;
-        UPDATE quiz.item_answers AS t SET
-            answers = t.answers - 1, graded = t.graded - v_graded, correct = t.correct - v_correct
-         WHERE t.profile_id = v_row.profile_id AND t.deck = v_row.deck AND t.card = v_row.card
-           AND t.gap = v_row.gap;
-    END IF;
+    -- An update (only ever a hand edit by the owner) takes the old row out and puts the new one in.
+    FOREACH v_sign IN ARRAY CASE TG_OP WHEN 'INSERT' THEN ARRAY[1] WHEN 'DELETE' THEN ARRAY[-1]
+                                       ELSE ARRAY[-1, 1] END LOOP
+        IF v_sign = 1 THEN
+            v_row := NEW;
+        ELSE
+            v_row := OLD;
+        END IF;
+        v_slot := div(v_row.reviewed_at - mod(mod(v_row.reviewed_at, 900000) + 900000, 900000), 900000);
+        v_capped := least(greatest(v_row.duration_ms, 0), 60000);
+        v_review := (NOT v_row.practice AND v_row.before_state = 2)::integer;
+        v_passed := (NOT v_row.practice AND v_row.before_state = 2 AND v_row.rating >= 2)::integer;
+        v_graded := (NOT v_row.practice)::integer;
+        v_correct := (NOT v_row.practice AND CASE WHEN v_row.verdict = 'self' THEN v_row.rating >= 3
+                                                  ELSE v_row.verdict = 'correct' END)::integer;
+        IF v_sign = 1 THEN
+            INSERT INTO quiz.answer_slots AS t (profile_id, deck, slot, answers, capped_ms, review_answers,
+                                                review_passed)
+            VALUES (v_row.profile_id, v_row.deck, v_slot, 1, v_capped, v_review, v_passed)
+            ON CONFLICT (profile_id, deck, slot) DO UPDATE SET
+                answers = t.answers + 1, capped_ms = t.capped_ms + EXCLUDED.capped_ms,
+                review_answers = t.review_answers + EXCLUDED.review_answers,
+                review_passed = t.review_passed + EXCLUDED.review_passed;
+            INSERT INTO quiz.item_answers AS t (profile_id, deck, card, gap, answers, graded, correct)
+            VALUES (v_row.profile_id, v_row.deck, v_row.card, v_row.gap, 1, v_graded, v_correct)
+            ON CONFLICT (profile_id, deck, card, gap) DO UPDATE SET
+                answers = t.answers + 1, graded = t.graded + EXCLUDED.graded,
+                correct = t.correct + EXCLUDED.correct;
+        ELSE
+            -- The row of the last answer goes first, so the UPDATE cannot bring a row down to zero answers.
+            DELETE FROM quiz.answer_slots AS t
+             WHERE t.profile_id = v_row.profile_id AND t.deck = v_row.deck AND t.slot = v_slot AND t.answers = 1;
+            UPDATE quiz.answer_slots AS t SET
+                answers = t.answers - 1, capped_ms = t.capped_ms - v_capped,
+                review_answers = t.review_answers - v_review, review_passed = t.review_passed - v_passed
+             WHERE t.profile_id = v_row.profile_id AND t.deck = v_row.deck AND t.slot = v_slot;
+            DELETE FROM quiz.item_answers AS t
+             WHERE t.profile_id = v_row.profile_id AND t.deck = v_row.deck AND t.card = v_row.card
+               AND t.gap = v_row.gap AND t.answers = 1;
+            UPDATE quiz.item_answers AS t SET
+                answers = t.answers - 1, graded = t.graded - v_graded, correct = t.correct - v_correct
+             WHERE t.profile_id = v_row.profile_id AND t.deck = v_row.deck AND t.card = v_row.card
+               AND t.gap = v_row.gap;
+        END IF;
+    END LOOP;
     RETURN NULL;
 END
 $$;
 
 REVOKE ALL ON FUNCTION quiz.keep_answer_totals() FROM PUBLIC;
 
--- Answers are never updated (students have no UPDATE on quiz.reviews), only inserted and deleted.
-CREATE TRIGGER keep_answer_totals AFTER INSERT OR DELETE ON quiz.reviews
+-- Students never update an answer (no such privilege); the owner's hand edits move the totals too.
+CREATE TRIGGER keep_answer_totals AFTER INSERT OR DELETE OR UPDATE ON quiz.reviews
     FOR EACH ROW EXECUTE FUNCTION quiz.keep_answer_totals();
 
 INSERT INTO quiz.answer_slots (profile_id, deck, slot, answers, capped_ms, review_answers, review_passed)
