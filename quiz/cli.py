@@ -343,13 +343,15 @@ _LEECH_OPTION = typer.Option(8, "--leech", min=0, metavar="N",
 
 
 def _load_decks(paths: List[Path]) -> list:
-    """Load the decks (every problem of every deck reported at once); refuse two decks with one id."""
-    from quiz.deck import load_deck
+    """Load the decks (every problem of every deck reported at once); refuse two decks with one id.
+    An unchanged deck comes from the parsed-deck cache (`quiz.deck_cache`); `quiz check` never
+    comes here: it always parses."""
+    from quiz.deck_cache import load_deck_cached
 
     loaded, problems = [], []
     for path in paths:
         try:
-            loaded.append(load_deck(path))
+            loaded.append(load_deck_cached(path))
         except DeckError as error:
             problems.extend(error.problems)
     if problems:
@@ -637,7 +639,7 @@ def _deck_data(store: "HistoryStore", deck):
 
     items = store.items(deck.id)
     known = {(card.id, gap) for card in deck.cards for gap in card.items}
-    return DeckData(deck, items, [record for key, record in sorted(items.items()) if key not in known])
+    return DeckData(deck, items, [items[key] for key in sorted(items.keys() - known)])
 
 
 @app.command()
@@ -646,6 +648,8 @@ def stats(
         None, metavar="DECK", help="Deck files (default: every *.yaml in ./decks).", show_default=False
     ),
     json_output: bool = typer.Option(False, "--json", help="Print the numbers as JSON."),
+    days: Optional[int] = typer.Option(None, "--days", min=1, max=36500, metavar="N", show_default=False,
+                                       help="Days studied and streaks from the last N study days only."),
     profile: Optional[str] = _PROFILE_OPTION,
     db: Optional[str] = _DB_OPTION,
     leech: int = _LEECH_OPTION,
@@ -662,9 +666,13 @@ def stats(
     one to re-read.
 
     Without DECK: every *.yaml / *.yml file in ./decks. Counts are per review item (a cloze gap is one).
+    --days N reads the answer log of the last N study days only (like Anki's one-year view): the heatmap,
+    recent activity and retention are the same while N covers them; per-card counts stay all-time.
     """
+    from datetime import timedelta
+
     from quiz.params import describe, parameters_in_use, parameters_to_json
-    from quiz.scheduler import Scheduler, SchedulerConfig
+    from quiz.scheduler import Scheduler, SchedulerConfig, study_day, study_day_start
     from quiz.stats import (MAX_ANSWER_SECONDS, SLOT_SECONDS, AnswerTotals, compute_stats, find_leeches,
                             leech_to_json, next_day_start, stats_to_json)
 
@@ -680,9 +688,12 @@ def stats(
         data = [_deck_data(store, deck) for deck in loaded]
         hour = day_start_hour()
         before = next_day_start(now, None, hour)
+        since = None  # --days: from the start of the study day N-1 days before today (a slot boundary)
+        if days is not None:
+            since = study_day_start(study_day(now, None, hour) - timedelta(days=days - 1), None, hour)
         totals = AnswerTotals()
         for deck in loaded:
-            found = store.answer_totals(deck.id, before, int(MAX_ANSWER_SECONDS * 1000), SLOT_SECONDS)
+            found = store.answer_totals(deck.id, before, int(MAX_ANSWER_SECONDS * 1000), SLOT_SECONDS, since)
             totals.slots += found.slots
             totals.items += found.items
         fitted, source = parameters_in_use(store)

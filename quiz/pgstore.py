@@ -40,10 +40,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from quiz.errors import ServerError, UsageError
-from quiz.history import AnswerTotals, AnsweredCounts, ChangeToken, ClassAnswer, ItemTotals, SlotTotals
+from quiz.history import (SUMMED_MAX_ANSWER_MS, SUMMED_SLOT_SECONDS, AnswerTotals, AnsweredCounts, ChangeToken,
+                          ClassAnswer, ItemTotals, SlotTotals)
 from quiz.model import SELF_RATED_CORRECT_FROM, FsrsParameters, ItemRecord, Rating, ResetEvent, Review, State, Verdict
 from quiz.postgres import SCHEMA_VERSION, ServerUrl, load_psycopg, schema_version, server_message
-from quiz.store import (_CORRECT_SQL, _EPOCH, _checked_losses, _stored_parameters, _MS, _NEW_STATE, _STATE_FIELDS, _check_review, _cols, _from_ms, _review_from_row,
+from quiz.store import (_CORRECT_SQL, _first_slot, _EPOCH, _checked_losses, _stored_parameters, _MS, _NEW_STATE, _STATE_FIELDS, _check_review, _cols, _from_ms, _review_from_row,
                         _state_from, _state_values, _storable_text, _stored, _to_ms)
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -423,10 +424,32 @@ class PostgresStore:
                 return
             after = (rows[-1][4], rows[-1][0])
 
-    def answer_totals(self, deck: str, before: datetime, max_answer_ms: int, slot_seconds: int) -> AnswerTotals:
+    def answer_totals(self, deck: str, before: datetime, max_answer_ms: int, slot_seconds: int,
+                      since: datetime | None = None) -> AnswerTotals:
+        """The running totals the schema keeps (version 4), less the answers logged at or after `before`;
+        the log itself summed for another slot or cap (see `quiz.store.Store.answer_totals`)."""
+        first_slot = _first_slot(since, slot_seconds)
+        if max_answer_ms != SUMMED_MAX_ANSWER_MS or slot_seconds != SUMMED_SLOT_SECONDS:
+            totals = self._sum_log(deck, "reviewed_at < %s", _to_ms(before), max_answer_ms, slot_seconds)
+            return AnswerTotals([s for s in totals.slots if s.slot >= first_slot], totals.items)
+        key = (self._profile_id, deck)
+        slots = self._read(
+            "SELECT slot, answers, capped_ms / 1000.0, review_answers, review_passed FROM quiz.answer_slots "
+            "WHERE profile_id = %s AND deck = %s AND slot >= %s ORDER BY slot", key + (first_slot,))
+        items = self._read(
+            "SELECT deck, card, gap, answers, graded, correct FROM quiz.item_answers "
+            "WHERE profile_id = %s AND deck = %s ORDER BY card, gap", key)
+        totals = AnswerTotals([SlotTotals(int(s), n, float(seconds), r, p) for s, n, seconds, r, p in slots],
+                              [ItemTotals(*row) for row in items])
+        late = self._sum_log(deck, "reviewed_at >= %s", _to_ms(before), max_answer_ms, slot_seconds)
+        return totals.without(late) if late.slots or late.items else totals
+
+    def _sum_log(self, deck: str, when: str, at_ms: int, max_answer_ms: int, slot_seconds: int) -> AnswerTotals:
+        """The deck's answers whose time matches `when` (a condition on reviewed_at with one parameter,
+        `at_ms`), summed from the log."""
         slot_ms = int(slot_seconds) * 1000
-        where = "WHERE profile_id = %s AND deck = %s AND reviewed_at < %s"
-        params = (self._profile_id, deck, _to_ms(before))
+        where = f"WHERE profile_id = %s AND deck = %s AND {when}"
+        params = (self._profile_id, deck, at_ms)
         # Floor division, also before 1970 (div truncates toward zero). No `%`: psycopg's placeholder sign.
         slot = f"div(reviewed_at - mod(mod(reviewed_at, {slot_ms}) + {slot_ms}, {slot_ms}), {slot_ms})"
         review_answer = f"NOT practice AND before_state = {int(State.REVIEW)}"

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Any, Callable, Iterable, Mapping, Sequence
@@ -245,16 +246,6 @@ class DeckData:
     orphans: Sequence[Any] = ()
 
 
-def _effective_day(record: Any, state: ItemState, now: datetime, tz: tzinfo | None, start_hour: int) -> date:
-    """The study day an item comes up: its due day, or later when it is buried until then."""
-    assert state.due is not None
-    day = study_day(state.due, tz, start_hour)
-    buried = getattr(record, "buried_until", None)
-    if buried is not None and buried > now:
-        day = max(day, study_day(buried, tz, start_hour))
-    return day
-
-
 def _streaks(studied: set[date], today: date) -> tuple[int, int]:
     """(current, longest) runs of consecutive study days; today not yet studied doesn't break the run."""
     current = 0
@@ -289,7 +280,12 @@ def compute_stats(
     counts = {"new": 0, "learning": 0, "review": 0, "suspended": 0}
     forecast = [0] * FORECAST_DAYS
     due_tomorrow = 0
-    hardest: list[HardItem] = []
+    # When each of the next FORECAST_DAYS study days starts: an instant's offset from today is the number
+    # of these starts at or before it (0 for today and the past), found by bisection: `study_day` per item
+    # was a third of the time for 10,000 items.
+    next_starts = [_day_start(today + timedelta(days=n), tz, start_hour) for n in range(1, FORECAST_DAYS + 1)]
+    # The hardest items are ranked on numbers alone; their text is made for the few that are shown.
+    ranked: list[tuple[int, float, str, str, int, Card, ItemState, bool]] = []
     summaries: list[DeckSummary] = []
     known: set[tuple[str, str, int]] = set()  # (deck, card, gap) of every item in the decks
     tallies: dict[str, _SourceTally] = {}  # by resolved source path
@@ -334,23 +330,14 @@ def compute_stats(
                 recall = retrievability(state, now)
                 for tally in cited:
                     tally.recalls.append(recall)
-                hardest.append(
-                    HardItem(
-                        deck=deck.id,
-                        card=card.id,
-                        gap=gap,
-                        label=item_label(card.id, gap),
-                        text=card_text(card, gap),
-                        state=_state_name(state.state),
-                        lapses=state.lapses,
-                        reps=state.reps,
-                        retrievability=recall,
-                        suspended=suspended,
-                    )
-                )
+                ranked.append((-state.lapses, recall, deck.id, card.id, gap, card, state, suspended))
                 if suspended or state.due is None:
                     continue
-                offset = (_effective_day(record, state, now, tz, start_hour) - today).days
+                # The study day it comes up: its due day, or later while it is buried beyond that.
+                offset = bisect_right(next_starts, state.due)
+                buried = getattr(record, "buried_until", None)
+                if buried is not None and buried > now:
+                    offset = max(offset, bisect_right(next_starts, buried))
                 if offset < FORECAST_DAYS:
                     forecast[max(offset, 0)] += 1
                 if offset == 1:
@@ -430,7 +417,13 @@ def compute_stats(
         ),
         key=lambda s: (s.source, s.path),
     )
-    hardest.sort(key=lambda h: (-h.lapses, h.retrievability, h.deck, h.card, h.gap))
+    ranked.sort(key=lambda r: r[:5])  # most lapses, then lowest recall, then deck, card, gap
+    hardest = [
+        HardItem(deck=deck_id, card=card.id, gap=gap, label=item_label(card.id, gap), text=card_text(card, gap),
+                 state=_state_name(state.state), lapses=state.lapses, reps=state.reps, retrievability=recall,
+                 suspended=suspended)
+        for _, recall, deck_id, _, gap, card, state, suspended in ranked[:hardest_limit]
+    ]
     summaries = [
         DeckSummary(**{**s.__dict__, "orphan_answers": orphan_answers.get(s.id, 0)}) for s in summaries
     ]

@@ -95,7 +95,8 @@ class Classroom:
     def snapshot(self) -> list:
         """Everything in the class's tables, as the teacher sees it."""
         return [self.tina.execute(f"SELECT * FROM quiz.{table} ORDER BY 1, 2").fetchall()
-                for table in ("profiles", "items", "reviews", "resets", "fsrs_parameters")]
+                for table in ("profiles", "items", "reviews", "resets", "fsrs_parameters", "answer_slots",
+                              "item_answers")]
 
     def close(self) -> None:
         for conn in (self.alice, self.bob, self.tina):

@@ -179,8 +179,9 @@ CORRUPTIONS = {
     "nan-difficulty": ("UPDATE items SET difficulty = 0.0 * 1e999", "without difficulty", ("study", "stats", "list")),
     "state-7": ("UPDATE items SET state = 7", "state 7 is not one of", ("study", "stats", "list")),
     "answer-time-negative": ("UPDATE reviews SET reviewed_at = -1", "time -1 is not a time", ("stats", "history")),
+    # `stats` reads the running totals of the log, which a damaged time reaches wherever it lies.
     "answer-time-max": ("UPDATE reviews SET reviewed_at = 9223372036854775807", "time 9223372036854775807",
-                        ("history",)),
+                        ("stats", "history")),
     "answer-state-no-stability": ("UPDATE reviews SET after_stability = NULL",
                                   "state after it: a studied item (state 2) without stability", ("history",)),
     "answer-interval-inf": ("UPDATE reviews SET interval_days = 1e999", "interval inf", ("history",)),

@@ -680,3 +680,73 @@ def test_stats_charts_are_readable_on_an_ascii_or_latin1_terminal(tmp_path, enco
     dot = "\u00b7" if encoding == "latin-1" else "-"
     assert heat[1] == f"Tue  {dot} {dot} {dot} {dot} {dot} {dot} {dot} {dot} {dot} {dot} # {dot}"
     assert heat[2].endswith(" +") and heat[7] == f"     less {dot} : + * # more  (busiest: 2 on 2026-11-20)"
+
+
+@pytest.mark.parametrize("zone", ["Australia/Lord_Howe", "America/St_Johns", "Europe/Paris", "UTC"])
+def test_the_forecast_puts_each_item_on_its_study_day_and_the_hardest_are_ranked_by_numbers(tmp_path, zone):
+    """compute_stats finds an item's forecast day by bisection over the study days' starts, and builds
+    the hardest items' text only for those shown: both must agree with `study_day` per item (due, or
+    buried beyond it) and with ranking every item, also across DST changes and around day starts."""
+    import random
+    from zoneinfo import ZoneInfo
+
+    from quiz.stats import FORECAST_DAYS, HARDEST_LIMIT, card_text, study_day
+
+    tz = ZoneInfo(zone)
+    rng = random.Random(zone)
+    now = datetime(2026, 10, 20, 12, tzinfo=UTC)  # 30 days ahead reach each zone's 2026 DST change
+    today = study_day(now, tz, 4)
+    cards = tuple(Card(id=f"k{n:03d}", type=CardType.TYPED, cite=(cite("s1.txt"),), mark=M, question=f"Q{n}?",
+                       answer="x") for n in range(300))
+    deck = Deck(id="demo", title="Demo", path=Path("decks/demo.yaml"), sources=tmp_path, cards=cards)
+    records = {}
+    for card in cards:
+        start = datetime.combine(today + timedelta(days=rng.randrange(-3, 34)), datetime.min.time()).replace(
+            hour=4, tzinfo=tz).astimezone(UTC)
+        due = start + timedelta(minutes=rng.choice([-1, 0, 1, rng.randrange(1440)]))
+        buried = rng.choice([None, None, now - timedelta(hours=1), due + timedelta(days=rng.randrange(5))])
+        state = ItemState(State.REVIEW, None, 5.0, 5.0, due, now - timedelta(days=1), 3, rng.randrange(3))
+        records[(card.id, 0)] = Record(card.id, 0, state, rng.random() < 0.05, buried)
+    stats = compute_stats([DeckData(deck, records)], [], now, tz, lambda s, n: rng.random(), start_hour=4)
+    expected = [0] * FORECAST_DAYS
+    for record in records.values():
+        if record.suspended:
+            continue
+        day = study_day(record.state.due, tz, 4)
+        if record.buried_until is not None and record.buried_until > now:
+            day = max(day, study_day(record.buried_until, tz, 4))
+        offset = (day - today).days
+        if offset < FORECAST_DAYS:
+            expected[max(offset, 0)] += 1
+    assert list(stats.forecast) == expected and stats.due_tomorrow == expected[1]
+    assert len(stats.hardest) == HARDEST_LIMIT
+    keys = sorted(((-h.lapses, h.retrievability, h.deck, h.card, h.gap) for h in stats.hardest))
+    assert [(-k[0], k[3]) for k in keys] == [(h.lapses, h.card) for h in stats.hardest]
+    assert all(h.text == card_text(deck.by_id[h.card]) for h in stats.hardest)
+    assert max(h.lapses for h in stats.hardest) == 2
+
+
+def test_stats_days_reads_only_the_last_n_study_days_of_the_log(tmp_path, utc_local_time):
+    """--days N (for a quick look at a long history, like Anki's one-year view): the answers of the last
+    N study days make the activity, streaks and retention; per-card numbers stay all-time; N covering
+    the whole history changes nothing."""
+    deck_path, db = build_history(tmp_path)  # answers from the 10th to the 20th; today is the 21st
+
+    def numbers(*extra: str) -> dict:
+        result = run(["stats", str(deck_path), "--json", *extra], db)
+        assert result.exit_code == 0, result.output
+        found = json.loads(result.output)
+        del found["now"]  # the fake clock moves on by microseconds between runs
+        return found
+
+    whole = numbers()
+    assert numbers("--days", "12") == whole
+    recent = numbers("--days", "3")  # the 19th, 20th and 21st
+    assert [d for d in recent["activity"] if d["answers"]] == [
+        d for d in whole["activity"] if d["answers"] and d["date"] >= "2026-11-19"]
+    assert recent["longest_streak"] == 2 and whole["longest_streak"] > 2
+    for key in ("counts", "due", "forecast", "hardest", "sources", "decks"):
+        assert recent[key] == whole[key], key
+    for bad in ("0", "-1", "36501", "x"):
+        result = run(["stats", str(deck_path), "--days", bad], db)
+        assert result.exit_code == 2 and "--days" in result.output

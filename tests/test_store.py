@@ -463,7 +463,8 @@ def test_a_new_file_is_created_with_its_folders_in_wal_mode(tmp_path: Path) -> N
     assert conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     strict = conn.execute("SELECT name FROM pragma_table_list WHERE schema = 'main' AND strict").fetchall()
-    assert {n for (n,) in strict} == {"profiles", "items", "reviews", "resets", "fsrs_parameters"}
+    assert {n for (n,) in strict} == {"profiles", "items", "reviews", "resets", "fsrs_parameters", "answer_slots",
+                                      "item_answers"}
     conn.close()
 
 
@@ -543,6 +544,8 @@ def schema_of(path: Path) -> dict:
         )
     for (index,) in conn.execute("SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL"):
         shape[index] = conn.execute(f"SELECT * FROM pragma_index_info('{index}')").fetchall()
+    for name, sql in conn.execute("SELECT name, sql FROM sqlite_schema WHERE type = 'trigger'"):
+        shape[name] = sql
     conn.close()
     return shape
 
@@ -555,14 +558,23 @@ def test_a_migrated_database_has_exactly_the_current_schema(tmp_path: Path) -> N
     assert schema_of(old) == schema_of(fresh)
 
 
+def drop_running_totals(conn: sqlite3.Connection) -> None:
+    """Take a database back to what version 3 left: no running totals of the log."""
+    for trigger in ("reviews_add_to_totals", "reviews_remove_from_totals", "reviews_move_in_totals"):
+        conn.execute(f"DROP TRIGGER {trigger}")
+    conn.execute("DROP TABLE answer_slots")
+    conn.execute("DROP TABLE item_answers")
+
+
 def test_a_v2_database_gains_the_fsrs_parameters_table_and_keeps_its_answers(tmp_path: Path) -> None:
     from quiz.model import FsrsParameters
 
     path = tmp_path / "quiz.db"
     with Store(path, "ann") as ann:
         ann.record(answer("c1", T0, NEW, learning(T0)))
-    conn = sqlite3.connect(path)  # what version 2 left: no fsrs_parameters table
+    conn = sqlite3.connect(path)  # what version 2 left: no fsrs_parameters table, no running totals
     conn.execute("DROP TABLE fsrs_parameters")
+    drop_running_totals(conn)
     conn.execute("PRAGMA user_version = 2")
     conn.commit()
     conn.close()
@@ -574,6 +586,123 @@ def test_a_v2_database_gains_the_fsrs_parameters_table_and_keeps_its_answers(tmp
     with Store(path, "ann") as ann:
         assert ann.fsrs_parameters() == fitted
     assert (tmp_path / "quiz.db.bak-v2").exists()
+    fresh = tmp_path / "fresh.db"
+    Store(fresh).close()
+    assert schema_of(path) == schema_of(fresh)
+
+
+def running_totals(path: Path) -> tuple[list, list]:
+    """The rows of the two running-total tables, sorted."""
+    conn = sqlite3.connect(path)
+    slots = conn.execute("SELECT * FROM answer_slots ORDER BY profile_id, deck, slot").fetchall()
+    items = conn.execute("SELECT * FROM item_answers ORDER BY profile_id, deck, card, gap").fetchall()
+    conn.close()
+    return slots, items
+
+
+def totals_of_the_log(path: Path) -> tuple[list, list]:
+    """The running totals rebuilt in Python from the log as `Store.reviews` reads it, one profile after
+    the other: what `running_totals` must always equal."""
+    import math
+
+    from quiz.model import is_correct
+
+    conn = sqlite3.connect(path)
+    pids = dict(conn.execute("SELECT name, id FROM profiles").fetchall())
+    conn.close()
+    slots: dict[tuple, list[int]] = {}
+    items: dict[tuple, list[int]] = {}
+    for name, pid in pids.items():
+        with Store(path, name) as reader:
+            for r in reader.reviews():
+                at_ms = (r.reviewed_at - datetime(1970, 1, 1, tzinfo=timezone.utc)) // timedelta(milliseconds=1)
+                row = slots.setdefault((pid, r.deck, math.floor(at_ms / 900_000)), [0, 0, 0, 0])
+                graded = not r.practice and r.before.state == State.REVIEW
+                row[0] += 1
+                row[1] += min(r.duration_ms, 60_000)
+                row[2] += graded
+                row[3] += graded and r.rating >= 2
+                item = items.setdefault((pid, r.deck, r.card, r.gap), [0, 0, 0])
+                item[0] += 1
+                item[1] += not r.practice
+                item[2] += not r.practice and is_correct(r.verdict, r.rating)
+    return ([key + tuple(v) for key, v in sorted(slots.items())],
+            [key + tuple(v) for key, v in sorted(items.items())])
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_running_totals_equal_the_log_through_any_mix_of_answers_and_undos(tmp_path: Path, seed: int) -> None:
+    """answer_slots and item_answers are kept by triggers in the transaction of each answer and undo:
+    after random answers (two profiles, two decks, practice or not, every verdict, long and negative-free
+    durations, several answers in one slot), undos (newest, within a deck, of a practice answer, after a
+    reset) and resets, they equal the totals rebuilt from the log, and undoing everything empties them."""
+    import random
+
+    rng = random.Random(seed)
+    path = tmp_path / "quiz.db"
+    stores = [Store(path, "ann"), Store(path, "bob")]
+    try:
+        for step in range(400):
+            who = rng.choice(stores)
+            roll = rng.random()
+            if roll < 0.2:
+                who.undo(rng.choice([None, "bio", "chem"]))
+            elif roll < 0.23:
+                who.reset(rng.choice(["bio", "chem"]), f"c{rng.randrange(5)}", T0)
+            else:
+                at = T0 + timedelta(minutes=rng.randrange(-3000, 3000))
+                before = rng.choice([NEW, learning(at), reviewing(at, 3.0)])
+                review = answer(f"c{rng.randrange(5)}", at, before, reviewing(at, 2.0), deck=rng.choice(["bio", "chem"]),
+                                gap=rng.choice([0, 1]), rating=rng.randint(1, 4),
+                                verdict=rng.choice(["correct", "almost", "wrong", "self"]),
+                                practice=rng.random() < 0.25)
+                who.record(replace(review, duration_ms=rng.choice([0, 999, 60_000, 60_001, 3_600_000])))
+            if step % 50 == 0:
+                assert running_totals(path) == totals_of_the_log(path)
+        assert running_totals(path) == totals_of_the_log(path)
+        assert running_totals(path)[0]
+        # A hand edit of logged answers (quiz never makes one) moves the totals too.
+        conn = sqlite3.connect(path)
+        conn.execute("UPDATE reviews SET reviewed_at = reviewed_at + 7 * 60000, rating = 5 - rating, "
+                     "duration_ms = duration_ms + 30000, practice = 1 - practice WHERE id % 3 = 0")
+        conn.execute("UPDATE reviews SET card = 'moved', verdict = 'self' WHERE id % 5 = 0")
+        conn.commit()
+        conn.close()
+        assert running_totals(path) == totals_of_the_log(path)
+        for who in stores:
+            while who.undo() is not None:
+                pass
+        assert running_totals(path) == ([], [])
+    finally:
+        for who in stores:
+            who.close()
+
+
+def test_a_v3_database_gets_its_running_totals_built_from_the_log(tmp_path: Path) -> None:
+    """The upgrade from version 3 builds the totals from every answer already logged, in one
+    transaction after a backup, and they equal what the triggers would have kept."""
+    path = tmp_path / "quiz.db"
+    for name, minutes in (("ann", range(0, 600, 7)), ("bob", range(5, 300, 11))):
+        with Store(path, name) as store:
+            for m in minutes:
+                at = T0 + timedelta(minutes=m)
+                store.record(answer(f"c{m % 4}", at, reviewing(at, 1.0), reviewing(at, 3.0), rating=1 + m % 4,
+                                    verdict=["correct", "wrong", "self"][m % 3], practice=m % 5 == 0,
+                                    deck=["bio", "chem"][m % 2]))
+    kept = running_totals(path)
+    assert kept == totals_of_the_log(path) and kept[0]
+    conn = sqlite3.connect(path)  # what version 3 left: no running totals
+    drop_running_totals(conn)
+    conn.execute("PRAGMA user_version = 3")
+    conn.commit()
+    conn.close()
+    with Store(path, "ann") as ann:
+        assert ann.answer_totals("bio", T0 + timedelta(days=1), 60_000, 900).items
+    assert running_totals(path) == kept
+    backup = sqlite3.connect(tmp_path / "quiz.db.bak-v3")
+    assert backup.execute("PRAGMA user_version").fetchone()[0] == 3
+    assert backup.execute("SELECT count(*) FROM sqlite_schema WHERE name = 'answer_slots'").fetchone()[0] == 0
+    backup.close()
     fresh = tmp_path / "fresh.db"
     Store(fresh).close()
     assert schema_of(path) == schema_of(fresh)

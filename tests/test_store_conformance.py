@@ -340,6 +340,51 @@ def test_answer_totals_equal_the_python_tally_of_the_log(store: HistoryStore) ->
         assert [s.seconds for s in totals.slots] == pytest.approx([s.seconds for s in expected.slots])
 
 
+def test_answer_totals_stay_equal_to_the_log_through_answers_and_undos(store_factory: Factory) -> None:
+    """Both stores keep running totals of the log, moved by every answer and undo in its transaction
+    (the undo of the newest answer, within a deck, of a practice answer; another profile's answers in
+    between): `answer_totals` must equal the Python tally of what the log holds after each step, also with
+    answers after the cut-off, and for a slot and cap the totals are not kept for (summed from the log)."""
+    import random
+
+    rng = random.Random(11)
+    mine, other = store_factory("default"), store_factory("other")
+    cutoff = T0 + timedelta(days=2)
+    for step in range(160):
+        who = mine if rng.random() < 0.8 else other
+        if rng.random() < 0.25:
+            who.undo(rng.choice([None, "bio", "chem"]))
+        else:
+            at = T0 + timedelta(minutes=rng.randrange(-300, 3300))
+            before = rng.choice([NEW, learning(at), review_state(at)])
+            who.record(answer(f"k{rng.randrange(6)}", at, before, review_state(at), deck=rng.choice(["bio", "chem"]),
+                              gap=rng.choice([0, 1]), rating=rng.randint(1, 4), verdict=rng.choice(list(Verdict)),
+                              practice=rng.random() < 0.25, duration_ms=rng.choice([0, 1500, 60_000, 75_000])))
+        if step % 20 == 19:
+            for deck in ("bio", "chem"):
+                expected = tally_answers(mine.reviews(deck), before=cutoff)
+                for slot_seconds in (SLOT_SECONDS, 3600):
+                    totals = mine.answer_totals(deck, cutoff, int(MAX_ANSWER_SECONDS * 1000), slot_seconds)
+                    if slot_seconds == SLOT_SECONDS:
+                        assert totals.items == expected.items
+                        assert [s._replace(seconds=0) for s in totals.slots] == [
+                            s._replace(seconds=0) for s in expected.slots]
+                        assert [s.seconds for s in totals.slots] == pytest.approx([s.seconds for s in expected.slots])
+                    else:
+                        assert totals.items == expected.items
+                        assert sum(s.answers for s in totals.slots) == sum(s.answers for s in expected.slots)
+    assert any(r.reviewed_at >= cutoff for r in mine.reviews())  # the cut-off was exercised
+    since = T0 + timedelta(hours=20)  # a slot boundary
+    for deck in ("bio", "chem"):
+        whole = mine.answer_totals(deck, cutoff, int(MAX_ANSWER_SECONDS * 1000), SLOT_SECONDS)
+        recent = mine.answer_totals(deck, cutoff, int(MAX_ANSWER_SECONDS * 1000), SLOT_SECONDS, since)
+        first = int(since.timestamp()) // SLOT_SECONDS
+        assert recent.slots == [s for s in whole.slots if s.slot >= first] != whole.slots
+        assert recent.items == whole.items
+        hourly = mine.answer_totals(deck, cutoff, int(MAX_ANSWER_SECONDS * 1000), 3600, since)
+        assert all(s.slot >= int(since.timestamp()) // 3600 for s in hourly.slots) and hourly.slots
+
+
 def test_orphans_are_stored_items_the_deck_no_longer_has(store: HistoryStore) -> None:
     store.record(answer("kept", T0))
     store.record(answer("gone", T0))
