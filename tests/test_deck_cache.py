@@ -51,7 +51,8 @@ def entries(cache: Path) -> list[Path]:
 
 def same_deck(a, b) -> bool:
     return a == b and a.path == b.path and [c.gaps for c in a.cards] == [c.gaps for c in b.cards] and \
-        [type(c.type) for c in a.cards] == [type(c.type) for c in b.cards]
+        [type(c.type) for c in a.cards] == [type(c.type) for c in b.cards] and \
+        a.source_info == b.source_info and a.exam == b.exam and [c.lint for c in a.cards] == [c.lint for c in b.cards]
 
 
 def test_the_cache_knows_the_models_shape() -> None:
@@ -209,3 +210,20 @@ def test_a_cached_cloze_card_has_the_gaps_and_items_of_its_text(cache: Path, big
         fresh = parsed.by_id[card.id]
         assert card.gaps == fresh.gaps and card.items == fresh.items and card.gaps
     assert all(c.items == (0,) for c in cached.cards if c.type.value != "cloze")
+
+
+def test_an_entry_keeps_the_source_catalogue_the_exam_and_lint_exemptions(
+        cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "a.txt").write_text("Russia will leave the station after 2024.\n", encoding="utf-8")
+    deck = tmp_path / "d.yaml"
+    deck.write_text(
+        "title: T\nexam: 2027-01-15T09:00\nsource_info:\n  a.txt: {label: The wire report, outlet: AFP}\n"
+        "cards:\n  - id: c\n    question: When will Russia leave?\n    answer: after 2024\n"
+        "    lint: [answer-leak]\n    cite: [{source: a.txt, quote: leave the station after 2024}]\n",
+        encoding="utf-8")
+    parsed = quiz.deck.load_deck(deck)
+    assert parsed.exam is not None and parsed.source_info and parsed.cards[0].lint == ("answer-leak",)
+    assert same_deck(load_deck_cached(deck), parsed)
+    no_parsing(monkeypatch)
+    cached = load_deck_cached(deck)
+    assert same_deck(cached, parsed) and cached.label("a.txt") == "The wire report"
