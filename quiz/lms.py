@@ -39,7 +39,7 @@ from xml.etree import ElementTree as ET
 
 from quiz.errors import UsageError
 from quiz.files import InUse, deck_files, write_output
-from quiz.model import CLOZE_GAP, Card, CardType, Deck
+from quiz.model import Card, CardType, Deck
 
 FORMATS = ("gift", "moodle-xml", "qti")
 
@@ -88,16 +88,7 @@ def questions(deck: Deck) -> tuple[list[Question], list[Card]]:
 def _cloze_blank(card: Card, gap: int) -> str:
     """The cloze text with gap `gap` (1-based) as a blank "_____" (with its hint in brackets, if any) and
     the other gaps filled in."""
-    counter = 0
-
-    def fill(m: re.Match[str]) -> str:
-        nonlocal counter
-        counter += 1
-        if counter == gap:
-            return f"_____ [{m.group(2).strip()}]" if m.group(2) else "_____"
-        return m.group(1).strip()
-
-    return CLOZE_GAP.sub(fill, card.text)
+    return card.cloze_prompt(gap, blank="_____")
 
 
 _CATEGORY_UNSAFE = re.compile(r"[\x00-\x1f\x7f/]+")

@@ -104,15 +104,19 @@ class Card:
         """The review items of this card: (0,) for ordinary cards, (1, ..., n) for cloze gaps."""
         return tuple(range(1, len(self.gaps) + 1)) if self.type is CardType.CLOZE else (0,)
 
-    def cloze_prompt(self, gap: int) -> str:
-        """The cloze text with gap `gap` (1-based) shown as `[...]` (or `[hint]`) and the others filled in."""
+    def cloze_prompt(self, gap: int, blank: str | None = None) -> str:
+        """The cloze text with gap `gap` (1-based) shown as `[...]` (or `[hint]`) and the others filled in;
+        with `blank` (a printed test's "_____"), shown as that, followed by ` [hint]` if there is one."""
         counter = 0
 
         def fill(m: re.Match[str]) -> str:
             nonlocal counter
             counter += 1
             if counter == gap:
-                return f"[{m.group(2).strip()}]" if m.group(2) else "[...]"
+                hint = m.group(2).strip() if m.group(2) else ""
+                if blank is None:
+                    return f"[{hint}]" if hint else "[...]"
+                return f"{blank} [{hint}]" if hint else blank
             return m.group(1).strip()
 
         return CLOZE_GAP.sub(fill, self.text)

@@ -44,8 +44,8 @@ from quiz.history import (SUMMED_MAX_ANSWER_MS, SUMMED_SLOT_SECONDS, AnswerTotal
                           ClassAnswer, ItemTotals, SlotTotals)
 from quiz.model import SELF_RATED_CORRECT_FROM, FsrsParameters, ItemRecord, Rating, ResetEvent, Review, State, Verdict
 from quiz.postgres import SCHEMA_VERSION, ServerUrl, load_psycopg, schema_version, server_message
-from quiz.store import (_CORRECT_SQL, _first_slot, _EPOCH, _checked_losses, _stored_parameters, _MS, _NEW_STATE, _STATE_FIELDS, _check_review, _cols, _from_ms, _review_from_row,
-                        _state_from, _state_values, _storable_text, _stored, _to_ms)
+from quiz.store import (_CORRECT_SQL, _EPOCH, _MS, _NEW_STATE, _STATE_FIELDS, _as_stored, _checked_losses, _cols, _first_slot, _from_ms, _review_from_row, _state_from, _state_values,
+                        _storable_text, _stored_parameters, _to_ms)
 
 if TYPE_CHECKING:  # pragma: no cover
     import psycopg
@@ -520,22 +520,7 @@ class PostgresStore:
     def record(self, review: Review) -> Review:
         """One answer, one transaction, committed before this returns; retried with the same answer id
         when the connection is lost, so it is stored exactly once."""
-        _check_review(review)
-        stored = replace(
-            review,
-            verdict=Verdict(review.verdict),
-            answer=_server_text(review.answer),
-            reviewed_at=_from_ms(_to_ms(review.reviewed_at)),
-            rating=int(review.rating),
-            duration_ms=int(review.duration_ms),
-            interval_days=float(review.interval_days),
-            before=_stored(review.before),
-            after=_stored(review.after),
-            practice=bool(review.practice),
-            override=bool(review.override),
-            profile=self.profile,
-            id=None,
-        )
+        stored = _as_stored(review, self.profile, _server_text)
         answer_id = uuid.uuid4()  # the same for every attempt of this one answer
         key = (self._profile_id, stored.deck, stored.card, stored.gap)
         values = (answer_id, *key, _to_ms(stored.reviewed_at), stored.rating, stored.verdict.value, stored.answer,

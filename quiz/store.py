@@ -43,7 +43,7 @@ import json
 import math
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
@@ -1052,22 +1052,7 @@ class Store:
         """Append one answer to the log and, unless it is a practice answer, set the item's state to
         `review.after`; one transaction, committed before this returns. Returns the review as stored:
         with its id, this store's profile, and datetimes at millisecond precision."""
-        _check_review(review)
-        stored = replace(
-            review,
-            verdict=Verdict(review.verdict),
-            answer=_storable_text(review.answer),
-            reviewed_at=_from_ms(_to_ms(review.reviewed_at)),
-            rating=int(review.rating),
-            duration_ms=int(review.duration_ms),
-            interval_days=float(review.interval_days),
-            before=_stored(review.before),
-            after=_stored(review.after),
-            practice=bool(review.practice),
-            override=bool(review.override),
-            profile=self.profile,
-            id=None,
-        )
+        stored = _as_stored(review, self.profile, _storable_text)
         with self._write() as conn:
             pid = self._ensure_pid(conn)
             key = (pid, stored.deck, stored.card, stored.gap)
@@ -1247,6 +1232,27 @@ def _first_slot(since: datetime | None, slot_seconds: int) -> int:
     if since is None:
         return -(2**62)
     return _to_ms(since) // (slot_seconds * 1000)
+
+
+def _as_stored(review: Review, profile: str, text: Callable[[str], str]) -> Review:
+    """`review` checked (`_check_review`) and as a store keeps it: plain values of the right types, times
+    at millisecond precision, the typed answer made storable by `text`, this store's profile, no id yet."""
+    _check_review(review)
+    return replace(
+        review,
+        verdict=Verdict(review.verdict),
+        answer=text(review.answer),
+        reviewed_at=_from_ms(_to_ms(review.reviewed_at)),
+        rating=int(review.rating),
+        duration_ms=int(review.duration_ms),
+        interval_days=float(review.interval_days),
+        before=_stored(review.before),
+        after=_stored(review.after),
+        practice=bool(review.practice),
+        override=bool(review.override),
+        profile=profile,
+        id=None,
+    )
 
 
 def _storable_text(text: str) -> str:
