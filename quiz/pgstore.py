@@ -44,7 +44,7 @@ from quiz.history import (SUMMED_MAX_ANSWER_MS, SUMMED_SLOT_SECONDS, AnswerTotal
                           ClassAnswer, ItemTotals, SlotTotals)
 from quiz.model import SELF_RATED_CORRECT_FROM, FsrsParameters, ItemRecord, Rating, ResetEvent, Review, State, Verdict
 from quiz.postgres import SCHEMA_VERSION, ServerUrl, load_psycopg, schema_version, server_message
-from quiz.store import (_CORRECT_SQL, _EPOCH, _MS, _NEW_STATE, _STATE_FIELDS, _as_stored, _checked_losses, _cols, _first_slot, _from_ms, _review_from_row, _state_from, _state_values,
+from quiz.store import (_CORRECT_SQL, _EPOCH, _MS, _NEW_STATE, _STATE_FIELDS, _as_stored, _checked_losses, _cols, _first_slot, _items_by_profile, _from_ms, _review_from_row, _state_from, _state_values,
                         _storable_text, _stored_parameters, _to_ms)
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -337,10 +337,7 @@ class PostgresStore:
             "ORDER BY p.id, i.card, i.gap",
             (deck,),
         )
-        found: dict[str, dict[tuple[str, int], ItemRecord]] = {}
-        for row in rows:
-            found.setdefault(row[0], {})[(row[1], row[2])] = _item_from_row(deck, row[1:])
-        return found
+        return _items_by_profile(deck, rows)
 
     # -- FSRS parameters
 

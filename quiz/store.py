@@ -1009,10 +1009,7 @@ class Store:
             "FROM profiles p CROSS JOIN items i ON i.profile_id = p.id AND i.deck = ? ORDER BY p.id, i.card, i.gap",
             (deck,),
         )
-        found: dict[str, dict[tuple[str, int], ItemRecord]] = {}
-        for row in rows:
-            found.setdefault(row[0], {})[(row[1], row[2])] = _item_from_row(deck, row[1:])
-        return found
+        return _items_by_profile(deck, rows)
 
     # -- FSRS parameters
 
@@ -1253,6 +1250,14 @@ def _as_stored(review: Review, profile: str, text: Callable[[str], str]) -> Revi
         profile=profile,
         id=None,
     )
+
+
+def _items_by_profile(deck: str, rows: Iterable[tuple[Any, ...]]) -> dict[str, dict[tuple[str, int], ItemRecord]]:
+    """Rows of (profile name, then the item columns) as each profile's items by (card, gap)."""
+    found: dict[str, dict[tuple[str, int], ItemRecord]] = {}
+    for row in rows:
+        found.setdefault(row[0], {})[(row[1], row[2])] = _item_from_row(deck, row[1:])
+    return found
 
 
 def _storable_text(text: str) -> str:

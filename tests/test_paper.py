@@ -6,12 +6,12 @@ elsewhere it is skipped with the reason.
 
 from __future__ import annotations
 
-import os
 import re
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from browser import CHROMIUM, playwright_or_skip
 from typer.testing import CliRunner
 
 from quiz.cli import app
@@ -20,23 +20,7 @@ from quiz.paper import pick, render
 
 ROOT = Path(__file__).resolve().parents[1]
 ISS = ROOT / "decks" / "iss.yaml"
-CHROMIUM = Path("/usr/bin/chromium")
 HOSTILE = '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>'
-
-
-def _browser():
-    missing = None
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        missing = "Playwright for Python is not installed (pip install -e '.[test]')"
-    if missing is None and not CHROMIUM.exists():
-        missing = f"{CHROMIUM} is missing (apt-get install chromium; .ci/run installs it)"
-    if missing:
-        if os.environ.get("CI") == "true":
-            pytest.fail(missing)
-        pytest.skip(missing)
-    return sync_playwright
 
 
 def test_pick_is_reproducible_and_stratified_over_sources_and_types() -> None:
@@ -98,7 +82,7 @@ def test_the_page_escapes_deck_text_and_cites_the_line(tmp_path: Path) -> None:
 
 
 def test_the_test_prints_with_the_key_on_its_own_page(tmp_path: Path) -> None:
-    sync_playwright = _browser()
+    sync_playwright = playwright_or_skip()
     deck = _hostile_deck(tmp_path)
     one = tmp_path / "one.html"
     result = CliRunner().invoke(app, ["test", str(deck), "-n", "1", "--seed", "3", "-o", str(one)])
@@ -135,7 +119,7 @@ def test_the_test_prints_with_the_key_on_its_own_page(tmp_path: Path) -> None:
 
 
 def test_pdf_option_writes_a_pdf(tmp_path: Path) -> None:
-    _browser()
+    playwright_or_skip()
     out = tmp_path / "t.pdf"
     result = CliRunner().invoke(app, ["test", str(ISS), "-n", "3", "--seed", "1", "--pdf", "--paper", "letter",
                                       "-o", str(out)])

@@ -20,33 +20,17 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from browser import CHROMIUM, playwright_or_skip
 
 from quiz.model import ItemState, Review, State, Verdict
 from quiz.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 DECK_FILE = ROOT / "tests" / "decks" / "valid_all_types.yaml"
-CHROMIUM = Path("/usr/bin/chromium")
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 HOSTILE = '<img src="http://example.invalid/x.png" onerror="window.pwned=1"><script>window.pwned=2</script>'
 ITEMS = [("rogozin-successor", 0), ("ross-cost", 0), ("nasa-notice", 0), ("exit-cloze", 1), ("exit-cloze", 2),
          ("first-module", 0)]
-
-
-def _browser():
-    """Playwright's sync API and Chromium, or a skip (a failure under CI) saying what is missing."""
-    missing = None
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        missing = "Playwright for Python is not installed (pip install -e '.[test]')"
-    if missing is None and not CHROMIUM.exists():
-        missing = f"{CHROMIUM} is missing (apt-get install chromium; .ci/run installs it)"
-    if missing:
-        if os.environ.get("CI") == "true":
-            pytest.fail(missing)
-        pytest.skip(missing)
-    return sync_playwright
 
 
 def _answer(deck: str, card: str, gap: int, at: datetime, right: bool, text: str, seconds: float) -> Review:
@@ -83,7 +67,7 @@ def page_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_the_page_shows_the_report_sorts_and_stays_offline(page_file: Path, tmp_path: Path) -> None:
-    sync_playwright = _browser()
+    sync_playwright = playwright_or_skip()
     url = page_file.resolve().as_uri()
     errors: list[str] = []
     requests: list[str] = []
