@@ -91,6 +91,12 @@ def next_day_start(now: datetime, tz: tzinfo | None, start_hour: int) -> datetim
     return _day_start(study_day(now, tz, start_hour) + timedelta(days=1), tz, start_hour)
 
 
+def first_heatmap_day(today: date) -> date:
+    """The heatmap's first day: the Monday HEATMAP_WEEKS - 1 weeks before today's week. An earlier day
+    counts in `compute_stats` only as a day studied or not (the streaks)."""
+    return today - timedelta(days=today.weekday(), weeks=HEATMAP_WEEKS - 1)
+
+
 def tally_answers(reviews: Iterable[Any], before: datetime | None = None) -> AnswerTotals:
     """`AnswerTotals` of Review-like objects (deck, card, gap, reviewed_at, rating, verdict, duration_ms,
     practice, before_state), leaving out those given at or after `before`."""
@@ -273,7 +279,8 @@ def compute_stats(
     hardest_limit: int = HARDEST_LIMIT,
 ) -> Stats:
     """Every number of `quiz stats` for the given decks and their answers: `HistoryStore.answer_totals`, or the
-    review log itself (Review-like objects)."""
+    review log itself (Review-like objects). Totals may come with the days before `first_heatmap_day`
+    merged (`day_starts`): those count as days studied only, the same from one row as from its slots."""
     today = study_day(now, tz, start_hour)
     if not isinstance(answers, AnswerTotals):
         answers = tally_answers(answers, before=next_day_start(now, tz, start_hour))
@@ -354,7 +361,7 @@ def compute_stats(
             )
         )
 
-    heatmap_start = today - timedelta(days=today.weekday(), weeks=HEATMAP_WEEKS - 1)
+    heatmap_start = first_heatmap_day(today)
     recent_start = today - timedelta(days=RECENT_DAYS - 1)
     per_day: dict[date, list[float]] = {}
     studied: set[date] = set()
