@@ -243,6 +243,9 @@ class _SourceTally:
     label: str = ""
 
 
+_NEW_ITEM = ItemState()  # the state of an item not stored (one shared: ItemState is frozen)
+
+
 @dataclass(frozen=True)
 class DeckData:
     """What the store holds for one deck: `items` keyed by (card id, gap), and the orphaned records."""
@@ -308,7 +311,9 @@ def compute_stats(
                 path = resolved.get(citation.source)
                 if path is None:
                     path = resolved[citation.source] = str((deck.sources / citation.source).resolve())
-                tally = tallies.setdefault(path, _SourceTally(citation.source, path))
+                tally = tallies.get(path)
+                if tally is None:  # (not setdefault: that builds a tally per card to throw away)
+                    tally = tallies[path] = _SourceTally(citation.source, path)
                 if not tally.label:
                     info = deck.info(citation.source)
                     tally.label = info.label if info is not None else ""
@@ -320,7 +325,7 @@ def compute_stats(
                 n_items += 1
                 known.add((deck.id, card.id, gap))
                 record = data.items.get((card.id, gap))
-                state = record.state if record is not None else ItemState()
+                state = record.state if record is not None else _NEW_ITEM
                 suspended = bool(record is not None and record.suspended)
                 for tally in cited:
                     tally.items += 1
