@@ -16,7 +16,7 @@ Then, after a warm-up run of each, median of --runs (5), interleaved so a change
                                         "deck:current", days=0)` (what the Stats screen draws), close
   anki graphs, one year                 the same with days=365, the Stats screen's default view
   and the two Anki calls in-process (the collection open, the call alone), and `answer_totals` + the
-  computation in-process for quiz.
+  computation in-process for quiz (the whole history, read as the command reads it).
 
 Prints each time and the ratios quiz / Anki. Both fresh processes run with compiled bytecode (as
 bench/run.py's children do).
@@ -191,19 +191,25 @@ for days in (0, 365):
         samples.append(time.perf_counter() - started)
     times[f"anki graphs, days={{days}}"] = statistics.median(samples[1:])
 col.close(downgrade=False)
-from datetime import datetime
+import gc
+from datetime import datetime, timedelta
 from quiz.deck_cache import load_deck_cached
-from quiz.stats import MAX_ANSWER_SECONDS, SLOT_SECONDS, compute_stats, next_day_start, DeckData
+from quiz.stats import MAX_ANSWER_SECONDS, SLOT_SECONDS, compute_stats, first_heatmap_day, next_day_start, DeckData
 from quiz.store import Store
-from quiz.scheduler import Scheduler
+from quiz.scheduler import Scheduler, study_day, study_day_start
+gc.disable()  # as `quiz stats` runs
 now = datetime.fromisoformat({NOW!r})
 deck = load_deck_cached({str(deck)!r})
 samples = []
 with Store({str(db)!r}, read_only=True) as store:
     for _ in range({runs} + 1):
         started = time.perf_counter()
+        # The whole history as `quiz stats` reads it: the days before the heatmap summed per study day.
+        today, first = study_day(now, None, 4), study_day(store.first_answer(deck.id), None, 4)
+        day_starts = [study_day_start(first + timedelta(days=n), None, 4)
+                      for n in range((first_heatmap_day(today) - first).days + 1)]
         totals = store.answer_totals(deck.id, next_day_start(now, None, 4), int(MAX_ANSWER_SECONDS * 1000),
-                                     SLOT_SECONDS)
+                                     SLOT_SECONDS, None, day_starts)
         compute_stats([DeckData(deck, store.items(deck.id))], totals, now, None, Scheduler().retrievability)
         samples.append(time.perf_counter() - started)
 times["quiz answer_totals + compute_stats"] = statistics.median(samples[1:])
