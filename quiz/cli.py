@@ -705,13 +705,13 @@ def _stats(decks: Optional[List[Path]], json_output: bool, days: Optional[int], 
         hour = day_start_hour()
         before = next_day_start(now, None, hour)
         today = study_day(now, None, hour)
+        started = [at for at in (store.first_answer(deck.id) for deck in loaded) if at is not None]
+        first_day = study_day(min(started), None, hour) if started else today  # of the answers read
         since = None  # --days: from the start of the study day N-1 days before today (a slot boundary)
         if days is not None:
-            first_day = today - timedelta(days=days - 1)
-            since = study_day_start(first_day, None, hour)
-        else:
-            started = [at for at in (store.first_answer(deck.id) for deck in loaded) if at is not None]
-            first_day = study_day(min(started), None, hour) if started else today
+            since = study_day_start(today - timedelta(days=days - 1), None, hour)
+            # (--days 36500 on a month of answers: a month of day starts, not a hundred years of them)
+            first_day = max(first_day, today - timedelta(days=days - 1))
         # The days before the heatmap only count as studied or not: the store sums each into one row (a
         # year of 15-minute slots is 35,000 rows to read and loop over). The heatmap's days keep their
         # slots: their minutes are the slots' seconds added up in order, which a day's milliseconds summed

@@ -753,7 +753,8 @@ def test_stats_days_reads_only_the_last_n_study_days_of_the_log(tmp_path, utc_lo
 
 
 @pytest.mark.parametrize("zone, hour", [("Europe/Berlin", 2), ("America/New_York", 23)])
-def test_stats_sums_the_days_before_the_heatmap_per_study_day_without_changing_a_number(tmp_path, zone, hour):
+def test_stats_sums_the_days_before_the_heatmap_per_study_day_without_changing_a_number(tmp_path, zone, hour,
+                                                                                     monkeypatch):
     """`quiz stats` has the store sum each study day before the heatmap into one row (`day_starts`: 365
     rows for a year instead of 35,000 slots). Every number must stay what the per-slot totals give: a
     history of eight months through both changes of the clocks, a day start other than 4:00, and many
@@ -792,6 +793,14 @@ def test_stats_sums_the_days_before_the_heatmap_per_study_day_without_changing_a
                                                 practice=rng.random() < 0.3))
                 day += timedelta(days=1)
         deck = load_deck(deck_path)
+        passed: list[int] = []  # how many day starts the command passed the store
+        real = Store.answer_totals
+
+        def spy(self, *args, **kwargs):
+            passed.append(len(args[5] if len(args) > 5 else kwargs.get("day_starts", ())))
+            return real(self, *args, **kwargs)
+
+        monkeypatch.setattr(Store, "answer_totals", spy)
         for days in (None, 30, 100, 200, 1000):
             extra = [] if days is None else ["--days", str(days)]
             result = run(["stats", str(deck_path), "--json", *extra], db, QUIZ_DAY_START=str(hour))
@@ -806,6 +815,10 @@ def test_stats_sums_the_days_before_the_heatmap_per_study_day_without_changing_a
                                                        Scheduler().retrievability, start_hour=hour))
             del shown["now"], expected["now"]  # the command's clock moves on by microseconds
             assert {key: shown[key] for key in expected} == expected
+        # A day start per day from the first answer (or the window's first day) to the heatmap: --days 1000
+        # on 240 days of answers passes as many as the whole history, not 1,000.
+        by_command = passed[::2]  # (each run of the command is followed by the expected numbers' read)
+        assert by_command[0] == by_command[-1] < 240 - 77 + 2 and by_command[1] == 0 and passed[1::2] == [0] * 5
         assert expected["longest_streak"] > 3 and expected["last_30_days"]["days_studied"] > 5
     finally:
         if old_tz is None:
