@@ -1,6 +1,7 @@
 """`quiz stats` against Anki's statistics on one history: the same 10,000 cards and 1,000,000 answers.
 
     python bench/stats_vs_anki.py                  # 1,000,000 answers; --reviews N, --runs N, --json
+    python bench/stats_vs_anki.py --keep DIR       # build both histories in DIR once, reuse them after
 
 Builds bench/run.py's fixture (a generated 10,000-card deck; bench/latency.py's history: one answer every
 ~95 s over three years, all to cards in review) as a quiz history, and the same cards and answers in an
@@ -15,7 +16,7 @@ Then, after a warm-up run of each, median of --runs (5), interleaved so a change
                                         "deck:current", days=0)` (what the Stats screen draws), close
   anki graphs, one year                 the same with days=365, the Stats screen's default view
   and the two Anki calls in-process (the collection open, the call alone), and `answer_totals` + the
-  computation in-process for quiz.
+  computation in-process for quiz (the whole history, read as the command reads it).
 
 Prints each time and the ratios quiz / Anki. Both fresh processes run with compiled bytecode (as
 bench/run.py's children do).
@@ -90,6 +91,29 @@ def build_anki(path: Path, cards: int, reviews: int) -> float:
     return time.perf_counter() - started
 
 
+def fixtures(root: Path, reviews: int) -> tuple[Path, Path, Path]:
+    """(deck, quiz database, Anki collection) in `root`: built there, or the ones a finished earlier build
+    with as many answers left there (its `built.json` is written last, so a build cut short is not reused)."""
+    marker = root / "built.json"
+    deck, db, anki_path = root / "decks" / "big.yaml", root / "quiz.db", root / "anki" / "collection.anki2"
+    if marker.exists() and json.loads(marker.read_text()) == {"reviews": reviews}:
+        print(f"reusing the histories built in {root}", flush=True)
+        return deck, db, anki_path
+    root.mkdir(parents=True, exist_ok=True)
+    if any(root.iterdir()):
+        raise SystemExit(f"{root} holds something other than a finished build for --reviews {reviews}: "
+                         "name an empty or new folder")
+    began = time.perf_counter()
+    deck, db = run_bench.build_fixture(root, reviews)
+    built_quiz = time.perf_counter() - began
+    anki_path.parent.mkdir()
+    built_anki = build_anki(anki_path, 10_000, reviews)
+    marker.write_text(json.dumps({"reviews": reviews}))
+    print(f"built: quiz history {built_quiz:.1f} s, Anki collection {built_anki:.1f} s "
+          f"({reviews:,} answers each)", flush=True)
+    return deck, db, anki_path
+
+
 def median_of(samples: list[float]) -> float:
     return statistics.median(samples)
 
@@ -99,18 +123,14 @@ def main() -> None:
     parser.add_argument("--reviews", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--json", action="store_true", help="also print the numbers as one JSON line")
+    parser.add_argument("--keep", type=Path, metavar="DIR",
+                        help="build the two histories in DIR (an empty or new folder) and keep them; a later "
+                             "run with the same DIR and --reviews reuses them (building takes minutes)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as folder:
-        root = Path(folder)
-        began = time.perf_counter()
-        deck, db = run_bench.build_fixture(root, args.reviews)
-        built_quiz = time.perf_counter() - began
-        anki_path = root / "anki" / "collection.anki2"
-        anki_path.parent.mkdir()
-        built_anki = build_anki(anki_path, 10_000, args.reviews)
-        print(f"built: quiz history {built_quiz:.1f} s, Anki collection {built_anki:.1f} s "
-              f"({args.reviews:,} answers each)", flush=True)
+        root = Path(folder) if args.keep is None else args.keep.resolve()
+        deck, db, anki_path = fixtures(root, args.reviews)
 
         pycache = root / "pycache"
         env = run_bench.child_env(pycache)
@@ -171,19 +191,25 @@ for days in (0, 365):
         samples.append(time.perf_counter() - started)
     times[f"anki graphs, days={{days}}"] = statistics.median(samples[1:])
 col.close(downgrade=False)
-from datetime import datetime
+import gc
+from datetime import datetime, timedelta
 from quiz.deck_cache import load_deck_cached
-from quiz.stats import MAX_ANSWER_SECONDS, SLOT_SECONDS, compute_stats, next_day_start, DeckData
+from quiz.stats import MAX_ANSWER_SECONDS, SLOT_SECONDS, compute_stats, first_heatmap_day, next_day_start, DeckData
 from quiz.store import Store
-from quiz.scheduler import Scheduler
+from quiz.scheduler import Scheduler, study_day, study_day_start
+gc.disable()  # as `quiz stats` runs
 now = datetime.fromisoformat({NOW!r})
 deck = load_deck_cached({str(deck)!r})
 samples = []
 with Store({str(db)!r}, read_only=True) as store:
     for _ in range({runs} + 1):
         started = time.perf_counter()
+        # The whole history as `quiz stats` reads it: the days before the heatmap summed per study day.
+        today, first = study_day(now, None, 4), study_day(store.first_answer(deck.id), None, 4)
+        day_starts = [study_day_start(first + timedelta(days=n), None, 4)
+                      for n in range((first_heatmap_day(today) - first).days + 1)]
         totals = store.answer_totals(deck.id, next_day_start(now, None, 4), int(MAX_ANSWER_SECONDS * 1000),
-                                     SLOT_SECONDS)
+                                     SLOT_SECONDS, None, day_starts)
         compute_stats([DeckData(deck, store.items(deck.id))], totals, now, None, Scheduler().retrievability)
         samples.append(time.perf_counter() - started)
 times["quiz answer_totals + compute_stats"] = statistics.median(samples[1:])

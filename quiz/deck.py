@@ -18,7 +18,7 @@ import yaml
 
 from quiz.errors import DeckError, Problem
 from quiz.exam import parse_exam
-from quiz.files import read_capped
+from quiz.files import MAX_DECK_BYTES, read_capped
 from quiz.model import CLOZE_GAP, Card, CardType, Citation, Deck, Mark, SourceInfo, source_key
 from quiz.numbers import finite_number
 from quiz.text import BIDI_CONTROLS
@@ -31,7 +31,6 @@ _STRAY_BRACE = re.compile(r"\{\{\{|\}\}\}")
 # Loading
 # --------------------------------------------------------------------------------------------------
 
-MAX_DECK_BYTES = 5 * 1024 * 1024
 # A deck needs five levels (deck > cards > card > cite > citation); anything near this is hostile.
 MAX_DEPTH = 50
 # Enough for every card of a big deck to be wrong; bounds memory and output for a hostile 5 MB file.

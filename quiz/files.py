@@ -24,6 +24,10 @@ from quiz.errors import UsageError
 if TYPE_CHECKING:
     from quiz.model import Deck
 
+# The largest deck file quiz reads (`quiz.deck.load_deck`). Here rather than in quiz.deck, so that a deck
+# cache hit (`quiz.deck_cache`) reads the file without importing the parser and PyYAML.
+MAX_DECK_BYTES = 5 * 1024 * 1024
+
 _SQLITE_HEADER = b"SQLite format 3\x00"
 _QUIZ_APPLICATION_ID = b"QUIZ"  # store.APPLICATION_ID at offset 68 of the header (not imported: start-up)
 _DATABASE_SIDE_FILES = ("-wal", "-shm", "-journal")

@@ -15,7 +15,8 @@ is NEW with no flags. Every write is committed before the method returns.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import NamedTuple, Protocol
@@ -75,6 +76,7 @@ class ClassAnswer(NamedTuple):
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MS = timedelta(milliseconds=1)
 
 
 # What the stores' running totals of the log are summed by: 15-minute slots of UTC time, each answer's
@@ -118,6 +120,38 @@ class AnswerTotals:
         return AnswerTotals(slots, items)
 
 
+def day_slots(day_starts: Sequence[datetime], slot_seconds: int) -> list[int]:
+    """The first slot of each day starting at `day_starts`: the first slot that starts at or after it. A
+    slot belongs to the day its start falls in, as `quiz.stats.compute_stats` counts it (a day start is
+    a slot boundary anyway, except under the odd historical offset that is not a multiple of 15 minutes)."""
+    slot_ms = slot_seconds * 1000
+    return [-(-((start - _EPOCH) // _MS) // slot_ms) for start in day_starts]
+
+
+def merge_days(slots: Sequence[SlotTotals], firsts: Sequence[int]) -> list[SlotTotals]:
+    """Sorted `slots` with those of each day (from one of the ascending `firsts`, `day_slots`, up to the
+    next) summed into one row at the day's first slot, as `HistoryStore.answer_totals` returns them with
+    `day_starts`; the slots outside stay as they are."""
+    if len(firsts) < 2:
+        return list(slots)
+    merged: list[SlotTotals] = []
+    day: list[int] = []  # the day's [first slot, answers, capped ms, review answers, passed]
+    for row in slots:
+        if not firsts[0] <= row.slot < firsts[-1]:
+            merged.append(row)
+            continue
+        first = firsts[bisect_right(firsts, row.slot) - 1]
+        if not day or day[0] != first:
+            day = [first, 0, 0, 0, 0]
+            merged.append(day)  # type: ignore[arg-type]  # made a SlotTotals below
+        day[1] += row.answers
+        day[2] += round(row.seconds * 1000)  # a slot's seconds are its milliseconds over 1000
+        day[3] += row.review_answers
+        day[4] += row.review_passed
+    return [row if isinstance(row, SlotTotals) else SlotTotals(row[0], row[1], row[2] / 1000, row[3], row[4])
+            for row in merged]
+
+
 class HistoryStore(Protocol):
     """One profile's review history. See the module docstring for keys and conventions."""
 
@@ -158,11 +192,18 @@ class HistoryStore(Protocol):
         """(card, gap) of every item of the deck answered at or after `since`, practice excluded."""
 
     def answer_totals(self, deck: str, before: datetime, max_answer_ms: int, slot_seconds: int,
-                      since: datetime | None = None) -> AnswerTotals:
+                      since: datetime | None = None, day_starts: Sequence[datetime] = ()) -> AnswerTotals:
         """The deck's answers given before `before`, summed per slot of `slot_seconds` and per item; equal
         to `quiz.stats.tally_answers(self.reviews(deck), before)` for the default slot and cap. With
         `since` (a multiple of `slot_seconds` after 1970), only the slots from then on; the per-item
-        totals still cover every answer before `before`."""
+        totals still cover every answer before `before`. With `day_starts` (ascending; those before
+        `since` are left out), the slots of each day, from one day start up to the next, are summed into
+        one row at the day's first slot (`day_slots`); the slots before the first start and from the last
+        one on stay as they are. A merged row's seconds are its capped milliseconds summed, over 1000
+        (exact, where the slots' seconds added up as floats can differ in the last bits)."""
+
+    def first_answer(self, deck: str) -> datetime | None:
+        """When the deck's first logged answer was given; None if it has none."""
 
     def orphans(self, deck: str, known: set[tuple[str, int]]) -> list[ItemRecord]:
         """Stored items of the deck whose (card, gap) is not in `known`, sorted by card and gap."""

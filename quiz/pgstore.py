@@ -34,14 +34,14 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from quiz.errors import ServerError, UsageError
 from quiz.history import (SUMMED_MAX_ANSWER_MS, SUMMED_SLOT_SECONDS, AnswerTotals, AnsweredCounts, ChangeToken,
-                          ClassAnswer, ItemTotals, SlotTotals)
+                          ClassAnswer, ItemTotals, SlotTotals, day_slots, merge_days)
 from quiz.model import SELF_RATED_CORRECT_FROM, FsrsParameters, ItemRecord, Rating, ResetEvent, Review, State, Verdict
 from quiz.postgres import SCHEMA_VERSION, ServerUrl, load_psycopg, schema_version, server_message
 from quiz.store import (_CORRECT_SQL, _EPOCH, _MS, _NEW_STATE, _STATE_FIELDS, _as_stored, _checked_losses, _cols, _first_slot, _items_by_profile, _from_ms, _review_from_row, _state_from, _state_values,
@@ -422,24 +422,44 @@ class PostgresStore:
             after = (rows[-1][4], rows[-1][0])
 
     def answer_totals(self, deck: str, before: datetime, max_answer_ms: int, slot_seconds: int,
-                      since: datetime | None = None) -> AnswerTotals:
+                      since: datetime | None = None, day_starts: Sequence[datetime] = ()) -> AnswerTotals:
         """The running totals the schema keeps (version 4), less the answers logged at or after `before`;
-        the log itself summed for another slot or cap (see `quiz.store.Store.answer_totals`)."""
+        the log itself summed for another slot or cap; with `day_starts`, each day's slots summed by the
+        server (see `quiz.store.Store.answer_totals`)."""
         first_slot = _first_slot(since, slot_seconds)
+        firsts = [first for first in day_slots(day_starts, slot_seconds) if first >= first_slot]
         if max_answer_ms != SUMMED_MAX_ANSWER_MS or slot_seconds != SUMMED_SLOT_SECONDS:
             totals = self._sum_log(deck, "reviewed_at < %s", _to_ms(before), max_answer_ms, slot_seconds)
-            return AnswerTotals([s for s in totals.slots if s.slot >= first_slot], totals.items)
+            return AnswerTotals(merge_days([s for s in totals.slots if s.slot >= first_slot], firsts), totals.items)
         key = (self._profile_id, deck)
-        slots = self._read(
-            "SELECT slot, answers, capped_ms / 1000.0, review_answers, review_passed FROM quiz.answer_slots "
-            "WHERE profile_id = %s AND deck = %s AND slot >= %s ORDER BY slot", key + (first_slot,))
+        if len(firsts) < 2:
+            slots = self._read(
+                "SELECT slot, answers, capped_ms / 1000.0, review_answers, review_passed FROM quiz.answer_slots "
+                "WHERE profile_id = %s AND deck = %s AND slot >= %s ORDER BY slot", key + (first_slot,))
+        else:
+            slots = self._read(
+                "WITH days (first, next) AS (SELECT f, lead(f) OVER (ORDER BY f) FROM unnest(%s::bigint[]) AS f) "
+                "SELECT d.first, sum(s.answers), sum(s.capped_ms) / 1000.0, sum(s.review_answers), "
+                "sum(s.review_passed) FROM days d JOIN quiz.answer_slots s ON s.profile_id = %s AND s.deck = %s "
+                "AND s.slot >= d.first AND s.slot < d.next GROUP BY d.first "
+                "UNION ALL "
+                "SELECT slot, answers, capped_ms / 1000.0, review_answers, review_passed FROM quiz.answer_slots "
+                "WHERE profile_id = %s AND deck = %s AND slot >= %s AND NOT (slot >= %s AND slot < %s) ORDER BY 1",
+                (firsts, *key, *key, first_slot, firsts[0], firsts[-1]))
         items = self._read(
             "SELECT deck, card, gap, answers, graded, correct FROM quiz.item_answers "
             "WHERE profile_id = %s AND deck = %s ORDER BY card, gap", key)
-        totals = AnswerTotals([SlotTotals(int(s), n, float(seconds), r, p) for s, n, seconds, r, p in slots],
+        totals = AnswerTotals([SlotTotals(int(s), int(n), float(seconds), int(r), int(p)) for s, n, seconds, r, p in slots],
                               [ItemTotals(*row) for row in items])
         late = self._sum_log(deck, "reviewed_at >= %s", _to_ms(before), max_answer_ms, slot_seconds)
-        return totals.without(late) if late.slots or late.items else totals
+        if late.slots or late.items:
+            return totals.without(AnswerTotals(merge_days(late.slots, firsts), late.items))
+        return totals
+
+    def first_answer(self, deck: str) -> datetime | None:
+        at = self._read("SELECT min(reviewed_at) FROM quiz.reviews WHERE profile_id = %s AND deck = %s",
+                        (self._profile_id, deck))[0][0]
+        return _from_ms(at)
 
     def _sum_log(self, deck: str, when: str, at_ms: int, max_answer_ms: int, slot_seconds: int) -> AnswerTotals:
         """The deck's answers whose time matches `when` (a condition on reviewed_at with one parameter,

@@ -91,6 +91,12 @@ def next_day_start(now: datetime, tz: tzinfo | None, start_hour: int) -> datetim
     return _day_start(study_day(now, tz, start_hour) + timedelta(days=1), tz, start_hour)
 
 
+def first_heatmap_day(today: date) -> date:
+    """The heatmap's first day: the Monday HEATMAP_WEEKS - 1 weeks before today's week. An earlier day
+    counts in `compute_stats` only as a day studied or not (the streaks)."""
+    return today - timedelta(days=today.weekday(), weeks=HEATMAP_WEEKS - 1)
+
+
 def tally_answers(reviews: Iterable[Any], before: datetime | None = None) -> AnswerTotals:
     """`AnswerTotals` of Review-like objects (deck, card, gap, reviewed_at, rating, verdict, duration_ms,
     practice, before_state), leaving out those given at or after `before`."""
@@ -237,6 +243,9 @@ class _SourceTally:
     label: str = ""
 
 
+_NEW_ITEM = ItemState()  # the state of an item not stored (one shared: ItemState is frozen)
+
+
 @dataclass(frozen=True)
 class DeckData:
     """What the store holds for one deck: `items` keyed by (card id, gap), and the orphaned records."""
@@ -273,7 +282,8 @@ def compute_stats(
     hardest_limit: int = HARDEST_LIMIT,
 ) -> Stats:
     """Every number of `quiz stats` for the given decks and their answers: `HistoryStore.answer_totals`, or the
-    review log itself (Review-like objects)."""
+    review log itself (Review-like objects). Totals may come with the days before `first_heatmap_day`
+    merged (`day_starts`): those count as days studied only, the same from one row as from its slots."""
     today = study_day(now, tz, start_hour)
     if not isinstance(answers, AnswerTotals):
         answers = tally_answers(answers, before=next_day_start(now, tz, start_hour))
@@ -301,7 +311,9 @@ def compute_stats(
                 path = resolved.get(citation.source)
                 if path is None:
                     path = resolved[citation.source] = str((deck.sources / citation.source).resolve())
-                tally = tallies.setdefault(path, _SourceTally(citation.source, path))
+                tally = tallies.get(path)
+                if tally is None:  # (not setdefault: that builds a tally per card to throw away)
+                    tally = tallies[path] = _SourceTally(citation.source, path)
                 if not tally.label:
                     info = deck.info(citation.source)
                     tally.label = info.label if info is not None else ""
@@ -313,7 +325,7 @@ def compute_stats(
                 n_items += 1
                 known.add((deck.id, card.id, gap))
                 record = data.items.get((card.id, gap))
-                state = record.state if record is not None else ItemState()
+                state = record.state if record is not None else _NEW_ITEM
                 suspended = bool(record is not None and record.suspended)
                 for tally in cited:
                     tally.items += 1
@@ -354,7 +366,7 @@ def compute_stats(
             )
         )
 
-    heatmap_start = today - timedelta(days=today.weekday(), weeks=HEATMAP_WEEKS - 1)
+    heatmap_start = first_heatmap_day(today)
     recent_start = today - timedelta(days=RECENT_DAYS - 1)
     per_day: dict[date, list[float]] = {}
     studied: set[date] = set()
@@ -723,6 +735,9 @@ def find_leeches(data: Sequence[DeckData], threshold: int) -> list[LeechRow]:
 
     rows: list[tuple[int, int, int, LeechRow]] = []
     for deck_index, d in enumerate(data):
+        # Most decks have no leech: the most lapses of any stored item tell, without a walk over every card.
+        if not is_leech(max((record.state.lapses for record in d.items.values()), default=0), threshold):
+            continue
         for order, card in enumerate(d.deck.cards):
             for gap in card.items:
                 record = d.items.get((card.id, gap))

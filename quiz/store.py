@@ -43,7 +43,7 @@ import json
 import math
 import os
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
@@ -53,7 +53,7 @@ from typing import Any, overload
 
 from quiz.errors import StoreError, UsageError
 from quiz.history import (SUMMED_MAX_ANSWER_MS, SUMMED_SLOT_SECONDS, AnswerTotals, AnsweredCounts, ChangeToken,
-                          ClassAnswer, ItemTotals, SlotTotals)
+                          ClassAnswer, ItemTotals, SlotTotals, day_slots, merge_days)
 from quiz.model import (DEFAULT_PROFILE, EARLIEST, LATEST, SELF_RATED_CORRECT_FROM, FsrsParameters, ItemRecord,
                         ItemState, Rating, ResetEvent, Review, State, Verdict)
 from quiz.text import printable_line
@@ -840,7 +840,8 @@ class Store:
             raise self._error(e, "read") from e
 
     def answer_totals(self, deck: str, before: datetime, max_answer_ms: int,
-                      slot_seconds: int, since: datetime | None = None) -> AnswerTotals:
+                      slot_seconds: int, since: datetime | None = None,
+                      day_starts: Sequence[datetime] = ()) -> AnswerTotals:
         """This profile's answers in the deck given before `before`, summed for statistics
         (`quiz.stats.tally_answers` is the same in Python; a test keeps them equal):
 
@@ -852,25 +853,59 @@ class Store:
         For the slot and cap `quiz stats` uses, these are the running totals the schema keeps (a few
         thousand rows), less the answers logged at or after `before` (normally none: only a clock moved
         back leaves them). Summing a million answers of the log instead takes ~3 s. With `since`, only
-        the slots from then on (the items still cover the whole log)."""
+        the slots from then on (the items still cover the whole log). With `day_starts`, the slots of each
+        of those days summed into one (`HistoryStore.answer_totals`): a year of study is 365 rows instead
+        of 35,000, summed by SQLite in a tenth of the time it takes to read the slots."""
         pid = self._pid()
         if pid is None:
             return AnswerTotals()
         first_slot = _first_slot(since, slot_seconds)
+        firsts = [first for first in day_slots(day_starts, slot_seconds) if first >= first_slot]
         if max_answer_ms != SUMMED_MAX_ANSWER_MS or slot_seconds != SUMMED_SLOT_SECONDS:
             totals = self._sum_log(pid, deck, "reviewed_at < ?", _to_ms(before), max_answer_ms, slot_seconds)
-            return AnswerTotals([s for s in totals.slots if s.slot >= first_slot], totals.items)
+            return AnswerTotals(merge_days([s for s in totals.slots if s.slot >= first_slot], firsts), totals.items)
         key = (pid, deck)
-        slots = self._read(
-            "SELECT slot, answers, capped_ms / 1000.0, review_answers, review_passed FROM answer_slots "
-            "WHERE profile_id = ? AND deck = ? AND slot >= ? ORDER BY slot", key + (first_slot,))
+        if len(firsts) < 2:
+            slots = self._read(
+                "SELECT slot, answers, capped_ms / 1000.0, review_answers, review_passed FROM answer_slots "
+                "WHERE profile_id = ? AND deck = ? AND slot >= ? ORDER BY slot", key + (first_slot,))
+        else:
+            # Each day's slots, found by a range search of the primary key per day, summed in SQL; the
+            # slots outside the days as they are.
+            slots = self._read(
+                "WITH days (first, next) AS (SELECT value, lead(value) OVER (ORDER BY key) FROM json_each(?)) "
+                "SELECT d.first, sum(s.answers), sum(s.capped_ms) / 1000.0, sum(s.review_answers), "
+                "sum(s.review_passed) FROM days d JOIN answer_slots s ON s.profile_id = ? AND s.deck = ? "
+                "AND s.slot >= d.first AND s.slot < d.next GROUP BY d.first "
+                "UNION ALL "
+                "SELECT slot, answers, capped_ms / 1000.0, review_answers, review_passed FROM answer_slots "
+                "WHERE profile_id = ? AND deck = ? AND slot >= ? AND NOT (slot >= ? AND slot < ?) ORDER BY 1",
+                (json.dumps(firsts), *key, *key, first_slot, firsts[0], firsts[-1]))
         self._check_slots(pid, deck, slots, slot_seconds)
         items = self._read(
             "SELECT deck, card, gap, answers, graded, correct FROM item_answers "
             "WHERE profile_id = ? AND deck = ? ORDER BY card, gap", key)
         totals = AnswerTotals(list(map(SlotTotals._make, slots)), list(map(ItemTotals._make, items)))
         late = self._sum_log(pid, deck, "reviewed_at >= ?", _to_ms(before), max_answer_ms, slot_seconds)
-        return totals.without(late) if late.slots or late.items else totals
+        if late.slots or late.items:
+            return totals.without(AnswerTotals(merge_days(late.slots, firsts), late.items))
+        return totals
+
+    def first_answer(self, deck: str) -> datetime | None:
+        """When this profile's first answer in the deck was given; None if it has none."""
+        pid = self._pid()
+        if pid is None:
+            return None
+        rows = self._read("SELECT id, card, gap, reviewed_at FROM reviews WHERE profile_id = ? AND deck = ? "
+                          "ORDER BY reviewed_at, id LIMIT 1", (pid, deck))
+        if not rows:
+            return None
+        rid, card, gap, at = rows[0]
+        try:
+            first: datetime = _from_ms(at, f"answer {rid}: time")
+        except _BadValue as error:
+            raise _corrupt(deck, card, gap, error) from None
+        return first
 
     def _sum_log(self, pid: int, deck: str, when: str, at_ms: int, max_answer_ms: int,
                  slot_seconds: int) -> AnswerTotals:

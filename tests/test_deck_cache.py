@@ -227,3 +227,14 @@ def test_an_entry_keeps_the_source_catalogue_the_exam_and_lint_exemptions(
     no_parsing(monkeypatch)
     cached = load_deck_cached(deck)
     assert same_deck(cached, parsed) and cached.label("a.txt") == "The wire report"
+
+
+def test_a_cache_hit_imports_neither_the_parser_nor_pyyaml(cache: Path, big_deck: Path) -> None:
+    """Reading an entry back needs neither quiz.deck nor PyYAML (~35 ms of imports, a tenth of `quiz stats`
+    on a 10,000-card deck): only a miss, which parses, imports them. Each load in a fresh interpreter."""
+    code = ("import json, sys; from quiz.deck_cache import load_deck_cached; deck = load_deck_cached(sys.argv[1]); "
+            "print(json.dumps([len(deck.cards), 'yaml' in sys.modules, 'quiz.deck' in sys.modules]))")
+    env = dict(os.environ, QUIZ_CACHE_DIR=str(cache))
+    loads = [json.loads(subprocess.run([sys.executable, "-c", code, str(big_deck)], env=env, capture_output=True,
+                                       text=True, check=True).stdout) for _ in range(2)]
+    assert loads == [[300, True, True], [300, False, False]]

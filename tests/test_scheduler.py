@@ -509,6 +509,22 @@ item_states = st.one_of(
 )
 
 
+FITTED = plain(parameters=[*__import__("fsrs").scheduler.DEFAULT_PARAMETERS[:20], 0.4372])  # another decay
+
+
+@settings(max_examples=300, deadline=None)
+@given(item=item_states, now=aware_times, fitted=st.booleans())
+def test_retrievability_is_fsrss_own_to_the_bit(item, now, fitted):
+    """`retrievability` evaluates fsrs's forgetting curve itself (building an fsrs.Card per item was most
+    of `quiz stats`'s time for it): the value must be fsrs's get_card_retrievability exactly."""
+    sched = FITTED if fitted else SCHED
+    expected = 0.0
+    if item.state != State.NEW:
+        expected = min(1.0, max(0.0, float(sched._fsrs.get_card_retrievability(to_fsrs_card(item), now))))
+    assert sched.retrievability(item, now) == expected
+    assert sched.retrievability(item, now.astimezone(BERLIN)) == expected
+
+
 @settings(max_examples=300, deadline=None)
 @given(item=item_states)
 def test_fsrs_card_round_trip_is_lossless(item):

@@ -750,3 +750,107 @@ def test_stats_days_reads_only_the_last_n_study_days_of_the_log(tmp_path, utc_lo
     for bad in ("0", "-1", "36501", "x"):
         result = run(["stats", str(deck_path), "--days", bad], db)
         assert result.exit_code == 2 and "--days" in result.output
+
+
+@pytest.mark.parametrize("zone, hour", [("Europe/Berlin", 2), ("America/New_York", 23)])
+def test_stats_sums_the_days_before_the_heatmap_per_study_day_without_changing_a_number(tmp_path, zone, hour,
+                                                                                     monkeypatch):
+    """`quiz stats` has the store sum each study day before the heatmap into one row (`day_starts`: 365
+    rows for a year instead of 35,000 slots). Every number must stay what the per-slot totals give: a
+    history of eight months through both changes of the clocks, a day start other than 4:00, and many
+    days whose only answers lie just after their start or just before the next, so a day boundary put an
+    hour or a day off moves them to a neighbouring day and changes the streaks."""
+    import random
+
+    from quiz.cli import _deck_data
+    from quiz.deck import load_deck
+    from quiz.scheduler import study_day, study_day_start
+    from quiz.stats import MAX_ANSWER_SECONDS, SLOT_SECONDS, next_day_start
+
+    old_tz = os.environ.get("TZ")
+    os.environ["TZ"] = zone
+    time_module.tzset()
+    try:
+        deck_path = tmp_path / "decks" / "demo.yaml"
+        deck_path.parent.mkdir()
+        deck_path.write_text(DECK_YAML, encoding="utf-8")
+        db = tmp_path / "quiz.db"
+        now = datetime.fromisoformat(CLI_NOW)
+        rng = random.Random(3)
+        known = state(State.REVIEW, now + timedelta(days=3), 4.0, now - timedelta(days=300), 2)
+        with Store(db, "default") as store:
+            day = study_day(now, None, hour) - timedelta(days=240)
+            while day <= study_day(now, None, hour):
+                if rng.random() < 0.8:  # a day studied: one answer close to one of its ends, a few more
+                    start, end = (study_day_start(d, None, hour) for d in (day, day + timedelta(days=1)))
+                    times = [rng.choice([start + timedelta(minutes=rng.randint(0, 40)),
+                                         end - timedelta(minutes=rng.randint(1, 40))])]
+                    times += [start + (end - start) * rng.random() for _ in range(rng.choice([0, 0, 2, 5]))]
+                    for when in times:
+                        if when < now:
+                            store.record(answer(rng.choice(["alpha", "beta", "old"]), 0, when, rng.randint(1, 4),
+                                                "correct", known, known, duration_ms=rng.randint(0, 90_000),
+                                                practice=rng.random() < 0.3))
+                day += timedelta(days=1)
+        deck = load_deck(deck_path)
+        passed: list[int] = []  # how many day starts the command passed the store
+        real = Store.answer_totals
+
+        def spy(self, *args, **kwargs):
+            passed.append(len(args[5] if len(args) > 5 else kwargs.get("day_starts", ())))
+            return real(self, *args, **kwargs)
+
+        monkeypatch.setattr(Store, "answer_totals", spy)
+        for days in (None, 30, 100, 200, 1000):
+            extra = [] if days is None else ["--days", str(days)]
+            result = run(["stats", str(deck_path), "--json", *extra], db, QUIZ_DAY_START=str(hour))
+            assert result.exit_code == 0, result.output
+            shown = json.loads(result.output)
+            since = None if days is None else study_day_start(study_day(now, None, hour) - timedelta(days=days - 1),
+                                                              None, hour)
+            with Store(db, "default", read_only=True) as store:
+                slots = store.answer_totals(deck.id, next_day_start(now, None, hour),
+                                            int(MAX_ANSWER_SECONDS * 1000), SLOT_SECONDS, since)
+                expected = stats_to_json(compute_stats([_deck_data(store, deck)], slots, now, None,
+                                                       Scheduler().retrievability, start_hour=hour))
+            del shown["now"], expected["now"]  # the command's clock moves on by microseconds
+            assert {key: shown[key] for key in expected} == expected
+        # A day start per day from the first answer (or the window's first day) to the heatmap: --days 1000
+        # on 240 days of answers passes as many as the whole history, not 1,000.
+        by_command = passed[::2]  # (each run of the command is followed by the expected numbers' read)
+        assert by_command[0] == by_command[-1] < 240 - 77 + 2 and by_command[1] == 0 and passed[1::2] == [0] * 5
+        assert expected["longest_streak"] > 3 and expected["last_30_days"]["days_studied"] > 5
+    finally:
+        if old_tz is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = old_tz
+        time_module.tzset()
+
+
+def test_stats_pauses_the_cyclic_collector_and_gives_it_back(tmp_path, utc_local_time, monkeypatch):
+    """The command's ~100,000 objects form no cycles: the collector's passes over them were a third of its
+    CPU time on a 10,000-card deck, so it is paused for the command, and given back as it was (enabled
+    or not) to an in-process caller, also when the command fails."""
+    import gc
+
+    import quiz.stats
+
+    deck_path, db = build_history(tmp_path)
+    seen: list[bool] = []
+    real = quiz.stats.compute_stats
+
+    def spy(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(quiz.stats, "compute_stats", spy)
+    assert gc.isenabled()
+    assert run(["stats", str(deck_path), "--json"], db).exit_code == 0
+    assert seen == [False] and gc.isenabled()
+    assert run(["stats", str(tmp_path / "missing.yaml")], db).exit_code == 2 and gc.isenabled()
+    gc.disable()
+    try:
+        assert run(["stats", str(deck_path)], db).exit_code == 0 and not gc.isenabled()
+    finally:
+        gc.enable()

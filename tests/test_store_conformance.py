@@ -385,6 +385,87 @@ def test_answer_totals_stay_equal_to_the_log_through_answers_and_undos(store_fac
         assert all(s.slot >= int(since.timestamp()) // 3600 for s in hourly.slots) and hourly.slots
 
 
+def by_study_day(slots: list[SlotTotals], day_starts: list[datetime], tz, hour: int) -> list[SlotTotals]:
+    """What `answer_totals` with `day_starts` must return, from its per-slot totals: the slots from the
+    first day start up to the last summed per study day (`quiz.scheduler.study_day` of the slot's start),
+    each at the first slot of its day, seconds summed in whole milliseconds; the other slots as they are."""
+    from quiz.scheduler import study_day, study_day_start
+
+    merged: dict[int, list[int]] = {}
+    rows: list = []
+    for row in slots:
+        start = datetime.fromtimestamp(row.slot * SLOT_SECONDS, UTC)
+        if not day_starts[0] <= start < day_starts[-1]:
+            rows.append(row)
+            continue
+        begins = study_day_start(study_day(start, tz, hour), tz, hour)
+        first = -(-int(begins.timestamp()) // SLOT_SECONDS)
+        if first not in merged:
+            merged[first] = [first, 0, 0, 0, 0]
+            rows.append(merged[first])
+        day = merged[first]
+        day[1] += row.answers
+        day[2] += round(row.seconds * 1000)
+        day[3] += row.review_answers
+        day[4] += row.review_passed
+    return [r if isinstance(r, SlotTotals) else SlotTotals(r[0], r[1], r[2] / 1000, r[3], r[4]) for r in rows]
+
+
+@pytest.mark.parametrize("zone, hour", [("Europe/Berlin", 2), ("America/New_York", 23)])
+def test_answer_totals_sum_the_slots_of_each_study_day_across_a_dst_change(
+        store: HistoryStore, zone: str, hour: int) -> None:
+    """With `day_starts` (what `quiz stats` passes for the days before its heatmap) each study day's slots
+    come back summed into one row at the day's first slot, equal to the per-slot totals summed per study
+    day: here across a change of the clocks (a 23- or 25-hour day) and with a day start other than 4:00,
+    so merging by 24-hour days, by UTC days or by a fixed offset would put answers on the wrong day."""
+    import random
+    from zoneinfo import ZoneInfo
+
+    from quiz.scheduler import study_day, study_day_start
+
+    tz = ZoneInfo(zone)
+    changes = {"Europe/Berlin": datetime(2026, 3, 29, 1, 0, tzinfo=UTC),  # 02:00 CET -> 03:00 CEST
+               "America/New_York": datetime(2026, 11, 1, 6, 0, tzinfo=UTC)}  # 02:00 EDT -> 01:00 EST
+    change = changes[zone]
+    rng = random.Random(5)
+    at = change - timedelta(days=4)
+    while at < change + timedelta(days=3):  # an answer every 3 to 40 minutes, a week around the change
+        before = rng.choice([NEW, learning(at), review_state(at)])
+        store.record(answer(f"k{rng.randrange(5)}", at, before, review_state(at), rating=rng.randint(1, 4),
+                            practice=rng.random() < 0.2, duration_ms=rng.choice([0, 1234, 4000, 59_999, 75_000])))
+        at += timedelta(minutes=rng.randint(3, 40), milliseconds=rng.randrange(1000))
+    first_day = study_day(change, tz, hour) - timedelta(days=2)
+    day_starts = [study_day_start(first_day + timedelta(days=n), tz, hour) for n in range(5)]
+    assert {b - a for a, b in zip(day_starts, day_starts[1:])} != {timedelta(days=1)}  # the clocks changed
+    cutoff = change + timedelta(days=4)
+    cap = int(MAX_ANSWER_SECONDS * 1000)
+    for since in (None, day_starts[0], day_starts[1]):
+        plain = store.answer_totals("bio", cutoff, cap, SLOT_SECONDS, since)
+        merged = store.answer_totals("bio", cutoff, cap, SLOT_SECONDS, since, day_starts)
+        starts = [start for start in day_starts if since is None or start >= since]
+        assert merged.items == plain.items
+        assert merged.slots == by_study_day(plain.slots, starts, tz, hour)
+        assert len(merged.slots) < len(plain.slots) - 100  # (days were merged: the test tests something)
+    # Summed from the log (another cap), and with answers after the cut-off taken off: the same days.
+    for max_ms, cut in ((30_000, cutoff), (cap, day_starts[2] + timedelta(hours=5))):
+        plain = store.answer_totals("bio", cut, max_ms, SLOT_SECONDS)
+        merged = store.answer_totals("bio", cut, max_ms, SLOT_SECONDS, None, day_starts)
+        expected = by_study_day(plain.slots, day_starts, tz, hour)
+        assert [s._replace(seconds=0) for s in merged.slots] == [s._replace(seconds=0) for s in expected]
+        assert [s.seconds for s in merged.slots] == pytest.approx([s.seconds for s in expected])
+    assert store.answer_totals("chem", cutoff, cap, SLOT_SECONDS, None, day_starts) == AnswerTotals()
+
+
+def test_first_answer_is_the_decks_earliest(store: HistoryStore) -> None:
+    assert store.first_answer("bio") is None
+    store.record(answer("a", T0 + timedelta(days=2)))
+    store.record(answer("b", T0 - timedelta(days=3, milliseconds=-7), practice=True))  # logged later, given first
+    store.record(answer("c", T0 - timedelta(days=5), deck="chem"))
+    assert store.first_answer("bio") == T0 - timedelta(days=3, milliseconds=-7)
+    assert store.first_answer("chem") == T0 - timedelta(days=5)
+    assert store.first_answer("nothing") is None
+
+
 def test_orphans_are_stored_items_the_deck_no_longer_has(store: HistoryStore) -> None:
     store.record(answer("kept", T0))
     store.record(answer("gone", T0))
