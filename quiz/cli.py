@@ -1347,6 +1347,8 @@ def class_report(
 
     Sources: first-attempt facility and current recall per cited file; the weakest is named.
     """
+    from datetime import timedelta
+
     from quiz import report as class_report_module
     from quiz.text import printable_line
 
@@ -1357,8 +1359,11 @@ def class_report(
         outputs = class_report_module.Outputs(html=html, csv_dir=csv_dir, force=force,
                                               in_use=_files_in_use(store, loaded))
         outputs.check()  # every target before anything is written: --html class.db would end the class's history
+        # The log summed as the report needs it: a few thousand rows the store keeps up to date, not
+        # every answer of the class.
+        summary = store.class_summary(loaded.id, now - timedelta(days=class_report_module.RETENTION_DAYS), now)
         result = class_report_module.build_report(
-            loaded, store.class_answers(loaded.id), store.class_items(loaded.id), store.profiles(), now, exam_at
+            loaded, summary, store.class_items(loaded.id), store.profiles(), now, exam_at
         )
     outputs.write(result)
     if csv_dir is not None:

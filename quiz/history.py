@@ -3,11 +3,11 @@
 `HistoryStore` is everything the study session, `quiz stats`, `list`, `history`, `undo`, `suspend`,
 `unsuspend` and `reset` ask of a history, in domain terms (decks, cards, items, reviews; no SQL, no
 rows), plus what the teacher's `quiz class report` reads across every profile (`class_answers`,
-`class_items`). `quiz.store.Store` implements it on one SQLite file; a class server would implement it on its own
+`class_items`, `class_summary`). `quiz.store.Store` implements it on one SQLite file; a class server would implement it on its own
 database. `tests/test_store_conformance.py` states the contract as tests, run against every
 implementation.
 
-A store is opened for one profile and only ever sees that profile's history, except through the two
+A store is opened for one profile and only ever sees that profile's history, except through the three
 read-only `class_*` methods, which read every profile of the place the history is kept. Items are keyed by
 (card id, gap) within a deck (gap 0 for ordinary cards, 1.. for cloze gaps). An item that is not stored
 is NEW with no flags. Every write is committed before the method returns.
@@ -77,6 +77,31 @@ class ClassAnswer(NamedTuple):
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MS = timedelta(milliseconds=1)
+
+
+class ItemSummary(NamedTuple):
+    """What the class report reads of the non-practice answers to one review item, of every profile."""
+
+    first_attempts: tuple[tuple[str, bool], ...]  # (profile, correct) of each profile's first attempt,
+    #                                               profiles in creation order (as `class_answers`)
+    review_answers: int  # answers given while the item was in the review state
+    lapses: int  # of those, rated Again
+    median_ms: float | None  # median duration (`statistics.median`: the mean of the middle two of an even count)
+    wrong_answers: Mapping[str, int]  # text as typed -> answers not correct with that text ("" left out)
+
+
+@dataclass
+class ClassSummary:
+    """The deck's answers of every profile, summed for the class report (`HistoryStore.class_summary`);
+    `quiz.report.summarize_answers` sums `class_answers` to the same in Python, and a test keeps the two
+    equal. A first attempt is a profile's first non-practice answer to an item (time order, then log
+    order); correct means `quiz.model.is_correct`."""
+
+    items: dict[tuple[str, int], ItemSummary] = field(default_factory=dict)  # items with a non-practice answer
+    last_studied_ms: dict[str, int] = field(default_factory=dict)  # profile -> newest answer, practice
+    #                                                                included (only times from 1970 on)
+    retention: dict[str, tuple[int, int]] = field(default_factory=dict)  # profile -> (non-practice answers in
+    #     the review state in the window, of those rated Hard or better); only profiles with such answers
 
 
 # What the stores' running totals of the log are summed by: 15-minute slots of UTC time, each answer's
@@ -218,6 +243,12 @@ class HistoryStore(Protocol):
     def class_items(self, deck: str) -> dict[str, dict[tuple[str, int], ItemRecord]]:
         """Every stored item of the deck of every profile, by profile, then by (card, gap); a profile
         with no item of the deck is left out."""
+
+    def class_summary(self, deck: str, window_start: datetime, now: datetime) -> ClassSummary:
+        """The deck's answers of every profile, summed as the class report needs them (see
+        `ClassSummary`), with the retention counts of the answers given from `window_start` to `now`,
+        both included. Equal to `quiz.report.summarize_answers(self.class_answers(deck), window_start,
+        now)`, but read from the totals both stores keep up to date with every answer and undo."""
 
     def change_token(self) -> ChangeToken:
         """A token for the history as this store last saw it, for `changed_since`."""

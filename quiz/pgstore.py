@@ -41,10 +41,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from quiz.errors import ServerError, UsageError
 from quiz.history import (SUMMED_MAX_ANSWER_MS, SUMMED_SLOT_SECONDS, AnswerTotals, AnsweredCounts, ChangeToken,
-                          ClassAnswer, ItemTotals, SlotTotals, day_slots, merge_days)
+                          ClassAnswer, ClassSummary, ItemTotals, SlotTotals, day_slots, merge_days)
 from quiz.model import SELF_RATED_CORRECT_FROM, FsrsParameters, ItemRecord, Rating, ResetEvent, Review, State, Verdict
 from quiz.postgres import SCHEMA_VERSION, ServerUrl, load_psycopg, schema_version, server_message
-from quiz.store import (_CORRECT_SQL, _EPOCH, _MS, _NEW_STATE, _STATE_FIELDS, _as_stored, _checked_losses, _cols, _first_slot, _items_by_profile, _from_ms, _review_from_row, _state_from, _state_values,
+from quiz.store import (_CORRECT_SQL, _EPOCH, _MS, _NEW_STATE, _STATE_FIELDS, _as_stored, _checked_losses, _class_summary, _cols, _first_slot, _items_by_profile, _from_ms, _retention_parts, _review_from_row, _state_from, _state_values,
                         _storable_text, _stored_parameters, _to_ms)
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -338,6 +338,47 @@ class PostgresStore:
             (deck,),
         )
         return _items_by_profile(deck, rows)
+
+    def class_summary(self, deck: str, window_start: datetime, now: datetime) -> ClassSummary:
+        """The deck's answers of every profile this role may read, summed for the class report from the
+        totals the schema keeps (version 5), read as `quiz.store.Store.class_summary` reads them, in one
+        REPEATABLE READ transaction (one snapshot)."""
+        slots, edges = _retention_parts(_to_ms(window_start), _to_ms(now) + 1)
+
+        def read(conn: "psycopg.Connection", attempt: int) -> ClassSummary:
+            def rows(sql: str, params: tuple) -> list[tuple]:
+                return conn.execute(sql, params).fetchall()
+
+            def middle(card: str, gap: int, offset: int, count: int) -> list[int]:
+                return [r[0] for r in rows(
+                    "SELECT duration_ms FROM quiz.reviews WHERE deck = %s AND card = %s AND gap = %s AND NOT practice "
+                    "ORDER BY duration_ms LIMIT %s OFFSET %s", (deck, card, gap, count, offset))]
+
+            with conn.transaction():
+                items = rows(
+                    "SELECT p.name, i.card, i.gap, i.graded, i.first_correct, i.review_answers, i.lapses "
+                    "FROM quiz.profiles p JOIN quiz.item_answers i ON i.profile_id = p.id AND i.deck = %s "
+                    "AND i.graded > 0 ORDER BY p.id", (deck,))
+                wrong = rows("SELECT card, gap, answer, sum(answers) FROM quiz.wrong_answers WHERE deck = %s "
+                             "GROUP BY card, gap, answer", (deck,))
+                newest = rows(
+                    "SELECT p.name, (SELECT max(r.reviewed_at) FROM quiz.reviews r WHERE r.profile_id = p.id "
+                    "AND r.deck = %s) FROM quiz.profiles p", (deck,))
+                kept: list[tuple] = []
+                if slots is not None:
+                    kept += rows(
+                        "SELECT p.name, sum(s.review_answers), sum(s.review_passed) FROM quiz.profiles p "
+                        "JOIN quiz.answer_slots s ON s.profile_id = p.id AND s.deck = %s AND s.slot >= %s "
+                        "AND s.slot < %s GROUP BY p.id, p.name", (deck, *slots))
+                for start, end in edges:
+                    kept += rows(
+                        f"SELECT p.name, count(*), count(*) FILTER (WHERE r.rating >= {int(Rating.HARD)}) "
+                        "FROM quiz.profiles p JOIN quiz.reviews r ON r.profile_id = p.id AND r.deck = %s "
+                        f"AND r.reviewed_at >= %s AND r.reviewed_at < %s WHERE NOT r.practice "
+                        f"AND r.before_state = {int(State.REVIEW)} GROUP BY p.id, p.name", (deck, start, end))
+                return _class_summary(items, wrong, middle, newest, [(name, int(n), int(p)) for name, n, p in kept])
+
+        return self._run(read, "read the history")
 
     # -- FSRS parameters
 

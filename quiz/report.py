@@ -1,6 +1,8 @@
 """The teacher's class report (`quiz class report`): what a class got wrong, who is behind, which article
 to re-teach. Pure computation over every profile's history of one deck, plus its JSON and CSV forms;
-`quiz.ui.report_view` draws it on a terminal and `quiz.report_html` as a page.
+`quiz.ui.report_view` draws it on a terminal and `quiz.report_html` as a page. The answers come summed
+(`HistoryStore.class_summary`: totals the stores keep up to date with every answer and undo, a few
+thousand rows for a class's million answers); `summarize_answers` sums them the same way in Python.
 
 Definitions (each number, as the tests check it):
 
@@ -43,6 +45,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from quiz.history import ClassSummary, ItemSummary
 from quiz.model import Deck, ItemRecord, Rating, State
 from quiz.exam import expected_score, recall_at
 
@@ -190,40 +193,20 @@ def _recall_of(record: ItemRecord | None, at: datetime, recall: Recall) -> float
     return recall_at(record.state if record is not None else None, at, recall)
 
 
-def build_report(
-    deck: Deck,
-    answers: Iterable[Any],
-    items: Mapping[str, Mapping[tuple[str, int], ItemRecord]],
-    profiles: Sequence[str],
-    now: datetime,
-    exam: datetime | None = None,
-    recall: Recall | None = None,
-    normalize: Callable[[str], str] | None = None,
-) -> ClassReport:
-    """The report of `deck` from every profile's answers (`HistoryStore.class_answers`: `ClassAnswer`s or
-    tuples in its field order, grouped by profile, each in time order) and items (`HistoryStore.class_items`). `profiles` are the
-    students (those only found in `answers` or `items` are added). `recall` defaults to the FSRS forgetting
-    curve of `quiz.scheduler.Scheduler`, `normalize` to the grader's."""
-    if recall is None:
-        from quiz.scheduler import Scheduler
-
-        recall = Scheduler().recall_after
-    if normalize is None:
-        from quiz.grading import normalize as grader_normalize
-
-        normalize = grader_normalize
-
-    deck_keys = [(card.id, gap) for card in deck.cards for gap in card.items]
-    known = set(deck_keys)
+def summarize_answers(answers: Iterable[Any], window_start: datetime, now: datetime) -> ClassSummary:
+    """`HistoryStore.class_summary` computed in Python from the answers themselves
+    (`HistoryStore.class_answers`: `ClassAnswer`s or tuples in its field order, grouped by profile, each in
+    time order), with the retention counts of the answers from `window_start` to `now`. The stores read
+    the same from totals they keep up to date; tests hold the two equal."""
     tallies: dict[tuple[str, int], _ItemTally] = {}
     last_ms: dict[str, int] = {}
     retention: dict[str, list[int]] = {}
     now_ms = _ms(now)
-    window_ms = _ms(now - timedelta(days=RETENTION_DAYS))
+    window_ms = _ms(window_start)
     review_state, again, hard = int(State.REVIEW), int(Rating.AGAIN), int(Rating.HARD)
 
-    # One pass over the log (a million answers for a big class): per answer only a few dict look-ups and
-    # sums, on plain values unpacked by position.
+    # One pass over the log: per answer only a few dict look-ups and sums, on plain values unpacked by
+    # position.
     profile: str | None = None
     latest = -1
     kept = [0, 0]
@@ -256,7 +239,47 @@ def build_report(
             tally.wrong[answer] += 1
     if profile is not None:
         _close_profile(profile, latest, kept, last_ms, retention)
-    last_studied = {name: _EPOCH + timedelta(milliseconds=ms) for name, ms in last_ms.items()}
+    items = {
+        key: ItemSummary(tuple(tally.first.items()), tally.review_answers, tally.lapses,
+                         statistics.median(tally.durations), dict(tally.wrong))
+        for key, tally in tallies.items()
+    }
+    return ClassSummary(items, last_ms, {name: (n, passed) for name, (n, passed) in retention.items() if n})
+
+
+_NO_ANSWERS = ItemSummary((), 0, 0, None, {})
+
+
+def build_report(
+    deck: Deck,
+    answers: ClassSummary | Iterable[Any],
+    items: Mapping[str, Mapping[tuple[str, int], ItemRecord]],
+    profiles: Sequence[str],
+    now: datetime,
+    exam: datetime | None = None,
+    recall: Recall | None = None,
+    normalize: Callable[[str], str] | None = None,
+) -> ClassReport:
+    """The report of `deck` from every profile's answers, summed (`HistoryStore.class_summary` with the
+    retention window `now - RETENTION_DAYS` to `now`) or as they are (`HistoryStore.class_answers`, summed
+    here by `summarize_answers`), and items (`HistoryStore.class_items`). `profiles` are the students
+    (those only found in the answers or `items` are added). `recall` defaults to the FSRS forgetting curve
+    of `quiz.scheduler.Scheduler`, `normalize` to the grader's."""
+    if recall is None:
+        from quiz.scheduler import Scheduler
+
+        recall = Scheduler().recall_after
+    if normalize is None:
+        from quiz.grading import normalize as grader_normalize
+
+        normalize = grader_normalize
+    summary = answers if isinstance(answers, ClassSummary) else summarize_answers(
+        answers, now - timedelta(days=RETENTION_DAYS), now)
+
+    deck_keys = [(card.id, gap) for card in deck.cards for gap in card.items]
+    known = set(deck_keys)
+    tallies = summary.items
+    last_studied = {name: _EPOCH + timedelta(milliseconds=ms) for name, ms in summary.last_studied_ms.items()}
 
     students = sorted(set(profiles) | set(last_studied) | set(items))
     # Each student's first-attempt score over the deck's items, for the rest scores of discrimination.
@@ -265,7 +288,7 @@ def build_report(
         tally = tallies.get(key)
         if tally is None:
             continue
-        for name, correct in tally.first.items():
+        for name, correct in tally.first_attempts:
             s = score[name]
             s[0] += 1
             s[1] += correct
@@ -276,10 +299,10 @@ def build_report(
     questions = []
     for key in deck_keys + sorted(k for k in tallies if k not in known):
         card_id, gap = key
-        tally = tallies.get(key) or _ItemTally()
+        tally = tallies.get(key, _NO_ANSWERS)
         orphan = key not in known
         pairs = []
-        for name, correct in tally.first.items():
+        for name, correct in tally.first_attempts:
             attempts, right = score[name]
             if not orphan:
                 attempts, right = attempts - 1, right - correct
@@ -287,15 +310,15 @@ def build_report(
                 pairs.append((correct, right / attempts))
         discrimination = point_biserial(pairs) if len(pairs) >= MIN_DISCRIMINATION_STUDENTS else None
         wrong: Counter = Counter()
-        for raw, count in tally.wrong.items():
+        for raw, count in tally.wrong_answers.items():
             text = normal.get(raw)
             if text is None:
                 text = normal[raw] = normalize(raw)
             if text:
                 wrong[text] += count
         top = sorted(wrong.items(), key=lambda kv: (-kv[1], kv[0]))[:WRONG_ANSWERS_KEPT]
-        students_answered = len(tally.first)
-        correct_first = sum(tally.first.values())
+        students_answered = len(tally.first_attempts)
+        correct_first = sum(correct for _, correct in tally.first_attempts)
         facility = correct_first / students_answered if students_answered else None
         flags = []
         if orphan:  # no longer asked: nothing to fix in it
@@ -319,7 +342,7 @@ def build_report(
             discrimination=discrimination,
             review_answers=tally.review_answers,
             lapses=tally.lapses,
-            median_seconds=statistics.median(tally.durations) / 1000 if tally.durations else None,
+            median_seconds=None if tally.median_ms is None else tally.median_ms / 1000,
             wrong_answers=tuple(WrongAnswer(text, count) for text, count in top),
             flags=tuple(flags),
             orphan=orphan,
@@ -347,7 +370,7 @@ def build_report(
         expected = None
         if exam is not None:
             expected = expected_score(records, deck_keys, exam, recall)
-        kept_counts = retention.get(name, [0, 0])
+        kept_counts = summary.retention.get(name, (0, 0))
         student_rows.append(StudentRow(
             profile=name,
             seen=seen,
@@ -375,8 +398,8 @@ def build_report(
         for key in keys:
             tally = tallies.get(key)
             if tally is not None:
-                attempts += len(tally.first)
-                right += sum(tally.first.values())
+                attempts += len(tally.first_attempts)
+                right += sum(correct for _, correct in tally.first_attempts)
         values = [recall_now[name][key] for name in students for key in keys]
         source_rows.append(SourceRow(
             source=source_label(deck, file),

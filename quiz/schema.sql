@@ -1,4 +1,4 @@
--- quiz history database, current schema (version 4). One SQLite file holds every profile's history.
+-- quiz history database, current schema (version 5). One SQLite file holds every profile's history.
 --
 -- Conventions: every instant is INTEGER milliseconds since the Unix epoch, UTC. Item states are spelled
 -- out in columns (state, step, stability, difficulty, due, last_review, reps, lapses) so that the log can
@@ -138,7 +138,10 @@ CREATE TABLE answer_slots (
 ) STRICT, WITHOUT ROWID;
 
 -- item_answers: per item, answers, non-practice answers, and of those the correct ones (graded
--- correct, or self-rated Good or Easy: quiz.model.is_correct).
+-- correct, or self-rated Good or Easy: quiz.model.is_correct); for the class report (quiz.report) also
+-- the non-practice answers given in the review state and of those the ones rated Again (lapses), and the
+-- first attempt: the first non-practice answer in time order, then log order (its reviewed_at, id and
+-- correctness; NULL while graded = 0).
 CREATE TABLE item_answers (
     profile_id INTEGER NOT NULL REFERENCES profiles (id),
     deck TEXT NOT NULL,
@@ -147,8 +150,30 @@ CREATE TABLE item_answers (
     answers INTEGER NOT NULL CHECK (answers > 0),
     graded INTEGER NOT NULL CHECK (graded >= 0),
     correct INTEGER NOT NULL CHECK (correct >= 0),
+    review_answers INTEGER NOT NULL DEFAULT 0 CHECK (review_answers >= 0),
+    lapses INTEGER NOT NULL DEFAULT 0 CHECK (lapses >= 0),
+    first_at INTEGER,
+    first_id INTEGER,
+    first_correct INTEGER CHECK (first_correct IN (0, 1)),
     PRIMARY KEY (profile_id, deck, card, gap)
 ) STRICT, WITHOUT ROWID;
+
+-- wrong_answers: per item and text, the non-practice answers that were not correct and have typed or
+-- chosen text, as typed (the class report normalises them as the grader does). Keyed by item first, so
+-- the report reads the class's wrong answers to a deck in order, with no sort.
+CREATE TABLE wrong_answers (
+    deck TEXT NOT NULL,
+    card TEXT NOT NULL,
+    gap INTEGER NOT NULL,
+    answer TEXT NOT NULL,
+    profile_id INTEGER NOT NULL REFERENCES profiles (id),
+    answers INTEGER NOT NULL CHECK (answers > 0),
+    PRIMARY KEY (deck, card, gap, answer, profile_id)
+) STRICT, WITHOUT ROWID;
+
+-- The class report's median answer time per item: the durations of its non-practice answers in order,
+-- so the median is two entries read at an offset, not a sort of every answer.
+CREATE INDEX reviews_durations ON reviews (deck, card, gap, duration_ms) WHERE practice = 0;
 
 CREATE TRIGGER reviews_add_to_totals AFTER INSERT ON reviews BEGIN
     INSERT INTO answer_slots (profile_id, deck, slot, answers, capped_ms, review_answers, review_passed)
@@ -161,12 +186,26 @@ CREATE TRIGGER reviews_add_to_totals AFTER INSERT ON reviews BEGIN
         answers = answers + 1, capped_ms = capped_ms + excluded.capped_ms,
         review_answers = review_answers + excluded.review_answers,
         review_passed = review_passed + excluded.review_passed;
-    INSERT INTO item_answers (profile_id, deck, card, gap, answers, graded, correct)
+    INSERT INTO item_answers (profile_id, deck, card, gap, answers, graded, correct, review_answers, lapses)
     VALUES (NEW.profile_id, NEW.deck, NEW.card, NEW.gap, 1, NEW.practice = 0,
             NEW.practice = 0 AND CASE WHEN NEW.verdict = 'self' THEN NEW.rating >= 3
-                                      ELSE NEW.verdict = 'correct' END)
+                                      ELSE NEW.verdict = 'correct' END,
+            NEW.practice = 0 AND NEW.before_state = 2,
+            NEW.practice = 0 AND NEW.before_state = 2 AND NEW.rating = 1)
     ON CONFLICT (profile_id, deck, card, gap) DO UPDATE SET
-        answers = answers + 1, graded = graded + excluded.graded, correct = correct + excluded.correct;
+        answers = answers + 1, graded = graded + excluded.graded, correct = correct + excluded.correct,
+        review_answers = review_answers + excluded.review_answers, lapses = lapses + excluded.lapses;
+    -- The new answer is the first attempt unless one before it (time, then log order) is already.
+    UPDATE item_answers SET
+        first_at = NEW.reviewed_at, first_id = NEW.id,
+        first_correct = CASE WHEN NEW.verdict = 'self' THEN NEW.rating >= 3 ELSE NEW.verdict = 'correct' END
+    WHERE profile_id = NEW.profile_id AND deck = NEW.deck AND card = NEW.card AND gap = NEW.gap
+      AND NEW.practice = 0 AND (first_id IS NULL OR (NEW.reviewed_at, NEW.id) < (first_at, first_id));
+    INSERT INTO wrong_answers (deck, card, gap, answer, profile_id, answers)
+    SELECT NEW.deck, NEW.card, NEW.gap, NEW.answer, NEW.profile_id, 1
+    WHERE NEW.practice = 0 AND NEW.answer <> ''
+      AND NOT CASE WHEN NEW.verdict = 'self' THEN NEW.rating >= 3 ELSE NEW.verdict = 'correct' END
+    ON CONFLICT (deck, card, gap, answer, profile_id) DO UPDATE SET answers = answers + 1;
 END;
 
 CREATE TRIGGER reviews_remove_from_totals AFTER DELETE ON reviews BEGIN
@@ -186,14 +225,36 @@ CREATE TRIGGER reviews_remove_from_totals AFTER DELETE ON reviews BEGIN
     UPDATE item_answers SET
         answers = answers - 1, graded = graded - (OLD.practice = 0),
         correct = correct - (OLD.practice = 0 AND CASE WHEN OLD.verdict = 'self' THEN OLD.rating >= 3
-                                                       ELSE OLD.verdict = 'correct' END)
+                                                       ELSE OLD.verdict = 'correct' END),
+        review_answers = review_answers - (OLD.practice = 0 AND OLD.before_state = 2),
+        lapses = lapses - (OLD.practice = 0 AND OLD.before_state = 2 AND OLD.rating = 1)
     WHERE profile_id = OLD.profile_id AND deck = OLD.deck AND card = OLD.card AND gap = OLD.gap;
+    -- The first attempt went: the next one becomes it. Every other answer to the item came at or after
+    -- it, so the scan of the profile's answers to the deck starts at its time (an undo: at the end).
+    UPDATE item_answers SET (first_at, first_id, first_correct) = (
+        SELECT reviewed_at, id,
+               CASE WHEN verdict = 'self' THEN rating >= 3 ELSE verdict = 'correct' END
+        FROM reviews
+        WHERE profile_id = OLD.profile_id AND deck = OLD.deck AND reviewed_at >= OLD.reviewed_at
+          AND card = OLD.card AND gap = OLD.gap AND practice = 0
+        ORDER BY reviewed_at, id LIMIT 1)
+    WHERE profile_id = OLD.profile_id AND deck = OLD.deck AND card = OLD.card AND gap = OLD.gap
+      AND first_id = OLD.id;
+    DELETE FROM wrong_answers
+    WHERE deck = OLD.deck AND card = OLD.card AND gap = OLD.gap AND answer = OLD.answer
+      AND profile_id = OLD.profile_id AND answers = 1 AND OLD.practice = 0
+      AND NOT CASE WHEN OLD.verdict = 'self' THEN OLD.rating >= 3 ELSE OLD.verdict = 'correct' END;
+    UPDATE wrong_answers SET answers = answers - 1
+    WHERE deck = OLD.deck AND card = OLD.card AND gap = OLD.gap AND answer = OLD.answer
+      AND profile_id = OLD.profile_id AND OLD.practice = 0
+      AND NOT CASE WHEN OLD.verdict = 'self' THEN OLD.rating >= 3 ELSE OLD.verdict = 'correct' END;
 END;
 
 -- quiz never changes a logged answer, but a hand edit might: the totals move with it (so a damaged time
--- still reaches `quiz stats`, which names the row).
-CREATE TRIGGER reviews_move_in_totals AFTER UPDATE OF profile_id, deck, card, gap, reviewed_at, rating, verdict,
-    duration_ms, practice, before_state ON reviews BEGIN
+-- still reaches `quiz stats`, which names the row). The old row goes out as in a delete (a first attempt
+-- found again from the log sees the row as it is now), then the new one comes in as in an insert.
+CREATE TRIGGER reviews_move_in_totals AFTER UPDATE OF id, profile_id, deck, card, gap, reviewed_at, rating,
+    verdict, answer, duration_ms, practice, before_state ON reviews BEGIN
     DELETE FROM answer_slots
     WHERE profile_id = OLD.profile_id AND deck = OLD.deck
       AND slot = (OLD.reviewed_at - ((OLD.reviewed_at % 900000) + 900000) % 900000) / 900000
@@ -209,8 +270,27 @@ CREATE TRIGGER reviews_move_in_totals AFTER UPDATE OF profile_id, deck, card, ga
     UPDATE item_answers SET
         answers = answers - 1, graded = graded - (OLD.practice = 0),
         correct = correct - (OLD.practice = 0 AND CASE WHEN OLD.verdict = 'self' THEN OLD.rating >= 3
-                                                       ELSE OLD.verdict = 'correct' END)
+                                                       ELSE OLD.verdict = 'correct' END),
+        review_answers = review_answers - (OLD.practice = 0 AND OLD.before_state = 2),
+        lapses = lapses - (OLD.practice = 0 AND OLD.before_state = 2 AND OLD.rating = 1)
     WHERE profile_id = OLD.profile_id AND deck = OLD.deck AND card = OLD.card AND gap = OLD.gap;
+    UPDATE item_answers SET (first_at, first_id, first_correct) = (
+        SELECT reviewed_at, id,
+               CASE WHEN verdict = 'self' THEN rating >= 3 ELSE verdict = 'correct' END
+        FROM reviews
+        WHERE profile_id = OLD.profile_id AND deck = OLD.deck AND reviewed_at >= OLD.reviewed_at
+          AND card = OLD.card AND gap = OLD.gap AND practice = 0
+        ORDER BY reviewed_at, id LIMIT 1)
+    WHERE profile_id = OLD.profile_id AND deck = OLD.deck AND card = OLD.card AND gap = OLD.gap
+      AND first_id = OLD.id;
+    DELETE FROM wrong_answers
+    WHERE deck = OLD.deck AND card = OLD.card AND gap = OLD.gap AND answer = OLD.answer
+      AND profile_id = OLD.profile_id AND answers = 1 AND OLD.practice = 0
+      AND NOT CASE WHEN OLD.verdict = 'self' THEN OLD.rating >= 3 ELSE OLD.verdict = 'correct' END;
+    UPDATE wrong_answers SET answers = answers - 1
+    WHERE deck = OLD.deck AND card = OLD.card AND gap = OLD.gap AND answer = OLD.answer
+      AND profile_id = OLD.profile_id AND OLD.practice = 0
+      AND NOT CASE WHEN OLD.verdict = 'self' THEN OLD.rating >= 3 ELSE OLD.verdict = 'correct' END;
 
     INSERT INTO answer_slots (profile_id, deck, slot, answers, capped_ms, review_answers, review_passed)
     VALUES (NEW.profile_id, NEW.deck,
@@ -222,13 +302,26 @@ CREATE TRIGGER reviews_move_in_totals AFTER UPDATE OF profile_id, deck, card, ga
         answers = answers + 1, capped_ms = capped_ms + excluded.capped_ms,
         review_answers = review_answers + excluded.review_answers,
         review_passed = review_passed + excluded.review_passed;
-    INSERT INTO item_answers (profile_id, deck, card, gap, answers, graded, correct)
+    INSERT INTO item_answers (profile_id, deck, card, gap, answers, graded, correct, review_answers, lapses)
     VALUES (NEW.profile_id, NEW.deck, NEW.card, NEW.gap, 1, NEW.practice = 0,
             NEW.practice = 0 AND CASE WHEN NEW.verdict = 'self' THEN NEW.rating >= 3
-                                      ELSE NEW.verdict = 'correct' END)
+                                      ELSE NEW.verdict = 'correct' END,
+            NEW.practice = 0 AND NEW.before_state = 2,
+            NEW.practice = 0 AND NEW.before_state = 2 AND NEW.rating = 1)
     ON CONFLICT (profile_id, deck, card, gap) DO UPDATE SET
-        answers = answers + 1, graded = graded + excluded.graded, correct = correct + excluded.correct;
+        answers = answers + 1, graded = graded + excluded.graded, correct = correct + excluded.correct,
+        review_answers = review_answers + excluded.review_answers, lapses = lapses + excluded.lapses;
+    UPDATE item_answers SET
+        first_at = NEW.reviewed_at, first_id = NEW.id,
+        first_correct = CASE WHEN NEW.verdict = 'self' THEN NEW.rating >= 3 ELSE NEW.verdict = 'correct' END
+    WHERE profile_id = NEW.profile_id AND deck = NEW.deck AND card = NEW.card AND gap = NEW.gap
+      AND NEW.practice = 0 AND (first_id IS NULL OR (NEW.reviewed_at, NEW.id) < (first_at, first_id));
+    INSERT INTO wrong_answers (deck, card, gap, answer, profile_id, answers)
+    SELECT NEW.deck, NEW.card, NEW.gap, NEW.answer, NEW.profile_id, 1
+    WHERE NEW.practice = 0 AND NEW.answer <> ''
+      AND NOT CASE WHEN NEW.verdict = 'self' THEN NEW.rating >= 3 ELSE NEW.verdict = 'correct' END
+    ON CONFLICT (deck, card, gap, answer, profile_id) DO UPDATE SET answers = answers + 1;
 END;
 
 PRAGMA application_id = 1364543834;  -- 'QUIZ': tells a quiz database from any other SQLite file
-PRAGMA user_version = 4;
+PRAGMA user_version = 5;

@@ -96,7 +96,7 @@ class Classroom:
         """Everything in the class's tables, as the teacher sees it."""
         return [self.tina.execute(f"SELECT * FROM quiz.{table} ORDER BY 1, 2").fetchall()
                 for table in ("profiles", "items", "reviews", "resets", "fsrs_parameters", "answer_slots",
-                              "item_answers")]
+                              "item_answers", "wrong_answers")]
 
     def close(self) -> None:
         for conn in (self.alice, self.bob, self.tina):

@@ -161,7 +161,7 @@ def test_init_creates_the_class_and_a_second_run_says_it_is_already_initialised(
         ).fetchall() == [("answer_slots", True, True), ("fsrs_parameters", True, True), ("item_answers", True, True),
                          ("items", True, True), ("meta", False, False),
                          ("profiles", True, True), ("resets", True, True), ("reviews", True, True),
-                         ("schema_version", False, False)]
+                         ("schema_version", False, False), ("wrong_answers", True, True)]
 
 
 def test_the_password_can_come_from_a_pgpass_file(class_db, tmp_path: Path) -> None:
@@ -355,12 +355,23 @@ TOTALS_OF_THE_LOG = (
     "FROM quiz.reviews GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
     "SELECT profile_id, deck, card, gap, count(*), count(*) FILTER (WHERE NOT practice), "
     "count(*) FILTER (WHERE NOT practice AND CASE WHEN verdict = 'self' THEN rating >= 3 "
-    "ELSE verdict = 'correct' END) FROM quiz.reviews GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
+    "ELSE verdict = 'correct' END), count(*) FILTER (WHERE NOT practice AND before_state = 2), "
+    "count(*) FILTER (WHERE NOT practice AND before_state = 2 AND rating = 1), "
+    # the first attempt: the first non-practice answer in time order, then log order
+    "(array_agg(reviewed_at ORDER BY reviewed_at, id) FILTER (WHERE NOT practice))[1], "
+    "(array_agg(id ORDER BY reviewed_at, id) FILTER (WHERE NOT practice))[1], "
+    "(array_agg(CASE WHEN verdict = 'self' THEN rating >= 3 ELSE verdict = 'correct' END ORDER BY reviewed_at, id) "
+    "FILTER (WHERE NOT practice))[1] FROM quiz.reviews GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
+    "SELECT deck, card, gap, answer, profile_id, count(*) FROM quiz.reviews WHERE NOT practice AND answer <> '' "
+    "AND NOT CASE WHEN verdict = 'self' THEN rating >= 3 ELSE verdict = 'correct' END "
+    "GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5",
 )
 RUNNING_TOTALS = (
     "SELECT profile_id, deck, slot, answers, capped_ms, review_answers, review_passed FROM quiz.answer_slots "
     "ORDER BY 1, 2, 3",
-    "SELECT profile_id, deck, card, gap, answers, graded, correct FROM quiz.item_answers ORDER BY 1, 2, 3, 4",
+    "SELECT profile_id, deck, card, gap, answers, graded, correct, review_answers, lapses, first_at, first_id, "
+    "first_correct FROM quiz.item_answers ORDER BY 1, 2, 3, 4",
+    "SELECT deck, card, gap, answer, profile_id, answers FROM quiz.wrong_answers ORDER BY 1, 2, 3, 4, 5",
 )
 
 
@@ -370,31 +381,43 @@ def running_totals_match_the_log(conn) -> bool:
 
 def test_the_running_totals_follow_answers_and_undo_newest_and_a_v3_database_gets_them(classroom: Classroom) -> None:
     """Each student's own answers (inserted as that student) and quiz.undo_newest (run as the owner)
-    move the running totals through the trigger; the students themselves cannot write them (see
-    tests/test_class_security.py). Taking the database back to version 3 and upgrading builds them from
-    the log again, equal."""
+    move the running totals through the trigger: per slot, per item (with the first attempt, version 5)
+    and per wrong answer; the students themselves cannot write them (see tests/test_class_security.py).
+    Taking the database back to version 3 and upgrading (versions 4 and 5 over the answers already
+    logged) builds them from the log again, equal."""
     alice, alice_id, tina = classroom.alice, classroom.alice_id, classroom.tina
     for n in range(12):
         answer(alice, alice_id, card=f"c{n % 3}", reviewed_at=1_700_000_000_000 + n * 400_000, rating=1 + n % 4,
-               verdict=("correct", "wrong", "self")[n % 3], before_state=2 * (n % 2), duration_ms=20_000 * n)
+               verdict=("correct", "wrong", "self")[n % 3], before_state=2 * (n % 2), duration_ms=20_000 * n,
+               answer=("", "2028", "2030", "2028")[n % 4], practice=n % 5 == 4)
+    # One logged with an earlier time than the rest: the first attempt at c1 now.
+    answer(alice, alice_id, card="c1", reviewed_at=1_699_999_000_000, verdict="wrong", answer="early")
     assert running_totals_match_the_log(tina)
     assert alice.execute("SELECT count(*) FROM quiz.item_answers").fetchone() == (3,)  # her own rows only
-    for _ in range(5):
+    assert alice.execute("SELECT first_at FROM quiz.item_answers WHERE card = 'c1'").fetchone() == (1_699_999_000_000,)
+    for _ in range(5):  # the first one undone is that first attempt
         alice.execute("SELECT id FROM quiz.undo_newest()").fetchall()
     assert running_totals_match_the_log(tina)
     assert tina.execute("SELECT sum(answers) FROM quiz.answer_slots WHERE profile_id = %s",
-                        (alice_id,)).fetchone() == (7,)
+                        (alice_id,)).fetchone() == (8,)
     with psycopg.connect(classroom.db.owner_url, autocommit=True) as owner:
-        # A hand edit of the log by the owner (quiz never makes one) moves the totals too.
+        # A hand edit of the log by the owner (quiz never makes one) moves the totals too, and so do
+        # deleting answers from the middle of the log and inserting one before them all.
         owner.execute("UPDATE quiz.reviews SET reviewed_at = reviewed_at + 1000000, rating = 5 - rating, "
                       "practice = NOT practice WHERE id % 2 = 0")
+        owner.execute("UPDATE quiz.reviews SET answer = 'edited', verdict = 'wrong' WHERE id % 3 = 0")
+        assert running_totals_match_the_log(owner)
+        owner.execute("DELETE FROM quiz.reviews WHERE id IN (SELECT min(id) FROM quiz.reviews GROUP BY card)")
+        insert(owner, "reviews", review_row(alice_id, card="c2", reviewed_at=1_600_000_000_000, verdict="wrong",
+                                            answer="earliest"))
         assert running_totals_match_the_log(owner)
         kept = [owner.execute(q).fetchall() for q in RUNNING_TOTALS]
-        owner.execute("DROP TABLE quiz.answer_slots, quiz.item_answers")
+        owner.execute("DROP TABLE quiz.answer_slots, quiz.item_answers, quiz.wrong_answers")
+        owner.execute("DROP INDEX quiz.reviews_durations")
         owner.execute("DROP FUNCTION quiz.keep_answer_totals() CASCADE")
-        owner.execute("DELETE FROM quiz.schema_version WHERE version = 4")
+        owner.execute("DELETE FROM quiz.schema_version WHERE version >= 4")
     assert class_run(classroom.db, "init")[0] == 0
-    assert [tina.execute(q).fetchall() for q in RUNNING_TOTALS] == kept and kept[1]
+    assert [tina.execute(q).fetchall() for q in RUNNING_TOTALS] == kept and kept[1] and kept[2]
 
 
 def test_a_retried_answer_is_stored_once(classroom: Classroom) -> None:

@@ -28,6 +28,8 @@ from psycopg import errors  # noqa: E402
         "SELECT profile_id FROM quiz.fsrs_parameters",
         "SELECT profile_id FROM quiz.answer_slots",
         "SELECT profile_id FROM quiz.item_answers",
+        "SELECT profile_id FROM quiz.wrong_answers",
+        "SELECT profile_id FROM quiz.wrong_answers WHERE answer = 'bob''s secret typed text' OR true",
         "SELECT id FROM quiz.profiles WHERE role_name = 'bob' OR 'x' = 'x'",
         "SELECT id FROM quiz.profiles WHERE name <> 'alice'",
         "SELECT r.profile_id FROM quiz.profiles AS p JOIN quiz.reviews AS r ON true",
@@ -74,6 +76,11 @@ def test_a_student_cannot_write_rows_for_another_profile(classroom: Classroom) -
         "UPDATE quiz.answer_slots SET answers = answers + 100",
         "UPDATE quiz.item_answers SET correct = answers WHERE profile_id = %(alice)s",
         "DELETE FROM quiz.item_answers",
+        "UPDATE quiz.item_answers SET first_correct = true, first_id = NULL WHERE profile_id = %(alice)s",
+        "UPDATE quiz.wrong_answers SET answers = answers + 100",
+        "DELETE FROM quiz.wrong_answers",
+        "INSERT INTO quiz.wrong_answers (deck, card, gap, answer, profile_id, answers) "
+        "VALUES ('iss', 'x', 0, 'planted', %(alice)s, 50)",
         "INSERT INTO quiz.item_answers (profile_id, deck, card, gap, answers, graded, correct) "
         "VALUES (%(alice)s, 'iss', 'x', 0, 50, 50, 50)",
         "INSERT INTO quiz.answer_slots (profile_id, deck, slot, answers, capped_ms, review_answers, review_passed) "
@@ -169,6 +176,7 @@ def test_the_teacher_reads_everything_and_writes_nothing(classroom: Classroom) -
         ("UPDATE quiz.items SET reps = 0", None),
         ("UPDATE quiz.item_answers SET correct = 0", None),
         ("DELETE FROM quiz.answer_slots", None),
+        ("DELETE FROM quiz.wrong_answers", None),
         ("DELETE FROM quiz.items", None),
         ("INSERT INTO quiz.profiles (name, role_name) VALUES ('t', 'tina')", None),
         ("SELECT * FROM quiz.undo_newest()", None),

@@ -25,7 +25,7 @@ import pytest
 from quiz.deck import load_deck
 from quiz.history import ClassAnswer
 from quiz.model import Deck, ItemRecord, ItemState, Mark, Rating, Review, SourceInfo, State, Verdict
-from quiz.report import build_report, point_biserial, report_tables, report_to_json, source_label
+from quiz.report import RETENTION_DAYS, build_report, point_biserial, report_tables, report_to_json, source_label
 from quiz.scheduler import Scheduler
 from quiz.session import Response, Session, StudyOptions
 from quiz.store import Store
@@ -125,10 +125,22 @@ def ms(at: datetime) -> int:
     return int(at.timestamp() * 1000)
 
 
-def _report(db: Path, deck: Deck, exam: datetime | None = None):
+def _report(db: Path, deck: Deck, exam: datetime | None = None, now: datetime = NOW):
+    """The report as `quiz class report` builds it: from the totals the store keeps."""
     with Store(db, "teacher", create=False) as store:
-        return build_report(deck, store.class_answers(deck.id), store.class_items(deck.id), store.profiles(),
-                            NOW, exam)
+        summary = store.class_summary(deck.id, now - timedelta(days=RETENTION_DAYS), now)
+        return build_report(deck, summary, store.class_items(deck.id), store.profiles(), now, exam)
+
+
+@pytest.mark.parametrize("now", [NOW, START + timedelta(days=2, hours=3, milliseconds=1), START + timedelta(days=40)])
+def test_the_store_totals_give_the_report_of_every_answer(class_db: Path, deck: Deck, now: datetime) -> None:
+    """The report from `class_summary` (what the command reads) is the report from every answer
+    (`class_answers`, summed in Python): the same rows, numbers and text, mid-study and long after."""
+    with Store(class_db, "teacher", create=False) as store:
+        from_answers = build_report(deck, store.class_answers(deck.id), store.class_items(deck.id), store.profiles(),
+                                    now, NOW + timedelta(days=30))
+    assert _report(class_db, deck, NOW + timedelta(days=30), now) == from_answers
+    assert report_to_json(from_answers)["cards"] and any(q.wrong_answers for q in from_answers.questions)
 
 
 def _rows(report) -> dict:

@@ -464,7 +464,7 @@ def test_a_new_file_is_created_with_its_folders_in_wal_mode(tmp_path: Path) -> N
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     strict = conn.execute("SELECT name FROM pragma_table_list WHERE schema = 'main' AND strict").fetchall()
     assert {n for (n,) in strict} == {"profiles", "items", "reviews", "resets", "fsrs_parameters", "answer_slots",
-                                      "item_answers"}
+                                      "item_answers", "wrong_answers"}
     conn.close()
 
 
@@ -558,12 +558,32 @@ def test_a_migrated_database_has_exactly_the_current_schema(tmp_path: Path) -> N
     assert schema_of(old) == schema_of(fresh)
 
 
+TOTALS_TRIGGERS = ("reviews_add_to_totals", "reviews_remove_from_totals", "reviews_move_in_totals")
+
+
+def drop_class_totals(conn: sqlite3.Connection) -> None:
+    """Take a database back to what version 4 left: running totals for `quiz stats` only, kept by
+    version 4's triggers."""
+    from quiz.store import _statements
+
+    for trigger in TOTALS_TRIGGERS:
+        conn.execute(f"DROP TRIGGER {trigger}")
+    conn.execute("DROP INDEX reviews_durations")
+    conn.execute("DROP TABLE wrong_answers")
+    for column in ("review_answers", "lapses", "first_at", "first_id", "first_correct"):
+        conn.execute(f"ALTER TABLE item_answers DROP COLUMN {column}")
+    for statement in _statements(files("quiz").joinpath("migrate_v3_to_v4.sql").read_text(encoding="utf-8")):
+        if "CREATE TRIGGER" in statement:
+            conn.execute(statement)
+
+
 def drop_running_totals(conn: sqlite3.Connection) -> None:
     """Take a database back to what version 3 left: no running totals of the log."""
-    for trigger in ("reviews_add_to_totals", "reviews_remove_from_totals", "reviews_move_in_totals"):
+    for trigger in TOTALS_TRIGGERS:
         conn.execute(f"DROP TRIGGER {trigger}")
-    conn.execute("DROP TABLE answer_slots")
-    conn.execute("DROP TABLE item_answers")
+    conn.execute("DROP INDEX reviews_durations")
+    for table in ("answer_slots", "item_answers", "wrong_answers"):
+        conn.execute(f"DROP TABLE {table}")
 
 
 def test_a_v2_database_gains_the_fsrs_parameters_table_and_keeps_its_answers(tmp_path: Path) -> None:
@@ -591,18 +611,19 @@ def test_a_v2_database_gains_the_fsrs_parameters_table_and_keeps_its_answers(tmp
     assert schema_of(path) == schema_of(fresh)
 
 
-def running_totals(path: Path) -> tuple[list, list]:
-    """The rows of the two running-total tables, sorted."""
+def running_totals(path: Path) -> tuple[list, list, list]:
+    """The rows of the three running-total tables, sorted."""
     conn = sqlite3.connect(path)
     slots = conn.execute("SELECT * FROM answer_slots ORDER BY profile_id, deck, slot").fetchall()
     items = conn.execute("SELECT * FROM item_answers ORDER BY profile_id, deck, card, gap").fetchall()
+    wrong = conn.execute("SELECT * FROM wrong_answers ORDER BY profile_id, deck, card, gap, answer").fetchall()
     conn.close()
-    return slots, items
+    return slots, items, wrong
 
 
-def totals_of_the_log(path: Path) -> tuple[list, list]:
-    """The running totals rebuilt in Python from the log as `Store.reviews` reads it, one profile after
-    the other: what `running_totals` must always equal."""
+def totals_of_the_log(path: Path) -> tuple[list, list, list]:
+    """The running totals rebuilt in Python from the log as `Store.reviews` reads it (in time order,
+    then log order), one profile after the other: what `running_totals` must always equal."""
     import math
 
     from quiz.model import is_correct
@@ -611,7 +632,8 @@ def totals_of_the_log(path: Path) -> tuple[list, list]:
     pids = dict(conn.execute("SELECT name, id FROM profiles").fetchall())
     conn.close()
     slots: dict[tuple, list[int]] = {}
-    items: dict[tuple, list[int]] = {}
+    items: dict[tuple, list] = {}
+    wrong: dict[tuple, int] = {}
     for name, pid in pids.items():
         with Store(path, name) as reader:
             for r in reader.reviews():
@@ -622,20 +644,32 @@ def totals_of_the_log(path: Path) -> tuple[list, list]:
                 row[1] += min(r.duration_ms, 60_000)
                 row[2] += graded
                 row[3] += graded and r.rating >= 2
-                item = items.setdefault((pid, r.deck, r.card, r.gap), [0, 0, 0])
+                # answers, graded, correct, review answers, lapses, first attempt: time, id, correct
+                item = items.setdefault((pid, r.deck, r.card, r.gap), [0, 0, 0, 0, 0, None, None, None])
+                correct = is_correct(r.verdict, r.rating)
                 item[0] += 1
                 item[1] += not r.practice
-                item[2] += not r.practice and is_correct(r.verdict, r.rating)
+                item[2] += not r.practice and correct
+                item[3] += graded
+                item[4] += graded and r.rating == 1
+                if not r.practice and item[5] is None:
+                    item[5:] = [at_ms, r.id, int(correct)]
+                if not r.practice and not correct and r.answer:
+                    key = (pid, r.deck, r.card, r.gap, r.answer)
+                    wrong[key] = wrong.get(key, 0) + 1
     return ([key + tuple(v) for key, v in sorted(slots.items())],
-            [key + tuple(v) for key, v in sorted(items.items())])
+            [key + tuple(v) for key, v in sorted(items.items())],
+            [(deck, card, gap, text, pid, n) for (pid, deck, card, gap, text), n in sorted(wrong.items())])
 
 
 @pytest.mark.parametrize("seed", range(3))
 def test_the_running_totals_equal_the_log_through_any_mix_of_answers_and_undos(tmp_path: Path, seed: int) -> None:
-    """answer_slots and item_answers are kept by triggers in the transaction of each answer and undo:
-    after random answers (two profiles, two decks, practice or not, every verdict, long and negative-free
-    durations, several answers in one slot), undos (newest, within a deck, of a practice answer, after a
-    reset) and resets, they equal the totals rebuilt from the log, and undoing everything empties them."""
+    """answer_slots, item_answers (with each item's first attempt) and wrong_answers are kept by triggers
+    in the transaction of each answer and undo: after random answers (two profiles, two decks, practice or
+    not, every verdict, typed text or none, long and negative-free durations, several answers in one slot,
+    out of time order), undos (newest, within a deck, of a practice answer, of a first attempt, after a
+    reset) and resets, they equal the totals rebuilt from the log; so they do after hand edits, deletes and
+    inserts of any row, and undoing everything empties them."""
     import random
 
     rng = random.Random(seed)
@@ -656,7 +690,8 @@ def test_the_running_totals_equal_the_log_through_any_mix_of_answers_and_undos(t
                                 gap=rng.choice([0, 1]), rating=rng.randint(1, 4),
                                 verdict=rng.choice(["correct", "almost", "wrong", "self"]),
                                 practice=rng.random() < 0.25)
-                who.record(replace(review, duration_ms=rng.choice([0, 999, 60_000, 60_001, 3_600_000])))
+                who.record(replace(review, duration_ms=rng.choice([0, 999, 60_000, 60_001, 3_600_000]),
+                                   answer=rng.choice(["", "2028", "2030", "typed"])))
             if step % 50 == 0:
                 assert running_totals(path) == totals_of_the_log(path)
         assert running_totals(path) == totals_of_the_log(path)
@@ -666,13 +701,25 @@ def test_the_running_totals_equal_the_log_through_any_mix_of_answers_and_undos(t
         conn.execute("UPDATE reviews SET reviewed_at = reviewed_at + 7 * 60000, rating = 5 - rating, "
                      "duration_ms = duration_ms + 30000, practice = 1 - practice WHERE id % 3 = 0")
         conn.execute("UPDATE reviews SET card = 'moved', verdict = 'self' WHERE id % 5 = 0")
+        conn.execute("UPDATE reviews SET answer = 'edited', verdict = 'wrong' WHERE id % 7 = 0")
+        conn.execute("UPDATE reviews SET reviewed_at = reviewed_at - 9 * 86400000 WHERE id % 11 = 0")
+        conn.commit()
+        assert running_totals(path) == totals_of_the_log(path)
+        # Deleting answers from the middle of the log (not only the newest), and inserting one before them all.
+        conn.execute("DELETE FROM reviews WHERE id % 4 = 1")
+        states = ", ".join(f"{when}_{field}" for when in ("before", "after") for field in (
+            "state", "step", "stability", "difficulty", "due", "last_review", "reps", "lapses"))
+        conn.execute(f"INSERT INTO reviews (profile_id, deck, card, gap, reviewed_at, rating, verdict, answer, "
+                     f"duration_ms, interval_days, practice, override, {states}) SELECT profile_id, deck, card, gap, "
+                     f"reviewed_at - 86400000, 1, 'wrong', 'early', 5, interval_days, 0, 0, {states} "
+                     "FROM reviews WHERE id % 6 = 2")
         conn.commit()
         conn.close()
         assert running_totals(path) == totals_of_the_log(path)
         for who in stores:
             while who.undo() is not None:
                 pass
-        assert running_totals(path) == ([], [])
+        assert running_totals(path) == ([], [], [])
     finally:
         for who in stores:
             who.close()
@@ -702,6 +749,39 @@ def test_a_v3_database_gets_its_running_totals_built_from_the_log(tmp_path: Path
     backup = sqlite3.connect(tmp_path / "quiz.db.bak-v3")
     assert backup.execute("PRAGMA user_version").fetchone()[0] == 3
     assert backup.execute("SELECT count(*) FROM sqlite_schema WHERE name = 'answer_slots'").fetchone()[0] == 0
+    backup.close()
+    fresh = tmp_path / "fresh.db"
+    Store(fresh).close()
+    assert schema_of(path) == schema_of(fresh)
+
+
+def test_a_v4_database_gets_the_class_report_totals_built_from_the_log(tmp_path: Path) -> None:
+    """The upgrade from version 4 adds what the class report reads (review answers, lapses and first
+    attempts per item, wrong answers by text, the durations index) and builds it from every answer already
+    logged, in one transaction after a backup: equal to what the triggers would have kept."""
+    path = tmp_path / "quiz.db"
+    for name, minutes in (("ann", range(0, 600, 7)), ("bob", range(5, 300, 11))):
+        with Store(path, name) as store:
+            for m in reversed(minutes):  # logged out of time order: the first attempt is not the first row
+                at = T0 + timedelta(minutes=m)
+                store.record(replace(
+                    answer(f"c{m % 4}", at, reviewing(at, 1.0), reviewing(at, 3.0), rating=1 + m % 4,
+                           verdict=["correct", "wrong", "self", "almost"][m % 4], practice=m % 5 == 0,
+                           deck=["bio", "chem"][m % 2]),
+                    answer=["", "2028", "2030"][m % 3]))
+    kept = running_totals(path)
+    assert kept == totals_of_the_log(path) and kept[2] and all(row[7] is not None for row in kept[1] if row[5])
+    conn = sqlite3.connect(path)
+    drop_class_totals(conn)
+    conn.execute("PRAGMA user_version = 4")
+    conn.commit()
+    conn.close()
+    with Store(path, "ann") as ann:
+        assert ann.class_summary("bio", T0, T0 + timedelta(days=1)).items
+    assert running_totals(path) == kept
+    backup = sqlite3.connect(tmp_path / "quiz.db.bak-v4")
+    assert backup.execute("PRAGMA user_version").fetchone()[0] == 4
+    assert backup.execute("SELECT count(*) FROM sqlite_schema WHERE name = 'wrong_answers'").fetchone()[0] == 0
     backup.close()
     fresh = tmp_path / "fresh.db"
     Store(fresh).close()

@@ -14,12 +14,13 @@ its own, by row-level security).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
-from quiz.history import AnswerTotals, AnsweredCounts, HistoryStore, ItemTotals, SlotTotals
+from quiz.history import AnswerTotals, AnsweredCounts, ClassSummary, HistoryStore, ItemTotals, SlotTotals
 from quiz.model import FsrsParameters, ItemRecord, ItemState, Rating, Review, State, Verdict
 from quiz.stats import MAX_ANSWER_SECONDS, SLOT_SECONDS, tally_answers
 
@@ -563,6 +564,49 @@ def test_class_items_hold_every_profiles_items_of_the_deck(store_factory: Factor
     assert found["ann"] == ann.items("bio") and found["bob"] == bob.items("bio")
     assert found["bob"][("c1", 0)].suspended and set(found["bob"]) == {("c1", 0)}
     assert teacher.class_items("nothing") == {}
+
+
+def test_class_summary_equals_the_fold_of_class_answers_through_answers_and_undos(store_factory: Factory) -> None:
+    """`class_summary` reads totals both stores keep up to date with every answer and undo; it must equal
+    `quiz.report.summarize_answers` over `class_answers` (the report's definitions, in Python) after each
+    step of random answers (three profiles, two decks, practice or not, every verdict, typed text or none,
+    out of time order, equal times) and undos (newest, within a deck, often of a first attempt), for
+    retention windows that cut 15-minute slots anywhere, start or end exactly on an answer, or are empty."""
+    import random
+
+    from quiz.report import summarize_answers
+
+    rng = random.Random(5)
+    students = [store_factory(name) for name in ("ann", "bob", "cy")]
+    teacher = store_factory.class_reader()  # type: ignore[attr-defined]
+    moments = [T0 + timedelta(minutes=m) for m in range(-200, 3000, 37)]
+    at = T0
+    for step in range(150):
+        who = rng.choice(students)
+        if rng.random() < 0.2:
+            who.undo(rng.choice([None, "bio", "chem"]))
+        else:
+            at = rng.choice(moments) + timedelta(milliseconds=rng.choice([0, 0, 1, 899_999]))
+            before = rng.choice([NEW, learning(at), review_state(at)])
+            review = answer(f"k{rng.randrange(4)}", at, before, review_state(at), deck=rng.choice(["bio", "bio", "chem"]),
+                            gap=rng.choice([0, 1]), rating=rng.randint(1, 4), verdict=rng.choice(list(Verdict)),
+                            practice=rng.random() < 0.25, duration_ms=rng.choice([0, 1500, 1501, 60_000, 75_000]))
+            who.record(replace(review, answer=rng.choice(["", "2028", "2030", "x"])))
+        if step % 15 == 14:
+            windows = [(T0 - timedelta(days=1), T0 + timedelta(days=3)),  # everything
+                       (at, at + timedelta(hours=1)),  # starting on the newest answer, mid-slot
+                       (at - timedelta(hours=5, milliseconds=7), at),  # ending on it
+                       (T0 + timedelta(minutes=17), T0 + timedelta(minutes=23)),  # inside one slot
+                       (T0 + timedelta(days=9), T0 + timedelta(days=10))]  # no answers
+            for deck in ("bio", "chem", "nothing"):
+                for start, end in windows:
+                    expected = summarize_answers(teacher.class_answers(deck), start, end)
+                    assert teacher.class_summary(deck, start, end) == expected, (step, deck, start, end)
+    summary = teacher.class_summary("bio", T0 - timedelta(days=1), T0 + timedelta(days=3))
+    assert summary.retention and summary.last_studied_ms
+    assert any(s.wrong_answers for s in summary.items.values()) and any(s.lapses for s in summary.items.values())
+    assert {p for s in summary.items.values() for p, _ in s.first_attempts} == {"ann", "bob", "cy"}
+    assert teacher.class_summary("nothing", T0, T0 + timedelta(days=1)) == ClassSummary()
 
 
 # -- FSRS parameters (quiz optimize)
