@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable, Sequence
 
 from quiz.model import CLOZE_GAP, Card, CardType
@@ -43,7 +44,10 @@ class Finding:
     other: str = ""  # the other card's id, for answer-leak, similar-question and duplicate-card
 
 
+@lru_cache(maxsize=4096)
 def _normalize(text: str) -> str:
+    """`quiz.grading.normalize`, once per text: the rules ask for a card's question up to four times, and
+    a deck repeats its answers and choices."""
     from quiz.grading import normalize
 
     return normalize(text)
