@@ -476,9 +476,14 @@ def check(
     if json_output:
         _print_json(checking.to_json(report))
     else:
-        from quiz.ui.check_view import render_text
+        from quiz.ui.check_view import PlainConsole, render_text, shows_styles
 
-        render_text(report, _console(soft_wrap=True), verbose=verbose)
+        if shows_styles(sys.stdout):
+            console = _console(soft_wrap=True)
+        else:  # the same text, without importing rich
+            console = PlainConsole(sys.stdout, lambda: _console(soft_wrap=True))
+            console.on_broken_pipe = _reader_gone
+        render_text(report, console, verbose=verbose)
     raise typer.Exit(report.exit_code)
 
 
