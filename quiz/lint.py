@@ -29,7 +29,6 @@ from quiz.model import CLOZE_GAP, Card, CardType
 SIMILAR_RATIO = 90
 LONGER_FACTOR = 1.5
 _OWN_CLOZE = "cloze text outside its gaps"
-_GRAM = 6  # answers of up to this many words are looked up in an index of the texts' word runs
 _DIGIT = re.compile(r"\d")
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
 
@@ -91,11 +90,10 @@ def findings(cards: Sequence[Card], overlaps: Iterable[tuple[str, str]] = ()) ->
 
 
 def _answer_leaks(cards: Sequence[Card]) -> list[Finding]:
-    # Every shown text, normalised, indexed by its runs of up to _GRAM words: an answer of that many words
-    # is looked up, not searched for in every other card (a deck may have 10,000 cards). A longer answer
-    # (a flip card's back) is searched for in the texts themselves.
+    # Every shown text, normalised, indexed by its words: an answer is looked for only in the texts that
+    # hold its rarest word, not in every other card's (a deck may have 10,000 cards).
     texts: list[tuple[int, str, str]] = []  # (index of its card, what it is, " normalised text ")
-    grams: dict[str, list[int]] = {}
+    having: dict[str, list[int]] = {}  # word -> the texts holding it, in order
     for index, card in enumerate(cards):
         for what, text in _shown_texts(card):
             norm = _normalize(text)
@@ -103,14 +101,8 @@ def _answer_leaks(cards: Sequence[Card]) -> list[Finding]:
                 continue
             number = len(texts)
             texts.append((index, what, f" {norm} "))
-            words = norm.split()
-            seen = set()
-            for size in range(1, _GRAM + 1):
-                for k in range(len(words) - size + 1):
-                    gram = " ".join(words[k : k + size])
-                    if gram not in seen:
-                        seen.add(gram)
-                        grams.setdefault(gram, []).append(number)
+            for word in set(norm.split()):
+                having.setdefault(word, []).append(number)
     out: list[Finding] = []
     for index, card in enumerate(cards):
         reported: set[int] = set()
@@ -118,10 +110,8 @@ def _answer_leaks(cards: Sequence[Card]) -> list[Finding]:
             norm = _normalize(answer)
             if not norm:
                 continue
-            if len(norm.split()) <= _GRAM:
-                hits = grams.get(norm, ())
-            else:
-                hits = [n for n, (_, _, text) in enumerate(texts) if f" {norm} " in text]
+            rarest = min((having.get(word, []) for word in norm.split()), key=len)
+            hits = [n for n in rarest if f" {norm} " in texts[n][2]]
             for number in hits:
                 other, what, _ = texts[number]
                 own = other == index
