@@ -182,6 +182,11 @@ def _normalize_once(text: str) -> str:
 
 def normalize(text: str) -> str:
     """Comparable form of an answer (see the module docstring). Idempotent."""
+    if text.isascii():
+        # One pass is the fixed point: it leaves lower-case letters, digits, "." only between two digits,
+        # "$" as a word of its own and single spaces, no leading article unless alone, all of which the
+        # next pass keeps as they are.
+        return _normalize_once(text)
     s = text
     # Case folding and NFKC can each expose something the other changes (e.g. a folded letter that
     # composes differently), so repeat the single pass until nothing changes; two passes suffice in practice.
