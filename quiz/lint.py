@@ -25,12 +25,13 @@ from functools import lru_cache
 from typing import Iterable, Sequence
 
 from quiz.model import CLOZE_GAP, Card, CardType
+from quiz.text import compiled
 
 SIMILAR_RATIO = 90
 LONGER_FACTOR = 1.5
 _OWN_CLOZE = "cloze text outside its gaps"
 _DIGIT = re.compile(r"\d")
-_YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
+_YEAR = r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)"  # compiled where needed: few answers stand out by a number
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,7 @@ def _stands_out(card: Card) -> list[Finding]:
         return []
     reasons = []
     if _DIGIT.search(answer) and not any(_DIGIT.search(c) for c in others):
-        reasons.append("the only option with a year" if _YEAR.search(answer) else "the only option with a number")
+        reasons.append("the only option with a year" if compiled(_YEAR).search(answer) else "the only option with a number")
     if _has_capital_name(answer) and not any(_has_capital_name(c) for c in others):
         reasons.append("the only option with a capitalised name")
     if all(len(answer) > LONGER_FACTOR * len(c) for c in others):

@@ -109,6 +109,29 @@ def test_main_takes_what_start_up_loaded_out_of_the_collectors_sight(tmp_path: P
     assert report["frozen"] > 10_000, report
 
 
+def test_check_compiles_no_pattern_it_does_not_use(tmp_path: Path) -> None:
+    """Patterns with big character classes cost millions of instructions each to compile (more than all
+    their searches in a check): those a good deck never needs are compiled where first needed."""
+    code = ("import re, sys; sys.argv = ['quiz', 'check', %r]\n"
+            "import quiz.cli\n"
+            "try:\n    quiz.cli.main()\nexcept SystemExit:\n    pass\n"
+            "import quiz.check, quiz.citations, quiz.deck, quiz.lint, quiz.text\n"
+            "deferred = {'text.UNSAFE': quiz.text.UNSAFE, 'text.UNSAFE_IN_LINE': quiz.text.UNSAFE_IN_LINE,\n"
+            "            'deck._UNREADABLE': quiz.deck._UNREADABLE, 'deck._CONTROL_IN_VALUE': quiz.deck._CONTROL_IN_VALUE,\n"
+            "            'deck._BIDI': quiz.deck._BIDI, 'lint._YEAR': quiz.lint._YEAR,\n"
+            "            'check._YAML_BREAK': quiz.check._YAML_BREAK,\n"
+            "            'citations._SENTENCE_END': quiz.citations._SENTENCE_END,\n"
+            "            'citations._INVISIBLE_RE': quiz.citations._INVISIBLE_RE,\n"
+            "            'citations._LONG_RUN': quiz.citations._LONG_RUN}\n"
+            "compiled = {key[1] for key in re._cache}\n"
+            "print(sorted(name for name, pattern in deferred.items() if pattern in compiled), file=sys.stderr)\n"
+            % str(ISS))
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
+                            env=dict(os.environ, QUIZ_DB=str(tmp_path / "quiz.db")), timeout=60)
+    assert "118 exact, 1 normalized" in result.stdout, result.stderr
+    assert result.stderr.strip().splitlines()[-1] == "[]", result.stderr
+
+
 def test_check_json_does_not_import_rich(tmp_path: Path) -> None:
     report, out = run_quiz(tmp_path, "check", "--json", str(ISS))
     assert report["code"] == 0
