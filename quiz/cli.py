@@ -1249,7 +1249,7 @@ def class_students(
 
     url = _class_url(db)
     rows = classroom.students(url)
-    def stamp(when: datetime | None) -> str | None:
+    def stamp(when: "datetime | None") -> str | None:
         return None if when is None else when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
     if json_output:

@@ -102,6 +102,27 @@ def test_typer_reads_every_commands_annotations_as_objects_not_strings() -> None
     assert as_strings == {}
 
 
+def test_cli_names_its_type_checking_only_types_in_quotes() -> None:
+    """Without PEP 563 every annotation of a function in quiz/cli.py is evaluated when the `def` runs (a
+    nested one when its command runs): a name imported only under TYPE_CHECKING must be quoted there."""
+    import ast
+
+    tree = ast.parse((ROOT / "quiz" / "cli.py").read_text(encoding="utf-8"))
+    checking_only = {alias.asname or alias.name for node in tree.body if isinstance(node, ast.If)
+                     and ast.unparse(node.test) == "TYPE_CHECKING" for imp in node.body
+                     if isinstance(imp, (ast.Import, ast.ImportFrom)) for alias in imp.names}
+    assert "datetime" in checking_only
+    unquoted = []
+    for function in ast.walk(tree):
+        if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            args = function.args
+            annotations = [a.annotation for a in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg,
+                                                  args.kwarg] if a is not None] + [function.returns]
+            unquoted += [f"{function.name}:{function.lineno}" for annotation in annotations if annotation is not None
+                         for name in ast.walk(annotation) if isinstance(name, ast.Name) and name.id in checking_only]
+    assert unquoted == []
+
+
 def test_main_takes_what_start_up_loaded_out_of_the_collectors_sight(tmp_path: Path) -> None:
     """typer, click and quiz.cli live until the process ends: frozen (gc.freeze) before the command runs,
     no full collection walks them again, nor the last one at exit."""
