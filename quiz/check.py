@@ -25,6 +25,7 @@ from quiz.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_PROBLEMS, DeckError, Probl
 from quiz.files import replace_atomically
 from quiz.lint import Finding, findings
 from quiz.model import Card, CardType, Citation, Deck, LocationStatus
+from quiz.text import compiled
 
 FIX_THRESHOLD = 90
 DECK_SUFFIXES = (".yaml", ".yml")
@@ -289,7 +290,7 @@ def build(
 
 # ---------------------------------------------------------------------------------------------- --fix
 
-_YAML_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")  # what libyaml counts as a line break
+_YAML_BREAK = r"\r\n|[\r\n\x85\u2028\u2029]"  # what libyaml counts as a line break (compiled for --fix only)
 
 
 def _yaml_double_quoted(text: str) -> str:
@@ -325,7 +326,7 @@ def _scalar_spans(text: str) -> dict[tuple[int, int], tuple[int, int, str | None
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    starts = [0] + [m.end() for m in _YAML_BREAK.finditer(text)]
+    starts = [0] + [m.end() for m in compiled(_YAML_BREAK).finditer(text)]
     spans = {}
     for event in yaml.parse(text, Loader=loader):
         if isinstance(event, yaml.ScalarEvent):
@@ -383,7 +384,7 @@ def _fix(report: DeckReport) -> None:
         tail = ""
         if style in ("|", ">"):  # a block scalar's span ends after its line break(s): keep them
             tail = old[len(old.rstrip()) :]
-            if not _YAML_BREAK.search(tail):
+            if not compiled(_YAML_BREAK).search(tail):
                 tail = ""
         edits.append((start, end, yaml_scalar(closest.text, style) + tail))
         fixes.append(
@@ -441,7 +442,7 @@ def _source_spans(text: str) -> dict[tuple[int, int], tuple[int, int, str | None
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    starts = [0] + [m.end() for m in _YAML_BREAK.finditer(text)]
+    starts = [0] + [m.end() for m in compiled(_YAML_BREAK).finditer(text)]
     spans: dict[tuple[int, int], tuple[int, int, str | None]] = {}
     # per open collection: [is a mapping, its start, the next node is a key, the last key read]
     stack: list[list[Any]] = []

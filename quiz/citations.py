@@ -33,6 +33,7 @@ from typing import Iterable, Iterator, Sequence
 from quiz.errors import QuizError
 from quiz.files import read_capped
 from quiz.model import LocationStatus
+from quiz.text import compiled
 
 # The kinds of difference a normalized match may have, in the order they are reported.
 KINDS = ("unicode", "quotes", "dashes", "whitespace", "case")
@@ -46,17 +47,19 @@ _DASH_FOLD = {c: "-" for c in _DASHES}
 # Invisible characters that web-scraped text is full of: soft hyphen, zero-width (non-)joiners, BOM.
 _INVISIBLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
 
-_INVISIBLE_RE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]+")
+# The patterns with invisible characters, and _SENTENCE_END, are compiled where first needed (`compiled`):
+# most texts hold no invisible character, and only study shows a passage's sentences.
+_INVISIBLE_RE = "[\u00ad\u200b-\u200d\u2060\ufeff]+"
 _HAS_WS = re.compile(r"\s")
 _WORD = re.compile(r"\S+")
 _NON_ASCII_CHAR = re.compile(r"[^\x00-\x7f]")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
-_LONG_RUN = re.compile(r"[\s\u00ad\u200b-\u200d\u2060\ufeff]{2,}")
+_LONG_RUN = r"[\s\u00ad\u200b-\u200d\u2060\ufeff]{2,}"
 _LONG_WS = re.compile(r"\s\s+")
 # A run of whitespace/invisible characters, except a lone ASCII space (the lookbehind rejects a space
 # not followed by another such character). Starting with a character class keeps the scan fast.
-_WS_RUN = re.compile(r"[\s\u00ad\u200b-\u200d\u2060\ufeff](?<! (?![\s\u00ad\u200b-\u200d\u2060\ufeff]))"
-                     r"[\s\u00ad\u200b-\u200d\u2060\ufeff]*")
+_WS_RUN = (r"[\s\u00ad\u200b-\u200d\u2060\ufeff](?<! (?![\s\u00ad\u200b-\u200d\u2060\ufeff]))"
+           r"[\s\u00ad\u200b-\u200d\u2060\ufeff]*")
 
 # An ellipsis in a quote marks left-out text: `...`, `…`, and the bracketed forms `(…)`, `[...]`.
 _ELLIPSIS = re.compile(r"\s*(?:[(\[]\s*(?:\.\s?\.\s?\.|\u2026)\s*[)\]]|\.{3,}|\u2026)\s*")
@@ -117,7 +120,7 @@ def _fold_run(run: str, skip: frozenset[str]) -> str:
 def _collapse_ws(text: str) -> str:
     """Whitespace runs (with any invisible characters in them) to one space; invisible runs to nothing."""
     if not text.isascii() and any(c in text for c in _INVISIBLE):
-        text = _INVISIBLE_RE.sub("", text)
+        text = compiled(_INVISIBLE_RE).sub("", text)
     core = " ".join(text.split())
     if not core:
         return " " if text else ""
@@ -155,7 +158,7 @@ def _fold(text: str, skip: frozenset[str], strip: bool) -> str:
                 return " "
             return run if keep_invisible else ""
 
-        text = _WS_RUN.sub(collapse, text)
+        text = compiled(_WS_RUN).sub(collapse, text)
     if not text.isascii():
         text = _NON_ASCII.sub(lambda m: _fold_run(m.group(), skip), text)
     if "case" not in skip:
@@ -201,7 +204,7 @@ class NormText:
         # a text of curly quotes and dashes only costs one scan).
         ascii_only = original.isascii()
         has_invisible = not ascii_only and any(c in original for c in _INVISIBLE)
-        runs = _LONG_RUN if has_invisible else _LONG_WS  # the simpler pattern scans several times faster
+        runs = compiled(_LONG_RUN) if has_invisible else _LONG_WS  # the simpler pattern scans several times faster
         events = [(m.start(), m.end(), True) for m in runs.finditer(original)]
         if not ascii_only:
             changing = frozenset(
@@ -1077,7 +1080,7 @@ def closest_passage(src: SourceText, quote: str) -> Closest | None:
 FIND_MIN_SCORE = 60
 # A sentence ends at . ! ? (and closing quotes) before a space, or at a line break; not after an initial
 # ("U.S. State Department", "Y. Borisov").
-_SENTENCE_END = re.compile(r"(?<!\b[A-Z])[.!?][\"'\u201d\u2019)]*\s|\n")
+_SENTENCE_END = r"(?<!\b[A-Z])[.!?][\"'\u201d\u2019)]*\s|\n"
 
 
 @dataclass(frozen=True)
@@ -1098,9 +1101,9 @@ class Passage:
 def sentence_around(text: str, start: int, end: int) -> str:
     """The sentence(s) of `text` containing [start, end), cut at sentence ends and line breaks."""
     head = 0
-    for m in _SENTENCE_END.finditer(text, max(0, start - 1000), start):
+    for m in compiled(_SENTENCE_END).finditer(text, max(0, start - 1000), start):
         head = m.end()
-    tail = _SENTENCE_END.search(text, max(start, end - 1), end + 1000)
+    tail = compiled(_SENTENCE_END).search(text, max(start, end - 1), end + 1000)
     stop = tail.end() if tail is not None else min(len(text), end + 1000)
     return text[head:stop].strip()
 

@@ -17,11 +17,10 @@ from pathlib import Path
 import yaml
 
 from quiz.errors import DeckError, Problem
-from quiz.exam import parse_exam
 from quiz.files import MAX_DECK_BYTES, read_capped
 from quiz.model import CLOZE_GAP, Card, CardType, Citation, Deck, Mark, SourceInfo, source_key
 from quiz.numbers import finite_number
-from quiz.text import BIDI_CONTROLS
+from quiz.text import BIDI_CONTROLS, compiled
 
 # Three braces in a row: a gap is marked with exactly two on each side.
 _STRAY_BRACE = re.compile(r"\{\{\{|\}\}\}")
@@ -79,24 +78,29 @@ class _Everything:
 
 # First characters that some rule may claim (all of them if a wildcard rule exists).
 _RULE_STARTS = frozenset(_RULES) if not _IMPLICIT_ANY else _Everything()
-# Any of those rules at once: a plain scalar this does not match is text whatever its first character.
-# (One search of this costs about what 3 of PyYAML's own do; most text skips it by its first character.)
-_MAYBE_NOT_TEXT = re.compile(
-    "|".join(dict.fromkeys(f"(?:{regexp.pattern})" for rules in _IMPLICIT.values() for _, regexp in rules)),
-    re.X,
-).match
+
+
+def _claimed(value: str) -> bool:
+    """Whether an implicit rule for its first character claims a plain scalar (it is then not text, or
+    not only). PyYAML's own compiled rules: one pattern of them all cost ~9 M instructions to compile, more
+    than a deck's searches; most text skips this by its first character (`_RULE_STARTS`)."""
+    for _, regexp in _RULES.get(value[0], _NO_RULES):
+        if regexp.match(value):
+            return True
+    return False
+
 # Characters a deck may not hold: those outside YAML's printable set (YAML 1.1 section 5.1), on which
 # libyaml stops with an offset-only error, and the line breaks only YAML counts (NEL, LS, PS, a CR without
 # LF), which would shift every later line number away from what an editor shows. Written as the
-# forbidden set: the negated printable set costs 10 ms to compile.
+# forbidden set: the negated printable set costs 10 ms to compile. These three are compiled where first
+# needed (`compiled`): a deck's text is printable and its values hold no control character.
 # Bidirectional embeddings, overrides and isolates are refused too: they make a line display in another
 # order than it is stored and graded ("Trojan Source"), and no deck needs them (RTL text does not).
-_UNREADABLE = re.compile(
-    f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff\u2028\u2029{BIDI_CONTROLS}]|\r(?!\n)")
+_UNREADABLE = f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff\u2028\u2029{BIDI_CONTROLS}]|\r(?!\n)"
 # What a double-quoted scalar's escapes (\e, \a, \0, \r, \x1b, \N...) may not produce: terminal control,
 # NEL (U+0085) and the other C1 controls included, and the bidi controls.
-_CONTROL_IN_VALUE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff{BIDI_CONTROLS}]")
-_BIDI = re.compile(f"[{BIDI_CONTROLS}]")
+_CONTROL_IN_VALUE = f"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff{BIDI_CONTROLS}]"
+_BIDI = f"[{BIDI_CONTROLS}]"
 _YAML_ONLY_BREAKS = {"\x85": "next line", "\u2028": "line separator", "\u2029": "paragraph separator"}
 _TRUE_WORDS = frozenset({"yes", "true", "on"})
 
@@ -326,7 +330,7 @@ def _decode(data: bytes, report: _Report) -> str | None:
     joined = text.replace("\r\n", "\n") if "\r" in text else text
     printable = joined.replace("\n", "").replace("\t", "").isprintable()
     # Only the first: a binary file would otherwise yield millions of lines.
-    bad = None if printable else _UNREADABLE.search(text)
+    bad = None if printable else compiled(_UNREADABLE).search(text)
     if bad is not None:
         line, col = _position(text, bad.start())
         char = bad.group()
@@ -390,7 +394,9 @@ def _compose(text: str, report: _Report, on_card: Callable[[object, int], object
                 node = event
                 if event.anchor is not None or event.tag is not None:
                     node = _vet_scalar(event, report)
-                if event.style == '"' and _CONTROL_IN_VALUE.search(event.value) is not None:
+                # Every character _CONTROL_IN_VALUE looks for is unprintable: a printable value needs no search.
+                if (event.style == '"' and not event.value.isprintable()
+                        and compiled(_CONTROL_IN_VALUE).search(event.value) is not None):
                     node = _escaped_control(event, report)
                 if in_map:
                     if key is None:
@@ -508,7 +514,7 @@ def _nesting_limit_crossed_at(text: str, error: yaml.MarkedYAMLError):
 
 def _escaped_control(event, report: _Report) -> _Bad:
     """A double-quoted scalar whose escapes make a control character (terminal injection from a deck)."""
-    found = _CONTROL_IN_VALUE.search(event.value)
+    found = compiled(_CONTROL_IN_VALUE).search(event.value)
     assert found is not None  # the caller saw it
     char = found.group()
     report.mark(event.start_mark, _control_message(char))
@@ -516,7 +522,7 @@ def _escaped_control(event, report: _Report) -> _Bad:
 
 
 def _control_message(char: str) -> str:
-    if _BIDI.match(char):
+    if compiled(_BIDI).match(char):
         return (f"bidirectional control U+{ord(char):04X} is not allowed in a deck (it shows text in another "
                 "order than it is stored); remove it")
     return f"control character U+{ord(char):04X} is not allowed in a deck; remove it"
@@ -714,7 +720,7 @@ class _Validator:
         # claims (most do not even have a rule for their first character).
         if node.__class__ is _Scalar and node.tag is None:
             value = node.value
-            if value and (not node.implicit[0] or value[0] not in _RULE_STARTS or _MAYBE_NOT_TEXT(value) is None):
+            if value and (not node.implicit[0] or value[0] not in _RULE_STARTS or not _claimed(value)):
                 value = value.strip()
                 if value:
                     return value
@@ -840,6 +846,8 @@ class _Validator:
             node = fields["exam"][1]
             kind = _kind(node)
             if kind == _TEXT:
+                from quiz.exam import parse_exam  # only a deck with `exam:` needs it
+
                 exam = parse_exam(node.value)
                 if exam is None:
                     report.node(node, f"'exam' must be a date and time like 2026-12-18T09:00 (local time) or a "

@@ -21,16 +21,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable, Sequence
 
 from quiz.model import CLOZE_GAP, Card, CardType
+from quiz.text import compiled
 
 SIMILAR_RATIO = 90
 LONGER_FACTOR = 1.5
 _OWN_CLOZE = "cloze text outside its gaps"
-_GRAM = 6  # answers of up to this many words are looked up in an index of the texts' word runs
 _DIGIT = re.compile(r"\d")
-_YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
+_YEAR = r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)"  # compiled where needed: few answers stand out by a number
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,10 @@ class Finding:
     other: str = ""  # the other card's id, for answer-leak, similar-question and duplicate-card
 
 
+@lru_cache(maxsize=4096)
 def _normalize(text: str) -> str:
+    """`quiz.grading.normalize`, once per text: the rules ask for a card's question up to four times, and
+    a deck repeats its answers and choices."""
     from quiz.grading import normalize
 
     return normalize(text)
@@ -87,11 +91,10 @@ def findings(cards: Sequence[Card], overlaps: Iterable[tuple[str, str]] = ()) ->
 
 
 def _answer_leaks(cards: Sequence[Card]) -> list[Finding]:
-    # Every shown text, normalised, indexed by its runs of up to _GRAM words: an answer of that many words
-    # is looked up, not searched for in every other card (a deck may have 10,000 cards). A longer answer
-    # (a flip card's back) is searched for in the texts themselves.
+    # Every shown text, normalised, indexed by its words: an answer is looked for only in the texts that
+    # hold its rarest word, not in every other card's (a deck may have 10,000 cards).
     texts: list[tuple[int, str, str]] = []  # (index of its card, what it is, " normalised text ")
-    grams: dict[str, list[int]] = {}
+    having: dict[str, list[int]] = {}  # word -> the texts holding it, in order
     for index, card in enumerate(cards):
         for what, text in _shown_texts(card):
             norm = _normalize(text)
@@ -99,14 +102,8 @@ def _answer_leaks(cards: Sequence[Card]) -> list[Finding]:
                 continue
             number = len(texts)
             texts.append((index, what, f" {norm} "))
-            words = norm.split()
-            seen = set()
-            for size in range(1, _GRAM + 1):
-                for k in range(len(words) - size + 1):
-                    gram = " ".join(words[k : k + size])
-                    if gram not in seen:
-                        seen.add(gram)
-                        grams.setdefault(gram, []).append(number)
+            for word in set(norm.split()):
+                having.setdefault(word, []).append(number)
     out: list[Finding] = []
     for index, card in enumerate(cards):
         reported: set[int] = set()
@@ -114,10 +111,8 @@ def _answer_leaks(cards: Sequence[Card]) -> list[Finding]:
             norm = _normalize(answer)
             if not norm:
                 continue
-            if len(norm.split()) <= _GRAM:
-                hits = grams.get(norm, ())
-            else:
-                hits = [n for n, (_, _, text) in enumerate(texts) if f" {norm} " in text]
+            rarest = min((having.get(word, []) for word in norm.split()), key=len)
+            hits = [n for n in rarest if f" {norm} " in texts[n][2]]
             for number in hits:
                 other, what, _ = texts[number]
                 own = other == index
@@ -150,7 +145,7 @@ def _stands_out(card: Card) -> list[Finding]:
         return []
     reasons = []
     if _DIGIT.search(answer) and not any(_DIGIT.search(c) for c in others):
-        reasons.append("the only option with a year" if _YEAR.search(answer) else "the only option with a number")
+        reasons.append("the only option with a year" if compiled(_YEAR).search(answer) else "the only option with a number")
     if _has_capital_name(answer) and not any(_has_capital_name(c) for c in others):
         reasons.append("the only option with a capitalised name")
     if all(len(answer) > LONGER_FACTOR * len(c) for c in others):

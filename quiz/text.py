@@ -23,6 +23,7 @@ on its own. This module imports nothing heavy: it is on every command's start-up
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Sequence
 
 # Character classes (for a regex `[...]`), shared with the deck loader and the term-file import.
@@ -33,10 +34,22 @@ ZERO_WIDTH = "\u200b-\u200d\u2060\ufeff"
 SEPARATORS = "\u2028\u2029"
 SURROGATES = "\ud800-\udfff"
 
-# What `printable` replaces. A CR is kept only where it ends a CRLF line.
-UNSAFE = re.compile(f"[{C0_C1}{BIDI_CONTROLS}{ZERO_WIDTH}{SEPARATORS}{SURROGATES}]|\r(?!\n)")
+
+
+@lru_cache(maxsize=None)
+def compiled(pattern: str) -> re.Pattern[str]:
+    """`re.compile(pattern)` once per process, kept for good (`re`'s own cache drops its oldest entries
+    when a program compiles many patterns): for a pattern compiled where it is first needed instead of at
+    import, because most runs never need it and compiling costs more than using it (a character class
+    holding a range of thousands of characters costs millions of instructions)."""
+    return re.compile(pattern)
+
+
+# What `printable` replaces. A CR is kept only where it ends a CRLF line. Both are compiled where first
+# needed (`compiled`): most text is printable and never needs them.
+UNSAFE = f"[{C0_C1}{BIDI_CONTROLS}{ZERO_WIDTH}{SEPARATORS}{SURROGATES}]|\r(?!\n)"
 # What `printable_line` replaces: the same, plus every line break and tab.
-UNSAFE_IN_LINE = re.compile(f"[{C0_C1}{BIDI_CONTROLS}{ZERO_WIDTH}{SEPARATORS}{SURROGATES}\t\n\r]")
+UNSAFE_IN_LINE = f"[{C0_C1}{BIDI_CONTROLS}{ZERO_WIDTH}{SEPARATORS}{SURROGATES}\t\n\r]"
 
 
 def escape(char: str) -> str:
@@ -56,7 +69,7 @@ def printable(text: str) -> str:
     """`text` safe to show on a terminal (see the module docstring); tab, line feed and CRLF stay."""
     if text.isprintable():  # the usual case, checked in C: every character UNSAFE finds is unprintable
         return text
-    return UNSAFE.sub(_escape_match, text)
+    return compiled(UNSAFE).sub(_escape_match, text)
 
 
 def printable_line(text: str) -> str:
@@ -64,7 +77,7 @@ def printable_line(text: str) -> str:
     escaped too (a file name holding a newline must not start a line of its own)."""
     if text.isprintable():
         return text
-    return UNSAFE_IN_LINE.sub(_escape_match, text)
+    return compiled(UNSAFE_IN_LINE).sub(_escape_match, text)
 
 
 def printable_quote(
@@ -75,7 +88,7 @@ def printable_quote(
     from bisect import bisect_left
     from itertools import accumulate
 
-    unsafe = [m.start() for m in UNSAFE.finditer(text)]
+    unsafe = [m.start() for m in compiled(UNSAFE).finditer(text)]
     if not unsafe:
         return text, tuple(spans)
     # growth[k]: how many characters the first k escapes added (an escape is 4 or 6 characters for 1)
@@ -91,7 +104,7 @@ def printable_json(text: str) -> str:
     """JSON text (`json.dumps(..., ensure_ascii=False)`) safe to show: json escapes the C0 controls itself
     but writes C1 controls, bidi overrides and zero-width characters as they are; as `\\uXXXX` escapes
     they read back the same and a terminal shows them."""
-    return UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return compiled(UNSAFE).sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 # Displays (quiz check's report lines, study's evidence) show at most this many characters of a quote or

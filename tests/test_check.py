@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from quiz.cli import app
@@ -552,6 +554,108 @@ def test_fix_with_json_reports_the_fix_and_prints_only_json(project: Path) -> No
     ]
     assert d["fix_diff"].startswith("--- decks/t.yaml\n+++ decks/t.yaml (fixed)\n")
     assert d["citations"][0]["status"] == "exact"
+
+
+def _report_through(console_kind: str, paths: list[str], **options: bool) -> str:
+    """The human report of `quiz check PATHS` as rich writes it where it shows no styles (a pipe: colour
+    system None, soft wrap, as `quiz.cli._console` makes it), or as `PlainConsole` writes it without rich."""
+    import io
+
+    from rich.console import Console
+
+    from quiz import check as checking
+    from quiz.ui.check_view import PlainConsole, render_text
+
+    out = io.StringIO()
+
+    def rich_console() -> Console:
+        return Console(file=out, highlight=False, markup=False, emoji=False, soft_wrap=True, color_system=None)
+
+    report = checking.build(paths, fix=options.pop("fix", False), strict=options.pop("strict", False))
+    console = rich_console() if console_kind == "rich" else PlainConsole(out, rich_console)
+    render_text(report, console, **options)
+    return out.getvalue()
+
+
+LABELLED = f"""\
+source_info:
+  {S001}: {{label: "Tab\\there, LF\\n; wide 漢字\\tafter"}}
+"""
+
+
+@pytest.mark.parametrize("options", [{}, {"verbose": True}, {"strict": True}, {"fix": True}],
+                         ids=["plain", "verbose", "strict", "fix"])
+def test_the_report_without_rich_is_byte_for_byte_what_rich_prints(project: Path, options: dict) -> None:
+    """`quiz check` into a pipe or under NO_COLOR writes its report without importing rich
+    (`quiz.ui.check_view.PlainConsole`); every kind of line must come out exactly as rich wrote it: failures
+    with closest passage and diff, fixes and their diff, warnings, coverage, an invalid deck, an empty
+    folder, the total, escaped control characters, and a source label holding a tab (which rich expands
+    by cell width) and a line feed."""
+    text = "Russia will leave the station after 2024.\x1b]0;title\x07 The crew \x1b[2Jwill return home.\n"
+    own_sources(project, text, "Russia will leave the station after 2024. The crew will go home.")
+    deck(project, GOOD_CARD + WRONG_QUOTE, name="a.yaml")
+    (project / "decks" / "b.yaml").write_text("title: [unclosed\n", encoding="utf-8")
+    (project / "decks" / "c.yaml").write_text(HEAD.replace("cards:\n", LABELLED + "cards:\n") + WRONG_QUOTE
+                                             + GOOD_CARD.replace("successor", "successor2"), encoding="utf-8")
+    (project / "empty").mkdir()
+    paths = ["decks", "empty", "decks/m.yaml"]
+    if options.get("fix"):  # fix a copy each time, so both consoles report the same fixes
+        shutil.copytree(project / "decks", project / "copy")
+        plain = _report_through("plain", paths, **options)
+        shutil.rmtree(project / "decks")
+        shutil.move(project / "copy", project / "decks")
+        rich = _report_through("rich", paths, **options)
+    else:
+        plain, rich = _report_through("plain", paths, **options), _report_through("rich", paths, **options)
+    assert plain == rich
+    assert "\\x1b]0;title\\x07" in plain and "total: 4 decks" in plain and "empty: no decks" in plain
+    assert "Tab " in plain and "\t" not in plain  # the label's tabs, expanded to rich's tab stops
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.text(st.sampled_from("ab 漢\t\r\n\x07\x1b\u200b\u0301") | st.characters(), max_size=12),
+                          st.sampled_from(["", "bold red", "dim"])), max_size=4))
+@example([("CRLF\r\nnext", "bold red"), ("\x07bell and 漢字", "")])
+@example([("tab\tand 漢字\ttabs", "dim")])
+def test_a_plain_line_is_what_rich_prints_for_any_text(runs: list[tuple[str, str]]) -> None:
+    """Whatever text reaches the report (made printable: a CRLF, a tab, wide characters stay), the plain
+    console prints what rich prints without colour."""
+    import io
+
+    from rich.console import Console
+    from rich.text import Text
+
+    from quiz.text import printable
+    from quiz.ui.check_view import PlainConsole, PlainText
+
+    out = io.StringIO()
+    rich = Console(file=out, highlight=False, markup=False, emoji=False, soft_wrap=True, color_system=None)
+    line, plain = Text(), PlainText()
+    for text, style in runs:
+        line.append(printable(text), style=style)
+        plain.append(printable(text), style=style)
+    tail = printable(runs[0][0]) if runs else ""
+    rich.print(line)
+    rich.print(line + Text(tail))
+    expected = out.getvalue()
+    out.seek(0), out.truncate()
+    console = PlainConsole(out, lambda: rich)
+    console.print(plain)
+    console.print(plain + PlainText(tail))
+    assert out.getvalue() == expected
+
+
+def test_check_into_a_pipe_does_not_import_rich_but_a_terminal_gets_colour(project: Path) -> None:
+    deck(project, GOOD_CARD + WRONG_QUOTE)
+    probe = "import sys; from quiz.cli import main; sys.argv[0] = 'quiz'; main()"
+    shown = "import atexit, sys; atexit.register(lambda: print('rich' in sys.modules, file=sys.stderr)); "
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "TTY_COMPATIBLE")}
+    for extra, colour in (({}, False), ({"NO_COLOR": "1", "FORCE_COLOR": "1"}, False), ({"FORCE_COLOR": "1"}, True)):
+        result = subprocess.run([sys.executable, "-c", shown + probe, "check"], cwd=project, env=env | extra,
+                                capture_output=True, text=True)
+        assert result.returncode == 1 and "quote not found" in result.stdout
+        assert ("\x1b[" in result.stdout) is colour
+        assert result.stderr.strip() == str(colour), extra  # rich only where it draws colour
 
 
 # ------------------------------------------------------- long, multi-line and far-off passages (B7, B9)

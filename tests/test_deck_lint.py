@@ -8,6 +8,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from quiz.cli import app
@@ -184,3 +186,63 @@ def test_every_rule_is_documented_in_the_readme() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     for rule in LINT_RULES:
         assert f"`{rule}`" in readme, rule
+
+
+# ------------------------------------------------------------------- answer-leak, against its definition
+
+_WORDS = ["ross", "station", "the", "2024", "after", "Russia", "leave", "ISS", "U.S.", "6.5%", "a", "of"]
+
+
+def _leaks_by_definition(cards: list) -> list[tuple[str, str, str]]:
+    """answer-leak as the module docstring defines it, by brute force: every answer (normalised as the
+    grader does) against every shown text of every card, as whole words."""
+    from quiz.grading import normalize
+    from quiz.lint import _OWN_CLOZE, _shown_texts, answers_of
+
+    out = []
+    for index, card in enumerate(cards):
+        reported: set[int] = set()
+        for answer in answers_of(card):
+            norm = normalize(answer)
+            if not norm:
+                continue
+            for other, shown in enumerate(cards):
+                for what, text in _shown_texts(shown):
+                    if not normalize(text) or f" {norm} " not in f" {normalize(text)} ":
+                        continue
+                    own = other == index
+                    if (own and what in ("choices", "cloze text")) or (not own and what == _OWN_CLOZE):
+                        continue
+                    if other not in reported:
+                        reported.add(other)
+                        out.append((card.id, "" if own else shown.id, what if own else ""))
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["typed", "choice", "cloze", "flip"]),
+                          st.lists(st.sampled_from(_WORDS), min_size=1, max_size=7),
+                          st.lists(st.sampled_from(_WORDS), min_size=1, max_size=8),
+                          st.lists(st.lists(st.sampled_from(_WORDS), min_size=1, max_size=2), max_size=3)),
+                min_size=1, max_size=6))
+def test_answer_leak_finds_exactly_what_its_definition_finds(specs: list) -> None:
+    """The rule looks an answer up only in the texts holding its rarest word; what it finds must be
+    what searching every text finds."""
+    from quiz.lint import _answer_leaks
+    from quiz.model import Card, CardType, Mark
+
+    cards = []
+    for n, (kind, answer, question, extra) in enumerate(specs):
+        answer_text, question_text = " ".join(answer), " ".join(question)
+        if kind == "cloze":
+            card = Card(f"c{n}", CardType.CLOZE, (), Mark(n + 1, 1),
+                        text=f"{question_text} {{{{{answer_text}}}}} {' '.join(extra[0]) if extra else ''}")
+        else:
+            others = tuple(" ".join(words) for words in extra)
+            card = Card(f"c{n}", CardType(kind), (), Mark(n + 1, 1), question=question_text, answer=answer_text,
+                        accept=others if kind != "choice" else (),
+                        choices=(answer_text, *others) if kind == "choice" else ())
+        cards.append(card)
+    found = [(f.card.id, f.other, f.message.split(" is in its own ")[1].split(";")[0] if not f.other else "")
+             for f in _answer_leaks(cards)]
+    assert found == _leaks_by_definition(cards)

@@ -594,3 +594,106 @@ def test_a_changed_digit_is_never_correct_or_almost(expected: str, rnd: random.R
        st.randoms())
 def test_a_changed_digit_in_realistic_answers_is_wrong(expected: str, rnd: random.Random) -> None:
     test_a_changed_digit_is_never_correct_or_almost.hypothesis.inner_test(expected, rnd)
+
+
+# ------------------------------------------------------------------------- normalize's fast path, proved
+
+
+def _reference_normalize(text: str) -> str:
+    """`normalize` as it was written first, one character at a time in Python: the definition that
+    grading.py's faster `_normalize_once` (str.translate, the mark loop skipped when nothing can change)
+    must match exactly, since `quiz check`'s lint rules and every grade depend on it."""
+    import unicodedata
+
+    from quiz.grading import _ARTICLES, _DOTTED, _LETTER_FOLD, _THOUSANDS_COMMA, _accentable
+
+    def once(text: str) -> str:
+        s = unicodedata.normalize("NFKC", text).casefold().translate(_LETTER_FOLD)
+        chars: list[str] = []
+        strip_marks = False
+        for ch in unicodedata.normalize("NFKD", s):
+            if unicodedata.category(ch) == "Mn":
+                if strip_marks:
+                    continue
+            else:
+                strip_marks = _accentable(ch)
+                if unicodedata.category(ch) == "Nd":
+                    ch = str(unicodedata.decimal(ch))
+            chars.append(ch)
+        s = unicodedata.normalize("NFC", "".join(chars))
+        s = _THOUSANDS_COMMA.sub("", s)
+        s = _DOTTED.sub(lambda m: m.group(0).replace(".", ""), s)
+        out: list[str] = []
+        last = len(s) - 1
+        for i, ch in enumerate(s):
+            cat = unicodedata.category(ch)
+            if cat[0] in "LNM":
+                out.append(ch)
+            elif ch == "." and 0 < i < last and s[i - 1] in "0123456789" and s[i + 1] in "0123456789":
+                out.append(ch)
+            elif ch == "%":
+                out.append(" percent ")
+            elif ch == "&":
+                out.append(" and ")
+            elif cat == "Sc":
+                out.append(f" {ch} ")
+            else:
+                out.append(" ")
+        words = "".join(out).split()
+        while len(words) > 1 and words[0] in _ARTICLES:
+            words.pop(0)
+        return " ".join(words)
+
+    s = text
+    for _ in range(5):
+        t = once(s)
+        if t == s:
+            break
+        s = t
+    return s
+
+
+def _deck_texts() -> list[str]:
+    """Every text of the repository's decks that the lint rules normalise (questions, answers, choices,
+    cloze texts, quotes)."""
+    from pathlib import Path
+
+    from quiz.deck import load_deck
+
+    root = Path(__file__).resolve().parent.parent
+    texts = []
+    for path in [*sorted((root / "decks").glob("*.yaml")), *sorted((root / "tests" / "decks").glob("*.yaml"))]:
+        for card in load_deck(path).cards:
+            texts += [card.question, card.answer, card.text, *card.accept, *card.choices]
+            texts += [c.quote for c in card.cite]
+    return texts
+
+
+# Every character of the first 0x3000 code points, in runs, so each one is normalised next to digits,
+# dots and letters of its own kind; and the edge cases of the dot and currency rules.
+_EVERY_CHARACTER = ["".join(chr(c) for c in range(start, start + 64) if not 0xD800 <= c < 0xE000)
+                    for start in range(0, 0x3000, 64)]
+_EDGES = [".", "..", "1.", ".5", "1.5", "1..5", "a.1", "1.a", "١.٥", "1.٥", "$", "€5", "5 €", "%", "&", "a&b%",
+          "6.5%", "US$6.5", "¥1,000.5", "1,000.5.5", "..1..", "x\u0301.1", "e\u0301\u0301.", "\u00a0.\u00a01",
+          "1\u066b5", "1\u20015"]
+
+
+@pytest.mark.parametrize("text", _EDGES + _EVERY_CHARACTER)
+def test_normalize_matches_its_per_character_definition(text: str) -> None:
+    assert normalize(text) == _reference_normalize(text)
+    assert normalize(text[::-1]) == _reference_normalize(text[::-1])
+
+
+def test_normalize_matches_its_definition_on_every_deck_text() -> None:
+    texts = _deck_texts()
+    assert len(texts) > 300  # the decks were read
+    assert [normalize(t) for t in texts] == [_reference_normalize(t) for t in texts]
+
+
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(any_text, mixed_text, st.text(st.characters(max_codepoint=127), max_size=40),
+                 st.lists(st.sampled_from(["a", "The", "an", "A.", "U.S", ".", "1", "2.5", ",000", "$", "%", "&",
+                                           " ", "\t", "-", "x", "é"]), max_size=12).map("".join)))
+def test_normalize_matches_its_per_character_definition_on_any_text(text: str) -> None:
+    """Also ASCII text, which `normalize` passes over once (the definition repeats until nothing changes)."""
+    assert normalize(text) == _reference_normalize(text)

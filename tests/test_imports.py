@@ -39,7 +39,9 @@ except SystemExit as exit:
 watched = %r
 loaded = sorted({name.split(".")[0] for name in sys.modules} & set(watched))
 quiz_modules = sorted(name for name in sys.modules if name == "quiz" or name.startswith("quiz."))
-print(json.dumps({"code": code, "loaded": loaded, "quiz": quiz_modules}), file=sys.stderr)
+import gc
+print(json.dumps({"code": code, "loaded": loaded, "quiz": quiz_modules, "frozen": gc.get_freeze_count()}),
+      file=sys.stderr)
 """ % (WATCHED,)
 
 
@@ -79,9 +81,76 @@ def test_check_imports_neither_prompts_nor_scheduler(tmp_path: Path) -> None:
     report, out = run_quiz(tmp_path, "check", str(ISS))
     assert report["code"] == 0, out
     assert "118 exact, 1 normalized" in out
-    # rich renders the report; yaml reads the deck. No prompts, no FSRS, and no fuzzy matcher while every
-    # quote is found verbatim (rapidfuzz only explains misses).
-    assert report["loaded"] == ["rich", "yaml"], report
+    # yaml reads the deck. No prompts, no FSRS, and no fuzzy matcher while every quote is found verbatim
+    # (rapidfuzz only explains misses). Not even rich: into a pipe the report is written without it
+    # (quiz.ui.check_view.PlainConsole; a terminal still gets rich's colours, see tests/test_check.py).
+    assert report["loaded"] == ["yaml"], report
+
+
+def test_typer_reads_every_commands_annotations_as_objects_not_strings() -> None:
+    """With `from __future__ import annotations` in quiz/cli.py typer compiled and evaluated every
+    command's annotations from strings on every start (~8% of `quiz --help`)."""
+    from quiz.cli import app
+
+    apps, callbacks = [app], []
+    while apps:
+        current = apps.pop()
+        callbacks += [command.callback for command in current.registered_commands]
+        apps += [group.typer_instance for group in current.registered_groups]
+    assert len(callbacks) > 20
+    as_strings = {f.__name__: a for f in callbacks for a in f.__annotations__.values() if isinstance(a, str)}
+    assert as_strings == {}
+
+
+def test_cli_names_its_type_checking_only_types_in_quotes() -> None:
+    """Without PEP 563 every annotation of a function in quiz/cli.py is evaluated when the `def` runs (a
+    nested one when its command runs): a name imported only under TYPE_CHECKING must be quoted there."""
+    import ast
+
+    tree = ast.parse((ROOT / "quiz" / "cli.py").read_text(encoding="utf-8"))
+    checking_only = {alias.asname or alias.name for node in tree.body if isinstance(node, ast.If)
+                     and ast.unparse(node.test) == "TYPE_CHECKING" for imp in node.body
+                     if isinstance(imp, (ast.Import, ast.ImportFrom)) for alias in imp.names}
+    assert "datetime" in checking_only
+    unquoted = []
+    for function in ast.walk(tree):
+        if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            args = function.args
+            annotations = [a.annotation for a in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg,
+                                                  args.kwarg] if a is not None] + [function.returns]
+            unquoted += [f"{function.name}:{function.lineno}" for annotation in annotations if annotation is not None
+                         for name in ast.walk(annotation) if isinstance(name, ast.Name) and name.id in checking_only]
+    assert unquoted == []
+
+
+def test_main_takes_what_start_up_loaded_out_of_the_collectors_sight(tmp_path: Path) -> None:
+    """typer, click and quiz.cli live until the process ends: frozen (gc.freeze) before the command runs,
+    no full collection walks them again, nor the last one at exit."""
+    report, _ = run_quiz(tmp_path, "check", "--json", str(ISS))
+    assert report["frozen"] > 10_000, report
+
+
+def test_check_compiles_no_pattern_it_does_not_use(tmp_path: Path) -> None:
+    """Patterns with big character classes cost millions of instructions each to compile (more than all
+    their searches in a check): those a good deck never needs are compiled where first needed."""
+    code = ("import re, sys; sys.argv = ['quiz', 'check', %r]\n"
+            "import quiz.cli\n"
+            "try:\n    quiz.cli.main()\nexcept SystemExit:\n    pass\n"
+            "import quiz.check, quiz.citations, quiz.deck, quiz.lint, quiz.text\n"
+            "deferred = {'text.UNSAFE': quiz.text.UNSAFE, 'text.UNSAFE_IN_LINE': quiz.text.UNSAFE_IN_LINE,\n"
+            "            'deck._UNREADABLE': quiz.deck._UNREADABLE, 'deck._CONTROL_IN_VALUE': quiz.deck._CONTROL_IN_VALUE,\n"
+            "            'deck._BIDI': quiz.deck._BIDI, 'lint._YEAR': quiz.lint._YEAR,\n"
+            "            'check._YAML_BREAK': quiz.check._YAML_BREAK,\n"
+            "            'citations._SENTENCE_END': quiz.citations._SENTENCE_END,\n"
+            "            'citations._INVISIBLE_RE': quiz.citations._INVISIBLE_RE,\n"
+            "            'citations._LONG_RUN': quiz.citations._LONG_RUN}\n"
+            "compiled = {key[1] for key in re._cache}\n"
+            "print(sorted(name for name, pattern in deferred.items() if pattern in compiled), file=sys.stderr)\n"
+            % str(ISS))
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
+                            env=dict(os.environ, QUIZ_DB=str(tmp_path / "quiz.db")), timeout=60)
+    assert "118 exact, 1 normalized" in result.stdout, result.stderr
+    assert result.stderr.strip().splitlines()[-1] == "[]", result.stderr
 
 
 def test_check_json_does_not_import_rich(tmp_path: Path) -> None:

@@ -1,13 +1,16 @@
 """The human report of `quiz check` on a terminal (`quiz.check` builds it; `--json` is `quiz.check.to_json`).
 
-rich is imported inside the functions that draw, so importing this module costs nothing heavy.
+rich is imported inside the functions that draw, so importing this module costs nothing heavy. Where rich
+would show no styles (a pipe, a file, NO_COLOR: see `shows_styles`) the report is written by
+`PlainConsole` without importing rich at all, byte for byte as rich writes it there.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, Callable
 
 from quiz.check import CitationResult, DeckReport, Report
 from quiz.model import LocationStatus
@@ -64,11 +67,14 @@ def render_text(report: Report, console: Any, *, verbose: bool = False) -> None:
     Every text that comes from a file (source passages, quotes, file names, messages quoting them) goes
     through `printable`, so a control character in a source shows as `\\x1b` instead of reaching the
     terminal."""
-    from rich.text import Text as RichText
+    text_type: Any = PlainText
+    if not isinstance(console, PlainConsole):
+        from rich.text import Text as text_type
 
-    # Every line below is built with this `Text`: rich's, over the printable form of its string.
+    # Every line below is built with this `Text`: rich's (or its plain stand-in), over the printable form
+    # of its string.
     def Text(text: str = "", style: str = "") -> Any:  # noqa: N802
-        return RichText(printable(text), style=style)
+        return text_type(printable(text), style=style)
 
     for d in report.decks:
         line = Text(summary_line(d))
@@ -126,7 +132,7 @@ def render_text(report: Report, console: Any, *, verbose: bool = False) -> None:
             diff = " ".join(printable(c.diff).split())
             change = [i for i in (diff.find("[-"), diff.find("{+")) if i >= 0]
             focus = (min(change), min(change) + 2) if change else None
-            console.print(Text("  diff:    ") + _diff_text(clip(diff, focus=focus)))
+            console.print(Text("  diff:    ") + _diff_text(clip(diff, focus=focus), text_type))
         # Unsupported answers and question-quality findings, in deck order, each naming its rule (what a
         # card lists under `lint:` to be exempt).
         warned = [(s.card, s.message, s.rule) for s in d.support] + [(f.card, f.message, f.rule) for f in d.lint]
@@ -162,11 +168,9 @@ def render_text(report: Report, console: Any, *, verbose: bool = False) -> None:
 _DIFF_TOKEN = re.compile(r"\[-(.*?)-\]|\{\+(.*?)\+\}", re.DOTALL)
 
 
-def _diff_text(diff: str) -> Any:
+def _diff_text(diff: str, text_type: Any) -> Any:
     """A word diff with removals red and additions green (the [-..-]{+..+} markers stay for NO_COLOR)."""
-    from rich.text import Text
-
-    out = Text()
+    out = text_type()
     pos = 0
     for m in _DIFF_TOKEN.finditer(diff):
         out.append(diff[pos : m.start()])
@@ -174,3 +178,75 @@ def _diff_text(diff: str) -> Any:
         pos = m.end()
     out.append(diff[pos:])
     return out
+
+
+# --- the report where rich would show no styles, without rich ------------------------------------------
+
+
+def shows_styles(stream: IO[str]) -> bool:
+    """Whether the rich console of `quiz check` (colour system "auto", none under NO_COLOR) would write
+    escape codes to `stream`: never under NO_COLOR; otherwise where rich sees a terminal, by rich's own
+    rules: TTY_COMPATIBLE=1 (yes) or 0 (no), else FORCE_COLOR when set (yes unless empty), else isatty()."""
+    environ = os.environ
+    if environ.get("NO_COLOR", ""):
+        return False
+    tty_compatible = environ.get("TTY_COMPATIBLE", "")
+    if tty_compatible in ("0", "1"):
+        return tty_compatible == "1"
+    force_color = environ.get("FORCE_COLOR")
+    if force_color is not None:
+        return force_color != ""
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+# What rich's Text drops from every string it is given (BEL, BS, VT, FF, CR): `printable` has escaped all
+# of them but the CR of a CRLF already.
+_RICH_DROPS = dict.fromkeys((7, 8, 11, 12, 13))
+
+
+class PlainText:
+    """The part of rich's `Text` that `render_text` uses, keeping the characters only (styles are what a
+    console without colour leaves out anyway)."""
+
+    def __init__(self, text: str = "", style: str = "") -> None:
+        self.plain = text.translate(_RICH_DROPS)
+
+    def append(self, text: str, style: str = "") -> PlainText:
+        self.plain += text.translate(_RICH_DROPS)
+        return self
+
+    def stylize(self, style: str, start: int = 0, end: int | None = None) -> None:
+        pass
+
+    def __add__(self, other: PlainText) -> PlainText:
+        return PlainText(self.plain + other.plain)
+
+
+class PlainConsole:
+    """Writes `render_text`'s lines as rich's console writes them where it shows no styles (soft wrap:
+    each line whole, then a line feed; flushed after each, a closed pipe reported to `on_broken_pipe`), so
+    `quiz check` into a pipe or a file does not import rich (a third of its start-up). A line with a tab
+    goes to the console `rich_console()` makes: rich expands tabs by the width of each character."""
+
+    def __init__(self, file: IO[str], rich_console: Callable[[], Any]) -> None:
+        self.file = file
+        self._rich_console = rich_console
+        self._rich: Any = None
+        self.on_broken_pipe: Callable[[], None] = lambda: None
+
+    def print(self, text: PlainText) -> None:
+        if "\t" in text.plain:
+            from rich.text import Text
+
+            if self._rich is None:
+                self._rich = self._rich_console()
+            self._rich.print(Text(text.plain))
+            return
+        try:
+            self.file.write(text.plain + "\n")
+            self.file.flush()
+        except BrokenPipeError:
+            self.on_broken_pipe()
