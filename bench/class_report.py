@@ -5,8 +5,9 @@
     python bench/class_report.py --keep DIR       # keep the generated databases (and the HTML pages) in DIR
     python bench/class_report.py --json           # also print the numbers as one JSON line
 
-Targets (the class report issue): 30 students x the ISS deck x a term (about 100,000 answers): the whole
-command <= 1 s; 300 students and 1,000,000 answers: <= 5 s; the HTML page for 300 students <= 2 MB.
+Targets: 30 students x the ISS deck x a term (about 100,000 answers): the whole command <= 1 s; 300 students
+and 1,000,000 answers: <= 2 s (issue 19; the class report issue asked <= 5 s); the HTML page for 300 students
+<= 2 MB.
 
 The history is written straight into a quiz database in one transaction (the schema comes from
 `quiz.store.Store`, which creates the file): per student a skill, per item a difficulty, a term of
@@ -193,7 +194,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="also print the numbers as one JSON line")
     args = parser.parse_args()
     sizes = args.students or [30, 300]
-    targets = {30: 1.0, 300: 5.0}
+    targets = {30: 1.0, 300: 2.0}  # seconds; 300 students: issue 19 (the class report issue had 5 s)
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.keep or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
