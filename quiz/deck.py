@@ -22,6 +22,9 @@ from quiz.model import CLOZE_GAP, Card, CardType, Citation, Deck, Mark, SourceIn
 from quiz.numbers import finite_number
 from quiz.text import BIDI_CONTROLS, compiled
 
+# What ends a line for str.splitlines(), in a text that must be one line.
+_LINE_BREAK = "[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]"  # compiled where needed
+
 # Three braces in a row: a gap is marked with exactly two on each side.
 _STRAY_BRACE = re.compile(r"\{\{\{|\}\}\}")
 
@@ -928,7 +931,12 @@ class _Validator:
                 pair = value.get(key)
                 if pair is not None:
                     text = self.text(pair[1], key, f"write the source's {key} or remove the line")
-                    if text is not None:
+                    if text is not None and compiled(_LINE_BREAK).search(text):
+                        # Shown as one line in study, stats and the class report: a break would split
+                        # that line (or, in a CSV or a table cell, shift what follows it).
+                        report.node(pair[1], f"the {key} of '{_clip(source)}' spans several lines; write it "
+                                             "on one line")
+                    elif text is not None:
                         details[key] = text
             if "label" not in value:
                 report.node(value, f"source_info of '{_clip(source)}' has no 'label'; add a short name "
