@@ -579,7 +579,7 @@ def _report_through(console_kind: str, paths: list[str], **options: bool) -> str
 
 LABELLED = f"""\
 source_info:
-  {S001}: {{label: "Tab\\there, LF\\n; wide 漢字\\tafter"}}
+  {S001}: {{label: "Tab\\there; wide 漢字\\tafter"}}
 """
 
 
@@ -589,8 +589,9 @@ def test_the_report_without_rich_is_byte_for_byte_what_rich_prints(project: Path
     """`quiz check` into a pipe or under NO_COLOR writes its report without importing rich
     (`quiz.ui.check_view.PlainConsole`); every kind of line must come out exactly as rich wrote it: failures
     with closest passage and diff, fixes and their diff, warnings, coverage, an invalid deck, an empty
-    folder, the total, escaped control characters, and a source label holding a tab (which rich expands
-    by cell width) and a line feed."""
+    folder, the total, escaped control characters, and a source label holding tabs (which rich expands
+    by cell width). (A label's line feed is refused by the loader; line feeds in any text are the next
+    test's.)"""
     text = "Russia will leave the station after 2024.\x1b]0;title\x07 The crew \x1b[2Jwill return home.\n"
     own_sources(project, text, "Russia will leave the station after 2024. The crew will go home.")
     deck(project, GOOD_CARD + WRONG_QUOTE, name="a.yaml")
