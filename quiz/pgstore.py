@@ -97,6 +97,11 @@ def _item_from_row(deck: str, row: tuple) -> ItemRecord:
                       None if buried is None else _EPOCH + buried * _MS)
 
 
+def _joined_arrays(stored: list[list[int]]) -> list[int]:
+    """The durations of every profile's row of one item (quiz.item_answers.durations) as one list."""
+    return [duration for durations in stored for duration in durations]
+
+
 def _server_text(text: str) -> str:
     """PostgreSQL text holds no NUL character: one typed into an answer is kept as U+FFFD."""
     return _storable_text(text).replace("\x00", "\ufffd")
@@ -371,7 +376,7 @@ class PostgresStore:
                         "FROM quiz.profiles p JOIN quiz.reviews r ON r.profile_id = p.id AND r.deck = %s "
                         f"AND r.reviewed_at >= %s AND r.reviewed_at < %s WHERE NOT r.practice "
                         f"AND r.before_state = {int(State.REVIEW)} GROUP BY p.id, p.name", (deck, start, end))
-                return _class_summary(items, wrong, newest, [(name, int(n), int(p)) for name, n, p in kept])
+                return _class_summary(items, _joined_arrays, wrong, newest, [(name, int(n), int(p)) for name, n, p in kept])
 
         return self._run(read, "read the history")
 

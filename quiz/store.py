@@ -1079,8 +1079,6 @@ class Store:
             "SELECT p.name, i.card, i.gap, i.graded, i.first_correct, i.review_answers, i.lapses, i.durations "
             "FROM profiles p CROSS JOIN item_answers i ON i.profile_id = p.id AND i.deck = ? AND i.graded > 0 "
             "ORDER BY p.id", (deck,))
-        # durations is ',d1,d2,...,' (',' for none): the numbers between the commas.
-        items = [(*row[:7], list(map(int, row[7][1:-1].split(","))) if len(row[7]) > 1 else []) for row in items]
         wrong = self._read(
             "SELECT card, gap, answer, sum(answers) FROM wrong_answers WHERE deck = ? GROUP BY card, gap, answer",
             (deck,))
@@ -1100,7 +1098,7 @@ class Store:
                 "ON r.profile_id = p.id AND r.deck = ? AND r.reviewed_at >= ? AND r.reviewed_at < ? "
                 f"WHERE r.practice = 0 AND r.before_state = {int(State.REVIEW)} GROUP BY p.id",
                 (deck, start, end))
-        return _class_summary(items, wrong, newest, kept)
+        return _class_summary(items, _joined_durations, wrong, newest, kept)
 
     # -- FSRS parameters
 
@@ -1332,18 +1330,26 @@ def _retention_parts(start: int, end: int) -> tuple[tuple[int, int] | None, list
     return (first, after), [(start, first * slot_ms), (after * slot_ms, end)]
 
 
-def _class_summary(items: Iterable[tuple[Any, ...]], wrong: Iterable[tuple[Any, ...]],
-                   newest: Iterable[tuple[Any, ...]], kept: Iterable[tuple[Any, ...]]) -> ClassSummary:
+def _joined_durations(stored: list[str]) -> list[int]:
+    """The numbers in `item_answers.durations` values (',d1,d2,...,', or ',' for none) of one item, parsed
+    at once: json.loads of the joined list takes about half the time of int() on each of ~10,000 parts."""
+    numbers: list[int] = json.loads("[" + ",".join(text[1:-1] for text in stored if len(text) > 1) + "]")
+    return numbers
+
+
+def _class_summary(items: Iterable[tuple[Any, ...]], joined: Callable[[list[Any]], list[int]],
+                   wrong: Iterable[tuple[Any, ...]], newest: Iterable[tuple[Any, ...]],
+                   kept: Iterable[tuple[Any, ...]]) -> ClassSummary:
     """A `ClassSummary` from what both stores read: `items` (profile, card, gap, non-practice answers, first
-    attempt correct, review answers, lapses, the durations of the non-practice answers as a list of ints in
-    any order) with a non-practice answer, profiles in creation order; `wrong` (card, gap, text, answers);
-    `newest` (profile, newest answer or None); `kept` (profile, answers, passed) for parts of the
-    retention window."""
+    attempt correct, review answers, lapses, the durations of the non-practice answers as the store keeps
+    them) with a non-practice answer, profiles in creation order; `joined` the durations of every profile's
+    row of one item as one list of ints (in any order); `wrong` (card, gap, text, answers); `newest`
+    (profile, newest answer or None); `kept` (profile, answers, passed) for parts of the retention window."""
     import statistics
 
     firsts: dict[tuple[str, int], list[tuple[str, bool]]] = {}
     sums: dict[tuple[str, int], list[int]] = {}  # item -> [non-practice answers, review answers, lapses]
-    durations: dict[tuple[str, int], list[int]] = {}
+    durations: dict[tuple[str, int], list[Any]] = {}
     for name, card, gap, graded, first_correct, review_answers, lapses, item_durations in items:
         key = (card, gap)
         firsts.setdefault(key, []).append((name, bool(first_correct)))
@@ -1351,13 +1357,13 @@ def _class_summary(items: Iterable[tuple[Any, ...]], wrong: Iterable[tuple[Any, 
         total[0] += graded
         total[1] += review_answers
         total[2] += lapses
-        durations.setdefault(key, []).extend(item_durations)
+        durations.setdefault(key, []).append(item_durations)
     texts: dict[tuple[str, int], dict[str, int]] = {}
     for card, gap, text, count in wrong:
         texts.setdefault((card, gap), {})[text] = count
     summary = ClassSummary()
     for key, (_graded, review_answers, lapses) in sums.items():
-        values = durations[key]
+        values = joined(durations[key])
         median = statistics.median(values) if values else None
         summary.items[key] = ItemSummary(tuple(firsts[key]), review_answers, lapses, median, texts.get(key, {}))
     summary.last_studied_ms = {name: at for name, at in newest if at is not None and at >= 0}
