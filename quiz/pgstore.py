@@ -97,6 +97,11 @@ def _item_from_row(deck: str, row: tuple) -> ItemRecord:
                       None if buried is None else _EPOCH + buried * _MS)
 
 
+def _joined_arrays(stored: list[list[int]]) -> list[int]:
+    """The durations of every profile's row of one item (quiz.item_answers.durations) as one list."""
+    return [duration for durations in stored for duration in durations]
+
+
 def _server_text(text: str) -> str:
     """PostgreSQL text holds no NUL character: one typed into an answer is kept as U+FFFD."""
     return _storable_text(text).replace("\x00", "\ufffd")
@@ -349,15 +354,10 @@ class PostgresStore:
             def rows(sql: str, params: tuple) -> list[tuple]:
                 return conn.execute(sql, params).fetchall()
 
-            def middle(card: str, gap: int, offset: int, count: int) -> list[int]:
-                return [r[0] for r in rows(
-                    "SELECT duration_ms FROM quiz.reviews WHERE deck = %s AND card = %s AND gap = %s AND NOT practice "
-                    "ORDER BY duration_ms LIMIT %s OFFSET %s", (deck, card, gap, count, offset))]
-
             with conn.transaction():
                 items = rows(
-                    "SELECT p.name, i.card, i.gap, i.graded, i.first_correct, i.review_answers, i.lapses "
-                    "FROM quiz.profiles p JOIN quiz.item_answers i ON i.profile_id = p.id AND i.deck = %s "
+                    "SELECT p.name, i.card, i.gap, i.graded, i.first_correct, i.review_answers, i.lapses, "
+                    "i.durations FROM quiz.profiles p JOIN quiz.item_answers i ON i.profile_id = p.id AND i.deck = %s "
                     "AND i.graded > 0 ORDER BY p.id", (deck,))
                 wrong = rows("SELECT card, gap, answer, sum(answers) FROM quiz.wrong_answers WHERE deck = %s "
                              "GROUP BY card, gap, answer", (deck,))
@@ -376,7 +376,7 @@ class PostgresStore:
                         "FROM quiz.profiles p JOIN quiz.reviews r ON r.profile_id = p.id AND r.deck = %s "
                         f"AND r.reviewed_at >= %s AND r.reviewed_at < %s WHERE NOT r.practice "
                         f"AND r.before_state = {int(State.REVIEW)} GROUP BY p.id, p.name", (deck, start, end))
-                return _class_summary(items, wrong, middle, newest, [(name, int(n), int(p)) for name, n, p in kept])
+                return _class_summary(items, _joined_arrays, wrong, newest, [(name, int(n), int(p)) for name, n, p in kept])
 
         return self._run(read, "read the history")
 

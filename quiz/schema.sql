@@ -141,7 +141,9 @@ CREATE TABLE answer_slots (
 -- correct, or self-rated Good or Easy: quiz.model.is_correct); for the class report (quiz.report) also
 -- the non-practice answers given in the review state and of those the ones rated Again (lapses), and the
 -- first attempt: the first non-practice answer in time order, then log order (its reviewed_at, id and
--- correctness; NULL while graded = 0).
+-- correctness; NULL while graded = 0), and the durations of the non-practice answers, in no order, as
+-- ',d1,d2,...,' (',' for none): the report's median answer time, kept in the row each answer updates
+-- anyway (an index of the durations cost each answer a write to a page of its own).
 CREATE TABLE item_answers (
     profile_id INTEGER NOT NULL REFERENCES profiles (id),
     deck TEXT NOT NULL,
@@ -155,6 +157,7 @@ CREATE TABLE item_answers (
     first_at INTEGER,
     first_id INTEGER,
     first_correct INTEGER CHECK (first_correct IN (0, 1)),
+    durations TEXT NOT NULL DEFAULT ',',
     PRIMARY KEY (profile_id, deck, card, gap)
 ) STRICT, WITHOUT ROWID;
 
@@ -171,10 +174,6 @@ CREATE TABLE wrong_answers (
     PRIMARY KEY (deck, card, gap, answer, profile_id)
 ) STRICT, WITHOUT ROWID;
 
--- The class report's median answer time per item: the durations of its non-practice answers in order,
--- so the median is two entries read at an offset, not a sort of every answer.
-CREATE INDEX reviews_durations ON reviews (deck, card, gap, duration_ms) WHERE practice = 0;
-
 CREATE TRIGGER reviews_add_to_totals AFTER INSERT ON reviews BEGIN
     INSERT INTO answer_slots (profile_id, deck, slot, answers, capped_ms, review_answers, review_passed)
     VALUES (NEW.profile_id, NEW.deck,
@@ -186,15 +185,18 @@ CREATE TRIGGER reviews_add_to_totals AFTER INSERT ON reviews BEGIN
         answers = answers + 1, capped_ms = capped_ms + excluded.capped_ms,
         review_answers = review_answers + excluded.review_answers,
         review_passed = review_passed + excluded.review_passed;
-    INSERT INTO item_answers (profile_id, deck, card, gap, answers, graded, correct, review_answers, lapses)
+    INSERT INTO item_answers (profile_id, deck, card, gap, answers, graded, correct, review_answers, lapses,
+                              durations)
     VALUES (NEW.profile_id, NEW.deck, NEW.card, NEW.gap, 1, NEW.practice = 0,
             NEW.practice = 0 AND CASE WHEN NEW.verdict = 'self' THEN NEW.rating >= 3
                                       ELSE NEW.verdict = 'correct' END,
             NEW.practice = 0 AND NEW.before_state = 2,
-            NEW.practice = 0 AND NEW.before_state = 2 AND NEW.rating = 1)
+            NEW.practice = 0 AND NEW.before_state = 2 AND NEW.rating = 1,
+            CASE WHEN NEW.practice = 0 THEN ',' || NEW.duration_ms || ',' ELSE ',' END)
     ON CONFLICT (profile_id, deck, card, gap) DO UPDATE SET
         answers = answers + 1, graded = graded + excluded.graded, correct = correct + excluded.correct,
-        review_answers = review_answers + excluded.review_answers, lapses = lapses + excluded.lapses;
+        review_answers = review_answers + excluded.review_answers, lapses = lapses + excluded.lapses,
+        durations = durations || substr(excluded.durations, 2);
     -- The new answer is the first attempt unless one before it (time, then log order) is already.
     UPDATE item_answers SET
         first_at = NEW.reviewed_at, first_id = NEW.id,
@@ -227,7 +229,13 @@ CREATE TRIGGER reviews_remove_from_totals AFTER DELETE ON reviews BEGIN
         correct = correct - (OLD.practice = 0 AND CASE WHEN OLD.verdict = 'self' THEN OLD.rating >= 3
                                                        ELSE OLD.verdict = 'correct' END),
         review_answers = review_answers - (OLD.practice = 0 AND OLD.before_state = 2),
-        lapses = lapses - (OLD.practice = 0 AND OLD.before_state = 2 AND OLD.rating = 1)
+        lapses = lapses - (OLD.practice = 0 AND OLD.before_state = 2 AND OLD.rating = 1),
+        -- One occurrence of the duration goes (the median depends only on how many of each there are).
+        -- Every value has a comma on both sides, so ',5,' finds a 5, never the end of a 15.
+        durations = CASE WHEN OLD.practice = 0 AND instr(durations, ',' || OLD.duration_ms || ',') > 0
+            THEN substr(durations, 1, instr(durations, ',' || OLD.duration_ms || ','))
+                 || substr(durations, instr(durations, ',' || OLD.duration_ms || ',') + length(OLD.duration_ms) + 2)
+            ELSE durations END
     WHERE profile_id = OLD.profile_id AND deck = OLD.deck AND card = OLD.card AND gap = OLD.gap;
     -- The first attempt went: the next one becomes it. Every other answer to the item came at or after
     -- it, so the scan of the profile's answers to the deck starts at its time (an undo: at the end).
@@ -272,7 +280,13 @@ CREATE TRIGGER reviews_move_in_totals AFTER UPDATE OF id, profile_id, deck, card
         correct = correct - (OLD.practice = 0 AND CASE WHEN OLD.verdict = 'self' THEN OLD.rating >= 3
                                                        ELSE OLD.verdict = 'correct' END),
         review_answers = review_answers - (OLD.practice = 0 AND OLD.before_state = 2),
-        lapses = lapses - (OLD.practice = 0 AND OLD.before_state = 2 AND OLD.rating = 1)
+        lapses = lapses - (OLD.practice = 0 AND OLD.before_state = 2 AND OLD.rating = 1),
+        -- One occurrence of the duration goes (the median depends only on how many of each there are).
+        -- Every value has a comma on both sides, so ',5,' finds a 5, never the end of a 15.
+        durations = CASE WHEN OLD.practice = 0 AND instr(durations, ',' || OLD.duration_ms || ',') > 0
+            THEN substr(durations, 1, instr(durations, ',' || OLD.duration_ms || ','))
+                 || substr(durations, instr(durations, ',' || OLD.duration_ms || ',') + length(OLD.duration_ms) + 2)
+            ELSE durations END
     WHERE profile_id = OLD.profile_id AND deck = OLD.deck AND card = OLD.card AND gap = OLD.gap;
     UPDATE item_answers SET (first_at, first_id, first_correct) = (
         SELECT reviewed_at, id,
@@ -302,15 +316,18 @@ CREATE TRIGGER reviews_move_in_totals AFTER UPDATE OF id, profile_id, deck, card
         answers = answers + 1, capped_ms = capped_ms + excluded.capped_ms,
         review_answers = review_answers + excluded.review_answers,
         review_passed = review_passed + excluded.review_passed;
-    INSERT INTO item_answers (profile_id, deck, card, gap, answers, graded, correct, review_answers, lapses)
+    INSERT INTO item_answers (profile_id, deck, card, gap, answers, graded, correct, review_answers, lapses,
+                              durations)
     VALUES (NEW.profile_id, NEW.deck, NEW.card, NEW.gap, 1, NEW.practice = 0,
             NEW.practice = 0 AND CASE WHEN NEW.verdict = 'self' THEN NEW.rating >= 3
                                       ELSE NEW.verdict = 'correct' END,
             NEW.practice = 0 AND NEW.before_state = 2,
-            NEW.practice = 0 AND NEW.before_state = 2 AND NEW.rating = 1)
+            NEW.practice = 0 AND NEW.before_state = 2 AND NEW.rating = 1,
+            CASE WHEN NEW.practice = 0 THEN ',' || NEW.duration_ms || ',' ELSE ',' END)
     ON CONFLICT (profile_id, deck, card, gap) DO UPDATE SET
         answers = answers + 1, graded = graded + excluded.graded, correct = correct + excluded.correct,
-        review_answers = review_answers + excluded.review_answers, lapses = lapses + excluded.lapses;
+        review_answers = review_answers + excluded.review_answers, lapses = lapses + excluded.lapses,
+        durations = durations || substr(excluded.durations, 2);
     UPDATE item_answers SET
         first_at = NEW.reviewed_at, first_id = NEW.id,
         first_correct = CASE WHEN NEW.verdict = 'self' THEN NEW.rating >= 3 ELSE NEW.verdict = 'correct' END

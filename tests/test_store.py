@@ -568,9 +568,8 @@ def drop_class_totals(conn: sqlite3.Connection) -> None:
 
     for trigger in TOTALS_TRIGGERS:
         conn.execute(f"DROP TRIGGER {trigger}")
-    conn.execute("DROP INDEX reviews_durations")
     conn.execute("DROP TABLE wrong_answers")
-    for column in ("review_answers", "lapses", "first_at", "first_id", "first_correct"):
+    for column in ("review_answers", "lapses", "first_at", "first_id", "first_correct", "durations"):
         conn.execute(f"ALTER TABLE item_answers DROP COLUMN {column}")
     for statement in _statements(files("quiz").joinpath("migrate_v3_to_v4.sql").read_text(encoding="utf-8")):
         if "CREATE TRIGGER" in statement:
@@ -581,7 +580,6 @@ def drop_running_totals(conn: sqlite3.Connection) -> None:
     """Take a database back to what version 3 left: no running totals of the log."""
     for trigger in TOTALS_TRIGGERS:
         conn.execute(f"DROP TRIGGER {trigger}")
-    conn.execute("DROP INDEX reviews_durations")
     for table in ("answer_slots", "item_answers", "wrong_answers"):
         conn.execute(f"DROP TABLE {table}")
 
@@ -612,10 +610,12 @@ def test_a_v2_database_gains_the_fsrs_parameters_table_and_keeps_its_answers(tmp
 
 
 def running_totals(path: Path) -> tuple[list, list, list]:
-    """The rows of the three running-total tables, sorted."""
+    """The rows of the three running-total tables, sorted; an item's durations (kept in no order) as the
+    sorted tuple of the numbers in them."""
     conn = sqlite3.connect(path)
     slots = conn.execute("SELECT * FROM answer_slots ORDER BY profile_id, deck, slot").fetchall()
-    items = conn.execute("SELECT * FROM item_answers ORDER BY profile_id, deck, card, gap").fetchall()
+    items = [row[:-1] + (tuple(sorted(int(d) for d in row[-1].split(",") if d)),)
+             for row in conn.execute("SELECT * FROM item_answers ORDER BY profile_id, deck, card, gap")]
     wrong = conn.execute("SELECT * FROM wrong_answers ORDER BY profile_id, deck, card, gap, answer").fetchall()
     conn.close()
     return slots, items, wrong
@@ -644,8 +644,8 @@ def totals_of_the_log(path: Path) -> tuple[list, list, list]:
                 row[1] += min(r.duration_ms, 60_000)
                 row[2] += graded
                 row[3] += graded and r.rating >= 2
-                # answers, graded, correct, review answers, lapses, first attempt: time, id, correct
-                item = items.setdefault((pid, r.deck, r.card, r.gap), [0, 0, 0, 0, 0, None, None, None])
+                # answers, graded, correct, review answers, lapses, first attempt: time, id, correct, durations
+                item = items.setdefault((pid, r.deck, r.card, r.gap), [0, 0, 0, 0, 0, None, None, None, ()])
                 correct = is_correct(r.verdict, r.rating)
                 item[0] += 1
                 item[1] += not r.practice
@@ -653,7 +653,9 @@ def totals_of_the_log(path: Path) -> tuple[list, list, list]:
                 item[3] += graded
                 item[4] += graded and r.rating == 1
                 if not r.practice and item[5] is None:
-                    item[5:] = [at_ms, r.id, int(correct)]
+                    item[5:8] = [at_ms, r.id, int(correct)]
+                if not r.practice:
+                    item[8] = tuple(sorted(item[8] + (r.duration_ms,)))
                 if not r.practice and not correct and r.answer:
                     key = (pid, r.deck, r.card, r.gap, r.answer)
                     wrong[key] = wrong.get(key, 0) + 1
@@ -690,7 +692,7 @@ def test_the_running_totals_equal_the_log_through_any_mix_of_answers_and_undos(t
                                 gap=rng.choice([0, 1]), rating=rng.randint(1, 4),
                                 verdict=rng.choice(["correct", "almost", "wrong", "self"]),
                                 practice=rng.random() < 0.25)
-                who.record(replace(review, duration_ms=rng.choice([0, 999, 60_000, 60_001, 3_600_000]),
+                who.record(replace(review, duration_ms=rng.choice([0, 999, 60_000, 60_001, 3_600_000, 2**53 + 1]),
                                    answer=rng.choice(["", "2028", "2030", "typed"])))
             if step % 50 == 0:
                 assert running_totals(path) == totals_of_the_log(path)
@@ -757,7 +759,7 @@ def test_a_v3_database_gets_its_running_totals_built_from_the_log(tmp_path: Path
 
 def test_a_v4_database_gets_the_class_report_totals_built_from_the_log(tmp_path: Path) -> None:
     """The upgrade from version 4 adds what the class report reads (review answers, lapses and first
-    attempts per item, wrong answers by text, the durations index) and builds it from every answer already
+    attempts and durations per item, wrong answers by text) and builds it from every answer already
     logged, in one transaction after a backup: equal to what the triggers would have kept."""
     path = tmp_path / "quiz.db"
     for name, minutes in (("ann", range(0, 600, 7)), ("bob", range(5, 300, 11))):

@@ -1,7 +1,7 @@
 -- quiz class database, version 5: what the class report needs of the log, kept up to date with every
 -- answer and undo as in the SQLite store's version 5 (quiz/schema.sql): per item the answers given in the
--- review state, the lapses among them and each student's first attempt (quiz.item_answers), the wrong
--- answers by text (quiz.wrong_answers), and the durations in order (an index). The report then reads a
+-- review state, the lapses among them, each student's first attempt and durations (quiz.item_answers),
+-- and the wrong answers by text (quiz.wrong_answers). The report then reads a
 -- few thousand rows instead of every answer of the class. The trigger function of version 4 is replaced
 -- by one that keeps these too (still SECURITY DEFINER: only a student's own answers move its rows, and
 -- nobody writes them directly), and this script builds them from the answers already logged.
@@ -10,13 +10,16 @@
 --   teacher group  reads every student's rows.
 
 -- The first attempt: the first non-practice answer in time order, then log order (its reviewed_at, id and
--- correctness; NULL while graded = 0).
+-- correctness; NULL while graded = 0). The durations of the non-practice answers, in no order: the
+-- report's median answer time, kept in the row each answer updates anyway (an index of the durations
+-- cost each answer a write to a page of its own).
 ALTER TABLE quiz.item_answers
     ADD COLUMN review_answers integer NOT NULL DEFAULT 0 CHECK (review_answers >= 0),  -- non-practice, in review
     ADD COLUMN lapses integer NOT NULL DEFAULT 0 CHECK (lapses >= 0),  -- of those rated Again
     ADD COLUMN first_at bigint,
     ADD COLUMN first_id bigint,
-    ADD COLUMN first_correct boolean;
+    ADD COLUMN first_correct boolean,
+    ADD COLUMN durations bigint[] NOT NULL DEFAULT ARRAY[]::bigint[];
 
 -- Non-practice answers that were not correct and have text, as typed, per item, text and student; keyed by
 -- item first, so the class's wrong answers to a deck are read in order.
@@ -29,9 +32,6 @@ CREATE TABLE quiz.wrong_answers (
     answers integer NOT NULL CHECK (answers > 0),
     PRIMARY KEY (deck, card, gap, answer, profile_id)
 );
-
--- An item's median answer time: two entries at an offset, not a sort of every answer.
-CREATE INDEX reviews_durations ON quiz.reviews (deck, card, gap, duration_ms) WHERE NOT practice;
 
 CREATE OR REPLACE FUNCTION quiz.keep_answer_totals() RETURNS trigger
 LANGUAGE plpgsql
@@ -77,13 +77,13 @@ BEGIN
                 review_answers = t.review_answers + EXCLUDED.review_answers,
                 review_passed = t.review_passed + EXCLUDED.review_passed;
             INSERT INTO quiz.item_answers AS t (profile_id, deck, card, gap, answers, graded, correct,
-                                                review_answers, lapses)
+                                                review_answers, lapses, durations)
             VALUES (v_row.profile_id, v_row.deck, v_row.card, v_row.gap, 1, v_graded, v_correct, v_review,
-                    v_lapse)
+                    v_lapse, CASE WHEN v_graded = 1 THEN ARRAY[v_row.duration_ms] ELSE ARRAY[]::bigint[] END)
             ON CONFLICT (profile_id, deck, card, gap) DO UPDATE SET
                 answers = t.answers + 1, graded = t.graded + EXCLUDED.graded,
                 correct = t.correct + EXCLUDED.correct, review_answers = t.review_answers + EXCLUDED.review_answers,
-                lapses = t.lapses + EXCLUDED.lapses;
+                lapses = t.lapses + EXCLUDED.lapses, durations = t.durations || EXCLUDED.durations;
             -- The new answer is the first attempt unless one before it (time, then log order) is already.
             IF v_graded = 1 THEN
                 UPDATE quiz.item_answers AS t SET
@@ -108,9 +108,14 @@ BEGIN
             DELETE FROM quiz.item_answers AS t
              WHERE t.profile_id = v_row.profile_id AND t.deck = v_row.deck AND t.card = v_row.card
                AND t.gap = v_row.gap AND t.answers = 1;
+            -- One occurrence of the duration goes (the median depends only on how many of each there are).
             UPDATE quiz.item_answers AS t SET
                 answers = t.answers - 1, graded = t.graded - v_graded, correct = t.correct - v_correct,
-                review_answers = t.review_answers - v_review, lapses = t.lapses - v_lapse
+                review_answers = t.review_answers - v_review, lapses = t.lapses - v_lapse,
+                durations = CASE WHEN v_graded = 1 AND array_position(t.durations, v_row.duration_ms) IS NOT NULL
+                    THEN t.durations[:array_position(t.durations, v_row.duration_ms) - 1]
+                         || t.durations[array_position(t.durations, v_row.duration_ms) + 1:]
+                    ELSE t.durations END
              WHERE t.profile_id = v_row.profile_id AND t.deck = v_row.deck AND t.card = v_row.card
                AND t.gap = v_row.gap;
             -- The first attempt went: the next one becomes it. Every other answer to the item came at or
@@ -141,9 +146,9 @@ $$;
 
 REVOKE ALL ON FUNCTION quiz.keep_answer_totals() FROM PUBLIC;
 
-UPDATE quiz.item_answers AS t SET review_answers = s.review_answers, lapses = s.lapses
+UPDATE quiz.item_answers AS t SET review_answers = s.review_answers, lapses = s.lapses, durations = s.durations
   FROM (SELECT profile_id, deck, card, gap, count(*) FILTER (WHERE before_state = 2) AS review_answers,
-               count(*) FILTER (WHERE before_state = 2 AND rating = 1) AS lapses
+               count(*) FILTER (WHERE before_state = 2 AND rating = 1) AS lapses, array_agg(duration_ms) AS durations
           FROM quiz.reviews WHERE NOT practice GROUP BY profile_id, deck, card, gap) AS s
  WHERE t.profile_id = s.profile_id AND t.deck = s.deck AND t.card = s.card AND t.gap = s.gap;
 
