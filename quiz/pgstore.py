@@ -376,7 +376,7 @@ class PostgresStore:
                         "FROM quiz.profiles p JOIN quiz.reviews r ON r.profile_id = p.id AND r.deck = %s "
                         f"AND r.reviewed_at >= %s AND r.reviewed_at < %s WHERE NOT r.practice "
                         f"AND r.before_state = {int(State.REVIEW)} GROUP BY p.id, p.name", (deck, start, end))
-                return _class_summary(items, _joined_arrays, wrong, newest, [(name, int(n), int(p)) for name, n, p in kept])
+                return _class_summary(deck, items, _joined_arrays, wrong, newest, [(name, int(n), int(p)) for name, n, p in kept])
 
         return self._run(read, "read the history")
 

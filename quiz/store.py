@@ -1098,7 +1098,7 @@ class Store:
                 "ON r.profile_id = p.id AND r.deck = ? AND r.reviewed_at >= ? AND r.reviewed_at < ? "
                 f"WHERE r.practice = 0 AND r.before_state = {int(State.REVIEW)} GROUP BY p.id",
                 (deck, start, end))
-        return _class_summary(items, _joined_durations, wrong, newest, kept)
+        return _class_summary(deck, items, _joined_durations, wrong, newest, kept)
 
     # -- FSRS parameters
 
@@ -1332,12 +1332,25 @@ def _retention_parts(start: int, end: int) -> tuple[tuple[int, int] | None, list
 
 def _joined_durations(stored: list[str]) -> list[int]:
     """The numbers in `item_answers.durations` values (',d1,d2,...,', or ',' for none) of one item, parsed
-    at once: json.loads of the joined list takes about half the time of int() on each of ~10,000 parts."""
-    numbers: list[int] = json.loads("[" + ",".join(text[1:-1] for text in stored if len(text) > 1) + "]")
+    at once: json.loads of the joined list takes about half the time of int() on each of ~10,000 parts.
+    _BadValue for a value quiz cannot have written (a hand edit); `_class_summary` checks the numbers."""
+    parts = []
+    for text in stored:
+        if text.__class__ is not str or text[:1] != "," or text[-1:] != ",":
+            raise _BadValue(_BAD_DURATIONS)
+        if len(text) > 1:
+            parts.append(text[1:-1])
+    try:
+        numbers: list[int] = json.loads("[" + ",".join(parts) + "]")
+    except ValueError:
+        raise _BadValue(_BAD_DURATIONS) from None
     return numbers
 
 
-def _class_summary(items: Iterable[tuple[Any, ...]], joined: Callable[[list[Any]], list[int]],
+_BAD_DURATIONS = "the answer times kept for the class report (item_answers.durations) are not whole milliseconds"
+
+
+def _class_summary(deck: str, items: Iterable[tuple[Any, ...]], joined: Callable[[list[Any]], list[int]],
                    wrong: Iterable[tuple[Any, ...]], newest: Iterable[tuple[Any, ...]],
                    kept: Iterable[tuple[Any, ...]]) -> ClassSummary:
     """A `ClassSummary` from what both stores read: `items` (profile, card, gap, non-practice answers, first
@@ -1363,7 +1376,13 @@ def _class_summary(items: Iterable[tuple[Any, ...]], joined: Callable[[list[Any]
         texts.setdefault((card, gap), {})[text] = count
     summary = ClassSummary()
     for key, (_graded, review_answers, lapses) in sums.items():
-        values = joined(durations[key])
+        try:
+            values = joined(durations[key])
+            # sum and min fail on, or show, anything but whole non-negative numbers: C loops over the list
+            if values and (sum(values).__class__ is not int or min(values) < 0):
+                raise _BadValue(_BAD_DURATIONS)
+        except (_BadValue, TypeError):
+            raise _corrupt(deck, key[0], key[1], _BadValue(_BAD_DURATIONS)) from None
         median = statistics.median(values) if values else None
         summary.items[key] = ItemSummary(tuple(firsts[key]), review_answers, lapses, median, texts.get(key, {}))
     summary.last_studied_ms = {name: at for name, at in newest if at is not None and at >= 0}

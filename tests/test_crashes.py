@@ -210,6 +210,21 @@ def test_impossible_stored_values_are_reported_as_corrupt_history(tmp_path: Path
         assert done.returncode == 0 and "Traceback" not in done.stderr.decode(), done.stderr.decode()
 
 
+# The class report's own totals (schema 5), as a hand edit could leave them: each item's answer times.
+@pytest.mark.parametrize("durations", [",abc,", ",1.5,", "x", ",-3,", ",1e3,", ",null,", ",3,\x1b[2J,"])
+def test_impossible_class_report_totals_are_reported_as_corrupt_history(tmp_path: Path, studied_db: Path,
+                                                                         durations: str) -> None:
+    db = tmp_path / "quiz.db"
+    db.write_bytes(studied_db.read_bytes())
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("UPDATE item_answers SET durations = ? WHERE card = ?", (durations, ITEM)).rowcount == 1
+    conn.close()
+    line = refused(run(["class", "report", str(ISS), "--db", str(db)], env_for(db)), "Error: corrupt history: ")
+    assert line == (f"Error: corrupt history: deck iss, card {ITEM}, gap 0: the answer times kept for the class "
+                    "report (item_answers.durations) are not whole milliseconds; restore a backup of the database "
+                    "or remove that row")
+
+
 # --- output that cannot be written -------------------------------------------------------------------------
 
 OUTPUT_COMMANDS = {
