@@ -44,7 +44,7 @@ from quiz.history import (SUMMED_MAX_ANSWER_MS, SUMMED_SLOT_SECONDS, AnswerTotal
                           ClassAnswer, ClassSummary, ItemTotals, SlotTotals, day_slots, merge_days)
 from quiz.model import SELF_RATED_CORRECT_FROM, FsrsParameters, ItemRecord, Rating, ResetEvent, Review, State, Verdict
 from quiz.postgres import SCHEMA_VERSION, ServerUrl, load_psycopg, schema_version, server_message
-from quiz.store import (_CORRECT_SQL, _EPOCH, _MS, _NEW_STATE, _STATE_FIELDS, _as_stored, _checked_losses, _class_summary, _cols, _first_slot, _items_by_profile, _from_ms, _retention_parts, _review_from_row, _state_from, _state_values,
+from quiz.store import (_CORRECT_SQL, _NEW_STATE, _STATE_FIELDS, _as_stored, _checked_losses, _class_summary, _cols, _first_answer_from, _first_slot, _item_from_row, _items_by_profile, _reset_from_row, _retention_parts, _review_from_row, _state_values,
                         _storable_text, _stored_parameters, _to_ms)
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -89,12 +89,6 @@ _TRANSIENT_STATES = ("40001", "40P01", "53300", "57P01", "57P02", "57P03", "57P0
 
 class ServerUnreachable(ServerError):
     """The class server stayed unreachable for the whole retry period."""
-
-
-def _item_from_row(deck: str, row: tuple) -> ItemRecord:
-    buried = row[11]
-    return ItemRecord(deck, row[0], row[1], _state_from(row, 2), bool(row[10]),
-                      None if buried is None else _EPOCH + buried * _MS)
 
 
 def _joined_arrays(stored: list[list[int]]) -> list[int]:
@@ -498,9 +492,9 @@ class PostgresStore:
         return totals
 
     def first_answer(self, deck: str) -> datetime | None:
-        at = self._read("SELECT min(reviewed_at) FROM quiz.reviews WHERE profile_id = %s AND deck = %s",
-                        (self._profile_id, deck))[0][0]
-        return _from_ms(at)
+        return _first_answer_from(deck, self._read(
+            "SELECT id, card, gap, reviewed_at FROM quiz.reviews WHERE profile_id = %s AND deck = %s "
+            "ORDER BY reviewed_at, id LIMIT 1", (self._profile_id, deck)))
 
     def _sum_log(self, deck: str, when: str, at_ms: int, max_answer_ms: int, slot_seconds: int) -> AnswerTotals:
         """The deck's answers whose time matches `when` (a condition on reviewed_at with one parameter,
@@ -538,11 +532,7 @@ class PostgresStore:
         if deck is not None:
             sql += " AND deck = %s"
             params += (deck,)
-        return [
-            ResetEvent(deck=r[1], card=r[2], gap=r[3], reset_at=_from_ms(r[4]), log_position=r[5],
-                       before=_state_from(r, 6), id=r[0], profile=self.profile)
-            for r in self._read(sql + " ORDER BY id", params)
-        ]
+        return [_reset_from_row(r, self.profile) for r in self._read(sql + " ORDER BY id", params)]
 
     def answered_since(self, deck: str, since: datetime) -> AnsweredCounts:
         rows = self._read(

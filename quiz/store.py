@@ -254,11 +254,18 @@ _CORRECT_SQL = (f"(CASE WHEN r.verdict = '{Verdict.SELF.value}' THEN r.rating >=
 
 
 def _stored_parameters(weights: list[Any], fitted_at: int, reviews: int, *losses: float) -> FsrsParameters:
-    """Stored FSRS parameters as the model's type; ValueError or TypeError if they are not a valid set."""
+    """Stored FSRS parameters as the model's type; ValueError or TypeError if they are not a valid set:
+    also one the fsrs package would refuse when the scheduler is made (a hand edit, or a student's role
+    writing its own row), which is refused here with the row to blame instead of a traceback later."""
+    from fsrs.scheduler import LOWER_BOUNDS_PARAMETERS, UPPER_BOUNDS_PARAMETERS  # the scheduler loads fsrs anyway
+
     from quiz.scheduler import check_parameters
 
     parsed = tuple(float(w) for w in weights)
     check_parameters(parsed)
+    for index, (value, low, high) in enumerate(zip(parsed, LOWER_BOUNDS_PARAMETERS, UPPER_BOUNDS_PARAMETERS)):
+        if not low <= value <= high:
+            raise ValueError(f"w{index} = {value:g} is outside fsrs's bounds [{low:g}, {high:g}]")
     return FsrsParameters(parsed, _from_ms(fitted_at), reviews, *losses)
 
 
@@ -318,6 +325,28 @@ def _item_from_row(deck: str, row: tuple[Any, ...]) -> ItemRecord:
     except _BadValue as error:
         raise _corrupt(deck, row[0], row[1], error) from None
     return ItemRecord(deck, row[0], row[1], state, row[10] == 1, buried_until)
+
+
+def _reset_from_row(r: tuple[Any, ...], profile: str) -> ResetEvent:
+    """A ResetEvent from (id, deck, card, gap, reset_at, log_position, the state columns before it)."""
+    try:
+        reset_at, before = _from_ms(r[4], f"reset {r[0]}: time"), _state_from(r, 6)
+    except _BadValue as error:
+        raise _corrupt(r[1], r[2], r[3], error) from None
+    return ResetEvent(deck=r[1], card=r[2], gap=r[3], reset_at=reset_at, log_position=r[5], before=before,
+                      id=r[0], profile=profile)
+
+
+def _first_answer_from(deck: str, rows: list[tuple[Any, ...]]) -> datetime | None:
+    """The time of the first of `rows` of (id, card, gap, reviewed_at), checked; None without rows."""
+    if not rows:
+        return None
+    rid, card, gap, at = rows[0]
+    try:
+        first: datetime = _from_ms(at, f"answer {rid}: time")
+    except _BadValue as error:
+        raise _corrupt(deck, card, gap, error) from None
+    return first
 
 
 def _script(name: str) -> str:
@@ -914,16 +943,9 @@ class Store:
         pid = self._pid()
         if pid is None:
             return None
-        rows = self._read("SELECT id, card, gap, reviewed_at FROM reviews WHERE profile_id = ? AND deck = ? "
-                          "ORDER BY reviewed_at, id LIMIT 1", (pid, deck))
-        if not rows:
-            return None
-        rid, card, gap, at = rows[0]
-        try:
-            first: datetime = _from_ms(at, f"answer {rid}: time")
-        except _BadValue as error:
-            raise _corrupt(deck, card, gap, error) from None
-        return first
+        return _first_answer_from(deck, self._read(
+            "SELECT id, card, gap, reviewed_at FROM reviews WHERE profile_id = ? AND deck = ? "
+            "ORDER BY reviewed_at, id LIMIT 1", (pid, deck)))
 
     def _sum_log(self, pid: int, deck: str, when: str, at_ms: int, max_answer_ms: int,
                  slot_seconds: int) -> AnswerTotals:
@@ -981,16 +1003,7 @@ class Store:
         if deck is not None:
             sql += " AND deck = ?"
             params += (deck,)
-        rows = self._read(sql + " ORDER BY id", params)
-        events = []
-        for r in rows:
-            try:
-                reset_at, before = _from_ms(r[4], f"reset {r[0]}: time"), _state_from(r, 6)
-            except _BadValue as error:
-                raise _corrupt(r[1], r[2], r[3], error) from None
-            events.append(ResetEvent(deck=r[1], card=r[2], gap=r[3], reset_at=reset_at, log_position=r[5],
-                                     before=before, id=r[0], profile=self.profile))
-        return events
+        return [_reset_from_row(r, self.profile) for r in self._read(sql + " ORDER BY id", params)]
 
     def answered_since(self, deck: str, since: datetime) -> AnsweredCounts:
         """(new items introduced, review answers) of this profile in the deck at or after `since`,
@@ -1385,7 +1398,15 @@ def _class_summary(deck: str, items: Iterable[tuple[Any, ...]], joined: Callable
             raise _corrupt(deck, key[0], key[1], _BadValue(_BAD_DURATIONS)) from None
         median = statistics.median(values) if values else None
         summary.items[key] = ItemSummary(tuple(firsts[key]), review_answers, lapses, median, texts.get(key, {}))
-    summary.last_studied_ms = {name: at for name, at in newest if at is not None and at >= 0}
+    for name, at in newest:
+        if at is None:
+            continue
+        try:
+            _from_ms(at, "newest answer: time")
+        except _BadValue as error:  # written by hand, or by a student's role: the report cannot show it
+            raise StoreError(f"corrupt history: deck {printable_line(deck)}, profile {printable_line(str(name))}: "
+                             f"{error}; restore a backup of the database or remove that row") from None
+        summary.last_studied_ms[name] = at
     for name, answers, passed in kept:
         if answers:
             was = summary.retention.get(name, (0, 0))

@@ -41,7 +41,9 @@ def review_row(profile_id: int, **changes) -> dict:
 
 def parameters_row(profile_id: int | None, first: float = 0.4) -> dict:
     """A row of quiz.fsrs_parameters: a profile's fitted set, or the class-wide one (None)."""
-    return dict(profile_id=profile_id, weights=[first] + [0.5] * 20, fitted_at=1_700_000_000_000, reviews=500,
+    from fsrs.scheduler import DEFAULT_PARAMETERS
+
+    return dict(profile_id=profile_id, weights=[first, *DEFAULT_PARAMETERS[1:]], fitted_at=1_700_000_000_000, reviews=500,
                 log_loss=0.3, rmse_bins=0.05, default_log_loss=0.33, default_rmse_bins=0.07)
 
 

@@ -423,6 +423,51 @@ def test_the_running_totals_follow_answers_and_undo_newest_and_a_v3_database_get
     assert [tina.execute(q).fetchall() for q in RUNNING_TOTALS] == kept and kept[1] and kept[2]
 
 
+# What a student's role may write into its own rows (or the owner into any) that quiz never writes itself:
+# every read refuses it as one line naming the row, never a traceback (SQLite's corruption tests' twin).
+DAMAGES = {
+    "item due": ("UPDATE quiz.items SET due = 9223372036854775807", "due 9223372036854775807 is not a time"),
+    "item buried_until": ("UPDATE quiz.items SET buried_until = -9223372036854775807", "buried_until -9223372036854775807"),
+    "answer time": ("", "time 9223372036854775807"),  # a new answer: the log is append-only
+    "reset time": ("UPDATE quiz.resets SET reset_at = -9223372036854775807", "time -9223372036854775807"),
+}
+
+
+@pytest.mark.parametrize("damage", list(DAMAGES))
+def test_impossible_values_a_student_writes_are_reported_as_corrupt_history(classroom: Classroom, damage: str) -> None:
+    from typer.testing import CliRunner
+
+    from quiz.cli import app
+    from quiz.errors import StoreError
+    from quiz.pgstore import PostgresStore
+
+    deck = str(Path(__file__).resolve().parents[1] / "decks" / "iss.yaml")
+    bob = classroom.bob
+    sql_text, says = DAMAGES[damage]
+    if damage == "answer time":
+        answer(bob, classroom.bob_id, card="nasa-notice", reviewed_at=9223372036854775807)
+    elif damage == "reset time":  # the resets are append-only for a student: the owner's hand edit
+        with psycopg.connect(classroom.db.owner_url, autocommit=True) as owner:
+            assert owner.execute(sql_text).rowcount == 1
+        with PostgresStore(classroom.url["bob"]) as store, pytest.raises(StoreError) as caught:
+            store.resets("iss")
+        assert str(caught.value).startswith("corrupt history: deck iss, card nasa-notice, gap 0: reset ")
+        assert says in str(caught.value)
+        return
+    else:
+        assert bob.execute(sql_text).rowcount >= 1
+    readers = {"item due": [["stats", deck], ["study", "--plain", deck]],
+               "item buried_until": [["stats", deck], ["list", deck]],
+               "answer time": [["history"], ["class", "report", deck]]}[damage]
+    for args in readers:
+        url = classroom.url["tina" if args[0] == "class" else "bob"]
+        result = CliRunner().invoke(app, [*args, "--db", url], input="\n")
+        assert result.exit_code == 2, (args, result.exit_code, result.output, result.exception)
+        assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit), args
+        (line,) = result.stderr.splitlines()
+        assert line.startswith("Error: corrupt history: deck iss, ") and says in line, (args, line)
+
+
 def test_a_retried_answer_is_stored_once(classroom: Classroom) -> None:
     row = review_row(classroom.alice_id)
     with pytest.raises(errors.UniqueViolation):

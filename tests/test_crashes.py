@@ -7,6 +7,7 @@ as other Unix tools) with at most one line on stderr, and never a traceback.
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -189,7 +190,7 @@ CORRUPTIONS = {
 
 
 @pytest.mark.parametrize("case", list(CORRUPTIONS))
-@pytest.mark.parametrize("command", ["study", "stats", "list", "history"])
+@pytest.mark.parametrize("command", ["study", "stats", "list", "history", "class report"])
 def test_impossible_stored_values_are_reported_as_corrupt_history(tmp_path: Path, studied_db: Path, case: str,
                                                                    command: str) -> None:
     sql, says, readers = CORRUPTIONS[case]
@@ -201,11 +202,16 @@ def test_impossible_stored_values_are_reported_as_corrupt_history(tmp_path: Path
         assert changed >= 1
     conn.close()
     args = {"study": ["study", "--plain", str(ISS)], "stats": ["stats", str(ISS)], "list": ["list", str(ISS)],
-            "history": ["history"]}[command]
+            "history": ["history"], "class report": ["class", "report", str(ISS), "--db", str(db)]}[command]
     done = run(args, env_for(db), input=b"Roscosmos\n4\n" * 3)
+    # The class report reads every item's state, and each student's newest answer time (named by profile).
+    if command == "class report":
+        readers = ("class report",) if "list" in readers or case == "answer-time-max" else ()
     if command in readers:
         line = refused(done, "Error: corrupt history: ")
-        assert f"deck iss, card {ITEM}, gap 0" in line and says in line, line
+        where = ("deck iss, profile default: newest answer: " if command == "class report" and case == "answer-time-max"
+                 else f"deck iss, card {ITEM}, gap 0")
+        assert where in line and says in line, line
     else:  # a command that does not read the damaged row works as before
         assert done.returncode == 0 and "Traceback" not in done.stderr.decode(), done.stderr.decode()
 
@@ -223,6 +229,26 @@ def test_impossible_class_report_totals_are_reported_as_corrupt_history(tmp_path
     assert line == (f"Error: corrupt history: deck iss, card {ITEM}, gap 0: the answer times kept for the class "
                     "report (item_answers.durations) are not whole milliseconds; restore a backup of the database "
                     "or remove that row")
+
+
+@pytest.mark.parametrize("command", ["study", "stats"])
+def test_stored_fsrs_parameters_fsrs_would_refuse_are_reported_not_a_traceback(tmp_path: Path, studied_db: Path,
+                                                                              command: str) -> None:
+    """21 finite numbers, but w4 below fsrs's lower bound: the scheduler would refuse them with a ValueError."""
+    from fsrs.scheduler import DEFAULT_PARAMETERS
+
+    db = tmp_path / "quiz.db"
+    db.write_bytes(studied_db.read_bytes())
+    weights = list(DEFAULT_PARAMETERS)
+    weights[4] = 0.5
+    with sqlite3.connect(db) as conn:
+        conn.execute("INSERT INTO fsrs_parameters VALUES (1, ?, 1700000000000, 500, 0.3, 0.05, 0.33, 0.07)",
+                     (json.dumps(weights),))
+    conn.close()
+    args = {"study": ["study", "--plain", str(ISS)], "stats": ["stats", str(ISS)]}[command]
+    line = refused(run(args, env_for(db), input=b"Roscosmos\n4\n"), "Error: ")
+    assert line.endswith("the stored FSRS parameters are damaged (w4 = 0.5 is outside fsrs's bounds [1, 10]); "
+                         "run quiz optimize again"), line
 
 
 # --- output that cannot be written -------------------------------------------------------------------------
