@@ -596,7 +596,9 @@ def test_a_v2_database_gains_the_fsrs_parameters_table_and_keeps_its_answers(tmp
     conn.execute("PRAGMA user_version = 2")
     conn.commit()
     conn.close()
-    fitted = FsrsParameters(tuple(0.5 for _ in range(21)), T0, 10, 0.3, 0.04, 0.35, 0.05)
+    from fsrs.scheduler import DEFAULT_PARAMETERS  # a set fsrs accepts (quiz refuses to read any other)
+
+    fitted = FsrsParameters((0.5, *DEFAULT_PARAMETERS[1:]), T0, 10, 0.3, 0.04, 0.35, 0.05)
     with Store(path, "ann") as ann:
         assert [r.card for r in ann.reviews()] == ["c1"]
         assert ann.fsrs_parameters() is None
