@@ -676,18 +676,13 @@ def stats(
     --days N reads the answer log of the last N study days only (like Anki's one-year view): the heatmap,
     recent activity and retention are the same while N covers them; per-card counts stay all-time.
     """
-    import gc
+    from quiz.model import collector_paused
 
     # The command builds ~100,000 objects (the deck, the stored items, the totals) that form no cycles
     # and live until it ends: the cyclic collector's passes over them found nothing and were a third of
     # its CPU time on a 10,000-card deck (0.27 s). Paused as `load_deck` pauses it, for the whole command.
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         _stats(decks, json_output, days, profile, db, leech, exam)
-    finally:
-        if gc_was_enabled:
-            gc.enable()
 
 
 def _stats(decks: Optional[List[Path]], json_output: bool, days: Optional[int], profile: Optional[str],

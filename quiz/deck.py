@@ -7,7 +7,6 @@ A deck is a YAML file of cards; every card cites one or more verbatim quotes fro
 
 from __future__ import annotations
 
-import gc
 import os
 import re
 import stat
@@ -18,7 +17,8 @@ import yaml
 
 from quiz.errors import DeckError, Problem
 from quiz.files import MAX_DECK_BYTES, read_capped
-from quiz.model import CLOZE_GAP, Card, CardType, Citation, Deck, Mark, SourceInfo, source_key
+from quiz.model import (CLOZE_GAP, Card, CardType, Citation, Deck, Mark, SourceInfo, collector_paused,
+                        source_key)
 from quiz.numbers import finite_number
 from quiz.text import BIDI_CONTROLS, compiled
 
@@ -235,9 +235,7 @@ def load_deck(path: str | Path, data: bytes | None = None) -> Deck:
         # Loading makes ~25 small objects per card (parser events, then the Card, its citations and
         # marks) and none of them form cycles; without this the cyclic collector rescans the growing
         # list of cards again and again (10% of the load time on 10,000 cards).
-        gc_was_enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with collector_paused():
             validator = _Validator(report, Path(path))
             root = _compose(text, report, validator.card)
             if root is not None:
@@ -245,9 +243,6 @@ def load_deck(path: str | Path, data: bytes | None = None) -> Deck:
             # Free what is left of the tree (the top level, non-card entries) and the text by reference
             # counting now, not in the collector's first pass after re-enabling.
             root = text = None
-        finally:
-            if gc_was_enabled:
-                gc.enable()
     if report.problems or deck is None:
         raise DeckError(report.sorted())
     return deck

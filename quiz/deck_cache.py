@@ -22,7 +22,6 @@ back from there next time. What makes that safe:
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import hmac
 import json
@@ -34,7 +33,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from quiz.model import Card, CardType, Citation, Deck, Mark, SourceInfo
+from quiz.model import Card, CardType, Citation, Deck, Mark, SourceInfo, collector_paused
 
 FORMAT = 3  # bump when the JSON shape below changes
 _SECRET_BYTES = 32
@@ -295,15 +294,11 @@ def _read_entry(entry: Path, secret: bytes, path: Path) -> Deck | None:
         return None
     # As in `quiz.deck.load_deck`: ~10 objects per card, none in a cycle; the cyclic collector would
     # otherwise rescan the growing list again and again (two thirds of the time on 10,000 cards).
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return _decode(json.loads(body), path)
-    except (ValueError, TypeError, KeyError, RecursionError):
-        return None
-    finally:
-        if gc_was_enabled:
-            gc.enable()
+    with collector_paused():
+        try:
+            return _decode(json.loads(body), path)
+        except (ValueError, TypeError, KeyError, RecursionError):
+            return None
 
 
 def _write_entry(entry: Path, secret: bytes, deck: Deck) -> None:

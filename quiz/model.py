@@ -16,8 +16,11 @@ fsrs or rich).
 
 from __future__ import annotations
 
+import gc
 import re
 from collections import namedtuple
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from enum import Enum, IntEnum
@@ -336,3 +339,21 @@ class LocationStatus(_TextEnum):
     @property
     def found(self) -> bool:
         return self in (LocationStatus.EXACT, LocationStatus.NORMALIZED)
+
+
+# --------------------------------------------------------------------------------------------------
+# Building many values at once
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused for the block, then as it was. For code that builds many of
+    these values (a deck's cards and citations, a history's items): they form no cycles, and the collector
+    would rescan the growing lists of them again and again and find nothing to free."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
