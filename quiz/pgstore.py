@@ -350,7 +350,7 @@ class PostgresStore:
 
             with conn.transaction():
                 items = rows(
-                    "SELECT p.name, i.card, i.gap, i.graded, i.first_correct, i.review_answers, i.lapses, "
+                    "SELECT p.name, i.card, i.gap, i.first_correct, i.review_answers, i.lapses, "
                     "i.durations FROM quiz.profiles p JOIN quiz.item_answers i ON i.profile_id = p.id AND i.deck = %s "
                     "AND i.graded > 0 ORDER BY p.id", (deck,))
                 wrong = rows("SELECT card, gap, answer, sum(answers) FROM quiz.wrong_answers WHERE deck = %s "

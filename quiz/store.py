@@ -1089,7 +1089,7 @@ class Store:
 
     def _class_summary(self, deck: str, window_start: datetime, now: datetime) -> ClassSummary:
         items = self._read(
-            "SELECT p.name, i.card, i.gap, i.graded, i.first_correct, i.review_answers, i.lapses, i.durations "
+            "SELECT p.name, i.card, i.gap, i.first_correct, i.review_answers, i.lapses, i.durations "
             "FROM profiles p CROSS JOIN item_answers i ON i.profile_id = p.id AND i.deck = ? AND i.graded > 0 "
             "ORDER BY p.id", (deck,))
         wrong = self._read(
@@ -1366,29 +1366,28 @@ _BAD_DURATIONS = "the answer times kept for the class report (item_answers.durat
 def _class_summary(deck: str, items: Iterable[tuple[Any, ...]], joined: Callable[[list[Any]], list[int]],
                    wrong: Iterable[tuple[Any, ...]], newest: Iterable[tuple[Any, ...]],
                    kept: Iterable[tuple[Any, ...]]) -> ClassSummary:
-    """A `ClassSummary` from what both stores read: `items` (profile, card, gap, non-practice answers, first
-    attempt correct, review answers, lapses, the durations of the non-practice answers as the store keeps
-    them) with a non-practice answer, profiles in creation order; `joined` the durations of every profile's
+    """A `ClassSummary` from what both stores read: `items` (profile, card, gap, first attempt correct,
+    review answers, lapses, the durations of the non-practice answers as the store keeps them) with a
+    non-practice answer, profiles in creation order; `joined` the durations of every profile's
     row of one item as one list of ints (in any order); `wrong` (card, gap, text, answers); `newest`
     (profile, newest answer or None); `kept` (profile, answers, passed) for parts of the retention window."""
     import statistics
 
     firsts: dict[tuple[str, int], list[tuple[str, bool]]] = {}
-    sums: dict[tuple[str, int], list[int]] = {}  # item -> [non-practice answers, review answers, lapses]
+    sums: dict[tuple[str, int], list[int]] = {}  # item -> [review answers, lapses]
     durations: dict[tuple[str, int], list[Any]] = {}
-    for name, card, gap, graded, first_correct, review_answers, lapses, item_durations in items:
+    for name, card, gap, first_correct, review_answers, lapses, item_durations in items:
         key = (card, gap)
         firsts.setdefault(key, []).append((name, bool(first_correct)))
-        total = sums.setdefault(key, [0, 0, 0])
-        total[0] += graded
-        total[1] += review_answers
-        total[2] += lapses
+        total = sums.setdefault(key, [0, 0])
+        total[0] += review_answers
+        total[1] += lapses
         durations.setdefault(key, []).append(item_durations)
     texts: dict[tuple[str, int], dict[str, int]] = {}
     for card, gap, text, count in wrong:
         texts.setdefault((card, gap), {})[text] = count
     summary = ClassSummary()
-    for key, (_graded, review_answers, lapses) in sums.items():
+    for key, (review_answers, lapses) in sums.items():
         try:
             values = joined(durations[key])
             # sum and min fail on, or show, anything but whole non-negative numbers: C loops over the list

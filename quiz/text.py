@@ -35,7 +35,6 @@ SEPARATORS = "\u2028\u2029"
 SURROGATES = "\ud800-\udfff"
 
 
-
 @lru_cache(maxsize=None)
 def compiled(pattern: str) -> re.Pattern[str]:
     """`re.compile(pattern)` once per process, kept for good (`re`'s own cache drops its oldest entries
